@@ -1,0 +1,50 @@
+# Every target installs what it needs into .venv first, so each works on a fresh machine.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: help install test lint typecheck pytest demo bench synth deploy clean
+
+help:            ## list the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[local,infra,dev]'
+	touch $@
+
+install: $(STAMP) ## create .venv and install the package with every extra
+
+lint: $(STAMP)   ## ruff lint and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP) ## mypy over functions/ and infra/
+	$(BIN)/mypy
+
+pytest: $(STAMP) ## the test suite (unit, workflow, infra)
+	$(BIN)/pytest
+
+test: lint typecheck pytest ## everything CI runs
+
+demo: $(STAMP)   ## run the embedded default: a 120-day portfolio on the local runtime
+	$(BIN)/arrears demo --out out/demo
+
+bench: $(STAMP)  ## benchmarks (local runtime throughput, scoring, letters)
+	$(BIN)/pytest benchmarks --benchmark-only -p no:randomly -o addopts=""
+
+node_modules/.installed: package.json
+	npm install --no-audit --no-fund --loglevel=error
+	touch $@
+
+synth: $(STAMP) node_modules/.installed ## cdk synth (offline) into cdk.out/
+	PATH=$(abspath $(BIN)):$$PATH npx cdk synth --quiet
+
+deploy: $(STAMP) node_modules/.installed ## cdk deploy to the account in your AWS credentials
+	PATH=$(abspath $(BIN)):$$PATH npx cdk deploy
+
+clean:
+	rm -rf $(VENV) node_modules cdk.out build out .pytest_cache .mypy_cache .ruff_cache

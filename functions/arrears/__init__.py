@@ -1,0 +1,1 @@
+"""Arrears: a serverless collections engine (the package deployed to AWS Lambda)."""

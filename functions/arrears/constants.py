@@ -1,0 +1,31 @@
+"""Names shared by infra/ and the functions: environment variables and event contract."""
+
+SERVICE_NAME = "arrears"
+METRICS_NAMESPACE = "Arrears"
+
+# Lambda environment variables (read only through arrears.settings)
+ENV_CASES_TABLE = "ARREARS_CASES_TABLE"
+ENV_BORROWERS_TABLE = "ARREARS_BORROWERS_TABLE"
+ENV_CONTACT_LEDGER_TABLE = "ARREARS_CONTACT_LEDGER_TABLE"
+ENV_TIMELINE_TABLE = "ARREARS_TIMELINE_TABLE"
+ENV_IDEMPOTENCY_TABLE = "ARREARS_IDEMPOTENCY_TABLE"
+ENV_ESCALATION_STATE_MACHINE_ARN = "ARREARS_ESCALATION_STATE_MACHINE_ARN"
+ENV_EVENT_BUS_NAME = "ARREARS_EVENT_BUS_NAME"
+ENV_LETTERS_BUCKET = "ARREARS_LETTERS_BUCKET"
+ENV_OPS_TOPIC_ARN = "ARREARS_OPS_TOPIC_ARN"
+ENV_KMS_KEY_ARN = "ARREARS_KMS_KEY_ARN"
+ENV_POLICY_FILE = "ARREARS_POLICY_FILE"
+ENV_SMS_SENDER_ID = "ARREARS_SMS_SENDER_ID"
+ENV_EMAIL_FROM = "ARREARS_EMAIL_FROM"
+
+# Event contract (../shared/DESIGN.md, docs/events.md)
+SOURCE_PAYMENTS = "wallet.payments"
+DETAIL_PAYMENT_STATUS = "PaymentStatusChanged"
+SOURCE_MESSAGING = "wallet.messaging"
+DETAIL_BORROWER_REPLIED = "BorrowerReplied"
+# Events Arrears itself publishes on its bus
+SOURCE_ARREARS = "arrears"
+DETAIL_LETTER_READY = "LetterReadyForDispatch"
+
+# How long an event_id is remembered: longer than EventBridge's 24-hour retry window.
+IDEMPOTENCY_TTL_SECONDS = 72 * 3600

@@ -1,0 +1,95 @@
+"""Vocabulary shared across the domain: channels, stages, statuses, the borrower profile."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class Channel(StrEnum):
+    SMS = "sms"
+    EMAIL = "email"
+    CALL = "call"  # an agent's phone call (a human task)
+    LETTER = "letter"  # postal letter, PDF produced by Arrears
+
+
+class Stage(StrEnum):
+    """Escalation ladder, in order. State names in escalation.asl.json follow these."""
+
+    ASSESS = "assess"
+    REMINDER = "reminder"
+    FOLLOW_UP = "follow_up"
+    AGENT_CALL = "agent_call"
+    DEMAND_LETTER = "demand_letter"
+    LAWYER_LETTER = "lawyer_letter"
+    LEGAL_REVIEW = "legal_review"
+    LITIGATION = "litigation"
+    CLOSED = "closed"
+
+
+class CaseStatus(StrEnum):
+    OPEN = "OPEN"
+    PAYMENT_PENDING = "PAYMENT_PENDING"
+    PROMISED = "PROMISED"
+    DISPUTED = "DISPUTED"
+    ON_PLAN = "ON_PLAN"
+    PAUSED = "PAUSED"
+    # terminal
+    PAID = "PAID"
+    RESOLVED = "RESOLVED"  # balance under the policy threshold, plan completed, settled
+    WRITTEN_OFF = "WRITTEN_OFF"
+    LITIGATION = "LITIGATION"
+    CLOSED = "CLOSED"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self in _TERMINAL
+
+
+_TERMINAL = frozenset(
+    {CaseStatus.PAID, CaseStatus.RESOLVED, CaseStatus.WRITTEN_OFF, CaseStatus.LITIGATION,
+     CaseStatus.CLOSED}
+)
+
+
+class PaymentStatus(StrEnum):
+    DUE_SOON = "DUE_SOON"
+    OVERDUE = "OVERDUE"
+    PAYMENT_PENDING = "PAYMENT_PENDING"
+    PAYMENT_FAILED = "PAYMENT_FAILED"
+    PARTIALLY_PAID = "PARTIALLY_PAID"
+    PAID = "PAID"
+    WRITTEN_OFF = "WRITTEN_OFF"
+
+
+@dataclass(frozen=True)
+class BorrowerProfile:
+    """What Arrears knows about how (and whether) it may reach a borrower.
+
+    PII (name, phone, email) lives here and in DynamoDB only, never in logs.
+    """
+
+    account_id: str
+    name: str
+    phone: str | None
+    email: str | None
+    locale: str  # BCP 47, e.g. "zh-CN"
+    timezone: str | None  # IANA, e.g. "Asia/Shanghai"; None -> derive from phone/country
+    country: str  # ISO 3166-1 alpha-2
+    verified_channels: frozenset[Channel] = field(default_factory=frozenset)
+    opted_out: frozenset[Channel] = field(default_factory=frozenset)
+    cease_communication: bool = False
+    flags: frozenset[str] = field(default_factory=frozenset)  # bankruptcy, deceased, ...
+
+
+@dataclass(frozen=True)
+class ContactRecord:
+    """One entry of the contact ledger: an attempt that really happened."""
+
+    account_id: str
+    case_id: str
+    channel: Channel
+    at: datetime  # timezone-aware UTC
+    template: str
+    conversation: bool = False  # a call that reached the borrower (Reg F 1006.14(b)(2)(ii))

@@ -1,0 +1,228 @@
+"""The shape of the deployed system, as plain data.
+
+One source of truth read by three consumers:
+- ``infra/`` builds the CDK stack from it (tables, bus, rules, queues, functions,
+  state machines and their ``${Placeholder}`` substitutions);
+- ``arrears.local`` stands up the same resources on moto for the embedded default;
+- ``adapters.models`` (pynamodb) mirrors the table specs, and tests prove all three agree.
+
+Nothing here imports AWS or CDK code, so the Lambda package can carry it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from arrears import constants as c
+
+AttrType = Literal["S", "N"]
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+# statemachines/ sits at the repository root; the Lambda asset never needs it.
+REPO_ROOT = PACKAGE_DIR.parent.parent
+STATEMACHINES_DIR = REPO_ROOT / "statemachines"
+
+
+@dataclass(frozen=True)
+class Key:
+    name: str
+    type: AttrType = "S"
+
+
+@dataclass(frozen=True)
+class IndexSpec:
+    name: str
+    partition_key: Key
+    sort_key: Key | None = None
+    projection: Literal["ALL", "KEYS_ONLY"] = "ALL"
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    construct_id: str
+    env_var: str  # the Lambda environment variable carrying the physical name
+    local_name: str  # physical name on the local runtime
+    partition_key: Key
+    sort_key: Key | None = None
+    ttl_attribute: str | None = None
+    indexes: tuple[IndexSpec, ...] = ()
+
+
+CASES = TableSpec(
+    construct_id="CasesTable",
+    env_var=c.ENV_CASES_TABLE,
+    local_name="arrears-cases",
+    partition_key=Key("case_id"),
+    indexes=(
+        # every cycle of one account, newest last
+        IndexSpec("by_account", Key("account_id"), Key("cycle", "N")),
+        # sparse: only cases waiting on a human (agent call, legal review) carry `queue`
+        IndexSpec("work_queue", Key("queue"), Key("queue_due_at")),
+    ),
+)
+BORROWERS = TableSpec(
+    construct_id="BorrowersTable",
+    env_var=c.ENV_BORROWERS_TABLE,
+    local_name="arrears-borrowers",
+    partition_key=Key("account_id"),
+)
+CONTACT_LEDGER = TableSpec(
+    construct_id="ContactLedgerTable",
+    env_var=c.ENV_CONTACT_LEDGER_TABLE,
+    local_name="arrears-contact-ledger",
+    partition_key=Key("account_id"),
+    sort_key=Key("entry_key"),
+    ttl_attribute="expires_at",
+)
+TIMELINE = TableSpec(
+    construct_id="TimelineTable",
+    env_var=c.ENV_TIMELINE_TABLE,
+    local_name="arrears-timeline",
+    partition_key=Key("case_id"),
+    sort_key=Key("entry_key"),
+    ttl_attribute="expires_at",
+)
+# Schema fixed by Powertools Idempotency's DynamoDB persistence layer.
+IDEMPOTENCY = TableSpec(
+    construct_id="IdempotencyTable",
+    env_var=c.ENV_IDEMPOTENCY_TABLE,
+    local_name="arrears-idempotency",
+    partition_key=Key("id"),
+    ttl_attribute="expiration",
+)
+TABLES: tuple[TableSpec, ...] = (CASES, BORROWERS, CONTACT_LEDGER, TIMELINE, IDEMPOTENCY)
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    construct_id: str
+    local_name: str
+    event_pattern: dict[str, list[str]]
+
+
+PAYMENT_STATUS_RULE = RuleSpec(
+    construct_id="PaymentStatusRule",
+    local_name="arrears-payment-status",
+    event_pattern={"source": [c.SOURCE_PAYMENTS], "detail-type": [c.DETAIL_PAYMENT_STATUS]},
+)
+BORROWER_REPLY_RULE = RuleSpec(
+    construct_id="BorrowerReplyRule",
+    local_name="arrears-borrower-reply",
+    event_pattern={"source": [c.SOURCE_MESSAGING], "detail-type": [c.DETAIL_BORROWER_REPLIED]},
+)
+# Both rules deliver to the one ingest queue; the ingest handler routes by detail-type.
+RULES: tuple[RuleSpec, ...] = (PAYMENT_STATUS_RULE, BORROWER_REPLY_RULE)
+
+
+@dataclass(frozen=True)
+class QueueSpec:
+    construct_id: str
+    local_name: str
+    dlq_construct_id: str
+    dlq_local_name: str
+    visibility_timeout_seconds: int
+    max_receive_count: int
+    batch_size: int
+    dlq_retention_days: int = 14
+
+
+INGEST_QUEUE = QueueSpec(
+    construct_id="IngestQueue",
+    local_name="arrears-ingest",
+    dlq_construct_id="IngestDeadLetterQueue",
+    dlq_local_name="arrears-ingest-dlq",
+    # six times the ingest function's timeout, as AWS recommends for SQS event sources
+    visibility_timeout_seconds=180,
+    max_receive_count=5,
+    batch_size=10,
+)
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    construct_id: str
+    handler: str  # module:function inside the Lambda package
+    local_name: str
+    memory_mb: int = 512
+    timeout_seconds: int = 30
+    # which tables it reads/writes; infra grants exactly these, plus its extras
+    tables: tuple[TableSpec, ...] = ()
+
+
+INGEST_FUNCTION = FunctionSpec(
+    construct_id="IngestFunction",
+    handler="arrears.handlers.ingest.handler",
+    local_name="arrears-ingest",
+    tables=(CASES, BORROWERS, TIMELINE, IDEMPOTENCY),
+)
+ASSESS_FUNCTION = FunctionSpec(
+    construct_id="AssessFunction",
+    handler="arrears.handlers.assess.handler",
+    local_name="arrears-assess",
+    tables=(CASES, BORROWERS, TIMELINE),
+)
+CONTACT_FUNCTION = FunctionSpec(
+    construct_id="ContactFunction",
+    handler="arrears.handlers.contact.handler",
+    local_name="arrears-contact",
+    tables=(CASES, BORROWERS, CONTACT_LEDGER, TIMELINE),
+)
+LETTER_FUNCTION = FunctionSpec(
+    construct_id="LetterFunction",
+    handler="arrears.handlers.letter.handler",
+    local_name="arrears-letter",
+    memory_mb=1024,
+    timeout_seconds=60,
+    tables=(CASES, BORROWERS, CONTACT_LEDGER, TIMELINE),
+)
+RECORD_FUNCTION = FunctionSpec(
+    construct_id="RecordFunction",
+    handler="arrears.handlers.record.handler",
+    local_name="arrears-record",
+    tables=(CASES, BORROWERS, TIMELINE),
+)
+FUNCTIONS: tuple[FunctionSpec, ...] = (
+    INGEST_FUNCTION,
+    ASSESS_FUNCTION,
+    CONTACT_FUNCTION,
+    LETTER_FUNCTION,
+    RECORD_FUNCTION,
+)
+
+
+@dataclass(frozen=True)
+class StateMachineSpec:
+    construct_id: str
+    local_name: str
+    definition_file: str  # under statemachines/
+    # ${Placeholder} -> what it stands for: ("table", TableSpec) / ("function", FunctionSpec)
+    # / ("topic", construct id) / ("bus", construct id)
+    substitutions: dict[str, tuple[str, object]] = field(default_factory=dict)
+
+    @property
+    def definition_path(self) -> Path:
+        return STATEMACHINES_DIR / self.definition_file
+
+
+ESCALATION = StateMachineSpec(
+    construct_id="EscalationStateMachine",
+    local_name="arrears-escalation",
+    definition_file="escalation.asl.json",
+    substitutions={
+        "CasesTable": ("table", CASES),
+        "AssessFunctionArn": ("function", ASSESS_FUNCTION),
+        "ContactFunctionArn": ("function", CONTACT_FUNCTION),
+        "LetterFunctionArn": ("function", LETTER_FUNCTION),
+        "RecordFunctionArn": ("function", RECORD_FUNCTION),
+    },
+)
+STATE_MACHINES: tuple[StateMachineSpec, ...] = (ESCALATION,)
+
+EVENT_BUS_CONSTRUCT_ID = "EventBus"
+EVENT_BUS_LOCAL_NAME = "arrears"
+OPS_TOPIC_CONSTRUCT_ID = "OpsAlertsTopic"
+OPS_TOPIC_LOCAL_NAME = "arrears-ops-alerts"
+LETTERS_BUCKET_CONSTRUCT_ID = "LettersBucket"
+LETTERS_BUCKET_LOCAL_NAME = "arrears-letters"
