@@ -197,6 +197,8 @@ class StateMachineSpec:
     construct_id: str
     local_name: str
     definition_file: str  # under statemachines/
+    # Lambda environment variable carrying this state machine's ARN (None: not exposed)
+    env_var: str | None = None
     # ${Placeholder} -> what it stands for: ("table", TableSpec) / ("function", FunctionSpec)
     # / ("topic", construct id) / ("bus", construct id)
     substitutions: dict[str, tuple[str, object]] = field(default_factory=dict)
@@ -210,6 +212,7 @@ ESCALATION = StateMachineSpec(
     construct_id="EscalationStateMachine",
     local_name="arrears-escalation",
     definition_file="escalation.asl.json",
+    env_var=c.ENV_ESCALATION_STATE_MACHINE_ARN,
     substitutions={
         "CasesTable": ("table", CASES),
         "AssessFunctionArn": ("function", ASSESS_FUNCTION),
