@@ -17,7 +17,9 @@ class Channel(StrEnum):
 class Stage(StrEnum):
     """Escalation ladder, in order. State names in escalation.asl.json follow these."""
 
+    PRE_DUE = "pre_due"  # early warning before the due date (DUE_SOON, high-risk only)
     ASSESS = "assess"
+    PLAN_OFFER = "plan_offer"  # hardship path: offer a payment plan before any reminder
     REMINDER = "reminder"
     FOLLOW_UP = "follow_up"
     AGENT_CALL = "agent_call"
@@ -93,3 +95,6 @@ class ContactRecord:
     at: datetime  # timezone-aware UTC
     template: str
     conversation: bool = False  # a call that reached the borrower (Reg F 1006.14(b)(2)(ii))
+    # False for a conversation the borrower started (an inbound call): it starts the
+    # 1006.14(b)(2)(ii) quiet period but is not a call attempt we placed
+    attempt: bool = True

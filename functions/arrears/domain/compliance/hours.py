@@ -1,0 +1,125 @@
+"""Contact hours in the borrower's local time, across every candidate zone.
+
+``hours_problem`` answers "may we contact at t?"; ``next_allowed`` finds the earliest
+instant >= t that is allowed in every zone. Both work on real instants converted with
+zoneinfo, so daylight-saving changes and half-hour offsets need no special cases.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import UTC, date, datetime, timedelta
+from functools import cache
+from zoneinfo import ZoneInfo
+
+import holidays
+
+from arrears.domain.compliance.model import Reason
+from arrears.domain.compliance.pack import ContactHours
+
+Interval = tuple[datetime, datetime]  # [start, end) in UTC
+
+_CHUNK_DAYS = 14
+HORIZON_DAYS = 400  # past this, nothing will ever be allowed: BLOCK instead of DEFER
+
+
+@cache
+def public_holidays(country: str, year: int) -> frozenset[date]:
+    try:
+        return frozenset(holidays.country_holidays(country.upper(), years=year).keys())
+    except NotImplementedError:  # a country the holidays library does not know
+        return frozenset()
+
+
+def date_problem(day: date, hours: ContactHours, country: str | None) -> Reason | None:
+    """Why no contact may happen at all on this local date, if so."""
+    if any(rest.number == day.weekday() for rest in hours.rest_days):
+        return Reason.REST_DAY
+    holiday_country = hours.holiday_country or country
+    if (
+        hours.skip_public_holidays
+        and holiday_country
+        and day in public_holidays(holiday_country, day.year)
+    ):
+        return Reason.PUBLIC_HOLIDAY
+    return None
+
+
+def hours_problem(
+    at: datetime, zones: Sequence[ZoneInfo], hours: ContactHours, country: str | None
+) -> Reason | None:
+    """None when ``at`` is inside the allowed local hours in every zone, else the reason."""
+    worst: Reason | None = None
+    for zone in zones:
+        local = at.astimezone(zone)
+        if problem := date_problem(local.date(), hours, country):
+            return problem
+        if not hours.start <= local.time() < hours.end:
+            worst = Reason.OUTSIDE_CONTACT_HOURS
+    return worst
+
+
+def _zone_intervals(
+    zone: ZoneInfo, first: date, days: int, hours: ContactHours, country: str | None
+) -> list[Interval]:
+    intervals = []
+    for offset in range(days):
+        day = first + timedelta(days=offset)
+        if date_problem(day, hours, country):
+            continue
+        start = datetime.combine(day, hours.start, tzinfo=zone).astimezone(UTC)
+        end = datetime.combine(day, hours.end, tzinfo=zone).astimezone(UTC)
+        if start < end:
+            intervals.append((start, end))
+    return intervals
+
+
+def _intersect(left: list[Interval], right: list[Interval]) -> list[Interval]:
+    out: list[Interval] = []
+    i = j = 0
+    while i < len(left) and j < len(right):
+        start = max(left[i][0], right[j][0])
+        end = min(left[i][1], right[j][1])
+        if start < end:
+            out.append((start, end))
+        if left[i][1] < right[j][1]:
+            i += 1
+        else:
+            j += 1
+    return out
+
+
+def allowed_intervals(
+    since: datetime, days: int, zones: Sequence[ZoneInfo], hours: ContactHours, country: str | None
+) -> Iterator[Interval]:
+    """Allowed UTC intervals (in every zone) from about ``since`` for ``days`` days."""
+    common: list[Interval] | None = None
+    for zone in zones:
+        first = since.astimezone(zone).date() - timedelta(days=1)
+        mine = _zone_intervals(zone, first, days + 2, hours, country)
+        common = mine if common is None else _intersect(common, mine)
+    yield from common or []
+
+
+def next_allowed(
+    at: datetime,
+    zones: Sequence[ZoneInfo],
+    hours: ContactHours,
+    country: str | None,
+    horizon_days: int = HORIZON_DAYS,
+) -> datetime | None:
+    """The earliest instant >= ``at`` allowed in every zone, or None within the horizon."""
+    at = at.astimezone(UTC)
+    if hours_problem(at, zones, hours, country) is None:
+        return at
+    since = at
+    while since - at < timedelta(days=horizon_days):
+        for start, end in allowed_intervals(since, _CHUNK_DAYS, zones, hours, country):
+            if end <= at:
+                continue
+            candidate = max(start, at)
+            # the predicate is the truth; intervals are only the search
+            if hours_problem(candidate, zones, hours, country) is None:
+                return candidate
+        since += timedelta(days=_CHUNK_DAYS)
+    return None

@@ -1,0 +1,207 @@
+"""Compliance packs: the rules of one jurisdiction, as validated data.
+
+Packs live in ``arrears/policies/compliance/<name>.yaml``. A borrower's pack is chosen by
+country (each pack lists the countries it covers); anyone else gets the default pack,
+named by ``ARREARS_COMPLIANCE_DEFAULT_PACK`` (``default`` unless configured).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import time
+from enum import StrEnum
+from functools import cache
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from arrears import constants as c
+from arrears.domain.compliance.model import Purpose, Reason
+from arrears.domain.types import Channel
+
+PACKS_DIR = Path(__file__).resolve().parent.parent.parent / "policies" / "compliance"
+DEFAULT_PACK_NAME = "default"
+
+
+class Weekday(StrEnum):
+    MONDAY = "monday"
+    TUESDAY = "tuesday"
+    WEDNESDAY = "wednesday"
+    THURSDAY = "thursday"
+    FRIDAY = "friday"
+    SATURDAY = "saturday"
+    SUNDAY = "sunday"
+
+    @property
+    def number(self) -> int:  # date.weekday() numbering
+        return list(Weekday).index(self)
+
+
+class BlockingFlag(StrEnum):
+    """Profile flags that stop all contact, and the reason each reports."""
+
+    BANKRUPTCY = "bankruptcy"
+    DECEASED = "deceased"
+    LEGAL_REPRESENTATIVE = "legal_representative"
+
+    @property
+    def reason(self) -> Reason:
+        return _FLAG_REASONS[self]
+
+
+_FLAG_REASONS = {
+    BlockingFlag.BANKRUPTCY: Reason.BORROWER_BANKRUPT,
+    BlockingFlag.DECEASED: Reason.BORROWER_DECEASED,
+    BlockingFlag.LEGAL_REPRESENTATIVE: Reason.LEGAL_REPRESENTATIVE,
+}
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ContactHours(_Frozen):
+    """Local-time window in which contact is allowed: [start, end)."""
+
+    start: time = time(8, 0)
+    end: time = time(21, 0)
+    channels: frozenset[Channel] = frozenset(Channel)  # channels the window applies to
+    rest_days: frozenset[Weekday] = frozenset()  # no contact at all on these local days
+    skip_public_holidays: bool = False
+    # whose public holidays: None = the borrower's country
+    holiday_country: str | None = None
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _start_before_end(self) -> ContactHours:
+        if not self.start < self.end:
+            raise ValueError("contact_hours.start must be before contact_hours.end")
+        return self
+
+
+class FrequencyCap(_Frozen):
+    """At most ``max`` sent contacts on ``channels`` within ``window_days``.
+
+    ``local_days``: any ``window_days`` consecutive calendar days in the borrower's local
+    time (the way 12 CFR 1006.14(b)(2) counts); ``rolling``: any span of
+    ``window_days`` x 24 hours.
+    """
+
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    channels: frozenset[Channel]
+    max: int = Field(ge=1)
+    window_days: int = Field(ge=1, le=366)
+    counting: Literal["local_days", "rolling"] = "local_days"
+    scope: Literal["debt", "borrower"] = "borrower"  # debt = the same case only
+    purposes: frozenset[Purpose] = frozenset({Purpose.COLLECTION})
+    reason: Literal[Reason.FREQUENCY_CAP, Reason.CALL_FREQUENCY] = Reason.FREQUENCY_CAP
+    source: str = ""
+
+
+class ConversationQuietPeriod(_Frozen):
+    """No call about a debt within ``days`` local days counted from a conversation about it
+    (the conversation's date is day 1)."""
+
+    days: int = Field(ge=1, le=60)
+    channels: frozenset[Channel] = frozenset({Channel.CALL})
+    purposes: frozenset[Purpose] = frozenset({Purpose.COLLECTION})
+    source: str = ""
+
+
+class ContentRules(_Frozen):
+    # channels whose every message must say how to opt out (12 CFR 1006.6(e))
+    opt_out_channels: frozenset[Channel] = frozenset({Channel.SMS, Channel.EMAIL})
+    # first contact says it is an attempt to collect a debt (1006.18(e)(1)) ...
+    first_contact_disclosure: bool = False
+    # ... and later ones say they come from a debt collector (1006.18(e)(2))
+    subsequent_disclosure: bool = False
+    disclosure_channels: frozenset[Channel] = frozenset(Channel)
+    # validation notice within N days of the first communication (1006.34(a)(1)(i)(B))
+    validation_notice_days: int | None = Field(default=None, ge=1)
+    # phrases proving a requirement is met, per requirement id and language ("en", "zh")
+    markers: dict[str, dict[str, tuple[str, ...]]] = Field(default_factory=dict)
+    source: str = ""
+
+
+class CompliancePack(_Frozen):
+    name: str = Field(pattern=r"^[a-z0-9_]+$")
+    version: str
+    description: str = ""
+    countries: frozenset[str] = frozenset()  # ISO 3166-1 alpha-2 the pack covers
+    channels: frozenset[Channel] = frozenset(Channel)  # channels the pack permits at all
+    # when neither the profile, the phone nor the country gives a zone
+    fallback_timezone: str = "UTC"
+    contact_hours: ContactHours = ContactHours()
+    caps: tuple[FrequencyCap, ...] = ()
+    conversation_quiet_period: ConversationQuietPeriod | None = None
+    blocking_flags: frozenset[BlockingFlag] = frozenset(BlockingFlag)
+    # collection contact while the debt is disputed waits until the dispute is resolved
+    dispute_pauses_collection: bool = True
+    content: ContentRules = ContentRules()
+    ledger_retention_days: int = Field(default=1096, ge=1)  # 1006.100: three years
+
+    @field_validator("countries")
+    @classmethod
+    def _upper_countries(cls, value: frozenset[str]) -> frozenset[str]:
+        if any(len(code) != 2 or not code.isalpha() for code in value):
+            raise ValueError("countries must be ISO 3166-1 alpha-2 codes")
+        return frozenset(code.upper() for code in value)
+
+    @field_validator("fallback_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        ZoneInfo(value)  # raises for an unknown zone
+        return value
+
+    @model_validator(mode="after")
+    def _unique_cap_ids(self) -> CompliancePack:
+        ids = [cap.id for cap in self.caps]
+        if len(ids) != len(set(ids)):
+            raise ValueError("cap ids must be unique within a pack")
+        return self
+
+    @property
+    def max_lookback_days(self) -> int:
+        """How far back the ledger must be read to decide (plus a day for time zones)."""
+        windows = [cap.window_days for cap in self.caps]
+        if self.conversation_quiet_period:
+            windows.append(self.conversation_quiet_period.days)
+        return max(windows, default=1) + 2
+
+
+def parse_pack(document: dict[str, object]) -> CompliancePack:
+    return CompliancePack.model_validate(document)
+
+
+def load_pack_file(path: Path) -> CompliancePack:
+    with path.open(encoding="utf-8") as handle:
+        return parse_pack(yaml.safe_load(handle))
+
+
+@cache
+def all_packs(directory: Path = PACKS_DIR) -> dict[str, CompliancePack]:
+    packs = {}
+    for path in sorted(directory.glob("*.yaml")):
+        pack = load_pack_file(path)
+        if pack.name != path.stem:
+            raise ValueError(f"{path.name}: pack name {pack.name!r} must match the file name")
+        packs[pack.name] = pack
+    return packs
+
+
+def load_pack(jurisdiction: str | None, default: str | None = None) -> CompliancePack:
+    """The pack for a borrower's country (ISO alpha-2), else the configured default pack."""
+    packs = all_packs()
+    if jurisdiction:
+        code = jurisdiction.strip().upper()
+        for pack in packs.values():
+            if code in pack.countries:
+                return pack
+    name = default or os.environ.get(c.ENV_COMPLIANCE_DEFAULT_PACK) or DEFAULT_PACK_NAME
+    try:
+        return packs[name]
+    except KeyError:
+        raise ValueError(f"unknown compliance pack {name!r}") from None
