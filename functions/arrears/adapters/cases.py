@@ -1,0 +1,855 @@
+"""Repositories for cases, borrowers and the audit timeline.
+
+Domain code depends on the Protocols below; ``Repositories.dynamo()`` gives the DynamoDB
+implementations (pynamodb), ``Repositories.in_memory()`` an in-memory fake with the same
+behaviour (conditions included) for unit tests of domain and handler code.
+
+Write rules that keep concurrent writers (two ingests, a Lambda step, the state machine's
+own direct DynamoDB tasks) from undoing one another:
+- every write is an UpdateItem of named attributes, never a PutItem over an existing item;
+- whole-case writes (``save``) are guarded by ``version``; the fields the state machine
+  writes itself (``task_token``, ``waiting_for``) and ``done_actions`` are never part of them;
+- ``mark_action_done`` is a conditional ADD to the ``done_actions`` set: only the first
+  caller for a stage+channel gets True, so a retried or redriven step never acts twice;
+- an ingest is one transaction (borrower sequence + case + timeline), conditioned on the
+  borrower's ``last_sequence`` and the case ``version`` it was decided from.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from enum import Enum
+from typing import Any, Protocol
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.expressions.condition import Condition
+from pynamodb.transactions import TransactWrite
+
+from arrears.adapters.models import BorrowerModel, CaseModel, TimelineModel, aws_region
+from arrears.domain.case import (
+    AccountFacts,
+    BorrowerRecord,
+    CaseRecord,
+    DueSoonNotice,
+    TimelineEntry,
+    iso_utc,
+    iso_utc_micro,
+    parse_iso_utc,
+)
+from arrears.domain.errors import CaseAlreadyExists, CaseNotFound, ConcurrentUpdate
+from arrears.domain.types import CaseStatus, Channel, Stage
+
+# Audit entries are kept for years (collections records are evidence); TTL then removes them.
+TIMELINE_RETENTION = timedelta(days=7 * 365)
+
+# Fields the state machine or dedicated operations own; ``save`` never writes them.
+_NOT_SAVED = frozenset({"case_id", "task_token", "waiting_for", "done_actions", "version"})
+
+
+# =========================================================================== interfaces
+
+
+class CaseRepository(Protocol):
+    def get(self, case_id: str) -> CaseRecord | None: ...
+
+    def latest_for_account(self, account_id: str) -> CaseRecord | None:
+        """Newest cycle via the by_account index (eventually consistent; ingest uses the
+        borrower's ``open_case_id`` pointer instead)."""
+        ...
+
+    def list_for_account(self, account_id: str) -> list[CaseRecord]: ...
+
+    def create(self, case: CaseRecord) -> CaseRecord:
+        """Insert a new case; raises CaseAlreadyExists if the id is taken."""
+        ...
+
+    def save(self, case: CaseRecord, *, expected_version: int) -> CaseRecord:
+        """Write the case's lifecycle fields if its stored version is still ``expected_version``;
+        returns the record with the bumped version; raises ConcurrentUpdate/CaseNotFound."""
+        ...
+
+    def update_fields(
+        self,
+        case_id: str,
+        fields: Mapping[str, Any],
+        *,
+        expected_version: int | None = None,
+        require_open: bool = False,
+    ) -> CaseRecord:
+        """Set named fields (None removes one) and bump version. ``require_open`` refuses
+        (ConcurrentUpdate) when the stored status is terminal."""
+        ...
+
+    def mark_action_done(self, case_id: str, action: str) -> bool:
+        """Conditional ADD of ``action`` ("<stage>#<channel>") to done_actions.
+        True for the first caller only; raises CaseNotFound for an unknown case."""
+        ...
+
+    def store_task_token(self, case_id: str, token: str, waiting_for: str) -> None: ...
+
+    def clear_task_token(self, case_id: str, token: str | None = None) -> bool:
+        """Remove task_token/waiting_for (only if the stored token is ``token`` when given)."""
+        ...
+
+    def set_queue(self, case_id: str, queue: str, due_at: datetime) -> None: ...
+
+    def clear_queue(self, case_id: str) -> None: ...
+
+    def work_queue(self, queue: str, due_before: datetime | None = None) -> list[CaseRecord]:
+        """Cases waiting on a human in ``queue``, soonest due first (work_queue index)."""
+        ...
+
+
+class BorrowerRepository(Protocol):
+    def get(self, account_id: str) -> BorrowerRecord | None: ...
+
+    def save_profile(self, borrower: BorrowerRecord) -> None:
+        """Upsert contact fields (name, phone, email, locale, timezone, country, verified
+        channels). Leaves sequence, case pointer, opt-outs and flags alone."""
+        ...
+
+    def add_opt_out(self, account_id: str, channel: Channel) -> None: ...
+
+    def set_cease_communication(self, account_id: str, cease: bool = True) -> None: ...
+
+    def add_flag(self, account_id: str, flag: str) -> None: ...
+
+    def remove_flag(self, account_id: str, flag: str) -> None: ...
+
+    def mark_unreachable(self, account_id: str, channel: Channel, unreachable: bool = True) -> None:
+        """Reachability for scoring: email bounced / SMS failed."""
+        ...
+
+
+class TimelineRepository(Protocol):
+    def append(self, entry: TimelineEntry) -> TimelineEntry:
+        """Store one audit line; returns it with its unique, time-ordered ``entry_key``."""
+        ...
+
+    def list(self, case_id: str) -> list[TimelineEntry]: ...
+
+
+@dataclass(frozen=True)
+class IngestWrite:
+    """Everything one ingested event changes, written atomically by ``IngestStore.commit``.
+
+    ``borrower`` (when set) is the borrower's new state; the write is conditioned on the
+    stored ``last_sequence`` still being ``expected_last_sequence`` (None: no borrower
+    item yet, or no sequence applied). ``create_case`` inserts a new cycle;
+    ``update_case`` saves the open case conditioned on ``expected_case_version``.
+    """
+
+    borrower: BorrowerRecord | None = None
+    expected_last_sequence: int | None = None
+    create_case: CaseRecord | None = None
+    update_case: CaseRecord | None = None
+    expected_case_version: int | None = None
+    timeline: tuple[TimelineEntry, ...] = ()
+
+
+class IngestStore(Protocol):
+    def commit(self, write: IngestWrite) -> tuple[TimelineEntry, ...]:
+        """All or nothing; raises ConcurrentUpdate if a condition failed (re-read, re-decide)."""
+        ...
+
+
+@dataclass(frozen=True)
+class Repositories:
+    cases: CaseRepository
+    borrowers: BorrowerRepository
+    timeline: TimelineRepository
+    ingest: IngestStore
+
+    @classmethod
+    def dynamo(cls) -> Repositories:
+        timeline = DynamoTimeline()
+        return cls(DynamoCases(), DynamoBorrowers(), timeline, DynamoIngestStore(timeline))
+
+    @classmethod
+    def in_memory(cls) -> Repositories:
+        store = InMemoryStore()
+        return cls(store.cases, store.borrowers, store.timeline, store)
+
+
+# =========================================================================== entry keys
+
+_entry_counter = itertools.count()
+_entry_lock = threading.Lock()
+
+
+def next_entry_key(at: datetime) -> str:
+    """`<at ISO UTC micro>#<6-digit seq>`: sorts by time, and within one process by order."""
+    with _entry_lock:
+        seq = next(_entry_counter) % 1_000_000
+    return f"{iso_utc_micro(at)}#{seq:06d}"
+
+
+def _expires_at(at: datetime) -> datetime:
+    return at + TIMELINE_RETENTION
+
+
+# =========================================================================== conversions
+
+
+def _to_attr(value: Any) -> Any:
+    """Domain value -> the value stored on the item."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, datetime):
+        return iso_utc(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, (frozenset, set)):
+        return {_to_attr(v) for v in value} or None  # DynamoDB has no empty sets
+    if isinstance(value, dict):
+        return {str(k): _to_attr(v) for k, v in value.items()}
+    return value
+
+
+def _opt_dt(text: str | None) -> datetime | None:
+    return parse_iso_utc(text) if text else None
+
+
+def _opt_date(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+def _opt_int(value: Any) -> int | None:
+    return int(value) if value is not None else None
+
+
+def _opt_dec(text: str | None) -> Decimal | None:
+    return Decimal(text) if text else None
+
+
+def case_from_item(item: CaseModel) -> CaseRecord:
+    raw_obligations = item.obligations.as_dict() if item.obligations is not None else {}
+    return CaseRecord(
+        case_id=item.case_id,
+        account_id=item.account_id,
+        cycle=int(item.cycle),
+        status=CaseStatus(item.status),
+        stage=Stage(item.stage),
+        balance=Decimal(item.balance),
+        currency=item.currency,
+        opened_at=parse_iso_utc(item.opened_at),
+        obligations={k: Decimal(str(v)) for k, v in raw_obligations.items()},
+        due_date=_opt_date(item.due_date),
+        closed_at=_opt_dt(item.closed_at),
+        outcome=item.outcome,
+        segment=item.segment,
+        score=_opt_int(item.score),
+        model_version=item.model_version,
+        task_token=item.task_token,
+        waiting_for=item.waiting_for,
+        done_actions=frozenset(item.done_actions or ()),
+        queue=item.queue,
+        queue_due_at=_opt_dt(item.queue_due_at),
+        last_sequence=int(item.last_sequence or 0),
+        execution_name=item.execution_name,
+        policy_version=item.policy_version,
+        arm=item.arm,
+        pending_since=_opt_dt(item.pending_since),
+        last_payment_status=item.last_payment_status,
+        updated_at=_opt_dt(item.updated_at),
+        version=int(item.version or 0),
+    )
+
+
+def case_fields(case: CaseRecord) -> dict[str, Any]:
+    """Item attribute name -> stored value, for every case field (None = absent)."""
+    return {name: _to_attr(getattr(case, name)) for name in case.__dataclass_fields__}
+
+
+def borrower_from_item(item: BorrowerModel) -> BorrowerRecord:
+    due_soon = None
+    if item.due_soon_obligation_id and item.due_soon_due_date and item.due_soon_seen_at:
+        due_soon = DueSoonNotice(
+            obligation_id=item.due_soon_obligation_id,
+            due_date=date.fromisoformat(item.due_soon_due_date),
+            amount_due=Decimal(item.due_soon_amount or "0"),
+            currency=item.due_soon_currency or "",
+            seen_at=parse_iso_utc(item.due_soon_seen_at),
+        )
+    return BorrowerRecord(
+        account_id=item.account_id,
+        name=item.name or "",
+        phone=item.phone,
+        email=item.email,
+        locale=item.locale or "en-US",
+        timezone=item.timezone,
+        country=item.country or "",
+        verified_channels=frozenset(Channel(c) for c in item.verified_channels or ()),
+        opted_out=frozenset(Channel(c) for c in item.opted_out or ()),
+        cease_communication=bool(item.cease_communication),
+        flags=frozenset(item.flags or ()),
+        last_sequence=_opt_int(item.last_sequence),
+        last_event_id=item.last_event_id,
+        open_case_id=item.open_case_id,
+        cycle=int(item.cycle or 0),
+        email_bounced=bool(item.email_bounced),
+        sms_failed=bool(item.sms_failed),
+        account=AccountFacts(
+            credit_limit=_opt_dec(item.credit_limit),
+            opened_at=_opt_date(item.account_opened_at),
+            prior_delinquencies=_opt_int(item.prior_delinquencies),
+            prior_cures=_opt_int(item.prior_cures),
+            on_time_payment_ratio=_opt_dec(item.on_time_payment_ratio),
+        ),
+        due_soon=due_soon,
+        updated_at=_opt_dt(item.updated_at),
+    )
+
+
+_PROFILE_FIELDS = ("name", "phone", "email", "locale", "timezone", "country", "verified_channels")
+# What an ingest writes on the borrower. Opt-outs, cease, flags and reachability belong to
+# replies, ops and the contact adapters: an ingest never overwrites them.
+_NOT_INGESTED = frozenset(
+    {"opted_out", "cease_communication", "flags", "email_bounced", "sms_failed"}
+)
+
+
+def borrower_fields(borrower: BorrowerRecord, *, profile_only: bool = False) -> dict[str, Any]:
+    """Item attribute name -> stored value for a borrower (None = absent)."""
+    fields: dict[str, Any] = {
+        "name": borrower.name or None,
+        "phone": borrower.phone,
+        "email": borrower.email,
+        "locale": borrower.locale,
+        "timezone": borrower.timezone,
+        "country": borrower.country or None,
+        "verified_channels": _to_attr(borrower.verified_channels),
+    }
+    if profile_only:
+        return fields
+    account = borrower.account
+    due = borrower.due_soon
+    fields.update(
+        {
+            "opted_out": _to_attr(borrower.opted_out),
+            "cease_communication": borrower.cease_communication,
+            "flags": _to_attr(borrower.flags),
+            "last_sequence": borrower.last_sequence,
+            "last_event_id": borrower.last_event_id,
+            "open_case_id": borrower.open_case_id,
+            "cycle": borrower.cycle,
+            "email_bounced": borrower.email_bounced,
+            "sms_failed": borrower.sms_failed,
+            "credit_limit": _to_attr(account.credit_limit),
+            "account_opened_at": _to_attr(account.opened_at),
+            "prior_delinquencies": account.prior_delinquencies,
+            "prior_cures": account.prior_cures,
+            "on_time_payment_ratio": _to_attr(account.on_time_payment_ratio),
+            "due_soon_obligation_id": due.obligation_id if due else None,
+            "due_soon_due_date": _to_attr(due.due_date) if due else None,
+            "due_soon_amount": _to_attr(due.amount_due) if due else None,
+            "due_soon_currency": due.currency if due else None,
+            "due_soon_seen_at": _to_attr(due.seen_at) if due else None,
+            "updated_at": _to_attr(borrower.updated_at),
+        }
+    )
+    return fields
+
+
+def timeline_from_item(item: TimelineModel) -> TimelineEntry:
+    return TimelineEntry(
+        case_id=item.case_id,
+        at=parse_iso_utc(item.at),
+        kind=item.kind,
+        actor=item.actor,
+        detail=item.detail.as_dict() if item.detail is not None else {},
+        entry_key=item.entry_key,
+    )
+
+
+def _timeline_item(entry: TimelineEntry) -> TimelineModel:
+    return TimelineModel(
+        case_id=entry.case_id,
+        entry_key=entry.entry_key,
+        at=iso_utc_micro(entry.at),
+        kind=entry.kind,
+        actor=entry.actor,
+        detail=_to_attr(entry.detail),
+        expires_at=_expires_at(entry.at),
+    )
+
+
+# =========================================================================== DynamoDB
+
+
+def _actions(model: Any, fields: Mapping[str, Any]) -> list[Any]:
+    """SET for values, REMOVE for None (DynamoDB keeps no nulls or empty sets)."""
+    actions = []
+    for name, value in fields.items():
+        attribute = getattr(model, name)
+        actions.append(attribute.remove() if value is None else attribute.set(value))
+    return actions
+
+
+def _is_condition_failure(error: Exception) -> bool:
+    return getattr(error, "cause_response_code", None) in {
+        "ConditionalCheckFailedException",
+        "TransactionCanceledException",
+    }
+
+
+class DynamoCases:
+    def get(self, case_id: str) -> CaseRecord | None:
+        try:
+            return case_from_item(CaseModel.get(case_id, consistent_read=True))
+        except DoesNotExist:
+            return None
+
+    def latest_for_account(self, account_id: str) -> CaseRecord | None:
+        for item in CaseModel.by_account.query(account_id, scan_index_forward=False, limit=1):
+            return case_from_item(item)
+        return None
+
+    def list_for_account(self, account_id: str) -> list[CaseRecord]:
+        return [case_from_item(i) for i in CaseModel.by_account.query(account_id)]
+
+    def create(self, case: CaseRecord) -> CaseRecord:
+        fields = {k: v for k, v in case_fields(case).items() if v is not None}
+        try:
+            CaseModel(**fields).save(condition=CaseModel.case_id.does_not_exist())
+        except PutError as error:
+            if _is_condition_failure(error):
+                raise CaseAlreadyExists(case.case_id) from error
+            raise
+        return case
+
+    def save(self, case: CaseRecord, *, expected_version: int) -> CaseRecord:
+        saved = replace(case, version=expected_version + 1)
+        fields = {k: v for k, v in case_fields(saved).items() if k not in _NOT_SAVED}
+        fields["version"] = saved.version
+        self._update(case.case_id, fields, CaseModel.version == expected_version)
+        return saved
+
+    def update_fields(
+        self,
+        case_id: str,
+        fields: Mapping[str, Any],
+        *,
+        expected_version: int | None = None,
+        require_open: bool = False,
+    ) -> CaseRecord:
+        stored = {name: _to_attr(value) for name, value in fields.items()}
+        condition = CaseModel.case_id.exists()
+        if expected_version is not None:
+            condition &= CaseModel.version == expected_version
+        if require_open:
+            condition &= ~CaseModel.status.is_in(*[s.value for s in CaseStatus if s.is_terminal])
+        item = self._update(case_id, stored, condition, bump=True)
+        return case_from_item(item)
+
+    def _update(
+        self, case_id: str, fields: Mapping[str, Any], condition: Condition, bump: bool = False
+    ) -> CaseModel:
+        item = CaseModel(case_id)
+        actions = _actions(CaseModel, fields)
+        if bump:
+            actions.append(CaseModel.version.add(1))
+        try:
+            item.update(actions=actions, condition=condition & CaseModel.case_id.exists())
+        except UpdateError as error:
+            if _is_condition_failure(error):
+                if self.get(case_id) is None:
+                    raise CaseNotFound(case_id) from error
+                raise ConcurrentUpdate(case_id) from error
+            raise
+        return item
+
+    def mark_action_done(self, case_id: str, action: str) -> bool:
+        item = CaseModel(case_id)
+        try:
+            item.update(
+                actions=[CaseModel.done_actions.add({action})],
+                condition=CaseModel.case_id.exists() & ~CaseModel.done_actions.contains(action),
+            )
+        except UpdateError as error:
+            if _is_condition_failure(error):
+                if self.get(case_id) is None:
+                    raise CaseNotFound(case_id) from error
+                return False
+            raise
+        return True
+
+    def store_task_token(self, case_id: str, token: str, waiting_for: str) -> None:
+        self._update(
+            case_id, {"task_token": token, "waiting_for": waiting_for}, CaseModel.case_id.exists()
+        )
+
+    def clear_task_token(self, case_id: str, token: str | None = None) -> bool:
+        condition = CaseModel.case_id.exists()
+        if token is not None:
+            condition &= CaseModel.task_token == token
+        try:
+            CaseModel(case_id).update(
+                actions=[CaseModel.task_token.remove(), CaseModel.waiting_for.remove()],
+                condition=condition,
+            )
+        except UpdateError as error:
+            if _is_condition_failure(error):
+                return False
+            raise
+        return True
+
+    def set_queue(self, case_id: str, queue: str, due_at: datetime) -> None:
+        self._update(
+            case_id, {"queue": queue, "queue_due_at": iso_utc(due_at)}, CaseModel.case_id.exists()
+        )
+
+    def clear_queue(self, case_id: str) -> None:
+        self._update(case_id, {"queue": None, "queue_due_at": None}, CaseModel.case_id.exists())
+
+    def work_queue(self, queue: str, due_before: datetime | None = None) -> list[CaseRecord]:
+        range_condition = None
+        if due_before is not None:
+            range_condition = CaseModel.queue_due_at <= iso_utc(due_before)
+        items = CaseModel.work_queue.query(queue, range_key_condition=range_condition)
+        return [case_from_item(i) for i in items]
+
+
+class DynamoBorrowers:
+    def get(self, account_id: str) -> BorrowerRecord | None:
+        try:
+            return borrower_from_item(BorrowerModel.get(account_id, consistent_read=True))
+        except DoesNotExist:
+            return None
+
+    def save_profile(self, borrower: BorrowerRecord) -> None:
+        fields = borrower_fields(borrower, profile_only=True)
+        BorrowerModel(borrower.account_id).update(actions=_actions(BorrowerModel, fields))
+
+    def add_opt_out(self, account_id: str, channel: Channel) -> None:
+        BorrowerModel(account_id).update(
+            actions=[BorrowerModel.opted_out.add({Channel(channel).value})]
+        )
+
+    def set_cease_communication(self, account_id: str, cease: bool = True) -> None:
+        BorrowerModel(account_id).update(actions=[BorrowerModel.cease_communication.set(cease)])
+
+    def add_flag(self, account_id: str, flag: str) -> None:
+        BorrowerModel(account_id).update(actions=[BorrowerModel.flags.add({flag})])
+
+    def remove_flag(self, account_id: str, flag: str) -> None:
+        BorrowerModel(account_id).update(actions=[BorrowerModel.flags.delete({flag})])
+
+    def mark_unreachable(self, account_id: str, channel: Channel, unreachable: bool = True) -> None:
+        attribute = BorrowerModel.email_bounced
+        if Channel(channel) is not Channel.EMAIL:
+            attribute = BorrowerModel.sms_failed
+        BorrowerModel(account_id).update(actions=[attribute.set(unreachable)])
+
+
+class DynamoTimeline:
+    def append(self, entry: TimelineEntry) -> TimelineEntry:
+        for _ in range(5):  # a key collision needs two writers in one microsecond
+            keyed = replace(entry, entry_key=next_entry_key(entry.at))
+            try:
+                _timeline_item(keyed).save(condition=TimelineModel.entry_key.does_not_exist())
+                return keyed
+            except PutError as error:
+                if not _is_condition_failure(error):
+                    raise
+        raise ConcurrentUpdate(f"timeline key collisions for {entry.case_id}")
+
+    def list(self, case_id: str) -> list[TimelineEntry]:
+        return [timeline_from_item(i) for i in TimelineModel.query(case_id)]
+
+
+class DynamoIngestStore:
+    def __init__(self, timeline: DynamoTimeline | None = None) -> None:
+        self._timeline = timeline or DynamoTimeline()
+
+    def commit(self, write: IngestWrite) -> tuple[TimelineEntry, ...]:
+        entries = tuple(replace(e, entry_key=next_entry_key(e.at)) for e in write.timeline)
+        if write.borrower is None and write.create_case is None and write.update_case is None:
+            # nothing but audit lines (an ignored event): no transaction needed
+            return tuple(self._timeline.append(e) for e in write.timeline)
+        try:
+            with TransactWrite(connection=Connection(region=aws_region())) as tx:
+                if write.borrower is not None:
+                    fields = {
+                        k: v
+                        for k, v in borrower_fields(write.borrower).items()
+                        if k not in _NOT_INGESTED
+                    }
+                    condition = (
+                        BorrowerModel.last_sequence.does_not_exist()
+                        if write.expected_last_sequence is None
+                        else BorrowerModel.last_sequence == write.expected_last_sequence
+                    )
+                    tx.update(
+                        BorrowerModel(write.borrower.account_id),
+                        actions=_actions(BorrowerModel, fields),
+                        condition=condition,
+                    )
+                if write.create_case is not None:
+                    fields = {
+                        k: v for k, v in case_fields(write.create_case).items() if v is not None
+                    }
+                    tx.save(CaseModel(**fields), condition=CaseModel.case_id.does_not_exist())
+                if write.update_case is not None:
+                    if write.expected_case_version is None:
+                        raise ValueError("update_case needs expected_case_version")
+                    case = write.update_case
+                    fields = {k: v for k, v in case_fields(case).items() if k not in _NOT_SAVED}
+                    fields["version"] = write.expected_case_version + 1
+                    tx.update(
+                        CaseModel(case.case_id),
+                        actions=_actions(CaseModel, fields),
+                        condition=CaseModel.version == write.expected_case_version,
+                    )
+                for entry in entries:
+                    tx.save(
+                        _timeline_item(entry),
+                        condition=TimelineModel.entry_key.does_not_exist(),
+                    )
+        except TransactWriteError as error:
+            if _is_condition_failure(error):
+                raise ConcurrentUpdate("ingest write lost a race") from error
+            raise
+        return entries
+
+
+# =========================================================================== in memory
+
+
+class InMemoryStore:
+    """Fake of all four interfaces over dicts, enforcing the same conditions.
+
+    ``store.cases`` / ``store.borrowers`` / ``store.timeline`` are views on one store, and
+    ``store.commit`` is the IngestStore.
+    """
+
+    def __init__(self) -> None:
+        self.case_items: dict[str, CaseRecord] = {}
+        self.borrower_items: dict[str, BorrowerRecord] = {}
+        self.timeline_items: dict[str, list[TimelineEntry]] = {}
+        self.cases = _MemoryCases(self)
+        self.borrowers = _MemoryBorrowers(self)
+        self.timeline = _MemoryTimeline(self)
+        self._lock = threading.RLock()
+
+    def commit(self, write: IngestWrite) -> tuple[TimelineEntry, ...]:
+        with self._lock:
+            if write.borrower is not None:
+                stored = self.borrower_items.get(write.borrower.account_id)
+                current = stored.last_sequence if stored else None
+                if current != write.expected_last_sequence:
+                    raise ConcurrentUpdate("borrower sequence moved")
+            if write.create_case is not None and write.create_case.case_id in self.case_items:
+                raise ConcurrentUpdate("case exists")
+            if write.update_case is not None:
+                stored_case = self.case_items.get(write.update_case.case_id)
+                if stored_case is None or stored_case.version != write.expected_case_version:
+                    raise ConcurrentUpdate("case version moved")
+            if write.borrower is not None:
+                old = self.borrower_items.get(write.borrower.account_id)
+                base = old or BorrowerRecord(write.borrower.account_id)
+                # like the DynamoDB transaction: fields outside the ingest's ownership stay
+                self.borrower_items[write.borrower.account_id] = replace(
+                    write.borrower, **{k: getattr(base, k) for k in _NOT_INGESTED}
+                )
+            if write.create_case is not None:
+                self.case_items[write.create_case.case_id] = write.create_case
+            if write.update_case is not None and write.expected_case_version is not None:
+                stored_case = self.case_items[write.update_case.case_id]
+                self.case_items[stored_case.case_id] = replace(
+                    write.update_case,
+                    task_token=stored_case.task_token,
+                    waiting_for=stored_case.waiting_for,
+                    done_actions=stored_case.done_actions,
+                    version=write.expected_case_version + 1,
+                )
+            return tuple(self.timeline.append(e) for e in write.timeline)
+
+
+@dataclass
+class _MemoryCases:
+    store: InMemoryStore
+
+    def get(self, case_id: str) -> CaseRecord | None:
+        return self.store.case_items.get(case_id)
+
+    def latest_for_account(self, account_id: str) -> CaseRecord | None:
+        cases = self.list_for_account(account_id)
+        return cases[-1] if cases else None
+
+    def list_for_account(self, account_id: str) -> list[CaseRecord]:
+        found = [c for c in self.store.case_items.values() if c.account_id == account_id]
+        return sorted(found, key=lambda c: c.cycle)
+
+    def create(self, case: CaseRecord) -> CaseRecord:
+        with self.store._lock:
+            if case.case_id in self.store.case_items:
+                raise CaseAlreadyExists(case.case_id)
+            self.store.case_items[case.case_id] = case
+        return case
+
+    def _require(self, case_id: str) -> CaseRecord:
+        case = self.store.case_items.get(case_id)
+        if case is None:
+            raise CaseNotFound(case_id)
+        return case
+
+    def save(self, case: CaseRecord, *, expected_version: int) -> CaseRecord:
+        with self.store._lock:
+            stored = self._require(case.case_id)
+            if stored.version != expected_version:
+                raise ConcurrentUpdate(case.case_id)
+            saved = replace(
+                case,
+                task_token=stored.task_token,
+                waiting_for=stored.waiting_for,
+                done_actions=stored.done_actions,
+                version=expected_version + 1,
+            )
+            self.store.case_items[case.case_id] = saved
+            return saved
+
+    def update_fields(
+        self,
+        case_id: str,
+        fields: Mapping[str, Any],
+        *,
+        expected_version: int | None = None,
+        require_open: bool = False,
+    ) -> CaseRecord:
+        with self.store._lock:
+            stored = self._require(case_id)
+            if expected_version is not None and stored.version != expected_version:
+                raise ConcurrentUpdate(case_id)
+            if require_open and not stored.is_open:
+                raise ConcurrentUpdate(case_id)
+            updated = replace(stored, **dict(fields), version=stored.version + 1)
+            self.store.case_items[case_id] = updated
+            return updated
+
+    def mark_action_done(self, case_id: str, action: str) -> bool:
+        with self.store._lock:
+            stored = self._require(case_id)
+            if action in stored.done_actions:
+                return False
+            self.store.case_items[case_id] = replace(
+                stored, done_actions=stored.done_actions | {action}
+            )
+            return True
+
+    def store_task_token(self, case_id: str, token: str, waiting_for: str) -> None:
+        with self.store._lock:
+            stored = self._require(case_id)
+            self.store.case_items[case_id] = replace(
+                stored, task_token=token, waiting_for=waiting_for
+            )
+
+    def clear_task_token(self, case_id: str, token: str | None = None) -> bool:
+        with self.store._lock:
+            stored = self.store.case_items.get(case_id)
+            if stored is None or (token is not None and stored.task_token != token):
+                return False
+            self.store.case_items[case_id] = replace(stored, task_token=None, waiting_for=None)
+            return True
+
+    def set_queue(self, case_id: str, queue: str, due_at: datetime) -> None:
+        with self.store._lock:
+            stored = self._require(case_id)
+            self.store.case_items[case_id] = replace(stored, queue=queue, queue_due_at=due_at)
+
+    def clear_queue(self, case_id: str) -> None:
+        with self.store._lock:
+            stored = self._require(case_id)
+            self.store.case_items[case_id] = replace(stored, queue=None, queue_due_at=None)
+
+    def work_queue(self, queue: str, due_before: datetime | None = None) -> list[CaseRecord]:
+        waiting = [
+            c
+            for c in self.store.case_items.values()
+            if c.queue == queue
+            and c.queue_due_at is not None
+            and (due_before is None or c.queue_due_at <= due_before)
+        ]
+        return sorted(waiting, key=lambda c: c.queue_due_at or datetime.min.replace(tzinfo=UTC))
+
+
+@dataclass
+class _MemoryBorrowers:
+    store: InMemoryStore
+
+    def get(self, account_id: str) -> BorrowerRecord | None:
+        return self.store.borrower_items.get(account_id)
+
+    def _change(self, account_id: str, **changes: Any) -> None:
+        with self.store._lock:
+            current = self.store.borrower_items.get(account_id) or BorrowerRecord(account_id)
+            self.store.borrower_items[account_id] = replace(current, **changes)
+
+    def save_profile(self, borrower: BorrowerRecord) -> None:
+        self._change(
+            borrower.account_id, **{name: getattr(borrower, name) for name in _PROFILE_FIELDS}
+        )
+
+    def add_opt_out(self, account_id: str, channel: Channel) -> None:
+        current = self.get(account_id)
+        opted = current.opted_out if current else frozenset()
+        self._change(account_id, opted_out=opted | {Channel(channel)})
+
+    def set_cease_communication(self, account_id: str, cease: bool = True) -> None:
+        self._change(account_id, cease_communication=cease)
+
+    def add_flag(self, account_id: str, flag: str) -> None:
+        current = self.get(account_id)
+        self._change(account_id, flags=(current.flags if current else frozenset()) | {flag})
+
+    def remove_flag(self, account_id: str, flag: str) -> None:
+        current = self.get(account_id)
+        self._change(account_id, flags=(current.flags if current else frozenset()) - {flag})
+
+    def mark_unreachable(self, account_id: str, channel: Channel, unreachable: bool = True) -> None:
+        if Channel(channel) is Channel.EMAIL:
+            self._change(account_id, email_bounced=unreachable)
+        else:
+            self._change(account_id, sms_failed=unreachable)
+
+
+@dataclass
+class _MemoryTimeline:
+    store: InMemoryStore
+    _keys: set[str] = field(default_factory=set)
+
+    def append(self, entry: TimelineEntry) -> TimelineEntry:
+        keyed = replace(entry, entry_key=next_entry_key(entry.at))
+        self.store.timeline_items.setdefault(entry.case_id, []).append(keyed)
+        return keyed
+
+    def list(self, case_id: str) -> list[TimelineEntry]:
+        return sorted(self.store.timeline_items.get(case_id, []), key=lambda e: e.entry_key)
+
+
+def entries_of_kind(entries: Iterable[TimelineEntry], kind: str) -> list[TimelineEntry]:
+    """Small helper for tests and reports."""
+    return [e for e in entries if e.kind == kind]
+
+
+__all__ = [
+    "BorrowerRepository",
+    "CaseRepository",
+    "DynamoBorrowers",
+    "DynamoCases",
+    "DynamoIngestStore",
+    "DynamoTimeline",
+    "InMemoryStore",
+    "IngestStore",
+    "IngestWrite",
+    "Repositories",
+    "TimelineRepository",
+]

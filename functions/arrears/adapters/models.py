@@ -1,0 +1,192 @@
+"""pynamodb models of the Arrears tables.
+
+Keys, indexes and TTL mirror ``arrears.topology`` (tests/unit/test_models_match_topology.py
+fails if they drift). Table names come from the Lambda environment (the variable each
+TableSpec names) and fall back to the local runtime's physical names, so the same models
+work deployed, on the local runtime and in unit tests.
+
+Every write to these tables is an UpdateItem of the attributes the writer owns (see
+``adapters.cases``), never a whole-item PutItem over an existing item: the escalation
+state machine writes some attributes (task_token, waiting_for) directly, and a PutItem
+would wipe them.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, ClassVar
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    MapAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from arrears import topology
+from arrears.topology import TableSpec
+
+
+def table_name(spec: TableSpec) -> str:
+    return os.environ.get(spec.env_var) or spec.local_name
+
+
+def aws_region() -> str:
+    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+
+
+class _Meta:
+    """Shared Meta settings; each model's Meta adds its table name."""
+
+    region = aws_region()
+    billing_mode = "PAY_PER_REQUEST"
+
+
+# --------------------------------------------------------------------------- Cases
+
+
+class CasesByAccountIndex(GlobalSecondaryIndex["CaseModel"]):
+    """Every cycle of one account, ordered by cycle (query descending for the latest)."""
+
+    class Meta:
+        index_name = "by_account"
+        projection = AllProjection()
+
+    account_id = UnicodeAttribute(hash_key=True)
+    cycle = NumberAttribute(range_key=True)
+
+
+class WorkQueueIndex(GlobalSecondaryIndex["CaseModel"]):
+    """Sparse: only cases waiting on a human carry `queue` ("AGENT_CALL" / "LEGAL_REVIEW")."""
+
+    class Meta:
+        index_name = "work_queue"
+        projection = AllProjection()
+
+    queue = UnicodeAttribute(hash_key=True)
+    queue_due_at = UnicodeAttribute(range_key=True)
+
+
+class CaseModel(Model):
+    SPEC: ClassVar[TableSpec] = topology.CASES
+
+    class Meta(_Meta):
+        table_name = table_name(topology.CASES)
+
+    case_id = UnicodeAttribute(hash_key=True)
+    account_id = UnicodeAttribute()
+    cycle = NumberAttribute()
+    status = UnicodeAttribute()
+    stage = UnicodeAttribute()
+    balance = UnicodeAttribute()  # decimal string
+    currency = UnicodeAttribute()
+    # obligation id -> outstanding amount (decimal string)
+    obligations = MapAttribute[str, Any](default=dict)
+    due_date = UnicodeAttribute(null=True)  # ISO date
+    opened_at = UnicodeAttribute()  # ISO UTC
+    closed_at = UnicodeAttribute(null=True)
+    outcome = UnicodeAttribute(null=True)
+    segment = UnicodeAttribute(null=True)
+    score = NumberAttribute(null=True)
+    model_version = UnicodeAttribute(null=True)
+    task_token = UnicodeAttribute(null=True)
+    waiting_for = UnicodeAttribute(null=True)
+    done_actions = UnicodeSetAttribute(null=True)  # "<stage>#<channel>"
+    queue = UnicodeAttribute(null=True)
+    queue_due_at = UnicodeAttribute(null=True)  # ISO UTC
+    last_sequence = NumberAttribute(default=0)
+    execution_name = UnicodeAttribute(null=True)
+    policy_version = UnicodeAttribute(null=True)
+    arm = UnicodeAttribute(null=True)
+    pending_since = UnicodeAttribute(null=True)  # ISO UTC
+    last_payment_status = UnicodeAttribute(null=True)
+    updated_at = UnicodeAttribute(null=True)
+    version = NumberAttribute(default=0)
+
+    by_account = CasesByAccountIndex()
+    work_queue = WorkQueueIndex()
+
+
+# --------------------------------------------------------------------------- Borrowers
+
+
+class BorrowerModel(Model):
+    """Holds PII (name, phone, email): read it, never log it."""
+
+    SPEC: ClassVar[TableSpec] = topology.BORROWERS
+
+    class Meta(_Meta):
+        table_name = table_name(topology.BORROWERS)
+
+    account_id = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute(null=True)
+    phone = UnicodeAttribute(null=True)  # E.164
+    email = UnicodeAttribute(null=True)
+    locale = UnicodeAttribute(null=True)
+    timezone = UnicodeAttribute(null=True)  # IANA
+    country = UnicodeAttribute(null=True)  # ISO 3166-1 alpha-2
+    verified_channels = UnicodeSetAttribute(null=True)
+    opted_out = UnicodeSetAttribute(null=True)
+    cease_communication = BooleanAttribute(default=False)
+    flags = UnicodeSetAttribute(null=True)
+    last_sequence = NumberAttribute(null=True)
+    last_event_id = UnicodeAttribute(null=True)
+    open_case_id = UnicodeAttribute(null=True)
+    cycle = NumberAttribute(default=0)
+    # reachability, written by the contact adapters
+    email_bounced = BooleanAttribute(default=False)
+    sms_failed = BooleanAttribute(default=False)
+    # the optional `account` block of PaymentStatusChanged (risk-scoring inputs)
+    credit_limit = UnicodeAttribute(null=True)  # decimal string
+    account_opened_at = UnicodeAttribute(null=True)  # ISO date
+    prior_delinquencies = NumberAttribute(null=True)
+    prior_cures = NumberAttribute(null=True)
+    on_time_payment_ratio = UnicodeAttribute(null=True)  # decimal string
+    # latest DUE_SOON (issue 6)
+    due_soon_obligation_id = UnicodeAttribute(null=True)
+    due_soon_due_date = UnicodeAttribute(null=True)
+    due_soon_amount = UnicodeAttribute(null=True)
+    due_soon_currency = UnicodeAttribute(null=True)
+    due_soon_seen_at = UnicodeAttribute(null=True)
+    updated_at = UnicodeAttribute(null=True)
+
+
+# --------------------------------------------------------------------------- Timeline
+
+
+class TimelineModel(Model):
+    SPEC: ClassVar[TableSpec] = topology.TIMELINE
+
+    class Meta(_Meta):
+        table_name = table_name(topology.TIMELINE)
+
+    case_id = UnicodeAttribute(hash_key=True)
+    entry_key = UnicodeAttribute(range_key=True)  # "<at ISO UTC micro>#<6-digit seq>"
+    at = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    actor = UnicodeAttribute()
+    detail = MapAttribute[str, Any](default=dict)  # no PII
+    expires_at = TTLAttribute(null=True)
+
+
+# Every model of a topology table, for the drift test and for rebinding table names.
+MODELS: tuple[type[Model], ...] = (CaseModel, BorrowerModel, TimelineModel)
+# The Idempotency table has no model on purpose: Powertools owns its schema.
+
+
+def bind_tables(env: dict[str, str] | None = None) -> None:
+    """Re-read table names and region (the local runtime sets env after import).
+
+    Drops each model's cached connection so the next call uses the new names.
+    """
+    source = os.environ if env is None else env
+    region = source.get("AWS_REGION") or source.get("AWS_DEFAULT_REGION") or aws_region()
+    for model in MODELS:
+        spec: TableSpec = model.SPEC  # type: ignore[attr-defined]
+        model.Meta.table_name = source.get(spec.env_var) or spec.local_name
+        model.Meta.region = region
+        model._connection = None

@@ -1,0 +1,54 @@
+"""Named domain exceptions.
+
+Step Functions `Retry`/`Catch` match a Lambda error by the exception's class name
+(`"ErrorEquals": ["CaseClosed"]`), so these names are part of the ASL contract:
+rename one and the state machine stops catching it. Keep them flat (no module path
+appears in the error name) and add new ones rather than renaming.
+"""
+
+from __future__ import annotations
+
+
+class ArrearsError(Exception):
+    """Base for every deliberate domain failure (never raised itself)."""
+
+
+class InvalidEvent(ArrearsError):
+    """An incoming event failed schema validation; it must not be applied at all."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason  # short machine-readable code, e.g. "schema_validation"
+        self.detail = detail  # readable, PII-free description of what was wrong
+
+
+class CaseNotFound(ArrearsError):
+    """No case with that id."""
+
+
+class CaseClosed(ArrearsError):
+    """The case is in a terminal status: nothing more may be done for it."""
+
+
+class CasePaused(ArrearsError):
+    """The case is paused, payment-pending or disputed: collection activity must wait."""
+
+
+class ContactBlocked(ArrearsError):
+    """The compliance gate blocked a contact."""
+
+
+class ContactDeferred(ArrearsError):
+    """The compliance gate deferred a contact until a later time."""
+
+
+class ActionAlreadyDone(ArrearsError):
+    """This case+stage+channel action was already performed (a retried or redriven step)."""
+
+
+class ConcurrentUpdate(ArrearsError):
+    """A conditional write lost a race (version or sequence moved); re-read and decide again."""
+
+
+class CaseAlreadyExists(ArrearsError):
+    """A case with that id exists already (a repeated open of the same cycle)."""
