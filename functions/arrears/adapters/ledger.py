@@ -1,0 +1,452 @@
+"""The contact ledger: every gate decision per borrower, and the lock that keeps caps true.
+
+``claim`` reads the borrower's recent sent contacts, asks the compliance gate, and writes
+the decision. A "sent" entry is written in one DynamoDB transaction with the account's
+head item (``entry_key = "HEAD"``), conditional on the head's version being the one read
+before deciding. Two executions racing for the last slot of a cap therefore cannot both
+win: the second transaction fails its condition, re-reads the ledger (now holding the
+first one's entry) and decides again.
+
+``InMemoryContactLedger`` is the same algorithm over a dict, for unit tests.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import threading
+import time
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import ClassVar
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+)
+from pynamodb.connection import Connection
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
+from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
+
+from arrears import topology
+from arrears.domain.compliance import (
+    CompliancePack,
+    ContactIntent,
+    Decision,
+    Reason,
+    Verdict,
+    blocking_reason,
+    candidate_zones,
+    decide,
+)
+from arrears.domain.types import BorrowerProfile, Channel, ContactRecord
+
+HEAD_KEY = "HEAD"  # per-account lock item; sorts after every "<ISO time>#..." key
+_KEY_LOW, _KEY_HIGH = "0", "9~"  # every time-prefixed key lies between these
+MAX_CLAIM_ATTEMPTS = 10
+CONVERSATION_TEMPLATE = "conversation"
+
+SENT, DEFERRED, BLOCKED = "sent", "deferred", "blocked"
+_DECISION_OF = {Verdict.ALLOW: SENT, Verdict.DEFER: DEFERRED, Verdict.BLOCK: BLOCKED}
+
+
+# A repeated claim of a contact already allowed (same instant, channel and case): the
+# caller's own slot, not a new one. Handlers guard the send itself with done_actions.
+REPLAYED = Decision(Verdict.ALLOW, Reason.ALLOWED, rule="replay")
+
+
+class LedgerContention(RuntimeError):
+    """The head item kept moving: too many concurrent writers for one borrower."""
+
+
+def time_key(at: datetime) -> str:
+    """Fixed-width UTC timestamp, so keys sort in time order."""
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def entry_key(at: datetime, channel: Channel | str, case_id: str) -> str:
+    return f"{time_key(at)}#{channel}#{case_id}"
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """One ledger item (a gate decision, or a conversation)."""
+
+    account_id: str
+    entry_key: str
+    case_id: str
+    channel: Channel
+    template: str
+    decision: str  # sent | deferred | blocked
+    reason: str
+    at: datetime  # aware UTC
+    local_time: str  # ISO with the borrower's offset
+    conversation: bool = False
+    attempt: bool = True
+    not_before: datetime | None = None
+    rule: str | None = None
+    expires_at: datetime | None = None
+
+    def to_record(self) -> ContactRecord:
+        return ContactRecord(
+            account_id=self.account_id,
+            case_id=self.case_id,
+            channel=self.channel,
+            at=self.at,
+            template=self.template,
+            conversation=self.conversation,
+            attempt=self.attempt,
+        )
+
+    def to_decision(self) -> Decision:
+        verdict = {SENT: Verdict.ALLOW, DEFERRED: Verdict.DEFER}.get(self.decision, Verdict.BLOCK)
+        return Decision(verdict, self.reason, not_before=self.not_before, rule=self.rule)
+
+
+class LedgerBase(ABC):
+    """claim/history/record_conversation over four storage primitives."""
+
+    @abstractmethod
+    def _head_version(self, account_id: str) -> int:
+        """Current version of the account's head item (0 if none)."""
+
+    @abstractmethod
+    def _entries(self, account_id: str, since: datetime) -> list[LedgerEntry]:
+        """Every entry at or after ``since`` (strongly consistent), oldest first."""
+
+    @abstractmethod
+    def _get(self, account_id: str, key: str) -> LedgerEntry | None: ...
+
+    @abstractmethod
+    def _commit_sent(self, entry: LedgerEntry, expected_version: int) -> bool:
+        """Write ``entry`` and bump the head iff the head is still ``expected_version``."""
+
+    @abstractmethod
+    def _put(self, entry: LedgerEntry) -> bool:
+        """Write a deferred/blocked entry (takes no slot, needs no lock), never over a
+        sent entry with the same key; False if one is there."""
+
+    # ------------------------------------------------------------------ public API
+
+    def claim(
+        self,
+        intent: ContactIntent,
+        profile: BorrowerProfile,
+        pack: CompliancePack,
+        template: str,
+    ) -> Decision:
+        """Decide and record. On ALLOW the slot is yours: send exactly once.
+
+        Replaying a claim already allowed (same instant, channel, case) returns ALLOW
+        again without taking a second slot, unless a blocking rule (opt-out, cease,
+        payment, ...) has started to apply since.
+        """
+        account_id = profile.account_id
+        key = entry_key(intent.at, intent.channel, intent.case_id)
+        since = intent.at - timedelta(days=pack.max_lookback_days)
+        for attempt in range(MAX_CLAIM_ATTEMPTS):
+            existing = self._get(account_id, key)
+            if existing is not None and existing.decision == SENT:
+                return blocking_reason(intent, profile, pack) or REPLAYED
+            # head first, then entries: a sent write landing in between moves the head,
+            # so the commit below fails and we decide again
+            version = self._head_version(account_id)
+            history = [
+                entry.to_record()
+                for entry in self._entries(account_id, since)
+                if entry.decision == SENT
+            ]
+            decision = decide(intent, profile, history, pack)
+            entry = self._entry_for(intent, profile, pack, template, key, decision)
+            if decision.verdict is not Verdict.ALLOW:
+                if self._put(entry):
+                    return decision
+                continue  # the same contact was just allowed elsewhere: replay it
+            if self._commit_sent(entry, version):
+                return decision
+            self._backoff(attempt)
+        raise LedgerContention(f"could not claim a contact slot after {MAX_CLAIM_ATTEMPTS} tries")
+
+    def history(self, account_id: str, since: datetime) -> list[ContactRecord]:
+        """Contacts that really happened (sent entries) at or after ``since``."""
+        return [e.to_record() for e in self._entries(account_id, since) if e.decision == SENT]
+
+    def entries(self, account_id: str, since: datetime | None = None) -> list[LedgerEntry]:
+        """Every decision (sent, deferred, blocked), oldest first: for reports and audits."""
+        return self._entries(account_id, since or datetime(2000, 1, 1, tzinfo=UTC))
+
+    def record_conversation(
+        self,
+        account_id: str,
+        case_id: str,
+        at: datetime,
+        *,
+        call_entry_key: str | None = None,
+        inbound: bool = False,
+        local_time: str | None = None,
+        retention_days: int = 1096,
+    ) -> None:
+        """A telephone conversation about the debt took place (starts the quiet period).
+
+        ``call_entry_key``: the ledger entry of the call we placed that reached the
+        borrower (it is marked). Without it a new entry is written: an inbound call
+        (``inbound=True``, not counted as a call attempt) or a call placed outside claim.
+        """
+        for attempt in range(MAX_CLAIM_ATTEMPTS):
+            version = self._head_version(account_id)
+            existing = self._get(account_id, call_entry_key) if call_entry_key else None
+            if existing is not None:
+                entry = replace(existing, conversation=True)
+            else:
+                entry = LedgerEntry(
+                    account_id=account_id,
+                    entry_key=call_entry_key or entry_key(at, Channel.CALL, case_id),
+                    case_id=case_id,
+                    channel=Channel.CALL,
+                    template=CONVERSATION_TEMPLATE,
+                    decision=SENT,
+                    reason=Reason.ALLOWED,
+                    at=at.astimezone(UTC),
+                    local_time=local_time or at.isoformat(),
+                    conversation=True,
+                    attempt=not inbound,
+                    expires_at=at + timedelta(days=retention_days),
+                )
+            if self._commit_sent(entry, version):
+                return
+            self._backoff(attempt)
+        raise LedgerContention("could not record the conversation")
+
+    # ------------------------------------------------------------------ helpers
+
+    @staticmethod
+    def _entry_for(
+        intent: ContactIntent,
+        profile: BorrowerProfile,
+        pack: CompliancePack,
+        template: str,
+        key: str,
+        decision: Decision,
+    ) -> LedgerEntry:
+        at = intent.at.astimezone(UTC)
+        zone = candidate_zones(profile, pack)[0]
+        return LedgerEntry(
+            account_id=profile.account_id,
+            entry_key=key,
+            case_id=intent.case_id,
+            channel=intent.channel,
+            template=template,
+            decision=_DECISION_OF[decision.verdict],
+            reason=str(decision.reason),
+            at=at,
+            local_time=at.astimezone(zone).isoformat(),
+            not_before=decision.not_before,
+            rule=decision.rule,
+            expires_at=at + timedelta(days=pack.ledger_retention_days),
+        )
+
+    @staticmethod
+    def _backoff(attempt: int) -> None:
+        if attempt:  # the first retry is immediate: the winner has already committed
+            time.sleep(random.uniform(0, 0.01 * 2**attempt))
+
+
+# ---------------------------------------------------------------------------- DynamoDB
+
+
+def _table_name() -> str:
+    return os.environ.get(topology.CONTACT_LEDGER.env_var) or topology.CONTACT_LEDGER.local_name
+
+
+def _region() -> str:
+    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+
+
+class ContactLedgerModel(Model):
+    """Ledger items and the per-account HEAD item (only ``version`` set)."""
+
+    SPEC: ClassVar[topology.TableSpec] = topology.CONTACT_LEDGER
+
+    class Meta:
+        table_name = _table_name()
+        region = _region()
+        billing_mode = "PAY_PER_REQUEST"
+
+    account_id = UnicodeAttribute(hash_key=True)
+    entry_key = UnicodeAttribute(range_key=True)  # "<at ISO UTC>#<channel>#<case_id>" | HEAD
+    case_id = UnicodeAttribute(null=True)
+    channel = UnicodeAttribute(null=True)
+    template = UnicodeAttribute(null=True)
+    decision = UnicodeAttribute(null=True)  # sent | deferred | blocked
+    reason = UnicodeAttribute(null=True)
+    rule = UnicodeAttribute(null=True)
+    at = UnicodeAttribute(null=True)  # ISO UTC
+    local_time = UnicodeAttribute(null=True)
+    not_before = UnicodeAttribute(null=True)  # ISO UTC, deferred only
+    conversation = BooleanAttribute(null=True)
+    attempt = BooleanAttribute(null=True)
+    expires_at = TTLAttribute(null=True)
+    version = NumberAttribute(null=True)  # HEAD only
+
+
+def bind_ledger_table(env: dict[str, str] | None = None) -> None:
+    """Re-read the table name and region (the local runtime sets env after import)."""
+    source = os.environ if env is None else env
+    ContactLedgerModel.Meta.table_name = (
+        source.get(topology.CONTACT_LEDGER.env_var) or topology.CONTACT_LEDGER.local_name
+    )
+    ContactLedgerModel.Meta.region = (
+        source.get("AWS_REGION") or source.get("AWS_DEFAULT_REGION") or _region()
+    )
+    ContactLedgerModel._connection = None
+
+
+def _to_item(entry: LedgerEntry) -> ContactLedgerModel:
+    return ContactLedgerModel(
+        entry.account_id,
+        entry.entry_key,
+        case_id=entry.case_id,
+        channel=str(entry.channel),
+        template=entry.template,
+        decision=entry.decision,
+        reason=entry.reason,
+        rule=entry.rule,
+        at=entry.at.astimezone(UTC).isoformat(),
+        local_time=entry.local_time,
+        not_before=entry.not_before.isoformat() if entry.not_before else None,
+        conversation=entry.conversation,
+        attempt=entry.attempt,
+        expires_at=entry.expires_at,
+    )
+
+
+def _from_item(item: ContactLedgerModel) -> LedgerEntry:
+    return LedgerEntry(
+        account_id=item.account_id,
+        entry_key=item.entry_key,
+        case_id=item.case_id or "",
+        channel=Channel(item.channel),
+        template=item.template or "",
+        decision=item.decision or "",
+        reason=item.reason or "",
+        at=datetime.fromisoformat(item.at or "").astimezone(UTC),
+        local_time=item.local_time or "",
+        conversation=bool(item.conversation),
+        attempt=item.attempt is not False,
+        not_before=datetime.fromisoformat(item.not_before) if item.not_before else None,
+        rule=item.rule,
+        expires_at=item.expires_at,
+    )
+
+
+class ContactLedger(LedgerBase):
+    """The ledger on DynamoDB (pynamodb)."""
+
+    def __init__(self, model: type[ContactLedgerModel] = ContactLedgerModel) -> None:
+        self._model = model
+
+    def _head_version(self, account_id: str) -> int:
+        try:
+            head = self._model.get(account_id, HEAD_KEY, consistent_read=True)
+        except DoesNotExist:
+            return 0
+        return int(head.version or 0)
+
+    def _entries(self, account_id: str, since: datetime) -> list[LedgerEntry]:
+        low = max(time_key(since), _KEY_LOW)
+        items = self._model.query(
+            account_id,
+            self._model.entry_key.between(low, _KEY_HIGH),
+            consistent_read=True,
+        )
+        return [_from_item(item) for item in items]
+
+    def _get(self, account_id: str, key: str) -> LedgerEntry | None:
+        try:
+            return _from_item(self._model.get(account_id, key, consistent_read=True))
+        except DoesNotExist:
+            return None
+
+    def _commit_sent(self, entry: LedgerEntry, expected_version: int) -> bool:
+        model = self._model
+        head = model(entry.account_id, HEAD_KEY)
+        condition = (
+            model.version.does_not_exist()
+            if expected_version == 0
+            else model.version == expected_version
+        )
+        connection = Connection(region=model.Meta.region, host=getattr(model.Meta, "host", None))
+        try:
+            with TransactWrite(connection=connection) as transaction:
+                transaction.update(
+                    head, actions=[model.version.set(expected_version + 1)], condition=condition
+                )
+                transaction.save(_to_item(entry))
+        except TransactWriteError as error:
+            # a condition failure or a conflicting transaction: someone else moved first
+            if error.cause_response_code in (
+                "TransactionCanceledException",
+                "TransactionConflictException",
+            ):
+                return False
+            raise
+        return True
+
+    def _put(self, entry: LedgerEntry) -> bool:
+        model = self._model
+        try:
+            _to_item(entry).save(
+                condition=model.entry_key.does_not_exist() | (model.decision != SENT)
+            )
+        except PutError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+
+# ---------------------------------------------------------------------------- in memory
+
+
+class InMemoryContactLedger(LedgerBase):
+    """Same semantics as ContactLedger, in a dict guarded by a lock (thread-safe)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._versions: dict[str, int] = {}
+        self._items: dict[str, dict[str, LedgerEntry]] = {}
+
+    def _head_version(self, account_id: str) -> int:
+        with self._lock:
+            return self._versions.get(account_id, 0)
+
+    def _entries(self, account_id: str, since: datetime) -> list[LedgerEntry]:
+        low = time_key(since)
+        with self._lock:
+            items = self._items.get(account_id, {})
+            return [items[key] for key in sorted(items) if key >= low]
+
+    def _get(self, account_id: str, key: str) -> LedgerEntry | None:
+        with self._lock:
+            return self._items.get(account_id, {}).get(key)
+
+    def _commit_sent(self, entry: LedgerEntry, expected_version: int) -> bool:
+        with self._lock:
+            if self._versions.get(entry.account_id, 0) != expected_version:
+                return False
+            self._versions[entry.account_id] = expected_version + 1
+            self._items.setdefault(entry.account_id, {})[entry.entry_key] = entry
+            return True
+
+    def _put(self, entry: LedgerEntry) -> bool:
+        with self._lock:
+            items = self._items.setdefault(entry.account_id, {})
+            current = items.get(entry.entry_key)
+            if current is not None and current.decision == SENT:
+                return False
+            items[entry.entry_key] = entry
+            return True
