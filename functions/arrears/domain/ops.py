@@ -1,0 +1,569 @@
+"""Operations actions: what ops staff may do to a case, and what each one changes.
+
+An ops action arrives as the JSON input of the ops-action state machine (pasted in the
+Step Functions console, sent by `arrears ops ...`, or an `ops_action` line of an events
+file). This module is pure: it parses that input into one typed action (``parse_action``)
+and decides, against the current case, what the action changes (``plan_action``). It
+raises a named error with a readable message when the input or the case does not allow
+the action; the caller then changes nothing.
+
+The plan is data (case field changes, borrower changes, the wake-up sent to the waiting
+case execution, the audit entry), so the adapter can write it in one conditional
+transaction and the tests can check it without AWS.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from arrears.domain.case import CaseRecord, iso_utc
+from arrears.domain.errors import ArrearsError, CaseClosed, CaseNotFound
+from arrears.domain.types import CaseStatus, Channel, Stage
+
+# --------------------------------------------------------------------------- errors
+# Names are the `Error` an operator sees on the failed ops execution: keep them plain.
+
+
+class InvalidOpsAction(ArrearsError):
+    """The console input is not a valid ops action (unknown action, missing/bad field)."""
+
+
+class CaseNotInLegalReview(ArrearsError):
+    """Approve/reject litigation for a case that is not waiting for a legal review."""
+
+
+class CaseNotPaused(ArrearsError):
+    """Resume for a case that is not paused."""
+
+
+class CaseAlreadyPaused(ArrearsError):
+    """Pause for a case that is already paused (resume it first, or leave it)."""
+
+
+# --------------------------------------------------------------------------- vocabulary
+
+QUEUE_AGENT_CALL = "AGENT_CALL"
+QUEUE_LEGAL_REVIEW = "LEGAL_REVIEW"
+
+# How far ahead an operator may pause a case or accept a promise: beyond this the
+# case should be closed or put on a plan, not parked.
+MAX_PAUSE = timedelta(days=90)
+MAX_PROMISE_AHEAD = timedelta(days=90)
+MAX_TEXT = 500  # notes and reasons; the timeline is an audit log, not a document store
+
+
+class ActionName(StrEnum):
+    RECORD_CALL_OUTCOME = "record_call_outcome"
+    APPROVE_LITIGATION = "approve_litigation"
+    REJECT_LITIGATION = "reject_litigation"
+    PAUSE = "pause"
+    RESUME = "resume"
+    OPT_OUT = "opt_out"
+    CEASE_COMMUNICATION = "cease_communication"
+    CLOSE = "close"
+    ADD_NOTE = "add_note"
+
+
+class CallOutcome(StrEnum):
+    NO_ANSWER = "no_answer"
+    WRONG_NUMBER = "wrong_number"
+    PROMISE_TO_PAY = "promise_to_pay"
+    DISPUTE = "dispute"
+    HARDSHIP = "hardship"
+    REFUSED = "refused"
+    PAID_CLAIMED = "paid_claimed"
+
+
+class CloseReason(StrEnum):
+    PAID_EXTERNALLY = "paid_externally"
+    SETTLED = "settled"
+    WRITTEN_OFF = "written_off"
+    SOLD = "sold"
+
+
+# Terminal status each closing reason leaves the case in.
+CLOSE_STATUS: dict[CloseReason, CaseStatus] = {
+    CloseReason.PAID_EXTERNALLY: CaseStatus.PAID,
+    CloseReason.SETTLED: CaseStatus.RESOLVED,
+    CloseReason.WRITTEN_OFF: CaseStatus.WRITTEN_OFF,
+    CloseReason.SOLD: CaseStatus.CLOSED,
+}
+
+
+class WakeReason(StrEnum):
+    """The subset of contracts.md's wake reasons that ops actions send."""
+
+    AGENT_OUTCOME = "AGENT_OUTCOME"
+    APPROVED = "APPROVED"
+    REJECTED = "REJECTED"
+    DISPUTE = "DISPUTE"
+    PAUSE = "PAUSE"
+    RESUME = "RESUME"
+    OPT_OUT = "OPT_OUT"
+    CLOSE = "CLOSE"
+
+
+# --------------------------------------------------------------------------- actions
+
+_CASE_ID = re.compile(r"^[^#\s]+#[0-9]+$")
+_OPERATOR = re.compile(r"^[A-Za-z0-9._@+\-:/]{1,128}$")
+Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
+
+
+class _Action(BaseModel):
+    """Fields every action carries. Extra keys are refused so a typo is an error, not ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    case_id: str
+    operator: str
+
+    @field_validator("case_id")
+    @classmethod
+    def _case_id_shape(cls, value: str) -> str:
+        if not _CASE_ID.match(value):
+            raise ValueError("must look like '<account_id>#<cycle>', e.g. 'acc-42#1'")
+        return value
+
+    @field_validator("operator")
+    @classmethod
+    def _operator_shape(cls, value: str) -> str:
+        if not _OPERATOR.match(value):
+            raise ValueError("must be your user name (letters, digits, . _ @ + - : /)")
+        return value
+
+
+def _no_float(value: Any) -> Any:
+    # A JSON number like 500.1 is a binary float; money must be typed as a string.
+    if isinstance(value, float):
+        raise ValueError('write money as a string, e.g. "500.00"')
+    return value
+
+
+class RecordCallOutcome(_Action):
+    action: Literal[ActionName.RECORD_CALL_OUTCOME]
+    outcome: CallOutcome
+    promise_date: date | None = None
+    promise_amount: Decimal | None = None
+    reason: Text | None = None  # required for a dispute
+    note: Text | None = None
+
+    _check_amount = field_validator("promise_amount", mode="before")(_no_float)
+
+    @model_validator(mode="after")
+    def _fields_fit_outcome(self) -> RecordCallOutcome:
+        promise = self.outcome is CallOutcome.PROMISE_TO_PAY
+        if promise and (self.promise_date is None or self.promise_amount is None):
+            raise ValueError("promise_to_pay needs promise_date and promise_amount")
+        if not promise and (self.promise_date is not None or self.promise_amount is not None):
+            raise ValueError("promise_date and promise_amount belong to promise_to_pay only")
+        if self.promise_amount is not None:
+            if self.promise_amount <= 0:
+                raise ValueError("promise_amount must be more than zero")
+            if self.promise_amount.as_tuple().exponent < -2:  # type: ignore[operator]
+                raise ValueError("promise_amount has more than two decimal places")
+        if self.outcome is CallOutcome.DISPUTE and not self.reason:
+            raise ValueError("a dispute needs a reason (what the borrower disputes)")
+        return self
+
+
+class ApproveLitigation(_Action):
+    action: Literal[ActionName.APPROVE_LITIGATION]
+    approver: Annotated[str, Field(min_length=1, max_length=128)]
+    reason: Text
+
+
+class RejectLitigation(_Action):
+    action: Literal[ActionName.REJECT_LITIGATION]
+    approver: Annotated[str, Field(min_length=1, max_length=128)]
+    reason: Text
+
+
+class Pause(_Action):
+    action: Literal[ActionName.PAUSE]
+    until: datetime
+    reason: Text | None = None
+
+    @field_validator("until")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        if value.tzinfo is None:
+            raise ValueError('needs a UTC offset, e.g. "2026-12-01T00:00:00Z"')
+        return value.astimezone(UTC)
+
+
+class Resume(_Action):
+    action: Literal[ActionName.RESUME]
+    reason: Text | None = None
+
+
+class OptOut(_Action):
+    action: Literal[ActionName.OPT_OUT]
+    channel: Channel
+
+
+class CeaseCommunication(_Action):
+    action: Literal[ActionName.CEASE_COMMUNICATION]
+    reason: Text | None = None
+
+
+class Close(_Action):
+    action: Literal[ActionName.CLOSE]
+    reason: CloseReason
+    note: Text | None = None
+
+
+class AddNote(_Action):
+    action: Literal[ActionName.ADD_NOTE]
+    note: Text
+
+
+OpsAction = (
+    RecordCallOutcome
+    | ApproveLitigation
+    | RejectLitigation
+    | Pause
+    | Resume
+    | OptOut
+    | CeaseCommunication
+    | Close
+    | AddNote
+)
+_ACTIONS = TypeAdapter[OpsAction](Annotated[OpsAction, Field(discriminator="action")])
+
+ACTION_NAMES = tuple(name.value for name in ActionName)
+
+
+def parse_action(raw: object) -> OpsAction:
+    """Console input -> one typed action, or ``InvalidOpsAction`` saying what is wrong."""
+    if not isinstance(raw, dict):
+        raise InvalidOpsAction("the input must be a JSON object with an 'action' field")
+    name = raw.get("action")
+    if name is None:
+        raise InvalidOpsAction(f"missing 'action'; one of: {', '.join(ACTION_NAMES)}")
+    if name not in ACTION_NAMES:
+        raise InvalidOpsAction(f"unknown action {name!r}; one of: {', '.join(ACTION_NAMES)}")
+    try:
+        return _ACTIONS.validate_python(raw)
+    except ValidationError as exc:
+        raise InvalidOpsAction(f"{name}: {_readable(exc)}") from None
+
+
+def _readable(exc: ValidationError) -> str:
+    """Pydantic's errors as one line an operator can act on (no echo of the input value)."""
+    problems = []
+    for error in exc.errors(include_url=False, include_input=False):
+        # drop the discriminator tag pydantic puts first in the location
+        location = ".".join(str(part) for part in error["loc"][1:])
+        message = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "missing":
+            problems.append(f"missing field '{location}'")
+        elif error["type"] == "extra_forbidden":
+            problems.append(f"unexpected field '{location}'")
+        elif location:
+            problems.append(f"'{location}' {message}")
+        else:
+            problems.append(message)
+    return "; ".join(problems)
+
+
+# --------------------------------------------------------------------------- the plan
+
+
+@dataclass(frozen=True)
+class CaseChanges:
+    """Attribute writes on the case item: `set` values are plain JSON-able scalars."""
+
+    set: dict[str, str] = field(default_factory=dict)
+    remove: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class BorrowerChanges:
+    opt_out: Channel | None = None
+    cease_communication: bool = False
+    add_flags: frozenset[str] = frozenset()
+
+    @property
+    def any(self) -> bool:
+        return self.opt_out is not None or self.cease_communication or bool(self.add_flags)
+
+
+@dataclass(frozen=True)
+class OpsPlan:
+    """What one action does. Applied in one transaction, conditional on the case's status."""
+
+    action: OpsAction
+    case: CaseChanges
+    borrower: BorrowerChanges
+    wake: dict[str, str] | None  # SendTaskSuccess output for the waiting execution
+    timeline_kind: str
+    timeline_detail: dict[str, str]
+    expected_status: CaseStatus  # the status the plan was made against (the write's condition)
+
+
+@dataclass(frozen=True)
+class OpsFacts:
+    """Case attributes only ops actions write (not part of ``CaseRecord``)."""
+
+    status_before_pause: CaseStatus | None = None
+    paused_until: datetime | None = None
+
+
+def plan_action(
+    action: OpsAction, case: CaseRecord | None, now: datetime, facts: OpsFacts | None = None
+) -> OpsPlan:
+    """Decide what ``action`` changes on ``case`` at ``now``; raise a named error to refuse.
+
+    Pure: the same inputs give the same plan, and a refusal means nothing may change.
+    """
+    facts = facts or OpsFacts()
+    if case is None:
+        raise CaseNotFound(f"no case {action.case_id!r}; check the id (format acc-42#1)")
+    if case.status.is_terminal and not isinstance(action, AddNote):
+        raise CaseClosed(
+            f"case {case.case_id} is closed ({case.status.value}); {action.action} is not "
+            "allowed on a closed case (add_note still is)"
+        )
+    planner = _PLANNERS[ActionName(action.action)]
+    return planner(action, case, now, facts)
+
+
+def _waiting(case: CaseRecord) -> bool:
+    return bool(case.task_token)
+
+
+def _waits_for(case: CaseRecord, queue: str) -> bool:
+    """A human task of this kind is open on the case (queue set while it waits)."""
+    waiting_for = (case.waiting_for or "").upper()
+    return case.queue == queue or waiting_for == queue
+
+
+def _detail(action: OpsAction, **extra: str) -> dict[str, str]:
+    detail = {"action": action.action, "operator": action.operator}
+    detail.update({key: value for key, value in extra.items() if value})
+    return detail
+
+
+def _clear_queue(case: CaseRecord, queue: str) -> tuple[str, ...]:
+    return ("queue", "queue_due_at") if case.queue == queue else ()
+
+
+def _plan_call_outcome(action: Any, case: CaseRecord, now: datetime, facts: OpsFacts) -> OpsPlan:
+    act: RecordCallOutcome = action
+    outcome = act.outcome
+    sets = {"last_call_outcome": outcome.value, "last_call_at": iso_utc(now)}
+    status = case.status
+    add_flags: frozenset[str] = frozenset()
+    wake: dict[str, str] = {"wake": WakeReason.AGENT_OUTCOME.value, "outcome": outcome.value}
+    if outcome is CallOutcome.PROMISE_TO_PAY:
+        assert act.promise_date is not None and act.promise_amount is not None
+        today = now.astimezone(UTC).date()
+        if act.promise_date < today:
+            raise InvalidOpsAction(f"promise_date {act.promise_date} is in the past")
+        if act.promise_date > today + MAX_PROMISE_AHEAD:
+            raise InvalidOpsAction(
+                f"promise_date more than {MAX_PROMISE_AHEAD.days} days ahead: offer a plan instead"
+            )
+        if act.promise_amount > case.balance:
+            raise InvalidOpsAction(
+                f"promise_amount {act.promise_amount} is more than the balance {case.balance}"
+            )
+        status = CaseStatus.PROMISED
+        sets |= {
+            "promise_date": act.promise_date.isoformat(),
+            "promise_amount": str(act.promise_amount),
+        }
+        wake |= {"promise_date": sets["promise_date"], "promise_amount": sets["promise_amount"]}
+    elif outcome is CallOutcome.DISPUTE:
+        status = CaseStatus.DISPUTED
+        sets["dispute_reason"] = act.reason or ""
+        wake |= {"wake": WakeReason.DISPUTE.value}
+    elif outcome is CallOutcome.HARDSHIP:
+        add_flags = frozenset({"hardship"})
+    elif outcome is CallOutcome.WRONG_NUMBER:
+        # the number on file reaches someone else: no more calls or SMS to it until updated
+        add_flags = frozenset({"wrong_number"})
+    if status is not case.status:
+        sets["status"] = status.value
+    return OpsPlan(
+        action=act,
+        case=CaseChanges(set=sets, remove=_clear_queue(case, QUEUE_AGENT_CALL)),
+        borrower=BorrowerChanges(add_flags=add_flags),
+        wake=wake if _waiting(case) else None,
+        timeline_kind="agent_outcome",
+        timeline_detail=_detail(
+            act,
+            outcome=outcome.value,
+            promise_date=sets.get("promise_date", ""),
+            promise_amount=sets.get("promise_amount", ""),
+            reason=act.reason or "",
+            note=act.note or "",
+        ),
+        expected_status=case.status,
+    )
+
+
+def _plan_litigation(action: Any, case: CaseRecord, now: datetime, facts: OpsFacts) -> OpsPlan:
+    act: ApproveLitigation | RejectLitigation = action
+    if not _waits_for(case, QUEUE_LEGAL_REVIEW) and case.stage is not Stage.LEGAL_REVIEW:
+        raise CaseNotInLegalReview(
+            f"case {case.case_id} is not in legal review (stage {case.stage.value}); "
+            "litigation can only be approved or rejected when the case waits for a legal review"
+        )
+    approved = isinstance(act, ApproveLitigation)
+    decision = "approved" if approved else "rejected"
+    reason = WakeReason.APPROVED if approved else WakeReason.REJECTED
+    sets = {
+        "litigation_decision": decision,
+        "litigation_approver": act.approver,
+        "litigation_decided_at": iso_utc(now),
+    }
+    return OpsPlan(
+        action=act,
+        case=CaseChanges(set=sets, remove=_clear_queue(case, QUEUE_LEGAL_REVIEW)),
+        borrower=BorrowerChanges(),
+        wake={"wake": reason.value, "approver": act.approver} if _waiting(case) else None,
+        timeline_kind="approval",
+        timeline_detail=_detail(act, decision=decision, approver=act.approver, reason=act.reason),
+        expected_status=case.status,
+    )
+
+
+def _plan_pause(action: Any, case: CaseRecord, now: datetime, facts: OpsFacts) -> OpsPlan:
+    act: Pause = action
+    if case.status is CaseStatus.PAUSED:
+        raise CaseAlreadyPaused(f"case {case.case_id} is already paused; resume it first")
+    if act.until <= now:
+        raise InvalidOpsAction(f"'until' {iso_utc(act.until)} is not in the future")
+    if act.until > now + MAX_PAUSE:
+        raise InvalidOpsAction(
+            f"'until' is more than {MAX_PAUSE.days} days ahead; close the case or offer a plan"
+        )
+    until = iso_utc(act.until)
+    sets = {
+        "status": CaseStatus.PAUSED.value,
+        "paused_until": until,
+        "status_before_pause": case.status.value,
+    }
+    return OpsPlan(
+        action=act,
+        case=CaseChanges(set=sets),
+        borrower=BorrowerChanges(),
+        wake={"wake": WakeReason.PAUSE.value, "until": until} if _waiting(case) else None,
+        timeline_kind="paused",
+        timeline_detail=_detail(act, until=until, reason=act.reason or ""),
+        expected_status=case.status,
+    )
+
+
+def _plan_resume(action: Any, case: CaseRecord, now: datetime, facts: OpsFacts) -> OpsPlan:
+    act: Resume = action
+    if case.status is not CaseStatus.PAUSED:
+        raise CaseNotPaused(f"case {case.case_id} is not paused (status {case.status.value})")
+    # back to what it was (a promise or a pending payment still holds), never to terminal
+    restored = facts.status_before_pause or CaseStatus.OPEN
+    if restored.is_terminal or restored is CaseStatus.PAUSED:
+        restored = CaseStatus.OPEN
+    return OpsPlan(
+        action=act,
+        case=CaseChanges(
+            set={"status": restored.value}, remove=("paused_until", "status_before_pause")
+        ),
+        borrower=BorrowerChanges(),
+        wake={"wake": WakeReason.RESUME.value} if _waiting(case) else None,
+        timeline_kind="resumed",
+        timeline_detail=_detail(act, reason=act.reason or ""),
+        expected_status=case.status,
+    )
+
+
+def _plan_opt_out(action: Any, case: CaseRecord, now: datetime, facts: OpsFacts) -> OpsPlan:
+    act: OptOut = action
+    return OpsPlan(
+        action=act,
+        case=CaseChanges(),
+        borrower=BorrowerChanges(opt_out=act.channel),
+        wake={"wake": WakeReason.OPT_OUT.value, "channel": act.channel.value}
+        if _waiting(case)
+        else None,
+        timeline_kind="opted_out",
+        timeline_detail=_detail(act, channel=act.channel.value),
+        expected_status=case.status,
+    )
+
+
+def _plan_cease(action: Any, case: CaseRecord, now: datetime, facts: OpsFacts) -> OpsPlan:
+    act: CeaseCommunication = action
+    return OpsPlan(
+        action=act,
+        case=CaseChanges(),
+        borrower=BorrowerChanges(cease_communication=True),
+        wake={"wake": WakeReason.OPT_OUT.value, "channel": "all"} if _waiting(case) else None,
+        timeline_kind="cease_communication",
+        timeline_detail=_detail(act, reason=act.reason or ""),
+        expected_status=case.status,
+    )
+
+
+def _plan_close(action: Any, case: CaseRecord, now: datetime, facts: OpsFacts) -> OpsPlan:
+    act: Close = action
+    status = CLOSE_STATUS[act.reason]
+    sets = {
+        "status": status.value,
+        "stage": Stage.CLOSED.value,
+        "outcome": act.reason.value,
+        "closed_at": iso_utc(now),
+    }
+    return OpsPlan(
+        action=act,
+        case=CaseChanges(set=sets, remove=("queue", "queue_due_at")),
+        borrower=BorrowerChanges(),
+        wake={"wake": WakeReason.CLOSE.value, "outcome": act.reason.value}
+        if _waiting(case)
+        else None,
+        timeline_kind="case_closed",
+        timeline_detail=_detail(act, outcome=act.reason.value, note=act.note or ""),
+        expected_status=case.status,
+    )
+
+
+def _plan_note(action: Any, case: CaseRecord, now: datetime, facts: OpsFacts) -> OpsPlan:
+    act: AddNote = action
+    return OpsPlan(
+        action=act,
+        case=CaseChanges(),
+        borrower=BorrowerChanges(),
+        wake=None,  # a note never moves the case
+        timeline_kind="note",
+        timeline_detail=_detail(act, note=act.note),
+        expected_status=case.status,
+    )
+
+
+_PLANNERS = {
+    ActionName.RECORD_CALL_OUTCOME: _plan_call_outcome,
+    ActionName.APPROVE_LITIGATION: _plan_litigation,
+    ActionName.REJECT_LITIGATION: _plan_litigation,
+    ActionName.PAUSE: _plan_pause,
+    ActionName.RESUME: _plan_resume,
+    ActionName.OPT_OUT: _plan_opt_out,
+    ActionName.CEASE_COMMUNICATION: _plan_cease,
+    ActionName.CLOSE: _plan_close,
+    ActionName.ADD_NOTE: _plan_note,
+}
