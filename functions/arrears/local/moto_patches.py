@@ -1,0 +1,511 @@
+"""Every moto internal the local runtime replaces, in one place, against moto 5.2.5.
+
+moto's Step Functions interpreter runs on real time and real threads: a Wait sleeps, every
+Task state runs in a new thread whose caller waits ``TimeoutSeconds``, a callback waits on a
+``threading.Event``, and each service task builds a new boto3 client. Lambda tasks reach
+moto's Lambda backend, which wants Docker. The local runtime needs instead:
+
+* waits on the virtual clock, through the cooperative ``Scheduler`` (``clock.py``);
+* task bodies run inline in the execution's thread (no thread per task), with the task's
+  ``TimeoutSeconds`` / ``HeartbeatSeconds`` as virtual deadlines; a callback that times out
+  surfaces as the interpreter's ``EvalTimeoutError`` so ASL catches ``States.Timeout``;
+* executions started as scheduler tasks, not free-running threads;
+* Lambda functions invoked in-process (``handler(event, context)``);
+* one boto3 client per (region, service) and one parsed program per definition.
+
+``PATCH_POINTS`` lists each replaced attribute with the parameters it had in the pinned
+version; ``check_internals()`` compares them with the installed moto, and
+``tests/unit/local/test_moto_internals.py`` fails naming the attribute that moved.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import importlib
+import inspect
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, cast
+
+from arrears.local.clock import Scheduler, Wake
+
+PINNED_MOTO_VERSION = "5.2.5"
+
+# (module, attribute path inside the module, parameter names in moto 5.2.5)
+PATCH_POINTS: tuple[tuple[str, str, tuple[str, ...] | None], ...] = (
+    ("moto.stepfunctions.parser.backend.execution_worker", "ExecutionWorker.start", ("self",)),
+    (
+        "moto.stepfunctions.parser.backend.execution_worker",
+        "ExecutionWorker.stop",
+        ("self", "stop_date", "error", "cause"),
+    ),
+    (
+        "moto.stepfunctions.parser.backend.execution_worker",
+        "ExecutionWorker._execution_logic",
+        ("self",),
+    ),
+    (
+        "moto.stepfunctions.parser.backend.execution_worker",
+        "ExecutionWorker._get_evaluation_entrypoint",
+        ("self",),
+    ),
+    ("moto.stepfunctions.parser.asl.component.program.program", "Program.eval", ("self", "env")),
+    (
+        "moto.stepfunctions.parser.asl.component.state.exec.execute_state",
+        "ExecutionState._evaluate_with_timeout",
+        ("self", "env"),
+    ),
+    (
+        "moto.stepfunctions.parser.asl.component.state.exec.execute_state",
+        "ExecutionState._eval_execution",
+        ("self", "env"),
+    ),
+    (
+        "moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function",
+        "WaitFunction._wait_interval",
+        ("self", "env", "wait_seconds"),
+    ),
+    (
+        "moto.stepfunctions.parser.asl.component.state.wait.wait_function.timestamp",
+        "Timestamp._get_wait_seconds",
+        ("self", "env"),
+    ),
+    (
+        "moto.stepfunctions.parser.asl.component.state.wait.wait_function.timestamp",
+        "Timestamp._from_timestamp_string",
+        ("timestamp",),
+    ),
+    (
+        "moto.stepfunctions.parser.asl.eval.callback.callback",
+        "CallbackEndpoint.wait",
+        ("self", "timeout"),
+    ),
+    (
+        "moto.stepfunctions.parser.asl.eval.callback.callback",
+        "CallbackEndpoint.notify",
+        ("self", "outcome"),
+    ),
+    (
+        "moto.stepfunctions.parser.asl.eval.callback.callback",
+        "CallbackEndpoint.interrupt_all",
+        ("self",),
+    ),
+    (
+        "moto.stepfunctions.parser.asl.eval.callback.callback",
+        "HeartbeatEndpoint.clear_and_wait",
+        ("self",),
+    ),
+    (
+        "moto.stepfunctions.parser.asl.eval.callback.callback",
+        "HeartbeatEndpoint.notify",
+        ("self",),
+    ),
+    (
+        "moto.stepfunctions.parser.asl.component.common.timeouts.timeout",
+        "EvalTimeoutError",
+        None,
+    ),
+    (
+        "moto.stepfunctions.parser.asl.utils.boto_client",
+        "boto_client_for",
+        ("region", "service", "state_credentials"),
+    ),
+    ("moto.awslambda.models", "LambdaFunction._invoke_lambda", ("self", "event")),
+    ("moto.events.models", "EventPattern.matches_event", ("self", "event")),
+)
+
+# Attributes the inline `_evaluate_with_timeout` reads on the state object.
+EXECUTION_STATE_ATTRIBUTES = ("timeout", "assign_decl", "result_selector", "result_path")
+# Attributes the callback / heartbeat replacements read on moto's endpoint objects.
+CALLBACK_ENDPOINT_ATTRIBUTES = ("_notify_event", "_outcome", "_heartbeat_endpoint")
+HEARTBEAT_ENDPOINT_ATTRIBUTES = ("_mutex", "_next_heartbeat_event", "_heartbeat_seconds")
+
+
+def _resolve(module_name: str, path: str) -> Any:
+    obj: Any = importlib.import_module(module_name)
+    for part in path.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def check_internals() -> list[str]:
+    """Problems with the installed moto's internals, one sentence each (empty when fine)."""
+    problems: list[str] = []
+    import moto
+
+    if moto.__version__ != PINNED_MOTO_VERSION:
+        problems.append(
+            f"moto is {moto.__version__}, the local runtime's patches are written against "
+            f"{PINNED_MOTO_VERSION}"
+        )
+    for module_name, path, params in PATCH_POINTS:
+        try:
+            target = _resolve(module_name, path)
+        except (ImportError, AttributeError) as exc:
+            problems.append(f"{module_name}.{path} is gone ({exc})")
+            continue
+        if params is None:
+            continue
+        try:
+            actual = tuple(inspect.signature(target).parameters)
+        except (TypeError, ValueError) as exc:
+            problems.append(f"{module_name}.{path} has no readable signature ({exc})")
+            continue
+        if actual != params:
+            problems.append(
+                f"{module_name}.{path} parameters changed: expected {params}, found {actual}"
+            )
+    from moto.stepfunctions.parser.asl.eval.callback.callback import (
+        CallbackEndpoint,
+        HeartbeatEndpoint,
+    )
+
+    endpoint = CallbackEndpoint("probe")
+    endpoint.setup_heartbeat_endpoint(1)
+    for name in CALLBACK_ENDPOINT_ATTRIBUTES:
+        if not hasattr(endpoint, name):
+            problems.append(f"CallbackEndpoint.{name} is gone")
+    heartbeat = HeartbeatEndpoint(1)
+    for name in HEARTBEAT_ENDPOINT_ATTRIBUTES:
+        if not hasattr(heartbeat, name):
+            problems.append(f"HeartbeatEndpoint.{name} is gone")
+    from moto.stepfunctions.parser.asl.component.state.exec.execute_state import (
+        ExecutionState,
+    )
+
+    init_source = inspect.getsource(ExecutionState.__init__) + inspect.getsource(
+        ExecutionState.from_state_props
+    )
+    for name in EXECUTION_STATE_ATTRIBUTES:
+        if f"self.{name}" not in init_source:
+            problems.append(f"ExecutionState.{name} is no longer set by the state")
+    for name in ("_is_language_query_jsonpath",):
+        if not hasattr(ExecutionState, name):
+            problems.append(f"ExecutionState.{name} is gone")
+    return problems
+
+
+@dataclass
+class Hooks:
+    """What the patched internals call back into (set by the running ``LocalRuntime``)."""
+
+    scheduler: Scheduler
+    # function name, event -> (payload JSON, errored)
+    invoke_lambda: Callable[[str, Any], tuple[str, bool]]
+    # True: task bodies inline on virtual time; False: moto's own threads and real time
+    virtual_time: bool = True
+
+
+_hooks: Hooks | None = None
+_lock = threading.Lock()
+
+
+def _active() -> Hooks:
+    if _hooks is None:
+        raise RuntimeError("moto patches are installed but no LocalRuntime is active")
+    return _hooks
+
+
+# ---- replacements ---------------------------------------------------------------------
+
+
+def _make_replacements(originals: dict[str, Any]) -> dict[str, Any]:
+    from moto.stepfunctions.parser.asl.component.common.timeouts.timeout import (
+        EvalTimeoutError,
+    )
+    from moto.stepfunctions.parser.asl.component.eval_component import EvalComponent
+    from moto.stepfunctions.parser.asl.component.state.wait.wait_function.timestamp import (
+        Timestamp,
+    )
+    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+
+    parsed_programs: dict[str, Any] = {}
+    clients: dict[tuple[str, str], Any] = {}
+
+    def execution_start(self: Any) -> None:
+        hooks = _active()
+        name = str(self._evaluation_details.execution_details.name)
+        self._arrears_task = hooks.scheduler.spawn(name, self._execution_logic)
+
+    def execution_stop(self: Any, stop_date: Any, error: Any, cause: Any) -> None:
+        originals["ExecutionWorker.stop"](self, stop_date, error, cause)
+        task = getattr(self, "_arrears_task", None)
+        if task is not None:
+            _active().scheduler.wake(task)
+
+    def evaluation_entrypoint(self: Any) -> Any:
+        definition = self._evaluation_details.state_machine_details.definition
+        program = parsed_programs.get(definition)
+        if program is None:
+            program = AmazonStateLanguageParser.parse(definition)[0]
+            parsed_programs[definition] = program
+        return program
+
+    def program_eval(self: Any, env: Any) -> None:
+        # The state machine's own TimeoutSeconds is not enforced on virtual time.
+        env.next_state_name = self.start_at.start_at_name
+        EvalComponent.eval(self, env)
+
+    def evaluate_inline(self: Any, env: Any) -> None:
+        hooks = _active()
+        self.timeout.eval(env=env)
+        timeout_seconds: int = env.stack.pop()
+        task = hooks.scheduler.current_task()
+
+        frame = env.open_frame()
+        frame.states.reset(input_value=env.states.get_input())
+        frame.stack = copy.deepcopy(env.stack)
+        if task is not None:
+            task.deadlines.append(hooks.scheduler.clock.now + dt.timedelta(seconds=timeout_seconds))
+        try:
+            self._eval_execution(frame)
+            execution_output = frame.stack[-1] if frame.stack else None
+            has_output = bool(frame.stack)
+        except TimeoutError as exc:
+            # callback or heartbeat deadline: the interpreter's own timeout error, so the
+            # failure is States.Timeout exactly as when its timer thread fires
+            raise EvalTimeoutError() from exc
+        finally:
+            if task is not None:
+                task.deadlines.pop()
+            frame.set_ended()
+            env.close_frame(frame)
+        if not has_output:
+            raise RuntimeError("task state produced no output")
+
+        env.stack.append(execution_output)
+        if not self._is_language_query_jsonpath():
+            env.states.set_result(execution_output)
+        if self.assign_decl:
+            self.assign_decl.eval(env=env)
+        if self.result_selector:
+            self.result_selector.eval(env=env)
+        if self.result_path:
+            self.result_path.eval(env)
+        else:
+            res = env.stack.pop()
+            env.states.reset(input_value=res)
+
+    def wait_interval(self: Any, env: Any, wait_seconds: int) -> None:
+        if wait_seconds <= 0:
+            return
+        scheduler = _active().scheduler
+        deadline = scheduler.clock.now + dt.timedelta(seconds=wait_seconds)
+        while env.is_running() and scheduler.clock.now < deadline:
+            scheduler.block(deadline)
+
+    def timestamp_wait_seconds(self: Any, env: Any) -> int:
+        # moto compares a naive UTC timestamp with naive *local* datetime.now(); compare
+        # aware instants on the virtual clock instead.
+        self.string.eval(env=env)
+        timestamp_str: str = env.stack.pop()
+        timestamp = Timestamp._from_timestamp_string(timestamp=timestamp_str)
+        if timestamp is None:
+            from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
+                FailureEventException,
+            )
+
+            raise FailureEventException(self._create_failure_event(env, timestamp_str))
+        delta = timestamp.replace(tzinfo=dt.UTC) - _active().scheduler.clock.now
+        return int(delta.total_seconds())
+
+    def callback_wait(self: Any, timeout: float | None = None) -> Any:
+        scheduler = _active().scheduler
+        task = scheduler.current_task()
+        if task is None:
+            return originals["CallbackEndpoint.wait"](self, timeout)
+        self._arrears_task = task
+        deadline = None if timeout is None else scheduler.clock.now + dt.timedelta(seconds=timeout)
+        while not self._notify_event.is_set():
+            if scheduler.block(deadline) is Wake.DEADLINE:
+                break
+        return self._outcome
+
+    def callback_notify(self: Any, outcome: Any) -> None:
+        originals["CallbackEndpoint.notify"](self, outcome)
+        _wake_waiter(self)
+
+    def callback_interrupt_all(self: Any) -> None:
+        originals["CallbackEndpoint.interrupt_all"](self)
+        _wake_waiter(self)
+
+    def heartbeat_clear_and_wait(self: Any) -> bool:
+        with self._mutex:
+            if self._next_heartbeat_event.is_set():
+                self._next_heartbeat_event.clear()
+                return True
+        scheduler = _active().scheduler
+        task = scheduler.current_task()
+        if task is None:
+            result: bool = originals["HeartbeatEndpoint.clear_and_wait"](self)
+            return result
+        self._arrears_task = task
+        beat_deadline = scheduler.clock.now + dt.timedelta(seconds=self._heartbeat_seconds)
+        task_deadline = task.deadlines[-1] if task.deadlines else None
+        deadline = min(beat_deadline, task_deadline) if task_deadline else beat_deadline
+        while not self._next_heartbeat_event.is_set():
+            if scheduler.block(deadline) is Wake.DEADLINE:
+                break
+        if self._next_heartbeat_event.is_set():
+            return True
+        if task_deadline is not None and scheduler.clock.now >= task_deadline:
+            raise EvalTimeoutError()
+        return False
+
+    def heartbeat_notify(self: Any) -> None:
+        originals["HeartbeatEndpoint.notify"](self)
+        _wake_waiter(self)
+
+    def cached_boto_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
+        key = (region, service)
+        client = clients.get(key)
+        if client is None:
+            client = originals["boto_client_for"](region, service, state_credentials)
+            clients[key] = client
+        return client
+
+    def invoke_lambda(self: Any, event: Any = None) -> tuple[str, bool, str]:
+        payload, errored = _active().invoke_lambda(self.function_name, event)
+        return payload, errored, ""
+
+    return {
+        "ExecutionWorker.start": execution_start,
+        "ExecutionWorker.stop": execution_stop,
+        "ExecutionWorker._get_evaluation_entrypoint": evaluation_entrypoint,
+        "Program.eval": program_eval,
+        "ExecutionState._evaluate_with_timeout": evaluate_inline,
+        "WaitFunction._wait_interval": wait_interval,
+        "Timestamp._get_wait_seconds": timestamp_wait_seconds,
+        "CallbackEndpoint.wait": callback_wait,
+        "CallbackEndpoint.notify": callback_notify,
+        "CallbackEndpoint.interrupt_all": callback_interrupt_all,
+        "HeartbeatEndpoint.clear_and_wait": heartbeat_clear_and_wait,
+        "HeartbeatEndpoint.notify": heartbeat_notify,
+        "boto_client_for": cached_boto_client_for,
+        "LambdaFunction._invoke_lambda": invoke_lambda,
+    }
+
+
+def _wake_waiter(endpoint: Any) -> None:
+    task = getattr(endpoint, "_arrears_task", None)
+    if task is not None and _hooks is not None:
+        _hooks.scheduler.wake(task)
+
+
+# Which replacements are about virtual time (off in the "unmodified moto" baseline, where
+# only Lambda-in-process is needed so Lambda tasks run without Docker).
+_VIRTUAL_TIME_KEYS = frozenset(
+    {
+        "ExecutionWorker.start",
+        "ExecutionWorker.stop",
+        "Program.eval",
+        "ExecutionState._evaluate_with_timeout",
+        "WaitFunction._wait_interval",
+        "Timestamp._get_wait_seconds",
+        "CallbackEndpoint.wait",
+        "CallbackEndpoint.notify",
+        "CallbackEndpoint.interrupt_all",
+        "HeartbeatEndpoint.clear_and_wait",
+        "HeartbeatEndpoint.notify",
+    }
+)
+_SPEED_KEYS = frozenset({"ExecutionWorker._get_evaluation_entrypoint", "boto_client_for"})
+
+_WAIT = "moto.stepfunctions.parser.asl.component.state.wait.wait_function"
+_OWNERS = {
+    "ExecutionWorker": "moto.stepfunctions.parser.backend.execution_worker",
+    "Program": "moto.stepfunctions.parser.asl.component.program.program",
+    "ExecutionState": "moto.stepfunctions.parser.asl.component.state.exec.execute_state",
+    "WaitFunction": _WAIT + ".wait_function",
+    "Timestamp": _WAIT + ".timestamp",
+    "CallbackEndpoint": "moto.stepfunctions.parser.asl.eval.callback.callback",
+    "HeartbeatEndpoint": "moto.stepfunctions.parser.asl.eval.callback.callback",
+    "LambdaFunction": "moto.awslambda.models",
+}
+_BOTO_CLIENT_MODULE = "moto.stepfunctions.parser.asl.utils.boto_client"
+
+
+def _import_interpreter_modules() -> None:
+    """Import every interpreter module that binds ``boto_client_for`` by name."""
+    task = "moto.stepfunctions.parser.asl.component.state.exec.state_task"
+    importlib.import_module(f"{task}.lambda_eval_utils")
+    importlib.import_module(f"{task}.service.state_task_service_factory")
+    importlib.import_module("moto.stepfunctions.parser.models")
+
+
+@contextmanager
+def patched(hooks: Hooks, *, virtual_time: bool = True, speedups: bool = True) -> Iterator[None]:
+    """Install the replacements while the block runs (one runtime at a time)."""
+    global _hooks
+    if not _lock.acquire(blocking=False):
+        raise RuntimeError("another LocalRuntime is already running in this process")
+    try:
+        _import_interpreter_modules()
+        originals: dict[str, Any] = {}
+        for key in (
+            "ExecutionWorker.start",
+            "ExecutionWorker.stop",
+            "CallbackEndpoint.wait",
+            "CallbackEndpoint.notify",
+            "CallbackEndpoint.interrupt_all",
+            "HeartbeatEndpoint.clear_and_wait",
+            "HeartbeatEndpoint.notify",
+        ):
+            owner, attr = key.split(".")
+            originals[key] = getattr(_resolve(_OWNERS[owner], owner), attr)
+        boto_module = importlib.import_module(_BOTO_CLIENT_MODULE)
+        originals["boto_client_for"] = boto_module.boto_client_for
+        replacements = _make_replacements(originals)
+
+        selected = {
+            key: fn
+            for key, fn in replacements.items()
+            if (virtual_time or key not in _VIRTUAL_TIME_KEYS)
+            and (speedups or key not in _SPEED_KEYS)
+        }
+        undo: list[tuple[Any, str, Any]] = []
+        for key, fn in selected.items():
+            if key == "boto_client_for":
+                # bound by name in many interpreter modules: replace every binding
+                for module in list(sys.modules.values()):
+                    name = getattr(module, "__name__", "") or ""
+                    if name.startswith("moto.stepfunctions.parser") and (
+                        getattr(module, "boto_client_for", None) is originals["boto_client_for"]
+                    ):
+                        undo.append((module, "boto_client_for", originals["boto_client_for"]))
+                        module.boto_client_for = fn  # type: ignore[attr-defined]
+                continue
+            owner_name, attr = key.split(".")
+            owner = _resolve(_OWNERS[owner_name], owner_name)
+            undo.append((owner, attr, owner.__dict__[attr]))
+            setattr(owner, attr, fn)
+        _hooks = hooks
+        hooks.virtual_time = virtual_time
+        try:
+            yield
+        finally:
+            _hooks = None
+            for owner, attr, original in reversed(undo):
+                setattr(owner, attr, original)
+    finally:
+        _lock.release()
+
+
+def seed_moto_random(seed: int) -> None:
+    """Seed moto's own random source (execution ids, message ids, request ids)."""
+    from moto.moto_api._internal import mock_random
+
+    mock_random.seed(seed)
+
+
+def event_pattern_matches(pattern: dict[str, Any], event: dict[str, Any]) -> bool:
+    """EventBridge pattern matching as moto's events backend implements it."""
+    import json
+
+    from moto.events.models import EventPattern
+
+    return bool(EventPattern.load(json.dumps(pattern)).matches_event(cast(Any, event)))

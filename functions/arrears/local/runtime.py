@@ -1,0 +1,858 @@
+"""The embedded default: the deployed system, running in-process on a virtual clock.
+
+``LocalRuntime`` stands up, on moto, every resource ``arrears.topology`` describes (the same
+definitions the CDK stack is built from), runs the real ASL files on moto's Step Functions
+interpreter and invokes the real handlers in-process, exactly as Lambda calls them. Time is
+virtual (``clock.py``): 120 days of escalation run in seconds, deterministically.
+
+    with LocalRuntime(start=datetime(2026, 11, 2, tzinfo=UTC), seed=7) as rt:
+        rt.put_event("wallet.payments", "PaymentStatusChanged", detail)
+        rt.advance(timedelta(days=30))
+        rt.report()
+
+The topology is injectable (``LocalTopology``) so workflow tests can run their own ASL
+fixtures and fake handlers.
+"""
+
+from __future__ import annotations
+
+import importlib
+import io
+import json
+import logging
+import os
+import random
+import re
+import traceback
+import uuid
+import zipfile
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from arrears import constants as c
+from arrears import topology as t
+from arrears.local import moto_patches
+from arrears.local.clock import Scheduler, VirtualClock
+
+REGION = "us-east-1"
+ACCOUNT_ID = "123456789012"  # moto's default account
+PARTITION = "aws"
+_ROLE_NAME = "arrears-local"
+_PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
+
+# The ops issue's hook: a module exposing `apply(runtime, action: dict) -> None`.
+OPS_ACTION_HOOK_MODULE = "arrears.tools.ops_local"
+
+log = logging.getLogger(__name__)
+
+
+class UnresolvedPlaceholder(ValueError):
+    """A ``${Placeholder}`` in an ASL file has no substitution in its StateMachineSpec."""
+
+
+class UnsupportedOpsAction(RuntimeError):
+    """Ops actions need the ops hook (``OPS_ACTION_HOOK_MODULE``), which is not installed."""
+
+
+@dataclass(frozen=True)
+class LocalTopology:
+    """What the runtime stands up. ``default()`` is the deployed system's topology."""
+
+    tables: tuple[t.TableSpec, ...]
+    rules: tuple[t.RuleSpec, ...]
+    ingest_queue: t.QueueSpec
+    ingest_function: t.FunctionSpec  # consumes ingest_queue (the SQS event source)
+    functions: tuple[t.FunctionSpec, ...]
+    state_machines: tuple[t.StateMachineSpec, ...]
+    # state machine construct id -> environment variable carrying its ARN
+    state_machine_env: Mapping[str, str] = field(
+        default_factory=lambda: {t.ESCALATION.construct_id: c.ENV_ESCALATION_STATE_MACHINE_ARN}
+    )
+    event_bus_name: str = t.EVENT_BUS_LOCAL_NAME
+    ops_topic_name: str = t.OPS_TOPIC_LOCAL_NAME
+    letters_bucket_name: str = t.LETTERS_BUCKET_LOCAL_NAME
+
+    @classmethod
+    def default(cls) -> LocalTopology:
+        return cls(
+            tables=t.TABLES,
+            rules=t.RULES,
+            ingest_queue=t.INGEST_QUEUE,
+            ingest_function=t.INGEST_FUNCTION,
+            functions=t.FUNCTIONS,
+            state_machines=t.STATE_MACHINES,
+        )
+
+    def with_functions(self, *functions: t.FunctionSpec) -> LocalTopology:
+        return replace(self, functions=functions)
+
+
+# ---- names and ARNs of the local resources ---------------------------------------------
+
+
+def function_arn(spec: t.FunctionSpec) -> str:
+    return f"arn:{PARTITION}:lambda:{REGION}:{ACCOUNT_ID}:function:{spec.local_name}"
+
+
+def state_machine_arn(spec: t.StateMachineSpec) -> str:
+    return f"arn:{PARTITION}:states:{REGION}:{ACCOUNT_ID}:stateMachine:{spec.local_name}"
+
+
+def table_arn(spec: t.TableSpec) -> str:
+    return f"arn:{PARTITION}:dynamodb:{REGION}:{ACCOUNT_ID}:table/{spec.local_name}"
+
+
+def topic_arn(name: str) -> str:
+    return f"arn:{PARTITION}:sns:{REGION}:{ACCOUNT_ID}:{name}"
+
+
+def bus_arn(name: str) -> str:
+    return f"arn:{PARTITION}:events:{REGION}:{ACCOUNT_ID}:event-bus/{name}"
+
+
+def queue_arn(name: str) -> str:
+    return f"arn:{PARTITION}:sqs:{REGION}:{ACCOUNT_ID}:{name}"
+
+
+def substitution_value(kind: str, target: object, topology: LocalTopology) -> str:
+    """The local value for one ``definition_substitutions`` entry of a StateMachineSpec."""
+    if kind == "table" and isinstance(target, t.TableSpec):
+        return target.local_name
+    if kind == "table_arn" and isinstance(target, t.TableSpec):
+        return table_arn(target)
+    if kind == "function" and isinstance(target, t.FunctionSpec):
+        return function_arn(target)
+    if kind == "state_machine" and isinstance(target, t.StateMachineSpec):
+        return state_machine_arn(target)
+    if kind == "topic" and target == t.OPS_TOPIC_CONSTRUCT_ID:
+        return topic_arn(topology.ops_topic_name)
+    if kind == "bus" and target == t.EVENT_BUS_CONSTRUCT_ID:
+        return topology.event_bus_name
+    if kind == "bus_arn" and target == t.EVENT_BUS_CONSTRUCT_ID:
+        return bus_arn(topology.event_bus_name)
+    if kind == "bucket" and target == t.LETTERS_BUCKET_CONSTRUCT_ID:
+        return topology.letters_bucket_name
+    if kind == "queue" and isinstance(target, t.QueueSpec):
+        return queue_arn(target.local_name)
+    raise UnresolvedPlaceholder(f"no local value for substitution kind {kind!r} -> {target!r}")
+
+
+def local_definition(spec: t.StateMachineSpec, topology: LocalTopology) -> str:
+    """The spec's ASL with every ``${Placeholder}`` replaced by its local value.
+
+    Raises ``UnresolvedPlaceholder`` naming any placeholder the spec does not map, so an
+    ASL file and its StateMachineSpec cannot drift apart silently.
+    """
+    text = spec.definition_path.read_text(encoding="utf-8")
+    values = {
+        name: substitution_value(kind, target, topology)
+        for name, (kind, target) in spec.substitutions.items()
+    }
+    missing = sorted({m for m in _PLACEHOLDER.findall(text) if m not in values})
+    if missing:
+        raise UnresolvedPlaceholder(
+            f"{spec.definition_file}: no substitution for {', '.join(missing)}"
+        )
+    result = _PLACEHOLDER.sub(lambda m: values[m.group(1)], text)
+    json.loads(result)  # still valid JSON after substitution
+    return result
+
+
+def local_environment(topology: LocalTopology) -> dict[str, str]:
+    """The Lambda environment variables (``constants.ENV_*``) with the local names."""
+    env = {spec.env_var: spec.local_name for spec in topology.tables}
+    for spec in topology.state_machines:
+        var = topology.state_machine_env.get(spec.construct_id)
+        if var:
+            env[var] = state_machine_arn(spec)
+    env[c.ENV_EVENT_BUS_NAME] = topology.event_bus_name
+    env[c.ENV_LETTERS_BUCKET] = topology.letters_bucket_name
+    env[c.ENV_OPS_TOPIC_ARN] = topic_arn(topology.ops_topic_name)
+    return env
+
+
+# ---- Lambda, in-process ------------------------------------------------------------------
+
+
+@dataclass
+class LambdaContext:
+    """The attributes handlers (and Powertools) read from Lambda's context object."""
+
+    function_name: str
+    invoked_function_arn: str
+    memory_limit_in_mb: int
+    aws_request_id: str
+    timeout_seconds: int
+    function_version: str = "$LATEST"
+    log_group_name: str = ""
+    log_stream_name: str = "local"
+
+    def __post_init__(self) -> None:
+        self.log_group_name = f"/aws/lambda/{self.function_name}"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.timeout_seconds * 1000  # a handler takes no virtual time
+
+
+@dataclass(frozen=True)
+class Invocation:
+    function: str
+    at: str
+    case_id: str | None
+    error: str | None
+
+
+def _case_id_of(event: Any) -> str | None:
+    if isinstance(event, dict):
+        value = event.get("case_id")
+        if isinstance(value, str):
+            return value
+    return None
+
+
+# ---- the runtime --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeliveryStats:
+    events_published: int = 0
+    events_unmatched: int = 0
+    batches: int = 0
+    messages_delivered: int = 0
+    messages_failed: int = 0
+
+
+class LocalRuntime:
+    """See the module docstring. One runtime per process at a time."""
+
+    def __init__(
+        self,
+        start: datetime | None = None,
+        seed: int = 0,
+        topology: LocalTopology | None = None,
+        *,
+        quiet: bool = True,
+        virtual_time: bool = True,
+        speedups: bool = True,
+        extra_env: Mapping[str, str] | None = None,
+    ) -> None:
+        start = start or datetime(2026, 11, 2, tzinfo=UTC)
+        if start.tzinfo is None:
+            raise ValueError("start must be timezone-aware")
+        self.topology = topology or LocalTopology.default()
+        self.seed = seed
+        self.clock = VirtualClock(start)
+        self.scheduler = Scheduler(self.clock)
+        self.invocations: list[Invocation] = []
+        self.unsupported_ops_actions: list[dict[str, Any]] = []
+        self.ops_hook: Callable[[LocalRuntime, dict[str, Any]], None] | None = None
+        self._quiet = quiet
+        self._virtual_time = virtual_time
+        self._speedups = speedups
+        self._extra_env = dict(extra_env or {})
+        self._rng = random.Random(seed)
+        self._handlers: dict[str, Callable[[Any, Any], Any]] = {}
+        self._functions = {spec.local_name: spec for spec in self._all_functions()}
+        self._clients: dict[str, Any] = {}
+        self._stack: ExitStack | None = None
+        self._stats = DeliveryStats()
+        self._queue_url = ""
+        self._dlq_url = ""
+        self._poll_scheduled_at: set[datetime] = set()
+
+    # ---- lifecycle ----------------------------------------------------------------------
+    def __enter__(self) -> LocalRuntime:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def start(self) -> None:
+        from moto import mock_aws
+
+        from arrears import settings as settings_module
+
+        stack = ExitStack()
+        self._stack = stack
+        try:
+            stack.enter_context(_environment(self._process_env()))
+            if self._quiet:
+                stack.enter_context(_quiet_loggers())
+            # same seed, same ids: moto and the handlers draw from `random` and uuid4
+            random.seed(self.seed)
+            stack.enter_context(_seeded_uuid4(random.Random(self.seed)))
+            self.clock.start()
+            stack.callback(self.clock.stop)
+            stack.enter_context(mock_aws(config={"stepfunctions": {"execute_state_machine": True}}))
+            moto_patches.seed_moto_random(self.seed)
+            hooks = moto_patches.Hooks(scheduler=self.scheduler, invoke_lambda=self._invoke)
+            stack.enter_context(
+                moto_patches.patched(
+                    hooks, virtual_time=self._virtual_time, speedups=self._speedups
+                )
+            )
+            stack.callback(self.scheduler.close)
+            settings_module.settings.cache_clear()
+            stack.callback(settings_module.settings.cache_clear)
+            self._provision()
+        except BaseException:
+            stack.close()
+            self._stack = None
+            raise
+
+    def close(self) -> None:
+        if self._stack is not None:
+            stack, self._stack = self._stack, None
+            stack.close()
+
+    # ---- public API -----------------------------------------------------------------------
+    @property
+    def now(self) -> datetime:
+        return self.clock.now
+
+    def client(self, service: str) -> Any:
+        """A boto3 client on the in-process AWS (one per service)."""
+        client = self._clients.get(service)
+        if client is None:
+            import boto3
+
+            client = boto3.client(service, region_name=REGION)
+            self._clients[service] = client
+        return client
+
+    def put_event(self, source: str, detail_type: str, detail: Mapping[str, Any] | str) -> None:
+        """Publish to the bus now (as PutEvents), deliver what the rules route, and run."""
+        self._publish(source, detail_type, detail)
+        self._poll_ingest_queue()
+        self.scheduler.run_ready()
+
+    def schedule_event(
+        self, at: datetime, source: str, detail_type: str, detail: Mapping[str, Any] | str
+    ) -> None:
+        self._require_aware(at)
+        self.scheduler.schedule(
+            at, lambda: self.put_event(source, detail_type, detail), f"event {detail_type}"
+        )
+
+    def schedule_ops_action(self, at: datetime, action: Mapping[str, Any]) -> None:
+        self._require_aware(at)
+        payload = dict(action)
+        self.scheduler.schedule(at, lambda: self._apply_ops_action(payload), "ops action")
+
+    def run_until(self, until: datetime, on_step: Callable[[datetime], None] | None = None) -> None:
+        self._require_aware(until)
+        self.scheduler.run_until(until, on_step)
+        self._raise_thread_failures()
+
+    def advance(self, delta: timedelta, on_step: Callable[[datetime], None] | None = None) -> None:
+        self.run_until(self.now + delta, on_step)
+
+    def start_execution(self, state_machine: str, payload: Mapping[str, Any], name: str) -> str:
+        """Start an execution of the state machine with this construct id or local name."""
+        spec = self._state_machine(state_machine)
+        arn: str = self.client("stepfunctions").start_execution(
+            stateMachineArn=state_machine_arn(spec), name=name, input=json.dumps(payload)
+        )["executionArn"]
+        self.scheduler.run_ready()
+        return arn
+
+    def executions(self, state_machine: str | None = None) -> list[dict[str, Any]]:
+        specs = (
+            [self._state_machine(state_machine)] if state_machine else self.topology.state_machines
+        )
+        sfn = self.client("stepfunctions")
+        found: list[dict[str, Any]] = []
+        for spec in specs:
+            paginator = sfn.get_paginator("list_executions")
+            for page in paginator.paginate(stateMachineArn=state_machine_arn(spec)):
+                found.extend(page["executions"])
+        return found
+
+    def history(self, execution_arn: str) -> list[dict[str, Any]]:
+        sfn = self.client("stepfunctions")
+        events: list[dict[str, Any]] = []
+        paginator = sfn.get_paginator("get_execution_history")
+        for page in paginator.paginate(executionArn=execution_arn):
+            events.extend(page["events"])
+        return events
+
+    @property
+    def delivery(self) -> DeliveryStats:
+        return self._stats
+
+    def dlq_messages(self) -> list[dict[str, Any]]:
+        """Messages in the ingest DLQ (peeked: made visible again at once)."""
+        sqs = self.client("sqs")
+        messages: list[dict[str, Any]] = []
+        while True:
+            got = sqs.receive_message(
+                QueueUrl=self._dlq_url,
+                MaxNumberOfMessages=10,
+                VisibilityTimeout=0,
+                AttributeNames=["All"],
+            ).get("Messages", [])
+            new = [m for m in got if m["MessageId"] not in {x["MessageId"] for x in messages}]
+            if not new:
+                break
+            messages.extend(new)
+        return messages
+
+    def report(self) -> dict[str, Any]:
+        from arrears.local.report import build_report
+
+        return build_report(self)
+
+    # ---- internals: provisioning ------------------------------------------------------------
+    def _all_functions(self) -> tuple[t.FunctionSpec, ...]:
+        specs = {s.local_name: s for s in self.topology.functions}
+        specs.setdefault(self.topology.ingest_function.local_name, self.topology.ingest_function)
+        return tuple(specs.values())
+
+    def _process_env(self) -> dict[str, str]:
+        env = {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_SECURITY_TOKEN": "testing",
+            "AWS_SESSION_TOKEN": "testing",
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_REGION": REGION,
+            "POWERTOOLS_SERVICE_NAME": c.SERVICE_NAME,
+            "POWERTOOLS_METRICS_NAMESPACE": c.METRICS_NAMESPACE,
+            "POWERTOOLS_TRACE_DISABLED": "true",
+            "POWERTOOLS_METRICS_DISABLED": "true",
+            "POWERTOOLS_LOG_LEVEL": "WARNING" if self._quiet else "INFO",
+        }
+        env.update(local_environment(self.topology))
+        env.update(self._extra_env)
+        return env
+
+    def _provision(self) -> None:
+        topo = self.topology
+        ddb = self.client("dynamodb")
+        for table in topo.tables:
+            ddb.create_table(**_create_table_args(table))
+            if table.ttl_attribute:
+                ddb.update_time_to_live(
+                    TableName=table.local_name,
+                    TimeToLiveSpecification={
+                        "Enabled": True,
+                        "AttributeName": table.ttl_attribute,
+                    },
+                )
+
+        sqs = self.client("sqs")
+        q = topo.ingest_queue
+        self._dlq_url = sqs.create_queue(
+            QueueName=q.dlq_local_name,
+            Attributes={"MessageRetentionPeriod": str(q.dlq_retention_days * 86400)},
+        )["QueueUrl"]
+        self._queue_url = sqs.create_queue(
+            QueueName=q.local_name,
+            Attributes={
+                "VisibilityTimeout": str(q.visibility_timeout_seconds),
+                "RedrivePolicy": json.dumps(
+                    {
+                        "deadLetterTargetArn": queue_arn(q.dlq_local_name),
+                        "maxReceiveCount": q.max_receive_count,
+                    }
+                ),
+            },
+        )["QueueUrl"]
+
+        events = self.client("events")
+        events.create_event_bus(Name=topo.event_bus_name)
+        for rule in topo.rules:
+            events.put_rule(
+                Name=rule.local_name,
+                EventBusName=topo.event_bus_name,
+                EventPattern=json.dumps(rule.event_pattern),
+                State="ENABLED",
+            )
+            events.put_targets(
+                Rule=rule.local_name,
+                EventBusName=topo.event_bus_name,
+                Targets=[{"Id": "ingest-queue", "Arn": queue_arn(q.local_name)}],
+            )
+
+        self.client("sns").create_topic(Name=topo.ops_topic_name)
+        s3 = self.client("s3")
+        s3.create_bucket(Bucket=topo.letters_bucket_name)
+        s3.put_bucket_versioning(
+            Bucket=topo.letters_bucket_name, VersioningConfiguration={"Status": "Enabled"}
+        )
+        self.client("ses").verify_email_identity(
+            EmailAddress=os.environ.get(c.ENV_EMAIL_FROM, "collections@example.com")
+        )
+
+        role_arn = self.client("iam").create_role(
+            RoleName=_ROLE_NAME,
+            AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}),
+        )["Role"]["Arn"]
+        lam = self.client("lambda")
+        code = _placeholder_zip()
+        for spec in self._all_functions():
+            lam.create_function(
+                FunctionName=spec.local_name,
+                Runtime="python3.12",
+                Role=role_arn,
+                Handler=spec.handler,
+                Code={"ZipFile": code},
+                Timeout=spec.timeout_seconds,
+                MemorySize=spec.memory_mb,
+            )
+
+        sfn = self.client("stepfunctions")
+        for sm in topo.state_machines:
+            sfn.create_state_machine(
+                name=sm.local_name,
+                definition=local_definition(sm, topo),
+                roleArn=role_arn,
+                type="STANDARD",
+            )
+
+    def _state_machine(self, key: str) -> t.StateMachineSpec:
+        for spec in self.topology.state_machines:
+            if key in (spec.construct_id, spec.local_name):
+                return spec
+        raise KeyError(f"no state machine {key!r} in this topology")
+
+    # ---- internals: Lambda --------------------------------------------------------------------
+    def _handler(self, spec: t.FunctionSpec) -> Callable[[Any, Any], Any]:
+        handler = self._handlers.get(spec.local_name)
+        if handler is None:
+            module_name, _, attr = spec.handler.rpartition(".")
+            if ":" in spec.handler:
+                module_name, _, attr = spec.handler.partition(":")
+            handler = getattr(importlib.import_module(module_name), attr)
+            self._handlers[spec.local_name] = handler
+        return handler
+
+    def _invoke(self, function_name: str, event: Any) -> tuple[str, bool]:
+        """Invoke a function's handler in-process; returns (payload JSON, errored)."""
+        spec = self._functions.get(function_name)
+        if spec is None:
+            raise KeyError(f"no local function {function_name!r}")
+        request_id = str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
+        context = LambdaContext(
+            function_name=spec.local_name,
+            invoked_function_arn=function_arn(spec),
+            memory_limit_in_mb=spec.memory_mb,
+            aws_request_id=request_id,
+            timeout_seconds=spec.timeout_seconds,
+        )
+        error: str | None = None
+        try:
+            result = self._handler(spec)(event, context)
+            try:
+                payload = json.dumps(result)
+            except (TypeError, ValueError) as exc:
+                error = "Runtime.MarshalError"
+                payload = _error_payload(error, f"Unable to marshal response: {exc}", request_id)
+        except Exception as exc:
+            error = type(exc).__name__
+            payload = _error_payload(
+                error, str(exc), request_id, traceback.format_exception(exc)[-5:]
+            )
+        self.invocations.append(
+            Invocation(
+                function=spec.local_name,
+                at=_iso(self.now),
+                case_id=_case_id_of(event),
+                error=error,
+            )
+        )
+        return payload, error is not None
+
+    def invoke(self, function: str, event: Any) -> Any:
+        """Invoke a local function directly (tests); raises if the handler failed."""
+        payload, errored = self._invoke(function, event)
+        body = json.loads(payload)
+        if errored:
+            raise RuntimeError(f"{function} failed: {body.get('errorType')}: {body}")
+        self.scheduler.run_ready()
+        return body
+
+    # ---- internals: events and the SQS event source ---------------------------------------
+    def _publish(self, source: str, detail_type: str, detail: Mapping[str, Any] | str) -> None:
+        detail_text = detail if isinstance(detail, str) else json.dumps(detail)
+        result = self.client("events").put_events(
+            Entries=[
+                {
+                    "Source": source,
+                    "DetailType": detail_type,
+                    "Detail": detail_text,
+                    "EventBusName": self.topology.event_bus_name,
+                    "Time": self.now,
+                }
+            ]
+        )
+        if result.get("FailedEntryCount"):
+            raise ValueError(f"PutEvents rejected the entry: {result['Entries']}")
+        envelope = {
+            "version": "0",
+            "detail-type": detail_type,
+            "source": source,
+            "account": ACCOUNT_ID,
+            "time": _iso(self.now),
+            "region": REGION,
+            "resources": [],
+            "detail": json.loads(detail_text),
+        }
+        matched = any(
+            moto_patches.event_pattern_matches(rule.event_pattern, envelope)
+            for rule in self.topology.rules
+        )
+        self._stats = replace(
+            self._stats,
+            events_published=self._stats.events_published + 1,
+            events_unmatched=self._stats.events_unmatched + (0 if matched else 1),
+        )
+
+    def _poll_ingest_queue(self) -> None:
+        """Emulate Lambda's SQS event source: batches, partial batch failure, redrive."""
+        sqs = self.client("sqs")
+        q = self.topology.ingest_queue
+        any_failed = False
+        while True:
+            messages = sqs.receive_message(
+                QueueUrl=self._queue_url,
+                MaxNumberOfMessages=min(q.batch_size, 10),
+                AttributeNames=["All"],
+                MessageAttributeNames=["All"],
+            ).get("Messages", [])
+            if not messages:
+                break
+            records = [_sqs_record(m, queue_arn(q.local_name)) for m in messages]
+            payload, errored = self._invoke(
+                self.topology.ingest_function.local_name, {"Records": records}
+            )
+            failed_ids = _failed_message_ids(payload, errored, records)
+            done = [m for m in messages if m["MessageId"] not in failed_ids]
+            for start in range(0, len(done), 10):
+                sqs.delete_message_batch(
+                    QueueUrl=self._queue_url,
+                    Entries=[
+                        {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
+                        for i, m in enumerate(done[start : start + 10])
+                    ],
+                )
+            any_failed = any_failed or bool(failed_ids)
+            self._stats = replace(
+                self._stats,
+                batches=self._stats.batches + 1,
+                messages_delivered=self._stats.messages_delivered + len(done),
+                messages_failed=self._stats.messages_failed + len(failed_ids),
+            )
+            self.scheduler.run_ready()
+        if any_failed:
+            # failed messages reappear after the visibility timeout: poll again then
+            # (a receive at that time is also what moves a message past maxReceiveCount
+            # to the DLQ)
+            at = self.now + timedelta(seconds=q.visibility_timeout_seconds)
+            if at not in self._poll_scheduled_at:
+                self._poll_scheduled_at.add(at)
+                self.scheduler.schedule(at, lambda: self._redeliver(at), "sqs redelivery")
+
+    def _redeliver(self, at: datetime) -> None:
+        self._poll_scheduled_at.discard(at)
+        self._poll_ingest_queue()
+
+    # ---- internals: ops ------------------------------------------------------------------------
+    def _apply_ops_action(self, action: dict[str, Any]) -> None:
+        hook = self.ops_hook or _load_ops_hook()
+        if hook is None:
+            self.unsupported_ops_actions.append(
+                {
+                    "at": _iso(self.now),
+                    "action": action,
+                    "reason": "ops actions are not supported by this build of the local "
+                    f"runtime yet (no {OPS_ACTION_HOOK_MODULE}.apply)",
+                }
+            )
+            return
+        hook(self, action)
+        self.scheduler.run_ready()
+
+    # ---- helpers ---------------------------------------------------------------------------------
+    @staticmethod
+    def _require_aware(at: datetime) -> None:
+        if at.tzinfo is None:
+            raise ValueError("times must be timezone-aware")
+
+    def _raise_thread_failures(self) -> None:
+        if self.scheduler.failures:
+            name, exc = self.scheduler.failures[0]
+            raise RuntimeError(f"execution thread {name!r} crashed: {exc!r}") from exc
+
+
+def _load_ops_hook() -> Callable[[LocalRuntime, dict[str, Any]], None] | None:
+    try:
+        module = importlib.import_module(OPS_ACTION_HOOK_MODULE)
+    except ModuleNotFoundError as exc:
+        if exc.name and OPS_ACTION_HOOK_MODULE.startswith(exc.name):
+            return None
+        raise
+    hook: Callable[[LocalRuntime, dict[str, Any]], None] | None = getattr(module, "apply", None)
+    return hook
+
+
+def _create_table_args(table: t.TableSpec) -> dict[str, Any]:
+    attributes: dict[str, str] = {}
+
+    def key_schema(pk: t.Key, sk: t.Key | None) -> list[dict[str, str]]:
+        schema = [{"AttributeName": pk.name, "KeyType": "HASH"}]
+        attributes[pk.name] = pk.type
+        if sk is not None:
+            schema.append({"AttributeName": sk.name, "KeyType": "RANGE"})
+            attributes[sk.name] = sk.type
+        return schema
+
+    args: dict[str, Any] = {
+        "TableName": table.local_name,
+        "KeySchema": key_schema(table.partition_key, table.sort_key),
+        "BillingMode": "PAY_PER_REQUEST",
+    }
+    if table.indexes:
+        args["GlobalSecondaryIndexes"] = [
+            {
+                "IndexName": index.name,
+                "KeySchema": key_schema(index.partition_key, index.sort_key),
+                "Projection": {"ProjectionType": index.projection},
+            }
+            for index in table.indexes
+        ]
+    args["AttributeDefinitions"] = [
+        {"AttributeName": name, "AttributeType": typ} for name, typ in sorted(attributes.items())
+    ]
+    return args
+
+
+def _placeholder_zip() -> bytes:
+    # moto wants a code package; the handler runs in-process, never from this zip
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("README.txt", "invoked in-process by arrears.local")
+    return buffer.getvalue()
+
+
+def _error_payload(
+    error_type: str, message: str, request_id: str, trace: list[str] | None = None
+) -> str:
+    return json.dumps(
+        {
+            "errorType": error_type,
+            "errorMessage": message,
+            "requestId": request_id,
+            "stackTrace": trace or [],
+        }
+    )
+
+
+def _sqs_record(message: dict[str, Any], source_arn: str) -> dict[str, Any]:
+    """The record shape Lambda's SQS event source passes to the handler."""
+    attributes = message.get("Attributes", {})
+    return {
+        "messageId": message["MessageId"],
+        "receiptHandle": message["ReceiptHandle"],
+        "body": message["Body"],
+        "attributes": {
+            "ApproximateReceiveCount": attributes.get("ApproximateReceiveCount", "1"),
+            "SentTimestamp": attributes.get("SentTimestamp", "0"),
+            "SenderId": attributes.get("SenderId", ACCOUNT_ID),
+            "ApproximateFirstReceiveTimestamp": attributes.get(
+                "ApproximateFirstReceiveTimestamp", "0"
+            ),
+        },
+        "messageAttributes": message.get("MessageAttributes", {}),
+        "md5OfBody": message.get("MD5OfBody", ""),
+        "eventSource": "aws:sqs",
+        "eventSourceARN": source_arn,
+        "awsRegion": REGION,
+    }
+
+
+def _failed_message_ids(payload: str, errored: bool, records: list[dict[str, Any]]) -> set[str]:
+    """Which messages stay on the queue, per ReportBatchItemFailures semantics."""
+    all_ids = {r["messageId"] for r in records}
+    if errored:
+        return all_ids
+    try:
+        body = json.loads(payload)
+    except ValueError:
+        return all_ids
+    if not isinstance(body, dict) or not body.get("batchItemFailures"):
+        return set()
+    failed: set[str] = set()
+    for item in body["batchItemFailures"]:
+        identifier = item.get("itemIdentifier") if isinstance(item, dict) else None
+        if not isinstance(identifier, str) or identifier not in all_ids:
+            return all_ids  # an invalid response fails the whole batch, as in AWS
+        failed.add(identifier)
+    return failed
+
+
+def _iso(when: datetime) -> str:
+    return when.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+@contextmanager
+def _environment(values: Mapping[str, str]) -> Iterator[None]:
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, old in saved.items():
+            if old is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = old
+
+
+@contextmanager
+def _quiet_loggers() -> Iterator[None]:
+    # moto's interpreter logs every caught error (a caught States.Timeout is normal here)
+    names = ("moto", "botocore", "aws_lambda_powertools")
+    saved = {name: logging.getLogger(name).level for name in names}
+    for name in names:
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        for name, level in saved.items():
+            logging.getLogger(name).setLevel(level)
+
+
+@contextmanager
+def _seeded_uuid4(rng: random.Random) -> Iterator[None]:
+    """uuid4 from a seeded generator while the runtime runs (ids in moto and handlers)."""
+    original = uuid.uuid4
+
+    def seeded() -> uuid.UUID:
+        return uuid.UUID(int=rng.getrandbits(128), version=4)
+
+    uuid.uuid4 = seeded
+    try:
+        yield
+    finally:
+        uuid.uuid4 = original
+
+
+__all__ = [
+    "ACCOUNT_ID",
+    "REGION",
+    "Invocation",
+    "LambdaContext",
+    "LocalRuntime",
+    "LocalTopology",
+    "UnresolvedPlaceholder",
+    "UnsupportedOpsAction",
+    "function_arn",
+    "local_definition",
+    "local_environment",
+    "state_machine_arn",
+]
