@@ -17,6 +17,8 @@ ENV_KMS_KEY_ARN = "ARREARS_KMS_KEY_ARN"
 ENV_POLICY_FILE = "ARREARS_POLICY_FILE"
 ENV_SMS_SENDER_ID = "ARREARS_SMS_SENDER_ID"
 ENV_EMAIL_FROM = "ARREARS_EMAIL_FROM"
+# ingest sends malformed events to its DLQ itself, with the validation error attached
+ENV_INGEST_DLQ_URL = "ARREARS_INGEST_DLQ_URL"
 # compliance pack for borrowers whose country no pack covers (default: "default")
 ENV_COMPLIANCE_DEFAULT_PACK = "ARREARS_COMPLIANCE_DEFAULT_PACK"
 

@@ -24,6 +24,7 @@ class Settings:
     policy_file: str
     sms_sender_id: str
     email_from: str
+    ingest_dlq_url: str = ""
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -42,6 +43,7 @@ class Settings:
             policy_file=env.get(c.ENV_POLICY_FILE, "default.yaml"),
             sms_sender_id=env.get(c.ENV_SMS_SENDER_ID, "ARREARS"),
             email_from=env.get(c.ENV_EMAIL_FROM, "collections@example.com"),
+            ingest_dlq_url=env.get(c.ENV_INGEST_DLQ_URL, ""),
         )
 
 
