@@ -183,12 +183,20 @@ RECORD_FUNCTION = FunctionSpec(
     local_name="arrears-record",
     tables=(CASES, BORROWERS, TIMELINE),
 )
+# Checks, applies and records one ops action (statemachines/ops-action.asl.json)
+OPS_FUNCTION = FunctionSpec(
+    construct_id="OpsFunction",
+    handler="arrears.handlers.ops.handler",
+    local_name="arrears-ops",
+    tables=(CASES, BORROWERS, TIMELINE),
+)
 FUNCTIONS: tuple[FunctionSpec, ...] = (
     INGEST_FUNCTION,
     ASSESS_FUNCTION,
     CONTACT_FUNCTION,
     LETTER_FUNCTION,
     RECORD_FUNCTION,
+    OPS_FUNCTION,
 )
 
 
@@ -202,6 +210,9 @@ class StateMachineSpec:
     # ${Placeholder} -> what it stands for: ("table", TableSpec) / ("function", FunctionSpec)
     # / ("topic", construct id) / ("bus", construct id)
     substitutions: dict[str, tuple[str, object]] = field(default_factory=dict)
+    # Calls states:SendTaskSuccess/SendTaskFailure itself (aws-sdk:sfn integration) to wake
+    # other executions; task tokens are not resources, so infra grants these on "*".
+    sends_task_callbacks: bool = False
 
     @property
     def definition_path(self) -> Path:
@@ -219,9 +230,19 @@ ESCALATION = StateMachineSpec(
         "ContactFunctionArn": ("function", CONTACT_FUNCTION),
         "LetterFunctionArn": ("function", LETTER_FUNCTION),
         "RecordFunctionArn": ("function", RECORD_FUNCTION),
+        # legal review past its deadline: alert ops directly (sns:publish), no Lambda
+        "OpsAlertsTopicArn": ("topic", "OpsAlertsTopic"),  # = OPS_TOPIC_CONSTRUCT_ID below
     },
 )
-STATE_MACHINES: tuple[StateMachineSpec, ...] = (ESCALATION,)
+# One operator action per execution, started from the console (docs/ops.md)
+OPS_ACTION = StateMachineSpec(
+    construct_id="OpsActionStateMachine",
+    local_name="arrears-ops-action",
+    definition_file="ops-action.asl.json",
+    substitutions={"OpsFunctionArn": ("function", OPS_FUNCTION)},
+    sends_task_callbacks=True,
+)
+STATE_MACHINES: tuple[StateMachineSpec, ...] = (ESCALATION, OPS_ACTION)
 
 EVENT_BUS_CONSTRUCT_ID = "EventBus"
 EVENT_BUS_LOCAL_NAME = "arrears"

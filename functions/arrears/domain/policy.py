@@ -1,0 +1,310 @@
+"""The escalation policy: a versioned YAML file product people edit, validated on load.
+
+The state machine never hard-codes a day, a channel or a template; it asks the ladder
+(`arrears.domain.ladder`) what comes next, and the ladder reads this policy. A bad file fails
+loudly here (`PolicyError` naming the file and the field), at test or deploy time, never as a
+silent default in a borrower's message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from arrears.domain.scoring.assignment import Arm, assign_arm
+from arrears.domain.scoring.segments import BandError, parse_bands
+from arrears.domain.types import Channel, Stage
+
+POLICIES_DIR = Path(__file__).resolve().parent.parent / "policies"
+DEFAULT_POLICY_FILE = "default.yaml"
+
+SegmentName = Literal["self_cure", "standard", "high_risk", "hardship"]
+SEGMENTS: tuple[SegmentName, ...] = ("self_cure", "standard", "high_risk", "hardship")
+
+# Stages a policy may put on a ladder. Litigation is deliberately absent: it only ever
+# follows a human approval in legal review, never a day offset.
+LADDER_STAGES = frozenset(
+    {
+        Stage.PLAN_OFFER,
+        Stage.REMINDER,
+        Stage.FOLLOW_UP,
+        Stage.AGENT_CALL,
+        Stage.DEMAND_LETTER,
+        Stage.LAWYER_LETTER,
+        Stage.LEGAL_REVIEW,
+    }
+)
+MESSAGE_CHANNELS = frozenset({Channel.SMS, Channel.EMAIL})
+LETTER_KINDS = frozenset({"reminder_letter", "demand_letter", "lawyer_letter", "validation_notice"})
+
+
+class PolicyError(ValueError):
+    """The policy file cannot be used; the message says which file and what is wrong."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StageStep(_Strict):
+    """One rung of a segment's ladder."""
+
+    stage: Stage
+    day: int = Field(ge=0, le=365, description="days after the due date")
+    channels: tuple[Channel, ...] = ()
+    template: str | None = None  # message template id for sms/email/call
+    letter: str | None = None  # letter kind for the letter channel
+
+    @model_validator(mode="after")
+    def _channels_fit_stage(self) -> StageStep:
+        if self.stage not in LADDER_STAGES:
+            raise ValueError(f"stage {self.stage.value!r} cannot be planned by a day offset")
+        if len(set(self.channels)) != len(self.channels):
+            raise ValueError(f"{self.stage.value}: a channel is listed twice")
+        if self.stage is Stage.LEGAL_REVIEW:
+            if self.channels:
+                raise ValueError("legal_review is a human decision; it has no channels")
+            return self
+        if not self.channels:
+            raise ValueError(f"{self.stage.value}: at least one channel is required")
+        if Channel.LETTER in self.channels:
+            if self.channels != (Channel.LETTER,):
+                raise ValueError(f"{self.stage.value}: a letter stage sends only a letter")
+            if self.letter not in LETTER_KINDS:
+                raise ValueError(
+                    f"{self.stage.value}: letter must be one of {sorted(LETTER_KINDS)}, "
+                    f"got {self.letter!r}"
+                )
+        elif not self.template:
+            raise ValueError(f"{self.stage.value}: a template id is required")
+        if self.stage is Stage.AGENT_CALL and self.channels != (Channel.CALL,):
+            raise ValueError("agent_call uses the call channel only")
+        if Channel.CALL in self.channels and self.stage is not Stage.AGENT_CALL:
+            raise ValueError(f"{self.stage.value}: only agent_call uses the call channel")
+        return self
+
+
+class Segment(_Strict):
+    description: str = ""
+    ladder: tuple[StageStep, ...] = Field(min_length=1)
+
+    @field_validator("ladder")
+    @classmethod
+    def _ladder_is_ordered(cls, ladder: tuple[StageStep, ...]) -> tuple[StageStep, ...]:
+        stages = [step.stage for step in ladder]
+        if len(set(stages)) != len(stages):
+            raise ValueError("a stage appears twice on the ladder")
+        days = [step.day for step in ladder]
+        if days != sorted(days):
+            raise ValueError(f"stage days must not go backwards: {days}")
+        if Stage.LEGAL_REVIEW in stages and stages[-1] is not Stage.LEGAL_REVIEW:
+            raise ValueError("legal_review, when present, is the last stage")
+        return ladder
+
+    def step(self, stage: Stage) -> StageStep | None:
+        return next((s for s in self.ladder if s.stage is stage), None)
+
+
+class ScoreBand(_Strict):
+    """One band, in the scoring package's format (min/max inclusive, None = unbounded)."""
+
+    segment: SegmentName
+    min_score: int | None = None
+    max_score: int | None = None
+    flags: frozenset[str] = frozenset()
+
+
+class Grace(_Strict):
+    payment_pending_hours: int = Field(gt=0, le=24 * 30)
+    promise_days: int = Field(ge=0, le=30)
+    after_payment_hours: int = Field(ge=0, le=24 * 30)
+
+
+class Holds(_Strict):
+    dispute_review_days: int = Field(gt=0, le=365)
+    pause_default_days: int = Field(gt=0, le=365)
+    plan_review_days: int = Field(gt=0, le=365)
+    overdue_check_hours: int = Field(gt=0, le=24 * 30)
+
+
+class AgentCall(_Strict):
+    outcome_deadline_hours: int = Field(gt=0, le=24 * 30)
+
+
+class LegalReview(_Strict):
+    decision_deadline_days: int = Field(gt=0, le=90)
+    max_alerts: int = Field(ge=0, le=20)
+
+
+class PreDue(_Strict):
+    segments: tuple[SegmentName, ...] = ()
+    days_before_due: int = Field(ge=0, le=30)
+    channels: tuple[Channel, ...] = (Channel.SMS,)
+    template: str
+
+    @field_validator("channels")
+    @classmethod
+    def _messages_only(cls, channels: tuple[Channel, ...]) -> tuple[Channel, ...]:
+        if not channels or not set(channels) <= MESSAGE_CHANNELS:
+            raise ValueError("pre-due reminders go by sms and/or email")
+        return channels
+
+
+class Receipt(_Strict):
+    channels: tuple[Channel, ...] = (Channel.SMS,)
+    template: str
+
+    @field_validator("channels")
+    @classmethod
+    def _messages_only(cls, channels: tuple[Channel, ...]) -> tuple[Channel, ...]:
+        if not channels or not set(channels) <= MESSAGE_CHANNELS:
+            raise ValueError("receipts go by sms and/or email")
+        return channels
+
+
+class Experiment(_Strict):
+    name: str = "default"
+    challenger_share: Decimal = Field(default=Decimal("0"), ge=0, le=1)
+    challenger_policy: str | None = None
+
+    @model_validator(mode="after")
+    def _challenger_named(self) -> Experiment:
+        if self.challenger_share > 0 and not self.challenger_policy:
+            raise ValueError("a challenger share needs a challenger_policy file")
+        return self
+
+
+class Policy(_Strict):
+    version: str = Field(min_length=1)
+    description: str = ""
+    preferred_local_hour: int = Field(default=10, ge=0, le=23)
+    resolve_below: Decimal = Field(ge=0)
+    score_bands: tuple[ScoreBand, ...] = Field(min_length=1)
+    grace: Grace
+    holds: Holds
+    agent_call: AgentCall
+    legal_review: LegalReview
+    pre_due: PreDue
+    receipt: Receipt
+    experiment: Experiment = Experiment()
+    segments: dict[SegmentName, Segment]
+
+    @field_validator("resolve_below", mode="before")
+    @classmethod
+    def _money_is_text(cls, value: object) -> object:
+        # YAML reads 5.00 as a float; money must be written as a string to stay exact
+        if isinstance(value, float):
+            raise ValueError('write money as a quoted string, e.g. "5.00"')
+        return value
+
+    @model_validator(mode="after")
+    def _every_segment_defined(self) -> Policy:
+        missing = [name for name in SEGMENTS if name not in self.segments]
+        if missing:
+            raise ValueError(f"segments missing: {missing}")
+        try:
+            parse_bands(self.bands())  # no overlap, no gap (the scorer's own check)
+        except BandError as exc:
+            raise ValueError(f"score_bands: {exc}") from exc
+        return self
+
+    def bands(self) -> list[dict[str, object]]:
+        """The bands as `arrears.domain.scoring.choose_segment` takes them."""
+        return [band.model_dump() for band in self.score_bands]
+
+    def segment(self, name: str) -> Segment:
+        if name not in self.segments:
+            raise PolicyError(f"policy {self.version}: unknown segment {name!r}")
+        return self.segments[name]
+
+    def template_ids(self) -> set[str]:
+        """Every message template id the policy refers to (checked against the catalogue)."""
+        ids = {self.pre_due.template, self.receipt.template}
+        for segment in self.segments.values():
+            ids.update(step.template for step in segment.ladder if step.template)
+        return ids
+
+    def letter_kinds(self) -> set[str]:
+        return {step.letter for seg in self.segments.values() for step in seg.ladder if step.letter}
+
+
+def parse_policy(
+    text: str,
+    source: str = "<policy>",
+    known_templates: Callable[[], Iterable[str] | None] | None = None,
+) -> Policy:
+    """Validate policy YAML text. `known_templates` returns the notices catalogue, if any."""
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise PolicyError(f"{source}: not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise PolicyError(f"{source}: expected a mapping at the top level")
+    try:
+        policy = Policy.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or '<top>'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise PolicyError(f"{source}: {problems}") from exc
+    catalogue = (known_templates or _notices_catalogue)()
+    if catalogue is not None:
+        unknown = policy.template_ids() - set(catalogue)
+        if unknown:
+            raise PolicyError(f"{source}: unknown template ids {sorted(unknown)}")
+    return policy
+
+
+def load_policy(name: str | None = None) -> Policy:
+    """Load a policy by file name (under arrears/policies/) or path; cached per process."""
+    return _load_cached(name or DEFAULT_POLICY_FILE)
+
+
+def policy_by_version(version: str | None, default_file: str | None = None) -> Policy:
+    """The policy a case was planned with (its recorded version), else the default file."""
+    default = load_policy(default_file)
+    if not version or version == default.version:
+        return default
+    for path in sorted(POLICIES_DIR.glob("*.yaml")):
+        candidate = load_policy(path.name)
+        if candidate.version == version:
+            return candidate
+    raise PolicyError(f"no policy file with version {version!r} under {POLICIES_DIR}")
+
+
+@cache
+def _load_cached(name: str) -> Policy:
+    path = Path(name)
+    if not path.is_absolute():
+        path = POLICIES_DIR / name
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise PolicyError(f"{path}: cannot read policy file: {exc}") from exc
+    return parse_policy(text, source=str(path))
+
+
+def policy_for_account(account_id: str, default_file: str | None = None) -> tuple[Policy, str]:
+    """The policy a new case of this account runs on, and its arm."""
+    champion = load_policy(default_file)
+    experiment = champion.experiment
+    arm = assign_arm(account_id, experiment.challenger_share, experiment=experiment.name)
+    if arm is Arm.CHALLENGER and experiment.challenger_policy:
+        return load_policy(experiment.challenger_policy), arm.value
+    return champion, arm.value
+
+
+def _notices_catalogue() -> Iterable[str] | None:
+    """Template ids the notices package can render (None if it is not installed)."""
+    try:
+        from arrears.domain.notices.context import TemplateId
+    except ImportError:
+        return None
+    return tuple(template.value for template in TemplateId)
