@@ -59,6 +59,8 @@ class CaseAlreadyPaused(ArrearsError):
 
 QUEUE_AGENT_CALL = "AGENT_CALL"
 QUEUE_LEGAL_REVIEW = "LEGAL_REVIEW"
+# `waiting_for` the escalation stores while it waits for that human task (domain.ladder)
+WAITING_FOR_QUEUE = {QUEUE_AGENT_CALL: "agent_outcome", QUEUE_LEGAL_REVIEW: "legal_decision"}
 
 # How far ahead an operator may pause a case or accept a promise: beyond this the
 # case should be closed or put on a plan, not parked.
@@ -271,6 +273,7 @@ def _readable(exc: ValidationError) -> str:
         # drop the discriminator tag pydantic puts first in the location
         location = ".".join(str(part) for part in error["loc"][1:])
         message = error["msg"].removeprefix("Value error, ")
+        message = message[:1].lower() + message[1:]
         if error["type"] == "missing":
             problems.append(f"missing field '{location}'")
         elif error["type"] == "extra_forbidden":
@@ -350,8 +353,7 @@ def _waiting(case: CaseRecord) -> bool:
 
 def _waits_for(case: CaseRecord, queue: str) -> bool:
     """A human task of this kind is open on the case (queue set while it waits)."""
-    waiting_for = (case.waiting_for or "").upper()
-    return case.queue == queue or waiting_for == queue
+    return case.queue == queue or case.waiting_for == WAITING_FOR_QUEUE[queue]
 
 
 def _detail(action: OpsAction, **extra: str) -> dict[str, str]:
@@ -421,10 +423,10 @@ def _plan_call_outcome(action: Any, case: CaseRecord, now: datetime, facts: OpsF
 
 def _plan_litigation(action: Any, case: CaseRecord, now: datetime, facts: OpsFacts) -> OpsPlan:
     act: ApproveLitigation | RejectLitigation = action
-    if not _waits_for(case, QUEUE_LEGAL_REVIEW) and case.stage is not Stage.LEGAL_REVIEW:
+    if not _waits_for(case, QUEUE_LEGAL_REVIEW):
         raise CaseNotInLegalReview(
-            f"case {case.case_id} is not in legal review (stage {case.stage.value}); "
-            "litigation can only be approved or rejected when the case waits for a legal review"
+            f"case {case.case_id} is not waiting for a legal review (stage {case.stage.value}, "
+            f"status {case.status.value}); litigation is approved or rejected only then"
         )
     approved = isinstance(act, ApproveLitigation)
     decision = "approved" if approved else "rejected"

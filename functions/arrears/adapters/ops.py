@@ -1,0 +1,264 @@
+"""DynamoDB side of ops actions: read the case, write a plan atomically, audit it.
+
+The plan (``domain.ops.OpsPlan``) touches attributes only ops actions own (promise,
+pause, litigation decision, ...) besides status, queue and the borrower's opt-outs, so
+the write is a low-level TransactWriteItems rather than a pynamodb model save. It is
+conditioned on the case's ``version`` and ``task_token`` as read, so a case that moved
+between read and write is re-read and re-decided, never overwritten; and it stamps
+``last_ops_execution`` so a retried Lambda invocation does not apply one action twice.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import boto3
+from botocore.exceptions import ClientError
+
+from arrears.adapters.cases import DynamoTimeline, case_from_item
+from arrears.adapters.models import BorrowerModel, CaseModel, TimelineModel, aws_region
+from arrears.domain.case import CaseRecord, TimelineEntry, iso_utc, iso_utc_micro, parse_iso_utc
+from arrears.domain.errors import ConcurrentUpdate
+from arrears.domain.ops import OpsFacts, OpsPlan
+from arrears.domain.types import CaseStatus
+
+# Attempts to write a plan when the case keeps moving under it (each re-reads and re-plans).
+WRITE_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class CaseSnapshot:
+    case: CaseRecord | None
+    facts: OpsFacts
+    last_ops_execution: str | None = None
+    last_ops_result: dict[str, Any] | None = None  # what that execution applied (Applied)
+
+
+@dataclass(frozen=True)
+class Applied:
+    """The outcome of writing one plan: what to wake (with which token) and what to audit."""
+
+    task_token: str | None
+    wake: dict[str, str] | None
+    timeline_kind: str
+    timeline_detail: dict[str, str]
+    applied_at: str  # ISO UTC micro: the audit line's time, stable across retries
+    repeated: bool = False  # this execution had applied it already (a retried invocation)
+
+    def stored(self) -> str:
+        return json.dumps(
+            {
+                "wake": self.wake,
+                "timeline_kind": self.timeline_kind,
+                "timeline_detail": self.timeline_detail,
+                "applied_at": self.applied_at,
+            }
+        )
+
+
+def _dynamodb() -> Any:
+    return boto3.client("dynamodb", region_name=aws_region())
+
+
+def _s(value: str) -> dict[str, str]:
+    return {"S": value}
+
+
+class OpsStore:
+    """Reads and writes for the ops handler (DynamoDB through boto3's low-level client)."""
+
+    def __init__(self, client: Any | None = None) -> None:
+        self._client = client or _dynamodb()
+
+    # ---- reads ---------------------------------------------------------------------
+
+    def snapshot(self, case_id: str) -> CaseSnapshot:
+        response = self._client.get_item(
+            TableName=CaseModel.Meta.table_name, Key={"case_id": _s(case_id)}, ConsistentRead=True
+        )
+        item = response.get("Item")
+        if item is None:
+            return CaseSnapshot(case=None, facts=OpsFacts())
+        case = case_from_item(CaseModel.from_raw_data(item))
+        before = _text(item, "status_before_pause")
+        paused_until = _text(item, "paused_until")
+        result = _text(item, "last_ops_result")
+        return CaseSnapshot(
+            case=case,
+            facts=OpsFacts(
+                status_before_pause=CaseStatus(before) if before else None,
+                paused_until=parse_iso_utc(paused_until) if paused_until else None,
+            ),
+            last_ops_execution=_text(item, "last_ops_execution"),
+            last_ops_result=json.loads(result) if result else None,
+        )
+
+    # ---- the write -----------------------------------------------------------------
+
+    def apply(
+        self,
+        case_id: str,
+        execution_id: str,
+        now: datetime,
+        decide: Callable[[CaseSnapshot], OpsPlan],
+    ) -> Applied:
+        """Read, decide (may raise a domain error: nothing written), write; retry on a race.
+
+        A retried invocation of the same execution gets what the first one applied.
+        """
+        for _ in range(WRITE_ATTEMPTS):
+            snapshot = self.snapshot(case_id)
+            if snapshot.last_ops_execution == execution_id and snapshot.last_ops_result:
+                stored = snapshot.last_ops_result
+                case = snapshot.case
+                return Applied(
+                    task_token=case.task_token if case and stored["wake"] else None,
+                    wake=stored["wake"],
+                    timeline_kind=stored["timeline_kind"],
+                    timeline_detail=stored["timeline_detail"],
+                    applied_at=stored["applied_at"],
+                    repeated=True,
+                )
+            plan = decide(snapshot)
+            assert snapshot.case is not None  # decide() refuses a missing case
+            applied = Applied(
+                task_token=snapshot.case.task_token if plan.wake else None,
+                wake=plan.wake,
+                timeline_kind=plan.timeline_kind,
+                timeline_detail=plan.timeline_detail,
+                applied_at=iso_utc_micro(now),
+            )
+            try:
+                self._client.transact_write_items(
+                    TransactItems=self._transaction(snapshot.case, plan, applied, execution_id)
+                )
+            except ClientError as error:
+                if error.response["Error"]["Code"] == "TransactionCanceledException":
+                    continue  # the case moved: re-read, decide again
+                raise
+            return applied
+        raise ConcurrentUpdate(
+            f"case {case_id} kept changing while the action was applied; nothing was changed, "
+            "start the action again"
+        )
+
+    def _transaction(
+        self, case: CaseRecord, plan: OpsPlan, applied: Applied, execution_id: str
+    ) -> list[dict[str, Any]]:
+        now = parse_iso_utc(applied.applied_at)
+        names: dict[str, str] = {}
+        values: dict[str, Any] = {}
+
+        def name(attribute: str) -> str:
+            placeholder = f"#a{len(names)}"
+            names[placeholder] = attribute
+            return placeholder
+
+        def value(data: Any) -> str:
+            placeholder = f":v{len(values)}"
+            values[placeholder] = data
+            return placeholder
+
+        sets = dict(plan.case.set)
+        sets["last_ops_execution"] = execution_id
+        sets["last_ops_result"] = applied.stored()
+        sets["updated_at"] = iso_utc(now)
+        set_clause = ", ".join(f"{name(k)} = {value(_s(v))}" for k, v in sets.items())
+        expression = f"SET {set_clause} ADD {name('version')} {value({'N': '1'})}"
+        if plan.case.remove:
+            expression += " REMOVE " + ", ".join(name(k) for k in plan.case.remove)
+
+        # the case as it was read: same version (no lifecycle write since) and same wait
+        condition = (
+            f"attribute_exists({name('case_id')}) AND {name('version')} = "
+            f"{value({'N': str(case.version)})}"
+        )
+        if case.version == 0:
+            condition = (
+                f"attribute_exists({name('case_id')}) AND (attribute_not_exists("
+                f"{name('version')}) OR {name('version')} = {value({'N': '0'})})"
+            )
+        token = name("task_token")
+        if case.task_token:
+            condition += f" AND {token} = {value(_s(case.task_token))}"
+        else:
+            condition += f" AND attribute_not_exists({token})"
+
+        items: list[dict[str, Any]] = [
+            {
+                "Update": {
+                    "TableName": CaseModel.Meta.table_name,
+                    "Key": {"case_id": _s(case.case_id)},
+                    "UpdateExpression": expression,
+                    "ConditionExpression": condition,
+                    "ExpressionAttributeNames": names,
+                    "ExpressionAttributeValues": values,
+                }
+            }
+        ]
+        borrower = self._borrower_update(case.account_id, plan, now)
+        if borrower is not None:
+            items.append(borrower)
+        return items
+
+    @staticmethod
+    def _borrower_update(account_id: str, plan: OpsPlan, now: datetime) -> dict[str, Any] | None:
+        changes = plan.borrower
+        if not changes.any:
+            return None
+        sets = ["#updated = :updated"]
+        adds = []
+        values: dict[str, Any] = {":updated": _s(iso_utc(now))}
+        names = {"#updated": "updated_at"}
+        if changes.cease_communication:
+            sets.append("#cease = :cease")
+            names["#cease"] = "cease_communication"
+            values[":cease"] = {"BOOL": True}
+        if changes.opt_out is not None:
+            adds.append("#opted :opted")
+            names["#opted"] = "opted_out"
+            values[":opted"] = {"SS": [changes.opt_out.value]}
+        if changes.add_flags:
+            adds.append("#flags :flags")
+            names["#flags"] = "flags"
+            values[":flags"] = {"SS": sorted(changes.add_flags)}
+        expression = "SET " + ", ".join(sets)
+        if adds:
+            expression += " ADD " + ", ".join(adds)
+        return {
+            "Update": {
+                "TableName": BorrowerModel.Meta.table_name,
+                "Key": {"account_id": _s(account_id)},
+                "UpdateExpression": expression,
+                "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": values,
+            }
+        }
+
+    # ---- the audit line ------------------------------------------------------------
+
+    def record(self, entry: TimelineEntry, execution_id: str) -> TimelineEntry:
+        """Append the audit line once per ops execution (a retried invocation finds it)."""
+        for existing in TimelineModel.query(
+            entry.case_id,
+            range_key_condition=TimelineModel.entry_key.startswith(iso_utc_micro(entry.at)),
+            consistent_read=True,
+        ):
+            if existing.detail and existing.detail.as_dict().get("execution") == execution_id:
+                return entry
+        return DynamoTimeline().append(entry)
+
+
+def _text(item: dict[str, Any], attribute: str) -> str | None:
+    value = item.get(attribute)
+    if not value:
+        return None
+    text = value.get("S")
+    return text or None
+
+
+__all__ = ["Applied", "CaseSnapshot", "OpsStore"]
