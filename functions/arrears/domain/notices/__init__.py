@@ -1,0 +1,111 @@
+"""Notices: borrower messages (SMS, email) and PDF letters in the borrower's language.
+
+Public API (docs/notices.md):
+
+    render_message(template_id, channel, locale, context) -> RenderedMessage(subject, body)
+    render_letter(kind, locale, context) -> bytes  (a PDF)
+    catalogue() -> Catalogue  (every template, validated at load)
+
+Pure: no AWS, no network. Templates are YAML files under `arrears/templates/`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from babel import UnknownLocaleError
+
+from arrears.domain.notices.context import (
+    LetterContext,
+    LetterKind,
+    NoticeContext,
+    PlanTerms,
+    TemplateId,
+)
+from arrears.domain.notices.formatting import babel_locale
+from arrears.domain.notices.templates import (
+    Catalogue,
+    RenderError,
+    TemplateError,
+    catalogue,
+    load_catalogue,
+)
+from arrears.domain.notices.variables import variables
+from arrears.domain.types import Channel
+
+__all__ = [
+    "Catalogue",
+    "LetterContext",
+    "LetterKind",
+    "NoticeContext",
+    "PlanTerms",
+    "RenderError",
+    "RenderedMessage",
+    "TemplateError",
+    "TemplateId",
+    "catalogue",
+    "load_catalogue",
+    "render_letter",
+    "render_message",
+]
+
+MESSAGE_CHANNELS = (Channel.SMS, Channel.EMAIL)
+
+
+@dataclass(frozen=True)
+class RenderedMessage:
+    subject: str | None  # None for SMS
+    body: str
+    locale: str = ""  # the template locale actually used (after fallback)
+    template_id: str = ""
+    channel: str = ""
+
+    @property
+    def sms_segments(self) -> int:
+        """SMS parts this body needs: GSM-7 fits 153 per part, anything else UCS-2, 67."""
+        gsm = all(ord(ch) < 128 for ch in self.body)
+        single, multi = (160, 153) if gsm else (70, 67)
+        length = len(self.body)
+        return 1 if length <= single else -(-length // multi)
+
+
+def render_message(
+    template_id: TemplateId | str, channel: Channel | str, locale: str, context: NoticeContext
+) -> RenderedMessage:
+    """Render a message template for the borrower's locale (fallback: language, then en-US)."""
+    template_id = TemplateId(template_id)
+    channel = Channel(channel)
+    if channel not in MESSAGE_CHANNELS:
+        raise ValueError(f"messages go by sms or email, not {channel.value}")
+    cat = catalogue()
+    pack = cat.pack(locale)
+    fmt_locale = _format_locale(locale, pack.locale)
+    template = pack.messages[template_id]
+    values = variables(context, pack, fmt_locale, channel)
+    if channel is Channel.SMS:
+        subject, body = None, template.sms.render(values)
+    else:
+        subject = template.email_subject.render(values)
+        body = template.email_body.render(values)
+    return RenderedMessage(subject, body, pack.locale, template_id.value, channel.value)
+
+
+def render_letter(kind: LetterKind | str, locale: str, context: LetterContext) -> bytes:
+    """A PDF letter (bytes) in the borrower's locale, CJK font embedded and subset."""
+    from arrears.domain.notices.letters import render_letter_pdf
+
+    kind = LetterKind(kind)
+    pack = catalogue().pack(locale)
+    fmt_locale = _format_locale(locale, pack.locale)
+    return render_letter_pdf(kind, pack, fmt_locale, context)
+
+
+def _format_locale(requested: str, template_locale: str) -> str:
+    """Format numbers and dates the borrower's way when the language matches the text."""
+    requested = (requested or template_locale).replace("_", "-")
+    try:
+        babel_locale(requested)
+    except (ValueError, UnknownLocaleError):
+        return template_locale
+    same_language = requested.split("-")[0].lower() == template_locale.split("-")[0].lower()
+    return requested if same_language else template_locale
