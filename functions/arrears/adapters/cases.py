@@ -258,6 +258,7 @@ def case_from_item(item: CaseModel) -> CaseRecord:
         policy_version=item.policy_version,
         arm=item.arm,
         pending_since=_opt_dt(item.pending_since),
+        resume_status=CaseStatus(item.resume_status) if item.resume_status else None,
         last_payment_status=item.last_payment_status,
         updated_at=_opt_dt(item.updated_at),
         version=int(item.version or 0),

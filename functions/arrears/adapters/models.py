@@ -103,6 +103,7 @@ class CaseModel(Model):
     policy_version = UnicodeAttribute(null=True)
     arm = UnicodeAttribute(null=True)
     pending_since = UnicodeAttribute(null=True)  # ISO UTC
+    resume_status = UnicodeAttribute(null=True)  # status to restore if the payment fails
     last_payment_status = UnicodeAttribute(null=True)
     updated_at = UnicodeAttribute(null=True)
     version = NumberAttribute(default=0)

@@ -8,12 +8,15 @@ execution, or ignore the event with a reason.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
-from arrears.domain.types import BorrowerProfile, CaseStatus, Channel, Stage
+from arrears import constants as c
+from arrears.domain.events import PaymentStatusChanged
+from arrears.domain.types import BorrowerProfile, CaseStatus, Channel, PaymentStatus, Stage
 
 # --------------------------------------------------------------------------- identities
 
@@ -102,6 +105,7 @@ class CaseRecord:
     policy_version: str | None = None
     arm: str | None = None  # champion / challenger
     pending_since: datetime | None = None  # start of the PAYMENT_PENDING grace window
+    resume_status: CaseStatus | None = None  # status to return to when a pending payment fails
     last_payment_status: str | None = None
     updated_at: datetime | None = None
     version: int = 0  # optimistic lock for whole-record writes; bumped by every save
@@ -192,3 +196,528 @@ class TimelineEntry:
     actor: str
     detail: dict[str, Any] = field(default_factory=dict)
     entry_key: str = ""  # assigned by the repository: `<at ISO micro>#<6-digit seq>`
+
+
+# =========================================================================== decisions
+
+ACTOR_INGEST = "system:ingest"
+
+
+class WakeReason(StrEnum):
+    """What a woken execution is told (`{"wake": REASON, ...}`), contracts.md."""
+
+    PAID = "PAID"
+    PAYMENT_PENDING = "PAYMENT_PENDING"
+    PAYMENT_FAILED = "PAYMENT_FAILED"
+    PARTIALLY_PAID = "PARTIALLY_PAID"
+    WRITTEN_OFF = "WRITTEN_OFF"
+    AGENT_OUTCOME = "AGENT_OUTCOME"
+    APPROVED = "APPROVED"
+    REJECTED = "REJECTED"
+    DISPUTE = "DISPUTE"
+    PAUSE = "PAUSE"
+    RESUME = "RESUME"
+    OPT_OUT = "OPT_OUT"
+    PLAN_ACCEPTED = "PLAN_ACCEPTED"
+    CLOSE = "CLOSE"
+
+
+class Outcome(StrEnum):
+    OPEN_CYCLE = "open_cycle"  # a new case (cycle) was opened
+    UPDATE_CASE = "update_case"  # the open case changed
+    RECORD_ONLY = "record_only"  # recorded (borrower/timeline), no case change (DUE_SOON)
+    IGNORE = "ignore"  # nothing applied except the audit line (and, if newer, contact data)
+    REDELIVERY = "redelivery"  # already applied: re-issue side effects only
+
+
+class IgnoreReason(StrEnum):
+    STALE_SEQUENCE = "stale_sequence"  # lower than the last applied sequence
+    DUPLICATE_SEQUENCE = "duplicate_sequence"  # same sequence, different event_id
+    NO_CASE = "no_case"  # a non-OVERDUE event for an account without a case
+    CASE_CLOSED = "case_closed"  # a non-OVERDUE event after the case reached a terminal status
+    UNKNOWN_OBLIGATION = "obligation_not_in_case"  # payment news about another obligation
+    CURRENCY_MISMATCH = "currency_mismatch"  # the open case is kept in another currency
+    NOTHING_OUTSTANDING = "nothing_outstanding"  # OVERDUE with amount_paid >= amount_due
+
+
+# Statuses a pending payment may interrupt (and return to if it fails).
+_PENDABLE = frozenset({CaseStatus.OPEN, CaseStatus.PROMISED, CaseStatus.ON_PLAN})
+
+
+@dataclass(frozen=True)
+class Wake:
+    reason: WakeReason
+    output: dict[str, Any]  # the SendTaskSuccess output; starts with {"wake": reason}
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What one event does. The handler writes ``borrower``/``case``/``timeline`` in one
+    transaction (conditioned on ``expected_last_sequence`` / ``expected_case_version``),
+    then starts or wakes the execution."""
+
+    outcome: Outcome
+    timeline: tuple[TimelineEntry, ...]
+    borrower: BorrowerRecord | None = None  # new borrower state; None: leave it alone
+    expected_last_sequence: int | None = None
+    case: CaseRecord | None = None  # the case after the event (new or updated or current)
+    case_is_new: bool = False
+    expected_case_version: int | None = None
+    start_execution: bool = False
+    wake: Wake | None = None
+    ignore_reason: IgnoreReason | None = None
+    due_soon: DueSoonNotice | None = None
+
+    @property
+    def writes_case(self) -> bool:
+        return self.outcome in (Outcome.OPEN_CYCLE, Outcome.UPDATE_CASE)
+
+    @property
+    def execution_input(self) -> dict[str, Any] | None:
+        if self.case is None:
+            return None
+        return {
+            "case_id": self.case.case_id,
+            "account_id": self.case.account_id,
+            "cycle": self.case.cycle,
+        }
+
+
+def decide(
+    event: PaymentStatusChanged,
+    borrower: BorrowerRecord | None,
+    case: CaseRecord | None,
+    *,
+    now: datetime,
+    resolve_below: Decimal | None = None,
+) -> Decision:
+    """Decide what one validated payment event does.
+
+    ``borrower`` is the account's Borrowers record (None if never seen), ``case`` the case
+    its ``open_case_id`` points at (the latest cycle, open or closed). ``resolve_below``
+    is the policy threshold under which a remaining balance resolves the case.
+    A stale or repeated event never changes the case.
+    """
+    last = borrower.last_sequence if borrower else None
+    home = case.case_id if case else no_case_id(event.account_id)
+    if last is not None and event.sequence <= last:
+        if event.sequence == last and borrower and borrower.last_event_id == event.event_id:
+            return _redelivery(event, case, now, resolve_below)
+        stale = (
+            IgnoreReason.STALE_SEQUENCE
+            if event.sequence < last
+            else IgnoreReason.DUPLICATE_SEQUENCE
+        )
+        return Decision(
+            outcome=Outcome.IGNORE,
+            ignore_reason=stale,
+            case=case,
+            timeline=(_ignored(home, event, stale, now, last_sequence=last),),
+        )
+
+    updated_borrower = _with_contact_data(borrower, event, now)
+
+    if event.status is PaymentStatus.DUE_SOON:
+        notice = DueSoonNotice(
+            obligation_id=event.obligation_id,
+            due_date=event.due_date,
+            amount_due=event.amount_due,
+            currency=event.currency,
+            seen_at=event.occurred_at,
+        )
+        # Issue 6 hook: high-risk borrowers get a pre-due reminder. The handler passes
+        # ``Decision.due_soon`` to ``on_due_soon``; today it is recorded only.
+        return Decision(
+            outcome=Outcome.RECORD_ONLY,
+            case=case,
+            due_soon=notice,
+            timeline=(_received(home, event, now, applied="due_soon_recorded"),),
+            borrower=replace(updated_borrower, due_soon=notice),
+            expected_last_sequence=last,
+        )
+
+    if event.status is PaymentStatus.OVERDUE:
+        if case is None or not case.is_open:
+            return _open_cycle(event, updated_borrower, last, case, now)
+        return _add_overdue(event, updated_borrower, last, case, now)
+
+    # payment news (pending, failed, partial, paid, written off) needs an open case
+    reason: IgnoreReason | None = None
+    if case is None:
+        reason = IgnoreReason.NO_CASE
+    elif not case.is_open:
+        reason = IgnoreReason.CASE_CLOSED
+    elif event.obligation_id not in case.obligations:
+        reason = IgnoreReason.UNKNOWN_OBLIGATION
+    elif event.currency != case.currency:
+        reason = IgnoreReason.CURRENCY_MISMATCH
+    if reason is not None or case is None:
+        return Decision(
+            outcome=Outcome.IGNORE,
+            ignore_reason=reason,
+            case=case,
+            timeline=(_ignored(home, event, reason or IgnoreReason.NO_CASE, now, last),),
+            borrower=updated_borrower,
+            expected_last_sequence=last,
+        )
+    return _apply_payment_news(event, updated_borrower, last, case, now, resolve_below)
+
+
+# --------------------------------------------------------------------------- the branches
+
+
+def _open_cycle(
+    event: PaymentStatusChanged,
+    borrower: BorrowerRecord,
+    last: int | None,
+    previous: CaseRecord | None,
+    now: datetime,
+) -> Decision:
+    outstanding = event.outstanding
+    if outstanding <= 0:
+        home = previous.case_id if previous else no_case_id(event.account_id)
+        reason = IgnoreReason.NOTHING_OUTSTANDING
+        return Decision(
+            outcome=Outcome.IGNORE,
+            ignore_reason=reason,
+            case=previous,
+            timeline=(_ignored(home, event, reason, now, last),),
+            borrower=borrower,
+            expected_last_sequence=last,
+        )
+    cycle = max(borrower.cycle, previous.cycle if previous else 0) + 1
+    case_id = case_id_for(event.account_id, cycle)
+    case = CaseRecord(
+        case_id=case_id,
+        account_id=event.account_id,
+        cycle=cycle,
+        status=CaseStatus.OPEN,
+        stage=Stage.ASSESS,
+        balance=outstanding,
+        currency=event.currency,
+        opened_at=now,
+        obligations={event.obligation_id: outstanding},
+        due_date=event.due_date,
+        last_sequence=event.sequence,
+        execution_name=execution_name(case_id, cycle),
+        last_payment_status=event.status.value,
+        updated_at=now,
+    )
+    opened = TimelineEntry(
+        case_id=case_id,
+        at=now,
+        kind="case_opened",
+        actor=ACTOR_INGEST,
+        detail={
+            "cycle": cycle,
+            "balance": _money(outstanding),
+            "currency": event.currency,
+            "due_date": event.due_date.isoformat(),
+            "previous_case_id": previous.case_id if previous else None,
+        },
+    )
+    return Decision(
+        outcome=Outcome.OPEN_CYCLE,
+        case=case,
+        case_is_new=True,
+        start_execution=True,
+        borrower=replace(borrower, open_case_id=case_id, cycle=cycle),
+        expected_last_sequence=last,
+        timeline=(_received(case_id, event, now, applied="case_opened"), opened),
+    )
+
+
+def _add_overdue(
+    event: PaymentStatusChanged,
+    borrower: BorrowerRecord,
+    last: int | None,
+    case: CaseRecord,
+    now: datetime,
+) -> Decision:
+    """An OVERDUE for the open case: the obligation's amount is (re)stated. No wake: the
+    execution's own plan already chases the case; the balance is read at each step."""
+    if event.currency != case.currency:
+        reason = IgnoreReason.CURRENCY_MISMATCH
+        return Decision(
+            outcome=Outcome.IGNORE,
+            ignore_reason=reason,
+            case=case,
+            timeline=(_ignored(case.case_id, event, reason, now, last),),
+            borrower=borrower,
+            expected_last_sequence=last,
+        )
+    obligations = {**case.obligations, event.obligation_id: event.outstanding}
+    due_dates = [d for d in (case.due_date, event.due_date) if d is not None]
+    updated = replace(
+        case,
+        obligations=obligations,
+        balance=sum(obligations.values(), Decimal(0)),
+        due_date=min(due_dates) if due_dates else None,
+        last_sequence=event.sequence,
+        last_payment_status=event.status.value,
+        updated_at=now,
+    )
+    return Decision(
+        outcome=Outcome.UPDATE_CASE,
+        case=updated,
+        expected_case_version=case.version,
+        borrower=borrower,
+        expected_last_sequence=last,
+        timeline=(_received(case.case_id, event, now, applied="balance_updated"),),
+    )
+
+
+def _apply_payment_news(
+    event: PaymentStatusChanged,
+    borrower: BorrowerRecord,
+    last: int | None,
+    case: CaseRecord,
+    now: datetime,
+    resolve_below: Decimal | None,
+) -> Decision:
+    status = event.status
+    changes: dict[str, Any] = {
+        "last_sequence": event.sequence,
+        "last_payment_status": status.value,
+        "updated_at": now,
+    }
+    wake: WakeReason | None = None
+    entries: list[TimelineEntry] = []
+    pending = case.status is CaseStatus.PAYMENT_PENDING
+    resumed = (case.resume_status or CaseStatus.OPEN) if pending else case.status
+
+    if status is PaymentStatus.PAYMENT_PENDING:
+        changes["pending_since"] = case.pending_since or event.occurred_at
+        if case.status in _PENDABLE:
+            changes["status"] = CaseStatus.PAYMENT_PENDING
+            changes["resume_status"] = case.status
+        wake = WakeReason.PAYMENT_PENDING
+    elif status is PaymentStatus.PAYMENT_FAILED:
+        if pending:
+            changes.update(status=resumed, pending_since=None, resume_status=None)
+            wake = WakeReason.PAYMENT_FAILED
+        elif case.pending_since is not None:
+            changes["pending_since"] = None
+            wake = WakeReason.PAYMENT_FAILED
+    elif status in (PaymentStatus.PAID, PaymentStatus.PARTIALLY_PAID):
+        owed = Decimal(0) if status is PaymentStatus.PAID else event.outstanding
+        obligations = {**case.obligations, event.obligation_id: owed}
+        balance = sum(obligations.values(), Decimal(0))
+        changes.update(
+            obligations=obligations,
+            balance=balance,
+            pending_since=None,
+            resume_status=None,
+            status=resumed,
+        )
+        if balance <= 0:
+            changes.update(status=CaseStatus.PAID, closed_at=now, outcome="paid")
+            wake = WakeReason.PAID
+        elif resolve_below is not None and balance < resolve_below:
+            changes.update(status=CaseStatus.RESOLVED, closed_at=now, outcome="below_threshold")
+            wake = WakeReason.PARTIALLY_PAID
+        else:
+            wake = WakeReason.PARTIALLY_PAID
+        entries.append(
+            TimelineEntry(
+                case_id=case.case_id,
+                at=now,
+                kind="payment",
+                actor=ACTOR_INGEST,
+                detail={
+                    "status": status.value,
+                    "obligation_id": event.obligation_id,
+                    "amount_paid": _money(event.amount_paid),
+                    "balance": _money(balance),
+                    "currency": case.currency,
+                },
+            )
+        )
+    elif status is PaymentStatus.WRITTEN_OFF:
+        changes.update(
+            status=CaseStatus.WRITTEN_OFF,
+            closed_at=now,
+            outcome="written_off",
+            pending_since=None,
+            resume_status=None,
+        )
+        wake = WakeReason.WRITTEN_OFF
+
+    updated = replace(case, **changes)
+    if updated.status.is_terminal:
+        entries.append(
+            TimelineEntry(
+                case_id=case.case_id,
+                at=now,
+                kind="case_closed",
+                actor=ACTOR_INGEST,
+                detail={
+                    "status": updated.status.value,
+                    "outcome": updated.outcome,
+                    "balance": _money(updated.balance),
+                    "currency": updated.currency,
+                },
+            )
+        )
+    return Decision(
+        outcome=Outcome.UPDATE_CASE,
+        case=updated,
+        expected_case_version=case.version,
+        borrower=borrower,
+        expected_last_sequence=last,
+        wake=_wake(wake, updated, event) if wake else None,
+        timeline=(_received(case.case_id, event, now, applied=status.value.lower()), *entries),
+    )
+
+
+def _redelivery(
+    event: PaymentStatusChanged,
+    case: CaseRecord | None,
+    now: datetime,
+    resolve_below: Decimal | None,
+) -> Decision:
+    """The last applied event again (its side effects may not have happened: the Lambda
+    can fail between the write and StartExecution/SendTaskSuccess). Re-issue them from the
+    stored state; both are harmless to repeat."""
+    home = case.case_id if case else no_case_id(event.account_id)
+    entry = _received(home, event, now, applied="redelivered")
+    if case is None:
+        return Decision(outcome=Outcome.REDELIVERY, timeline=(entry,))
+    start = event.status is PaymentStatus.OVERDUE and case.is_open
+    reason = _replayed_wake(event.status, case, resolve_below)
+    return Decision(
+        outcome=Outcome.REDELIVERY,
+        case=case,
+        start_execution=start,
+        wake=_wake(reason, case, event) if reason else None,
+        timeline=(entry,),
+    )
+
+
+def _replayed_wake(
+    status: PaymentStatus, case: CaseRecord, resolve_below: Decimal | None
+) -> WakeReason | None:
+    if status is PaymentStatus.PAID:
+        return WakeReason.PAID if case.status is CaseStatus.PAID else WakeReason.PARTIALLY_PAID
+    if status is PaymentStatus.PARTIALLY_PAID:
+        return WakeReason.PAID if case.status is CaseStatus.PAID else WakeReason.PARTIALLY_PAID
+    if status is PaymentStatus.WRITTEN_OFF and case.status is CaseStatus.WRITTEN_OFF:
+        return WakeReason.WRITTEN_OFF
+    if status is PaymentStatus.PAYMENT_PENDING and case.status is CaseStatus.PAYMENT_PENDING:
+        return WakeReason.PAYMENT_PENDING
+    if status is PaymentStatus.PAYMENT_FAILED and case.status is not CaseStatus.PAYMENT_PENDING:
+        return WakeReason.PAYMENT_FAILED
+    return None
+
+
+# --------------------------------------------------------------------------- pieces
+
+
+def _money(amount: Decimal) -> str:
+    return format(amount, "f")
+
+
+def _wake(reason: WakeReason, case: CaseRecord, event: PaymentStatusChanged) -> Wake:
+    output: dict[str, Any] = {
+        "wake": reason.value,
+        "case_id": case.case_id,
+        "status": case.status.value,
+        "balance": _money(case.balance),
+        "currency": case.currency,
+        "resolved": case.status.is_terminal,
+        "event_id": event.event_id,
+        "sequence": event.sequence,
+    }
+    if case.pending_since is not None:
+        output["pending_since"] = iso_utc(case.pending_since)
+    return Wake(reason=reason, output=output)
+
+
+def _with_contact_data(
+    borrower: BorrowerRecord | None, event: PaymentStatusChanged, now: datetime
+) -> BorrowerRecord:
+    """Fold the event's contact data into the borrower record.
+
+    Values the event omits keep their stored value. A channel present in the event counts
+    as verified: the wallet only sends contact data its own KYC has verified
+    (docs/events.md records this assumption).
+    """
+    current = borrower or BorrowerRecord(account_id=event.account_id)
+    sent = event.borrower
+    account = current.account
+    if event.account is not None:
+        given = event.account
+        account = AccountFacts(
+            credit_limit=given.credit_limit
+            if given.credit_limit is not None
+            else account.credit_limit,
+            opened_at=given.opened_at if given.opened_at is not None else account.opened_at,
+            prior_delinquencies=given.prior_delinquencies
+            if given.prior_delinquencies is not None
+            else account.prior_delinquencies,
+            prior_cures=given.prior_cures if given.prior_cures is not None else account.prior_cures,
+            on_time_payment_ratio=given.on_time_payment_ratio
+            if given.on_time_payment_ratio is not None
+            else account.on_time_payment_ratio,
+        )
+    return replace(
+        current,
+        name=sent.name or current.name,
+        phone=sent.phone or current.phone,
+        email=sent.email or current.email,
+        locale=sent.locale or current.locale,
+        timezone=sent.timezone or current.timezone,
+        country=sent.country or current.country,
+        verified_channels=current.verified_channels | sent.channels,
+        last_sequence=event.sequence,
+        last_event_id=event.event_id,
+        account=account,
+        updated_at=now,
+    )
+
+
+def _event_detail(event: PaymentStatusChanged) -> dict[str, Any]:
+    """What the audit keeps of an event: ids, status, amounts. No contact data."""
+    return {
+        "event_id": event.event_id,
+        "status": event.status.value,
+        "sequence": event.sequence,
+        "obligation_id": event.obligation_id,
+        "amount_due": _money(event.amount_due),
+        "amount_paid": _money(event.amount_paid),
+        "currency": event.currency,
+        "occurred_at": iso_utc(event.occurred_at),
+    }
+
+
+def _received(
+    case_id: str, event: PaymentStatusChanged, now: datetime, applied: str
+) -> TimelineEntry:
+    return TimelineEntry(
+        case_id=case_id,
+        at=now,
+        kind="event_received",
+        actor=event_actor(event),
+        detail={**_event_detail(event), "applied": applied},
+    )
+
+
+def _ignored(
+    case_id: str,
+    event: PaymentStatusChanged,
+    reason: IgnoreReason,
+    now: datetime,
+    last_sequence: int | None,
+) -> TimelineEntry:
+    return TimelineEntry(
+        case_id=case_id,
+        at=now,
+        kind="event_ignored",
+        actor=event_actor(event),
+        detail={**_event_detail(event), "reason": reason.value, "last_sequence": last_sequence},
+    )
+
+
+def event_actor(event: PaymentStatusChanged) -> str:
+    """Who told us: the producing system, as the audit's actor."""
+    return f"source:{c.SOURCE_PAYMENTS}"
