@@ -69,9 +69,10 @@ def cap_boundaries(
             out.add(t + width)
             continue
         for zone in zones:
-            for extra in (0, cap.window_days):  # the day after the record, the window's end
-                day = t.astimezone(zone).date() + timedelta(days=extra)
-                out.add(_midnight_after(day, zone))
+            # the record leaves every window once the local date reaches day + window_days
+            day = t.astimezone(zone).date()
+            out.add(_midnight_after(day, zone))
+            out.add(_midnight_after(day + timedelta(days=cap.window_days - 1), zone))
     return out
 
 

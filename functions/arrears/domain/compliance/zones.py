@@ -46,10 +46,12 @@ def zones_for_phone(phone: str, country: str | None) -> tuple[ZoneInfo, ...]:
 
 @cache
 def zones_for_country(country: str | None) -> tuple[ZoneInfo, ...]:
-    if not country:
+    # "ZZ" (unknown region) lists every Etc/GMT offset: that is no evidence at all
+    if not country or country.upper() == "ZZ":
         return ()
     territory_zones: Mapping[str, list[str]] = get_global("territory_zones")
-    return _valid(territory_zones.get(country.upper(), []))
+    names = territory_zones.get(country.upper(), [])
+    return _valid([name for name in names if not name.startswith("Etc/")])
 
 
 def candidate_zones(profile: BorrowerProfile, pack: CompliancePack) -> tuple[ZoneInfo, ...]:
