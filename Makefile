@@ -13,7 +13,7 @@ help:            ## list the targets
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[local,infra,dev]'
+	$(BIN)/pip install -q -e '.[local,infra,dev,fit]'
 	touch $@
 
 install: $(STAMP) ## create .venv and install the package with every extra

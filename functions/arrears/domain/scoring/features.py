@@ -127,6 +127,7 @@ NUMERIC_CHARACTERISTICS = (
     "on_time_payment_ratio",
     "tenure_months",
     "broken_promises",
+    "prior_cure_rate",  # cures / delinquencies; missing (its own bin) when never delinquent
 )
 CATEGORICAL_CHARACTERISTICS = {
     "reachability": tuple(s.value for s in ReachabilityState),
@@ -142,6 +143,9 @@ def characteristic_values(features: Features) -> dict[str, float | str | None]:
         limit = float(features.credit_limit)
         if limit > 0:
             ratio = float(features.amount_overdue) / limit
+    cure_rate: float | None = None
+    if features.prior_delinquencies and features.prior_cures is not None:
+        cure_rate = min(features.prior_cures / features.prior_delinquencies, 1.0)
     sentiment = parse_sentiment(features.sentiment)
     return {
         "days_past_due": _to_float(features.days_past_due),
@@ -152,6 +156,7 @@ def characteristic_values(features: Features) -> dict[str, float | str | None]:
         "on_time_payment_ratio": _to_float(features.on_time_payment_ratio),
         "tenure_months": _to_float(features.tenure_months),
         "broken_promises": _to_float(features.broken_promises),
+        "prior_cure_rate": cure_rate,
         "reachability": features.reachability.state.value,
         "sentiment": sentiment.value if sentiment is not None else None,
     }
@@ -172,7 +177,10 @@ def _to_int(value: object) -> int | None:
         return int(value)
     if isinstance(value, int):
         return value
-    return int(Decimal(str(value)))
+    text = str(value).strip()
+    if text.lstrip("-").isdigit():  # the common case, without a Decimal round trip
+        return int(text)
+    return int(Decimal(text))
 
 
 def _to_decimal(value: object) -> Decimal | None:

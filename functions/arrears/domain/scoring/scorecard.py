@@ -19,6 +19,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 from arrears.domain.scoring.features import (
@@ -90,6 +91,7 @@ class Characteristic:
 
     @property
     def best_points(self) -> int:
+        """Points of the best bin (missing included): reason codes measure loss against it."""
         return max([b.points for b in self.bins] + [self.missing.points])
 
     def bin_for(self, value: float | str | None) -> Bin:
@@ -112,6 +114,11 @@ class Scorecard:
     reason_count: int = DEFAULT_REASON_COUNT
     description: str = ""
     metadata: Mapping[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def scoring_plan(self) -> tuple[tuple[Characteristic, int], ...]:
+        """Each characteristic with its best points, computed once per loaded model."""
+        return tuple((c, c.best_points) for c in self.characteristics)
 
     @property
     def min_score(self) -> int:
@@ -171,11 +178,11 @@ def score(features: Features, card: Scorecard) -> ScoreResult:
     total = card.base_points
     points: dict[str, int] = {}
     shortfalls: list[tuple[int, int, Characteristic, Bin]] = []
-    for position, characteristic in enumerate(card.characteristics):
+    for position, (characteristic, best) in enumerate(card.scoring_plan):
         chosen = characteristic.bin_for(values[characteristic.name])
         total += chosen.points
         points[characteristic.name] = chosen.points
-        lost = characteristic.best_points - chosen.points
+        lost = best - chosen.points
         if lost > 0:
             shortfalls.append((-lost, position, characteristic, chosen))
     # most points lost first; ties keep the model's characteristic order (deterministic)
