@@ -154,6 +154,9 @@ class OpsStore:
         values: dict[str, Any] = {}
 
         def name(attribute: str) -> str:
+            for placeholder, known in names.items():
+                if known == attribute:
+                    return placeholder
             placeholder = f"#a{len(names)}"
             names[placeholder] = attribute
             return placeholder
@@ -173,15 +176,11 @@ class OpsStore:
             expression += " REMOVE " + ", ".join(name(k) for k in plan.case.remove)
 
         # the case as it was read: same version (no lifecycle write since) and same wait
-        condition = (
-            f"attribute_exists({name('case_id')}) AND {name('version')} = "
-            f"{value({'N': str(case.version)})}"
-        )
-        if case.version == 0:
-            condition = (
-                f"attribute_exists({name('case_id')}) AND (attribute_not_exists("
-                f"{name('version')}) OR {name('version')} = {value({'N': '0'})})"
-            )
+        version = name("version")
+        same_version = f"{version} = {value({'N': str(case.version)})}"
+        if case.version == 0:  # an item written without a version reads as 0
+            same_version = f"(attribute_not_exists({version}) OR {same_version})"
+        condition = f"attribute_exists({name('case_id')}) AND {same_version}"
         token = name("task_token")
         if case.task_token:
             condition += f" AND {token} = {value(_s(case.task_token))}"

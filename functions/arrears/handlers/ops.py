@@ -52,6 +52,8 @@ def check(event: dict[str, Any], store: OpsStore) -> dict[str, Any]:
         plan_action(action, snapshot.case, datetime.now(UTC), snapshot.facts)
     except ArrearsError as error:
         return _refusal(error, _action_name(request))
+    metrics.add_dimension("action", action.action)
+    metrics.add_metric(name="OpsActionChecked", unit=MetricUnit.Count, value=1)
     return {
         "ok": True,
         "case_id": action.case_id,
