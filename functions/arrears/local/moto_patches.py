@@ -177,8 +177,11 @@ def check_internals() -> list[str]:
         ExecutionState,
     )
 
-    init_source = inspect.getsource(ExecutionState.__init__) + inspect.getsource(
-        ExecutionState.from_state_props
+    init_source = "".join(
+        inspect.getsource(klass.__dict__[method])
+        for klass in ExecutionState.__mro__
+        for method in ("__init__", "from_state_props")
+        if inspect.isfunction(klass.__dict__.get(method))
     )
     for name in EXECUTION_STATE_ATTRIBUTES:
         if f"self.{name}" not in init_source:
@@ -213,6 +216,12 @@ def _active() -> Hooks:
 # ---- replacements ---------------------------------------------------------------------
 
 
+# Kept for the process: a parsed program is immutable evaluation nodes (state lives in the
+# execution's Environment), and moto intercepts every client created after its import.
+_PARSED_PROGRAMS: dict[str, Any] = {}
+_INTERPRETER_CLIENTS: dict[tuple[str, str], Any] = {}
+
+
 def _make_replacements(originals: dict[str, Any]) -> dict[str, Any]:
     from moto.stepfunctions.parser.asl.component.common.timeouts.timeout import (
         EvalTimeoutError,
@@ -223,8 +232,8 @@ def _make_replacements(originals: dict[str, Any]) -> dict[str, Any]:
     )
     from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 
-    parsed_programs: dict[str, Any] = {}
-    clients: dict[tuple[str, str], Any] = {}
+    parsed_programs = _PARSED_PROGRAMS
+    clients = _INTERPRETER_CLIENTS
 
     def execution_start(self: Any) -> None:
         hooks = _active()

@@ -256,7 +256,6 @@ class LocalRuntime:
         self._rng = random.Random(seed)
         self._handlers: dict[str, Callable[[Any, Any], Any]] = {}
         self._functions = {spec.local_name: spec for spec in self._all_functions()}
-        self._clients: dict[str, Any] = {}
         self._stack: ExitStack | None = None
         self._stats = DeliveryStats()
         self._queue_url = ""
@@ -316,13 +315,7 @@ class LocalRuntime:
 
     def client(self, service: str) -> Any:
         """A boto3 client on the in-process AWS (one per service)."""
-        client = self._clients.get(service)
-        if client is None:
-            import boto3
-
-            client = boto3.client(service, region_name=REGION)
-            self._clients[service] = client
-        return client
+        return _client(service)
 
     def put_event(self, source: str, detail_type: str, detail: Mapping[str, Any] | str) -> None:
         """Publish to the bus now (as PutEvents), deliver what the rules route, and run."""
@@ -652,7 +645,8 @@ class LocalRuntime:
             # failed messages reappear after the visibility timeout: poll again then
             # (a receive at that time is also what moves a message past maxReceiveCount
             # to the DLQ)
-            at = self.now + timedelta(seconds=q.visibility_timeout_seconds)
+            # (moto, like SQS, makes a message visible strictly after its timeout)
+            at = self.now + timedelta(seconds=q.visibility_timeout_seconds, milliseconds=1)
             if at not in self._poll_scheduled_at:
                 self._poll_scheduled_at.add(at)
                 self.scheduler.schedule(at, lambda: self._redeliver(at), "sqs redelivery")
@@ -687,6 +681,27 @@ class LocalRuntime:
         if self.scheduler.failures:
             name, exc = self.scheduler.failures[0]
             raise RuntimeError(f"execution thread {name!r} crashed: {exc!r}") from exc
+
+
+# Clients are kept for the whole process: building one loads botocore's service model
+# (tens of ms each), and moto intercepts every client created after it is imported.
+_CLIENTS: dict[str, Any] = {}
+
+
+def _client(service: str) -> Any:
+    client = _CLIENTS.get(service)
+    if client is None:
+        import boto3
+        import moto  # noqa: F401  (imported first, so moto's interceptor sees this client)
+
+        client = boto3.client(
+            service,
+            region_name=REGION,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+        _CLIENTS[service] = client
+    return client
 
 
 def _load_ops_hook() -> Callable[[LocalRuntime, dict[str, Any]], None] | None:
