@@ -120,11 +120,12 @@ def minor_units(currency: str) -> int:
 
 
 def _check_minor_units(amount: Decimal, currency: str, field_name: str) -> None:
-    exponent = amount.as_tuple().exponent
-    places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
-    if places > minor_units(currency):
+    """Refuse fractions of the minor unit (12.345 CNY); trailing zeros (1250.00 JPY) are
+    harmless, since the value is still a whole number of minor units."""
+    places = minor_units(currency)
+    if amount != amount.quantize(Decimal(1).scaleb(-places)):
         raise ValueError(
-            f"{field_name} has {places} decimal places; {currency} has {minor_units(currency)}"
+            f"{field_name} has a fraction of the minor unit: {currency} has {places} decimal places"
         )
 
 

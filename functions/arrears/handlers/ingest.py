@@ -1,0 +1,373 @@
+"""Ingest: payment-status events and borrower replies from the SQS queue (docs/events.md).
+
+Per SQS record: parse and validate; a malformed event goes to the ingest DLQ with the
+validation error attached and is reported as processed (never half-applied, never
+retried); a valid one is applied once per ``event_id`` (Powertools Idempotency), as one
+atomic DynamoDB write decided by ``arrears.domain.case.decide``, and only then are the
+side effects issued (start the case's execution, wake a waiting one). Transient AWS
+errors are raised, so SQS redelivers just that record (partial batch response).
+Logs carry ids, statuses and reasons only: never contact data or message text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from arrears import constants as c
+from arrears import topology
+from arrears.adapters.cases import IngestWrite, Repositories
+from arrears.adapters.dead_letters import DeadLetters
+from arrears.adapters.workflow import EscalationWorkflow
+from arrears.domain.case import (
+    ACTOR_INGEST,
+    CaseRecord,
+    Decision,
+    DueSoonNotice,
+    Outcome,
+    TimelineEntry,
+    decide,
+    iso_utc,
+    no_case_id,
+)
+from arrears.domain.errors import ConcurrentUpdate, InvalidEvent
+from arrears.domain.events import (
+    BorrowerReplied,
+    PaymentStatusChanged,
+    parse_detail,
+    parse_envelope,
+)
+from arrears.settings import settings
+
+logger = Logger(service=c.SERVICE_NAME)
+tracer = Tracer(service=c.SERVICE_NAME)
+metrics = Metrics(namespace=c.METRICS_NAMESPACE, service=c.SERVICE_NAME)
+
+# Conditional-write races (two events of one account in one batch window) are re-decided
+# on fresh state this many times before the record is handed back to SQS.
+MAX_DECIDE_ATTEMPTS = 5
+
+
+# --------------------------------------------------------------------------- wiring
+
+
+@dataclass
+class Ingestor:
+    """The per-record work, with its collaborators injected (tests pass fakes)."""
+
+    repos: Repositories
+    workflow: Callable[[], EscalationWorkflow]  # lazy: built on first start/wake
+    dead_letters: DeadLetters
+    clock: Callable[[], datetime]
+    resolve_below: Callable[[CaseRecord | None], Decimal | None]
+
+    # ---------------------------------------------------------------- entry
+
+    def handle_body(self, body: str | None, apply: Callable[..., dict[str, Any]]) -> dict[str, Any]:
+        """Validate one SQS body; reject it, or pass it to ``apply`` (the idempotent wrapper)."""
+        try:
+            envelope = parse_envelope(_json(body))
+            event = parse_detail(envelope)
+        except InvalidEvent as error:
+            return self.reject(body or "", error)
+        key = _idempotency_key(event, envelope.id, body or "")
+        return apply(
+            event={
+                "idempotency_key": key,
+                "source": envelope.source,
+                "detail-type": envelope.detail_type,
+                "detail": envelope.detail,
+            }
+        )
+
+    def reject(self, body: str, error: InvalidEvent) -> dict[str, Any]:
+        if not self.dead_letters.configured:
+            # Without the DLQ URL the record fails instead: SQS's redrive policy still
+            # parks it in the DLQ after maxReceiveCount (without the error attached).
+            logger.error("malformed event and no DLQ configured", extra={"reason": error.reason})
+            raise error
+        self.dead_letters.reject(body, error.reason, error.detail)
+        logger.warning("event rejected", extra={"reason": error.reason, "validation": error.detail})
+        _count("EventsRejected", reason=error.reason)
+        return {"outcome": "rejected", "reason": error.reason}
+
+    def apply(self, event: dict[str, Any]) -> dict[str, Any]:
+        """Apply one validated event (called at most once per idempotency key on success)."""
+        parsed = parse_detail(parse_envelope(event))
+        if isinstance(parsed, PaymentStatusChanged):
+            return self.apply_payment_status(parsed)
+        return self.apply_reply(parsed)
+
+    # ---------------------------------------------------------------- payments
+
+    def apply_payment_status(self, event: PaymentStatusChanged) -> dict[str, Any]:
+        logger.append_keys(event_id=event.event_id, account_id=event.account_id)
+        decision = self._decide_and_commit(event)
+        case_id = decision.case.case_id if decision.case else no_case_id(event.account_id)
+        logger.set_correlation_id(case_id)
+        logger.info(
+            "payment event",
+            extra={
+                "status": event.status.value,
+                "sequence": event.sequence,
+                "outcome": decision.outcome.value,
+                "ignore_reason": decision.ignore_reason.value if decision.ignore_reason else None,
+            },
+        )
+        _count("EventsApplied" if decision.outcome is not Outcome.IGNORE else "EventsIgnored")
+        if decision.ignore_reason is not None:
+            _count("EventsIgnoredByReason", reason=decision.ignore_reason.value)
+
+        if decision.start_execution and decision.case is not None:
+            self._start(decision.case, decision.outcome)
+        if decision.wake is not None and decision.case is not None:
+            self._wake(decision)
+        if decision.due_soon is not None:
+            on_due_soon(decision.due_soon, decision.case)
+        if decision.case_is_new:
+            _count("CasesOpened")
+        if decision.writes_case and decision.case is not None and decision.case.closed_at:
+            _count("CasesClosed", outcome=decision.case.outcome or "closed")
+        return {
+            "outcome": decision.outcome.value,
+            "case_id": case_id,
+            "reason": decision.ignore_reason.value if decision.ignore_reason else None,
+            "wake": decision.wake.reason.value if decision.wake else None,
+        }
+
+    def _decide_and_commit(self, event: PaymentStatusChanged) -> Decision:
+        for _ in range(MAX_DECIDE_ATTEMPTS):
+            borrower = self.repos.borrowers.get(event.account_id)
+            case = None
+            if borrower is not None and borrower.open_case_id:
+                case = self.repos.cases.get(borrower.open_case_id)
+            decision = decide(
+                event, borrower, case, now=self.clock(), resolve_below=self.resolve_below(case)
+            )
+            write = IngestWrite(timeline=decision.timeline)
+            if decision.outcome not in (Outcome.REDELIVERY,):
+                write = IngestWrite(
+                    borrower=decision.borrower,
+                    expected_last_sequence=decision.expected_last_sequence,
+                    create_case=decision.case if decision.case_is_new else None,
+                    update_case=decision.case if decision.outcome is Outcome.UPDATE_CASE else None,
+                    expected_case_version=decision.expected_case_version,
+                    timeline=decision.timeline,
+                )
+            try:
+                self.repos.ingest.commit(write)
+            except ConcurrentUpdate:
+                logger.info("ingest write lost a race; deciding again")
+                continue
+            return decision
+        raise ConcurrentUpdate(f"gave up after {MAX_DECIDE_ATTEMPTS} attempts")
+
+    def _start(self, case: CaseRecord, outcome: Outcome) -> None:
+        started = self.workflow().start(case.case_id, case.account_id, case.cycle)
+        if started.already_existed and outcome is Outcome.REDELIVERY:
+            return  # the usual redelivery: the first attempt did start it
+        self._record(
+            case.case_id,
+            "execution_started",
+            {"execution_name": started.name, "already_existed": started.already_existed},
+        )
+
+    def _wake(self, decision: Decision) -> None:
+        assert decision.case is not None and decision.wake is not None
+        case_id = decision.case.case_id
+        reason = decision.wake.reason.value
+        fresh = self.repos.cases.get(case_id)  # the token the execution stored last
+        token = fresh.task_token if fresh else None
+        if not token:
+            # a Lambda step is running (or the wait has not started): the case status is
+            # already set, and the ladder's guards read it before every action
+            self._record(case_id, "execution_not_waiting", {"wake": reason})
+            return
+        delivered = self.workflow().wake(token, decision.wake.output)
+        self.repos.cases.clear_task_token(case_id, token)
+        if delivered:
+            _count("ExecutionsWoken", reason=reason)
+            self._record(
+                case_id,
+                "execution_woken",
+                {"wake": reason, "waiting_for": fresh.waiting_for if fresh else None},
+            )
+        else:
+            self._record(case_id, "execution_not_waiting", {"wake": reason, "token": "expired"})
+
+    # ---------------------------------------------------------------- replies
+
+    def apply_reply(self, reply: BorrowerReplied) -> dict[str, Any]:
+        """Record that a reply arrived (never its text); issue 9 analyses it."""
+        logger.append_keys(account_id=reply.account_id)
+        borrower = self.repos.borrowers.get(reply.account_id)
+        case_id = (
+            borrower.open_case_id
+            if borrower and borrower.open_case_id
+            else no_case_id(reply.account_id)
+        )
+        logger.set_correlation_id(case_id)
+        self._record(
+            case_id,
+            "reply_received",
+            {
+                "channel": reply.channel.value,
+                "chars": len(reply.text),
+                "truncated": reply.truncated,
+                "received_at": iso_utc(reply.received_at),
+            },
+            actor=f"source:{c.SOURCE_MESSAGING}",
+        )
+        on_reply(reply, case_id)
+        _count("RepliesReceived")
+        logger.info("reply recorded", extra={"channel": reply.channel.value})
+        return {"outcome": "reply_recorded", "case_id": case_id}
+
+    # ---------------------------------------------------------------- helpers
+
+    def _record(
+        self, case_id: str, kind: str, detail: dict[str, Any], actor: str = ACTOR_INGEST
+    ) -> None:
+        self.repos.timeline.append(
+            TimelineEntry(case_id=case_id, at=self.clock(), kind=kind, actor=actor, detail=detail)
+        )
+
+
+def on_due_soon(notice: DueSoonNotice, case: CaseRecord | None) -> None:
+    """Issue 6 hook: decide on a high-risk pre-due reminder. Today: recorded only."""
+    _count("DueSoonRecorded")
+
+
+def on_reply(reply: BorrowerReplied, case_id: str) -> None:
+    """Issue 9 hook: classify the reply (opt-out, paid claim, hardship, dispute...)."""
+
+
+def _json(body: str | None) -> Any:
+    if not isinstance(body, str):
+        raise InvalidEvent("not_json", "the message body is empty")
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError) as error:
+        reason = f"the message body is not JSON ({type(error).__name__})"
+        raise InvalidEvent("not_json", reason) from error
+
+
+def _idempotency_key(
+    event: PaymentStatusChanged | BorrowerReplied, envelope_id: str | None, body: str
+) -> str:
+    """`event_id` (the contract's key); replies without one use the EventBridge event id."""
+    if event.event_id:
+        return f"event:{event.event_id}"
+    if envelope_id:
+        return f"envelope:{envelope_id}"
+    return "body:" + hashlib.sha256(body.encode("utf-8", "replace")).hexdigest()
+
+
+def _count(name: str, **dimensions: str) -> None:
+    if not dimensions:
+        metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
+        return
+    with single_metric(
+        name=name, unit=MetricUnit.Count, value=1, namespace=c.METRICS_NAMESPACE
+    ) as metric:
+        metric.add_dimension(name="service", value=c.SERVICE_NAME)
+        for key, value in dimensions.items():
+            metric.add_dimension(name=key, value=value)
+
+
+def _policy_threshold(policy_file: str) -> Callable[[CaseRecord | None], Decimal | None]:
+    def resolve_below(case: CaseRecord | None) -> Decimal | None:
+        from arrears.domain.policy import PolicyError, policy_by_version
+
+        try:
+            policy = policy_by_version(case.policy_version if case else None, policy_file)
+        except PolicyError:
+            logger.exception("policy could not be loaded; no balance threshold applies")
+            return None
+        return policy.resolve_below
+
+    return resolve_below
+
+
+# --------------------------------------------------------------------------- Lambda
+
+
+@dataclass(frozen=True)
+class _Runtime:
+    ingestor: Ingestor
+    config: IdempotencyConfig
+    apply: Callable[..., dict[str, Any]]
+
+
+@cache
+def runtime() -> _Runtime:
+    """Built on first use (the local runtime sets the environment before that)."""
+    env = settings()
+    ingestor = Ingestor(
+        repos=Repositories.dynamo(),
+        workflow=cache(lambda: EscalationWorkflow(env.escalation_state_machine_arn)),
+        dead_letters=DeadLetters(env.ingest_dlq_url),
+        clock=lambda: datetime.now(UTC),
+        resolve_below=_policy_threshold(env.policy_file),
+    )
+    config = IdempotencyConfig(
+        event_key_jmespath="idempotency_key",
+        expires_after_seconds=c.IDEMPOTENCY_TTL_SECONDS,
+        raise_on_no_idempotency_key=True,
+    )
+    persistence = DynamoDBPersistenceLayer(
+        table_name=env.idempotency_table or topology.IDEMPOTENCY.local_name
+    )
+    apply = idempotent_function(
+        data_keyword_argument="event", config=config, persistence_store=persistence
+    )(ingestor.apply)
+    return _Runtime(ingestor, config, apply)
+
+
+def reset() -> None:
+    """Forget the wiring (tests and the local runtime change the environment)."""
+    runtime.cache_clear()
+    settings.cache_clear()
+
+
+def record_handler(record: SQSRecord) -> dict[str, Any]:
+    logger.remove_keys(["event_id", "account_id", "correlation_id"])
+    body = record.raw_event.get("body")
+    return runtime().ingestor.handle_body(body if isinstance(body, str) else None, runtime().apply)
+
+
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+@logger.inject_lambda_context
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    runtime().config.register_lambda_context(context)
+    records = event.get("Records") if isinstance(event, dict) else None
+    if not isinstance(records, list) or not records:
+        logger.warning("invocation without SQS records ignored")
+        return {"batchItemFailures": []}
+    processor = BatchProcessor(event_type=EventType.SQS)
+    response = process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )
+    return dict(response)
