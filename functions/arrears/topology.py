@@ -239,7 +239,7 @@ OPS_ACTION = StateMachineSpec(
     construct_id="OpsActionStateMachine",
     local_name="arrears-ops-action",
     definition_file="ops-action.asl.json",
-    substitutions={"OpsFunctionArn": ("function", OPS_FUNCTION)},
+    substitutions={"OpsFunctionArn": ("function", OPS_FUNCTION), "CasesTable": ("table", CASES)},
     sends_task_callbacks=True,
 )
 STATE_MACHINES: tuple[StateMachineSpec, ...] = (ESCALATION, OPS_ACTION)
