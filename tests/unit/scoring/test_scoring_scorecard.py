@@ -284,3 +284,33 @@ def test_features_from_a_loose_mapping() -> None:
     assert features.credit_limit is None
     assert features.reachability == Reachability(email_bounced=True, sms_failed=False)
     assert features.sentiment is Sentiment.NEGATIVE
+
+
+def test_file_name_and_declared_version_must_agree(tmp_path: Any) -> None:
+    # given a file named 2.0.0 that declares test-1
+    (tmp_path / "scorecard-2.0.0.json").write_text(json.dumps(small_model()), encoding="utf-8")
+
+    # when loaded by version, then the mismatch is an error
+    with pytest.raises(ScorecardError, match="declares version 'test-1'"):
+        load_scorecard("2.0.0", models_dir=tmp_path)
+
+
+def test_newest_version_is_the_default(tmp_path: Any) -> None:
+    # given versions whose numeric order differs from their text order
+    for version in ("1.2.0", "1.10.0", "1.9.3"):
+        doc = small_model() | {"version": version}
+        (tmp_path / f"scorecard-{version}.json").write_text(json.dumps(doc), encoding="utf-8")
+
+    # then the numerically newest one loads by default
+    assert available_versions(tmp_path) == ["1.2.0", "1.9.3", "1.10.0"]
+    assert load_scorecard(models_dir=tmp_path).version == "1.10.0"
+
+
+def test_features_tolerate_loose_types_passed_directly() -> None:
+    # given a caller that passes strings and a dict instead of typed values
+    card = parse_scorecard(small_model())
+    loose = Features(days_past_due="12", reachability={"sms_failed": True})  # type: ignore[arg-type]
+
+    # then it scores like the typed equivalent
+    typed = Features(days_past_due=12, reachability=Reachability(sms_failed=True))
+    assert score(loose, card) == score(typed, card)

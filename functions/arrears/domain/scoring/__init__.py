@@ -101,22 +101,25 @@ def available_versions(models_dir: Path = MODELS_DIR) -> list[str]:
 
 
 @cache
-def load_scorecard(version: str | None = None) -> Scorecard:
+def load_scorecard(version: str | None = None, models_dir: Path | None = None) -> Scorecard:
     """Load and validate `scorecard-<version>.json`; None loads the newest version.
 
     Cached per Lambda container: the model files are part of the deployed package.
+    `models_dir` defaults to arrears/models (tests point it elsewhere).
     """
+    directory = MODELS_DIR if models_dir is None else Path(models_dir)
     if version is None:
-        versions = available_versions()
+        versions = available_versions(directory)
         if not versions:
-            raise ScorecardError(f"no scorecard-*.json under {MODELS_DIR}")
+            raise ScorecardError(f"no scorecard-*.json under {directory}")
         version = versions[-1]
     if not re.fullmatch(r"[A-Za-z0-9._-]+", version):
         raise ScorecardError(f"invalid model version {version!r}")
-    path = MODELS_DIR / f"scorecard-{version}.json"
+    path = directory / f"scorecard-{version}.json"
     if not path.is_file():
         raise ScorecardError(
-            f"no model file for version {version!r} (have: {', '.join(available_versions())})"
+            f"no model file for version {version!r} "
+            f"(have: {', '.join(available_versions(directory)) or 'none'})"
         )
     card = load_scorecard_file(path)
     if card.version != version:

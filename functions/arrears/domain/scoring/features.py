@@ -8,6 +8,7 @@ model is trained on exactly what it will see in production.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -78,11 +79,7 @@ class Features:
         if isinstance(reach, Reachability):
             reachability = reach
         else:
-            source = reach if isinstance(reach, Mapping) else data
-            reachability = Reachability(
-                email_bounced=_to_bool(source.get("email_bounced")),
-                sms_failed=_to_bool(source.get("sms_failed")),
-            )
+            reachability = _to_reachability(reach if isinstance(reach, Mapping) else data)
         sentiment = data.get("sentiment")
         return cls(
             days_past_due=_to_int(data.get("days_past_due")),
@@ -138,32 +135,53 @@ CHARACTERISTICS = NUMERIC_CHARACTERISTICS + tuple(CATEGORICAL_CHARACTERISTICS)
 
 def characteristic_values(features: Features) -> dict[str, float | str | None]:
     """The value of every known characteristic; None means missing (the missing bin)."""
-    ratio: float | None = None
-    if features.amount_overdue is not None and features.credit_limit is not None:
-        limit = float(features.credit_limit)
-        if limit > 0:
-            ratio = float(features.amount_overdue) / limit
-    cure_rate: float | None = None
-    if features.prior_delinquencies and features.prior_cures is not None:
-        cure_rate = min(features.prior_cures / features.prior_delinquencies, 1.0)
+    amount = _to_float(features.amount_overdue)
+    limit = _to_float(features.credit_limit)
+    delinquencies = _to_float(features.prior_delinquencies)
+    cures = _to_float(features.prior_cures)
+    ratio = amount / limit if amount is not None and limit is not None and limit > 0 else None
+    cure_rate = None
+    if delinquencies is not None and delinquencies > 0 and cures is not None:
+        cure_rate = min(cures / delinquencies, 1.0)
+    reachability = features.reachability
+    if not isinstance(reachability, Reachability):  # a caller passed a dict or None
+        reachability = _to_reachability(reachability)
     sentiment = parse_sentiment(features.sentiment)
     return {
         "days_past_due": _to_float(features.days_past_due),
-        "amount_overdue": _to_float(features.amount_overdue),
+        "amount_overdue": amount,
         "overdue_to_limit_ratio": ratio,
-        "prior_delinquencies": _to_float(features.prior_delinquencies),
-        "prior_cures": _to_float(features.prior_cures),
+        "prior_delinquencies": delinquencies,
+        "prior_cures": cures,
         "on_time_payment_ratio": _to_float(features.on_time_payment_ratio),
         "tenure_months": _to_float(features.tenure_months),
         "broken_promises": _to_float(features.broken_promises),
         "prior_cure_rate": cure_rate,
-        "reachability": features.reachability.state.value,
+        "reachability": reachability.state.value,
         "sentiment": sentiment.value if sentiment is not None else None,
     }
 
 
-def _to_float(value: Number | None) -> float | None:
-    return None if value is None else float(value)
+def _to_reachability(value: object) -> Reachability:
+    if isinstance(value, Mapping):
+        return Reachability(
+            email_bounced=_to_bool(value.get("email_bounced")),
+            sms_failed=_to_bool(value.get("sms_failed")),
+        )
+    return Reachability()
+
+
+def _to_float(value: object) -> float | None:
+    """Numbers, Decimals and numeric strings; None, blanks and NaN are missing."""
+    if _is_blank(value):
+        return None
+    if isinstance(value, float):
+        return None if math.isnan(value) else value
+    try:
+        result = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(result) else result
 
 
 def _is_blank(value: object) -> bool:
