@@ -31,6 +31,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, cast
 
+from arrears.local import aws_sdk_parameters
 from arrears.local.clock import Scheduler, Wake
 
 PINNED_MOTO_VERSION = "5.2.5"
@@ -186,6 +187,8 @@ def check_internals() -> list[str]:
     for name in EXECUTION_STATE_ATTRIBUTES:
         if f"self.{name}" not in init_source:
             problems.append(f"ExecutionState.{name} is no longer set by the state")
+    # aws-sdk parameter-name mapping (aws_sdk_parameters.py, written for the ops workflow)
+    problems.extend(aws_sdk_parameters.problems())
     for name in ("_is_language_query_jsonpath",):
         if not hasattr(ExecutionState, name):
             problems.append(f"ExecutionState.{name} is gone")
@@ -454,6 +457,8 @@ def patched(hooks: Hooks, *, virtual_time: bool = True, speedups: bool = True) -
         raise RuntimeError("another LocalRuntime is already running in this process")
     try:
         _import_interpreter_modules()
+        # permanent and idempotent: aws-sdk task parameters mapped to API member names
+        aws_sdk_parameters.install()
         originals: dict[str, Any] = {}
         for key in (
             "ExecutionWorker.start",

@@ -109,6 +109,10 @@ def topic_arn(name: str) -> str:
     return f"arn:{PARTITION}:sns:{REGION}:{ACCOUNT_ID}:{name}"
 
 
+def queue_url(name: str) -> str:
+    return f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT_ID}/{name}"
+
+
 def bus_arn(name: str) -> str:
     return f"arn:{PARTITION}:events:{REGION}:{ACCOUNT_ID}:event-bus/{name}"
 
@@ -165,9 +169,10 @@ def local_environment(topology: LocalTopology) -> dict[str, str]:
     """The Lambda environment variables (``constants.ENV_*``) with the local names."""
     env = {spec.env_var: spec.local_name for spec in topology.tables}
     for spec in topology.state_machines:
-        var = topology.state_machine_env.get(spec.construct_id)
+        var = spec.env_var or topology.state_machine_env.get(spec.construct_id)
         if var:
             env[var] = state_machine_arn(spec)
+    env[c.ENV_INGEST_DLQ_URL] = queue_url(topology.ingest_queue.dlq_local_name)
     env[c.ENV_EVENT_BUS_NAME] = topology.event_bus_name
     env[c.ENV_LETTERS_BUCKET] = topology.letters_bucket_name
     env[c.ENV_OPS_TOPIC_ARN] = topic_arn(topology.ops_topic_name)
@@ -394,6 +399,15 @@ class LocalRuntime:
             messages.extend(new)
         return messages
 
+    def dlq_count(self) -> int:
+        attributes = self.client("sqs").get_queue_attributes(
+            QueueUrl=self._dlq_url,
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        return int(attributes["ApproximateNumberOfMessages"]) + int(
+            attributes["ApproximateNumberOfMessagesNotVisible"]
+        )
+
     def report(self) -> dict[str, Any]:
         from arrears.local.report import build_report
 
@@ -443,6 +457,8 @@ class LocalRuntime:
             QueueName=q.dlq_local_name,
             Attributes={"MessageRetentionPeriod": str(q.dlq_retention_days * 86400)},
         )["QueueUrl"]
+        if self._dlq_url != queue_url(q.dlq_local_name):  # the env var promised this URL
+            raise RuntimeError(f"unexpected local queue URL {self._dlq_url}")
         self._queue_url = sqs.create_queue(
             QueueName=q.local_name,
             Attributes={

@@ -1,0 +1,260 @@
+"""`arrears run` and `arrears demo`: the embedded default from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dtime
+from pathlib import Path
+from typing import IO, Any
+
+from arrears.local.events_file import EventsFileError, ScheduledEntry, read_events_file
+
+DEFAULT_DAYS = 120
+
+
+def register(subparsers: Any) -> None:
+    run = subparsers.add_parser(
+        "run",
+        help="replay a JSON-lines events file on the local runtime and write a report",
+        description=(
+            "Replay timestamped EventBridge entries (and ops actions) on the local runtime, "
+            "on a virtual clock that starts at the first entry, and write a JSON report "
+            "(docs/report.schema.json)."
+        ),
+    )
+    run.add_argument("--events", type=Path, required=True, help="JSON-lines events file")
+    horizon = run.add_mutually_exclusive_group()
+    horizon.add_argument(
+        "--days",
+        type=_positive_int,
+        help=f"virtual days to run from the first entry (default {DEFAULT_DAYS})",
+    )
+    horizon.add_argument(
+        "--until",
+        type=_until,
+        help="run until this instant (ISO date = 00:00 UTC that day, or date-time with offset)",
+    )
+    run.add_argument("--report", type=Path, help="write the JSON report here")
+    run.add_argument("--seed", type=int, default=0, help="seed (same events + seed = same report)")
+    run.add_argument("--quiet", action="store_true", help="no progress line, no summary")
+    run.set_defaults(func=run_command)
+
+    demo = subparsers.add_parser(
+        "demo",
+        help="run a realistic demo portfolio for 120 virtual days on the local runtime",
+        description=(
+            "Build a seeded portfolio of borrowers across countries and behaviours, run it "
+            "on the local runtime, print each case's timeline and a summary, and write the "
+            "report, the events file and the letter PDFs to --out."
+        ),
+    )
+    demo.add_argument("--out", type=Path, default=Path("out/demo"), help="output folder")
+    demo.add_argument("--days", type=_positive_int, default=DEFAULT_DAYS, help="virtual days")
+    demo.add_argument("--seed", type=int, default=7, help="portfolio and runtime seed")
+    demo.add_argument("--borrowers", type=_positive_int, default=24, help="portfolio size")
+    demo.add_argument("--quiet", action="store_true", help="no progress line, no timelines")
+    demo.set_defaults(func=demo_command)
+
+
+# ---- run ------------------------------------------------------------------------------------
+
+
+def run_command(args: argparse.Namespace) -> int:
+    try:
+        entries = read_events_file(args.events)
+    except FileNotFoundError:
+        print(f"arrears run: no such events file: {args.events}", file=sys.stderr)
+        return 2
+    except EventsFileError as exc:
+        print(f"arrears run: {exc}", file=sys.stderr)
+        return 2
+    if not entries:
+        print(f"arrears run: {args.events} has no entries; nothing to run", file=sys.stderr)
+        return 2
+    start = entries[0].at
+    end = args.until or start + timedelta(days=args.days or DEFAULT_DAYS)
+    if end < entries[-1].at:
+        print(
+            f"arrears run: note: entries after {_iso(end)} will not run "
+            f"(the last one is at {_iso(entries[-1].at)})",
+            file=sys.stderr,
+        )
+    progress = None if args.quiet else Progress(start, end, sys.stderr)
+    report = run_entries(entries, start=start, end=end, seed=args.seed, progress=progress)
+    if args.report:
+        write_json(args.report, report)
+    if not args.quiet:
+        from arrears.local.report import render_summary
+
+        print(render_summary(report))
+        if args.report:
+            print(f"report: {args.report}")
+    for unsupported in report["unsupported_ops_actions"]:
+        print(
+            f"arrears run: ops action at {unsupported['at']} not run: {unsupported['reason']}",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def run_entries(
+    entries: Sequence[ScheduledEntry],
+    *,
+    start: datetime,
+    end: datetime,
+    seed: int,
+    progress: Progress | None = None,
+    topology: Any = None,
+    after: Callable[[Any], None] | None = None,
+) -> dict[str, Any]:
+    """Schedule every entry on a fresh local runtime, run to ``end``, return the report."""
+    from arrears.local.runtime import LocalRuntime
+
+    with LocalRuntime(start=start, seed=seed, topology=topology) as rt:
+        schedule_entries(rt, entries)
+        rt.run_until(end, on_step=progress.update if progress else None)
+        if progress:
+            progress.done()
+        report = rt.report()
+        if after is not None:
+            after(rt)
+    return report
+
+
+def schedule_entries(rt: Any, entries: Sequence[ScheduledEntry]) -> None:
+    for entry in entries:
+        if entry.event is not None:
+            rt.schedule_event(
+                entry.at, entry.event.source, entry.event.detail_type, entry.event.detail
+            )
+        elif entry.ops_action is not None:
+            rt.schedule_ops_action(entry.at, entry.ops_action)
+
+
+# ---- demo ------------------------------------------------------------------------------------
+
+
+def demo_command(args: argparse.Namespace) -> int:
+    from arrears.local.events_file import to_line
+    from arrears.local.portfolio import build_portfolio
+    from arrears.local.report import render_summary, render_timelines
+
+    portfolio = build_portfolio(seed=args.seed, borrowers=args.borrowers)
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "events.jsonl").write_text(
+        "".join(to_line(e) + "\n" for e in portfolio.entries), encoding="utf-8"
+    )
+    start = portfolio.start
+    end = start + timedelta(days=args.days)
+    if not args.quiet:
+        print(
+            f"Arrears demo: {len(portfolio.borrowers)} borrowers, "
+            f"{len(portfolio.entries)} scheduled events, {args.days} virtual days "
+            f"from {start:%Y-%m-%d} (seed {args.seed})",
+            file=sys.stderr,
+        )
+    progress = None if args.quiet else Progress(start, end, sys.stderr)
+    letters_dir = out / "letters"
+
+    def download_letters(rt: Any) -> None:
+        save_letters(rt, letters_dir)
+
+    report = run_entries(
+        portfolio.entries,
+        start=start,
+        end=end,
+        seed=args.seed,
+        progress=progress,
+        after=download_letters,
+    )
+    report_path = out / "report.json"
+    write_json(report_path, report)
+    if not args.quiet:
+        print(render_timelines(report, portfolio.behaviour_by_account))
+    print(render_summary(report))
+    print(f"\nwritten: {report_path}, {out / 'events.jsonl'}, {letters_dir}/")
+    return 0
+
+
+def save_letters(rt: Any, folder: Path) -> list[Path]:
+    """Download every letter PDF from the local letters bucket into ``folder``."""
+    s3 = rt.client("s3")
+    bucket = rt.topology.letters_bucket_name
+    folder.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+        for obj in page.get("Contents", []):
+            key = obj["Key"]
+            target = folder / key.replace("/", "__").replace("#", "-")
+            target.write_bytes(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+            written.append(target)
+    return written
+
+
+# ---- helpers ----------------------------------------------------------------------------------
+
+
+class Progress:
+    """One line on stderr: virtual date, percent, real seconds."""
+
+    def __init__(self, start: datetime, end: datetime, stream: IO[str]) -> None:
+        self._start, self._end, self._stream = start, end, stream
+        self._began = time.perf_counter()
+        self._last_shown = -1.0
+        self._tty = stream.isatty()
+
+    def update(self, now: datetime) -> None:
+        elapsed = time.perf_counter() - self._began
+        if elapsed - self._last_shown < (0.2 if self._tty else 5.0):
+            return
+        self._last_shown = elapsed
+        self._show(now, elapsed, final=False)
+
+    def done(self) -> None:
+        self._show(self._end, time.perf_counter() - self._began, final=True)
+
+    def _show(self, now: datetime, elapsed: float, final: bool) -> None:
+        span = (self._end - self._start).total_seconds() or 1.0
+        share = min(max((now - self._start).total_seconds() / span, 0.0), 1.0)
+        day = (now - self._start).days
+        line = (
+            f"virtual {now:%Y-%m-%d %H:%M} UTC  day {day:>3}  {share:6.1%}  ({elapsed:5.1f}s real)"
+        )
+        if self._tty:
+            self._stream.write("\r" + line + ("\n" if final else ""))
+        else:
+            self._stream.write(line + "\n")
+        self._stream.flush()
+
+
+def write_json(path: Path, data: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be a positive whole number")
+    return value
+
+
+def _until(text: str) -> datetime:
+    try:
+        if len(text) == 10:
+            return datetime.combine(date.fromisoformat(text), dtime(0), tzinfo=UTC)
+        from arrears.local.events_file import parse_time
+
+        return parse_time(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _iso(when: datetime) -> str:
+    return when.astimezone(UTC).isoformat().replace("+00:00", "Z")

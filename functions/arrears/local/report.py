@@ -1,0 +1,423 @@
+"""The run report: what happened to every case, read back from the tables and histories.
+
+Shape documented by docs/report.schema.json (other tools read it). Everything here comes
+from what the system itself recorded (Cases, Contact ledger, Timeline tables; execution
+histories; the runtime's invocation log and delivery counters), never from the inputs, so
+the report shows what Arrears did, not what a test expected. Random ids (execution ARNs,
+message ids, task tokens) are left out so the same events and seed give the same report.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from arrears.local.runtime import LocalRuntime
+
+SCHEMA_VERSION = "1.0"
+_LEDGER_HEAD = "HEAD"
+
+
+def build_report(rt: LocalRuntime) -> dict[str, Any]:
+    topo = rt.topology
+    tables = {spec.construct_id: spec.local_name for spec in topo.tables}
+    cases = _scan(rt, tables.get("CasesTable"))
+    ledger = _scan(rt, tables.get("ContactLedgerTable"))
+    timeline = _scan(rt, tables.get("TimelineTable"))
+    executions = _executions(rt)
+
+    ledger_by_case: dict[str, list[dict[str, Any]]] = {}
+    for item in ledger:
+        if item.get("entry_key") == _LEDGER_HEAD or not item.get("case_id"):
+            continue
+        ledger_by_case.setdefault(str(item["case_id"]), []).append(item)
+    timeline_by_case: dict[str, list[dict[str, Any]]] = {}
+    for item in timeline:
+        timeline_by_case.setdefault(str(item["case_id"]), []).append(item)
+    invocations_by_case: dict[str, list[Any]] = {}
+    for invocation in rt.invocations:
+        if invocation.case_id:
+            invocations_by_case.setdefault(invocation.case_id, []).append(invocation)
+
+    case_ids = sorted(
+        {str(c["case_id"]) for c in cases} | {e["case_id"] for e in executions if e["case_id"]}
+    )
+    cases_by_id = {str(c["case_id"]): c for c in cases}
+    report_cases = [
+        _case_report(
+            case_id,
+            cases_by_id.get(case_id, {}),
+            ledger_by_case.get(case_id, []),
+            timeline_by_case.get(case_id, []),
+            [e for e in executions if e["case_id"] == case_id],
+            invocations_by_case.get(case_id, []),
+        )
+        for case_id in case_ids
+    ]
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "seed": rt.seed,
+        "generated_at": _iso(rt.now),
+        "cases": report_cases,
+        "executions_without_case": [_execution_summary(e) for e in executions if not e["case_id"]],
+        "unsupported_ops_actions": list(rt.unsupported_ops_actions),
+        "totals": _totals(rt, report_cases, executions),
+    }
+
+
+# ---- per case -------------------------------------------------------------------------------
+
+
+def _case_report(
+    case_id: str,
+    case: dict[str, Any],
+    ledger: list[dict[str, Any]],
+    timeline: list[dict[str, Any]],
+    executions: list[dict[str, Any]],
+    invocations: list[Any],
+) -> dict[str, Any]:
+    ledger = sorted(ledger, key=lambda i: (str(i.get("at", "")), str(i.get("entry_key", ""))))
+    timeline = sorted(timeline, key=lambda i: str(i.get("entry_key", "")))
+    contacts = [
+        {
+            "channel": item.get("channel"),
+            "template": item.get("template"),
+            "sent_at": item.get("at"),
+            "local_time": item.get("local_time"),
+        }
+        for item in ledger
+        if item.get("decision") == "sent"
+    ]
+    blocked = [
+        {
+            "channel": item.get("channel"),
+            "decision": item.get("decision"),
+            "reason": item.get("reason"),
+            "at": item.get("at"),
+            **({"not_before": item["not_before"]} if item.get("not_before") else {}),
+        }
+        for item in ledger
+        if item.get("decision") in ("blocked", "deferred")
+    ]
+    letters = [
+        {
+            "kind": entry["detail"].get("kind"),
+            "key": entry["detail"].get("key"),
+            "sha256": entry["detail"].get("sha256"),
+            "at": entry.get("at"),
+        }
+        for entry in timeline
+        if entry.get("kind") == "letter_stored" and isinstance(entry.get("detail"), dict)
+    ]
+    transitions = [
+        {"state": t["state"], "entered_at": t["at"], "execution": e["name"]}
+        for e in executions
+        for t in e["transitions"]
+    ]
+    by_function = Counter(i.function for i in invocations)
+    opened_balance = next(
+        (
+            _decimal(entry["detail"].get("balance"))
+            for entry in timeline
+            if entry.get("kind") == "case_opened" and isinstance(entry.get("detail"), dict)
+        ),
+        None,
+    )
+    balance = _decimal(case.get("balance"))
+    recovered = (
+        max(opened_balance - balance, Decimal(0))
+        if opened_balance is not None and balance is not None
+        else Decimal(0)
+    )
+    return {
+        "case_id": case_id,
+        "account_id": case.get("account_id") or case_id.split("#", 1)[0],
+        "cycle": case.get("cycle"),
+        "status": case.get("status"),
+        "stage": case.get("stage"),
+        "segment": case.get("segment"),
+        "outcome": case.get("outcome"),
+        "currency": case.get("currency"),
+        "balance": _money(balance),
+        "amount_recovered": _money(recovered),
+        "opened_at": case.get("opened_at"),
+        "closed_at": case.get("closed_at"),
+        "contacts": contacts,
+        "blocked": blocked,
+        "letters": letters,
+        "state_transitions": transitions,
+        "executions": [_execution_summary(e) for e in executions],
+        "lambda_invocations": {
+            "total": sum(by_function.values()),
+            "errors": sum(1 for i in invocations if i.error),
+            "by_function": dict(sorted(by_function.items())),
+        },
+        "timeline": [
+            {
+                "at": entry.get("at"),
+                "kind": entry.get("kind"),
+                "actor": entry.get("actor"),
+                "detail": entry.get("detail") or {},
+            }
+            for entry in timeline
+        ],
+    }
+
+
+def _execution_summary(e: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "name": e["name"],
+        "state_machine": e["state_machine"],
+        "status": e["status"],
+        "started_at": e["started_at"],
+        "stopped_at": e["stopped_at"],
+        "error": e["error"],
+    }
+
+
+# ---- totals ---------------------------------------------------------------------------------
+
+
+def _totals(
+    rt: LocalRuntime, cases: list[dict[str, Any]], executions: list[dict[str, Any]]
+) -> dict[str, Any]:
+    contacts_by_channel = Counter(
+        str(c["channel"]) for case in cases for c in case["contacts"] if c["channel"]
+    )
+    blocked_by_reason = Counter(
+        str(b["reason"]) for case in cases for b in case["blocked"] if b["decision"] == "blocked"
+    )
+    deferred_by_reason = Counter(
+        str(b["reason"]) for case in cases for b in case["blocked"] if b["decision"] == "deferred"
+    )
+    letters_by_kind = Counter(str(letter["kind"]) for case in cases for letter in case["letters"])
+    recovered: dict[str, Decimal] = {}
+    for case in cases:
+        amount = _decimal(case["amount_recovered"]) or Decimal(0)
+        if amount and case["currency"]:
+            recovered[case["currency"]] = recovered.get(case["currency"], Decimal(0)) + amount
+    by_function = Counter(i.function for i in rt.invocations)
+    delivery = rt.delivery
+    return {
+        "cases": len(cases),
+        "cases_by_status": _sorted_counts(str(c["status"]) for c in cases),
+        "cases_by_outcome": _sorted_counts(str(c["outcome"] or "open") for c in cases),
+        "contacts": sum(contacts_by_channel.values()),
+        "contacts_by_channel": dict(sorted(contacts_by_channel.items())),
+        "blocked_by_reason": dict(sorted(blocked_by_reason.items())),
+        "deferred_by_reason": dict(sorted(deferred_by_reason.items())),
+        "letters": sum(letters_by_kind.values()),
+        "letters_by_kind": dict(sorted(letters_by_kind.items())),
+        "amount_recovered": {k: _money(v) for k, v in sorted(recovered.items())},
+        "state_transitions": sum(len(c["state_transitions"]) for c in cases),
+        "executions_by_status": _sorted_counts(e["status"] for e in executions),
+        "lambda_invocations": {
+            "total": len(rt.invocations),
+            "errors": sum(1 for i in rt.invocations if i.error),
+            "by_function": dict(sorted(by_function.items())),
+        },
+        "events_published": delivery.events_published,
+        "events_unmatched": delivery.events_unmatched,
+        "sqs_batches": delivery.batches,
+        "messages_delivered": delivery.messages_delivered,
+        "message_failures": delivery.messages_failed,
+        "dlq_messages": rt.dlq_count(),
+        "unsupported_ops_actions": len(rt.unsupported_ops_actions),
+    }
+
+
+# ---- reading back -----------------------------------------------------------------------------
+
+
+def _executions(rt: LocalRuntime) -> list[dict[str, Any]]:
+    sfn = rt.client("stepfunctions")
+    found: list[dict[str, Any]] = []
+    for spec in rt.topology.state_machines:
+        for listed in rt.executions(spec.construct_id):
+            arn = listed["executionArn"]
+            described = sfn.describe_execution(executionArn=arn)
+            try:
+                payload = json.loads(described.get("input") or "{}")
+            except ValueError:
+                payload = {}
+            case_id = payload.get("case_id") if isinstance(payload, dict) else None
+            transitions = [
+                {"state": event["stateEnteredEventDetails"]["name"], "at": _iso(event["timestamp"])}
+                for event in rt.history(arn)
+                if event["type"].endswith("StateEntered")
+            ]
+            found.append(
+                {
+                    "name": listed["name"],
+                    "state_machine": spec.local_name,
+                    "case_id": case_id if isinstance(case_id, str) else None,
+                    "status": described["status"],
+                    "started_at": _iso(described["startDate"]),
+                    "stopped_at": _iso(described["stopDate"])
+                    if described.get("stopDate")
+                    else None,
+                    "error": described.get("error"),
+                    "transitions": transitions,
+                }
+            )
+    found.sort(key=lambda e: (e["started_at"], e["state_machine"], e["name"]))
+    return found
+
+
+def _scan(rt: LocalRuntime, table: str | None) -> list[dict[str, Any]]:
+    if not table:
+        return []
+    from boto3.dynamodb.types import TypeDeserializer
+
+    deserializer = TypeDeserializer()
+    paginator = rt.client("dynamodb").get_paginator("scan")
+    items: list[dict[str, Any]] = []
+    for page in paginator.paginate(TableName=table):
+        for raw in page["Items"]:
+            items.append({k: _plain(deserializer.deserialize(v)) for k, v in raw.items()})
+    return items
+
+
+def _plain(value: Any) -> Any:
+    """DynamoDB values as JSON values: numbers as int/str, sets as sorted lists."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else str(value)
+    if isinstance(value, set | frozenset):
+        return sorted(_plain(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, bytes | bytearray):
+        return value.hex()
+    return value
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+def _money(value: Decimal | None) -> str | None:
+    return None if value is None else f"{value:.2f}"
+
+
+def _sorted_counts(values: Iterable[str]) -> dict[str, int]:
+    return dict(sorted(Counter(values).items()))
+
+
+def _iso(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+# ---- human-readable views (the CLI prints these) -------------------------------------------
+
+
+def render_summary(report: dict[str, Any]) -> str:
+    totals = report["totals"]
+    lines = ["", "Summary", "======="]
+
+    def table(title: str, counts: dict[str, Any], unit: str = "") -> None:
+        lines.append(f"{title}:")
+        if not counts:
+            lines.append("  (none)")
+        width = max((len(k) for k in counts), default=0)
+        for key, value in counts.items():
+            lines.append(f"  {key:<{width}}  {value:>8}{unit}")
+
+    lines.append(
+        f"cases {totals['cases']}   contacts sent {totals['contacts']}   "
+        f"letters {totals['letters']}   state transitions {totals['state_transitions']}"
+    )
+    table("Cases by outcome", totals["cases_by_outcome"])
+    table("Cases by status", totals["cases_by_status"])
+    table("Contacts by channel", totals["contacts_by_channel"])
+    table("Blocked contacts by reason", totals["blocked_by_reason"])
+    table("Deferred contacts by reason", totals["deferred_by_reason"])
+    table("Letters produced", totals["letters_by_kind"])
+    table("Amount recovered", totals["amount_recovered"])
+    invocations = totals["lambda_invocations"]
+    lines.append(
+        f"Events: {totals['events_published']} published, {totals['events_unmatched']} "
+        f"matched no rule; SQS: {totals['sqs_batches']} batches, "
+        f"{totals['message_failures']} failed deliveries, {totals['dlq_messages']} in DLQ"
+    )
+    lines.append(
+        f"Lambda: {invocations['total']} invocations ({invocations['errors']} errors); "
+        f"executions: " + ", ".join(f"{k} {v}" for k, v in totals["executions_by_status"].items())
+    )
+    if totals["unsupported_ops_actions"]:
+        lines.append(f"Ops actions not run (no ops hook): {totals['unsupported_ops_actions']}")
+    return "\n".join(lines)
+
+
+def render_timelines(report: dict[str, Any], labels: dict[str, str] | None = None) -> str:
+    """One block per case: headline, then its timeline (or state transitions) in order."""
+    labels = labels or {}
+    blocks: list[str] = []
+    for case in report["cases"]:
+        label = labels.get(case["account_id"], "")
+        head = (
+            f"{case['case_id']}  {label}  -> {case['status'] or '?'}"
+            f" (stage {case['stage'] or '?'}, outcome {case['outcome'] or 'open'})"
+            f"  balance {case['balance'] or '?'} {case['currency'] or ''}"
+            f"  recovered {case['amount_recovered'] or '0.00'}"
+        )
+        lines = [head.replace("   ", " ")]
+        if case["timeline"]:
+            for entry in case["timeline"]:
+                lines.append(
+                    f"    {_short_time(entry['at'])}  {entry['kind']:<18} "
+                    f"{_detail_text(entry['detail'])}"
+                )
+        else:
+            for transition in case["state_transitions"]:
+                lines.append(
+                    f"    {_short_time(transition['entered_at'])}  state  {transition['state']}"
+                )
+        for contact in case["contacts"]:
+            lines.append(
+                f"    {_short_time(contact['sent_at'])}  sent {contact['channel']:<5} "
+                f"{contact['template'] or ''} (local {_short_time(contact['local_time'] or '')})"
+            )
+        blocks.append("\n".join(lines))
+    return "\n\n".join(["Cases", "=====", *blocks])
+
+
+def _short_time(value: Any) -> str:
+    text = str(value or "")
+    return text[:16].replace("T", " ") if text else "?"
+
+
+_DETAIL_KEYS = (
+    "status",
+    "stage",
+    "channel",
+    "template",
+    "reason",
+    "kind",
+    "segment",
+    "score",
+    "amount_paid",
+    "balance",
+    "outcome",
+    "wake",
+    "decision",
+    "action",
+)
+
+
+def _detail_text(detail: Any) -> str:
+    if not isinstance(detail, dict):
+        return ""
+    parts = [f"{k}={detail[k]}" for k in _DETAIL_KEYS if detail.get(k) not in (None, "")]
+    return " ".join(parts)[:110]
