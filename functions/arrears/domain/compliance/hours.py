@@ -7,9 +7,9 @@ zoneinfo, so daylight-saving changes and half-hour offsets need no special cases
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from datetime import UTC, date, datetime, timedelta
-from functools import cache
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -89,16 +89,22 @@ def _intersect(left: list[Interval], right: list[Interval]) -> list[Interval]:
     return out
 
 
-def allowed_intervals(
-    since: datetime, days: int, zones: Sequence[ZoneInfo], hours: ContactHours, country: str | None
-) -> Iterator[Interval]:
-    """Allowed UTC intervals (in every zone) from about ``since`` for ``days`` days."""
+_EPOCH = date(2000, 1, 3)
+
+
+@lru_cache(maxsize=16384)
+def _chunk(
+    zones: tuple[ZoneInfo, ...], hours: ContactHours, country: str | None, index: int
+) -> tuple[Interval, ...]:
+    """Allowed UTC intervals (in every zone) overlapping the index-th block of
+    ``_CHUNK_DAYS`` UTC days; blocks sit on a fixed grid so repeated questions reuse them."""
+    since = datetime.combine(_EPOCH + timedelta(days=index * _CHUNK_DAYS), time(0), tzinfo=UTC)
     common: list[Interval] | None = None
     for zone in zones:
         first = since.astimezone(zone).date() - timedelta(days=1)
-        mine = _zone_intervals(zone, first, days + 2, hours, country)
+        mine = _zone_intervals(zone, first, _CHUNK_DAYS + 3, hours, country)
         common = mine if common is None else _intersect(common, mine)
-    yield from common or []
+    return tuple(common or ())
 
 
 def next_allowed(
@@ -112,14 +118,14 @@ def next_allowed(
     at = at.astimezone(UTC)
     if hours_problem(at, zones, hours, country) is None:
         return at
-    since = at
-    while since - at < timedelta(days=horizon_days):
-        for start, end in allowed_intervals(since, _CHUNK_DAYS, zones, hours, country):
+    key = tuple(zones)
+    first = (at.date() - _EPOCH).days // _CHUNK_DAYS
+    for index in range(first, first + horizon_days // _CHUNK_DAYS + 1):
+        for start, end in _chunk(key, hours, country, index):
             if end <= at:
                 continue
             candidate = max(start, at)
             # the predicate is the truth; intervals are only the search
             if hours_problem(candidate, zones, hours, country) is None:
                 return candidate
-        since += timedelta(days=_CHUNK_DAYS)
     return None
