@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from arrears import constants as c
@@ -22,12 +22,19 @@ from arrears.domain.ops import OpsAction, parse_action, plan_action
 
 logger = Logger(service=c.SERVICE_NAME)
 tracer = Tracer(service=c.SERVICE_NAME)
-metrics = Metrics(namespace=c.METRICS_NAMESPACE, service=c.SERVICE_NAME)
+
+
+def _count(metric: str, **dimensions: str) -> None:
+    """One EMF line per count, with its own dimensions (nothing carries over invocations)."""
+    with single_metric(
+        name=metric, unit=MetricUnit.Count, value=1, namespace=c.METRICS_NAMESPACE
+    ) as one:
+        for key, value in dimensions.items():
+            one.add_dimension(name=key, value=value)
 
 
 def _refusal(error: ArrearsError, action: str) -> dict[str, Any]:
-    metrics.add_dimension("action", action)
-    metrics.add_metric(name="OpsActionRefused", unit=MetricUnit.Count, value=1)
+    _count("OpsActionRefused", action=action, error=type(error).__name__)
     logger.info("ops action refused", extra={"error": type(error).__name__, "action": action})
     return {"ok": False, "error": type(error).__name__, "cause": str(error)}
 
@@ -52,8 +59,6 @@ def check(event: dict[str, Any], store: OpsStore) -> dict[str, Any]:
         plan_action(action, snapshot.case, datetime.now(UTC), snapshot.facts)
     except ArrearsError as error:
         return _refusal(error, _action_name(request))
-    metrics.add_dimension("action", action.action)
-    metrics.add_metric(name="OpsActionChecked", unit=MetricUnit.Count, value=1)
     return {
         "ok": True,
         "case_id": action.case_id,
@@ -78,8 +83,7 @@ def apply(event: dict[str, Any], store: OpsStore) -> dict[str, Any]:
         )
     except ArrearsError as error:
         return _refusal(error, _action_name(checked.get("action")))
-    metrics.add_dimension("action", action.action)
-    metrics.add_metric(name="OpsActionApplied", unit=MetricUnit.Count, value=1)
+    _count("OpsActionApplied", action=action.action)
     logger.info(
         "ops action applied",
         extra={
@@ -145,7 +149,6 @@ def record(event: dict[str, Any], store: OpsStore) -> dict[str, Any]:
 _STEPS = {"check": check, "apply": apply, "record": record}
 
 
-@metrics.log_metrics
 @tracer.capture_lambda_handler(capture_response=False)
 @logger.inject_lambda_context(log_event=False)  # the event holds operator notes
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
