@@ -6,7 +6,6 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-
 from arrears.local.events_file import EventsFileError, parse_lines, to_line
 
 EVENT = {"Source": "wallet.payments", "DetailType": "PaymentStatusChanged", "Detail": {"a": 1}}
