@@ -131,7 +131,6 @@ LETTER_LABELS = (
     "interest",
     "late_fees",
     "total",
-    "page",
 )
 LETTER_FIELDS = ("title", "salutation", "paragraphs", "closing")
 
