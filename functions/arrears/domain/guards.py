@@ -10,12 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from arrears.domain.compliance.model import Purpose
 from arrears.domain.types import CaseStatus
 
-
-class Purpose(StrEnum):
-    COLLECTION = "collection"  # reminders, calls, letters
-    RECEIPT = "receipt"  # thank-you after payment: allowed on a paid case
+__all__ = ["GuardResult", "Purpose", "Verdict", "hold_reason", "may_act", "may_start_stage"]
 
 
 class Verdict(StrEnum):

@@ -168,6 +168,26 @@ class Receipt(_Strict):
         return channels
 
 
+class NoticeDefaults(_Strict):
+    """Who the borrower hears from and how to pay: the fixed parts of every notice."""
+
+    creditor_name: str = Field(min_length=1)
+    # "{case_reference}" is replaced by the case's public reference
+    pay_link: str | None = None
+    payment_instructions: str | None = None
+    contact_phone: str | None = None
+    contact_email: str | None = None
+    opt_out_link: str | None = None
+    # a lawyer's letter and the demand letter give the borrower this many days to pay
+    letter_deadline_days: int = Field(default=14, ge=1, le=90)
+
+    @model_validator(mode="after")
+    def _how_to_pay(self) -> NoticeDefaults:
+        if not self.pay_link and not self.payment_instructions:
+            raise ValueError("notices need pay_link or payment_instructions (how to pay)")
+        return self
+
+
 class Experiment(_Strict):
     name: str = "default"
     challenger_share: Decimal = Field(default=Decimal("0"), ge=0, le=1)
@@ -192,6 +212,7 @@ class Policy(_Strict):
     legal_review: LegalReview
     pre_due: PreDue
     receipt: Receipt
+    notices: NoticeDefaults
     experiment: Experiment = Experiment()
     segments: dict[SegmentName, Segment]
 

@@ -1,0 +1,263 @@
+"""What the escalation step handlers (assess, contact, letter, record) share.
+
+- ``StepDeps``: the adapters a step uses, so unit tests pass in-memory fakes and Lambda
+  builds the AWS ones once per container;
+- loading a case and the policy it was planned with, and the planner's view of it;
+- building the notice context for a message or a letter;
+- the audit timeline line each step writes.
+
+The one fallback for parts that land later in the session (messaging, letters adapters)
+lives here, in ``_adapter_or_fallback``, and nowhere else.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from functools import cache
+from typing import Any, Protocol
+
+from arrears.adapters.cases import Repositories
+from arrears.adapters.ledger import ContactLedger, LedgerBase
+from arrears.domain.case import BorrowerRecord, CaseRecord, TimelineEntry
+from arrears.domain.errors import CaseNotFound
+from arrears.domain.ladder import CaseView
+from arrears.domain.policy import Policy, policy_by_version
+from arrears.domain.types import CaseStatus, Stage
+
+ACTOR = "system:escalation"
+
+
+class Messenger(Protocol):
+    def send_sms(self, phone: str, body: str) -> str: ...
+
+    def send_email(self, to: str, subject: str, body: str) -> str: ...
+
+
+class LetterStore(Protocol):
+    def store_letter(self, case_id: str, kind: str, pdf: bytes) -> Any: ...
+
+    def announce_letter_ready(self, **detail: Any) -> Any: ...
+
+
+def utc_now() -> datetime:
+    # datetime.now is what the local runtime's virtual clock moves
+    return datetime.now(UTC)
+
+
+@dataclass
+class StepDeps:
+    repos: Repositories
+    ledger: LedgerBase
+    messenger: Messenger
+    letters: LetterStore
+    clock: Callable[[], datetime] = field(default=utc_now)
+
+    @classmethod
+    def aws(cls) -> StepDeps:
+        return cls(
+            repos=Repositories.dynamo(),
+            ledger=ContactLedger(),
+            messenger=_adapter_or_fallback("arrears.adapters.messaging"),
+            letters=_adapter_or_fallback("arrears.adapters.letters"),
+        )
+
+
+@cache
+def default_deps() -> StepDeps:
+    """One set of adapters per Lambda container (the local runtime binds table names first)."""
+    return StepDeps.aws()
+
+
+class _NotYetAvailable:
+    """FALLBACK until the adapter module exists: refuse loudly, never pretend to send."""
+
+    def __init__(self, module: str) -> None:
+        self.module = module
+
+    def __getattr__(self, name: str) -> Any:
+        raise RuntimeError(f"{self.module}.{name} is not available in this build")
+
+
+def _adapter_or_fallback(module_name: str) -> Any:
+    try:
+        return importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name != module_name:
+            raise
+        return _NotYetAvailable(module_name)
+
+
+# ---------------------------------------------------------------------------- case helpers
+
+
+def load_case(deps: StepDeps, case_id: str) -> CaseRecord:
+    case = deps.repos.cases.get(case_id)
+    if case is None:
+        raise CaseNotFound(case_id)
+    return case
+
+
+def load_borrower(deps: StepDeps, case: CaseRecord) -> BorrowerRecord:
+    borrower = deps.repos.borrowers.get(case.account_id)
+    return borrower or BorrowerRecord(account_id=case.account_id)
+
+
+def policy_of(case: CaseRecord) -> Policy:
+    return policy_by_version(case.policy_version)
+
+
+def is_overdue(case: CaseRecord) -> bool:
+    """False only while a case opened from DUE_SOON has not seen its OVERDUE event."""
+    return case.stage is not Stage.PRE_DUE
+
+
+def case_view(
+    case: CaseRecord,
+    borrower: BorrowerRecord,
+    done: frozenset[str] | None = None,
+    segment: str | None = None,
+) -> CaseView:
+    return CaseView(
+        segment=segment or case.segment or "standard",
+        due_date=case.due_date or case.opened_at.date(),
+        done_actions=case.done_actions if done is None else done,
+        timezone=borrower.timezone,
+        overdue=is_overdue(case),
+    )
+
+
+def record(
+    deps: StepDeps,
+    case_id: str,
+    kind: str,
+    detail: dict[str, Any],
+    at: datetime | None = None,
+    actor: str = ACTOR,
+) -> None:
+    """One audit line. ``detail`` must never carry PII (no phone, email, name, body)."""
+    clean = {k: _plain(v) for k, v in detail.items() if v is not None and v != ""}
+    deps.repos.timeline.append(
+        TimelineEntry(case_id=case_id, at=at or deps.clock(), kind=kind, actor=actor, detail=clean)
+    )
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if hasattr(value, "value"):  # enums
+        return value.value
+    return value
+
+
+def set_case(deps: StepDeps, case_id: str, **fields: Any) -> CaseRecord:
+    """Update named case attributes, only while the case is open (a closed case stays closed)."""
+    return deps.repos.cases.update_fields(case_id, fields, require_open=True)
+
+
+def close_case(
+    deps: StepDeps, case: CaseRecord, status: CaseStatus, outcome: str, now: datetime
+) -> CaseRecord:
+    """Terminal status, stage closed, queue cleared; idempotent for an already closed case."""
+    if case.status.is_terminal:
+        return case
+    closed = deps.repos.cases.update_fields(
+        case.case_id,
+        {
+            "status": status,
+            "stage": Stage.CLOSED,
+            "outcome": outcome,
+            "closed_at": now,
+            "queue": None,
+            "queue_due_at": None,
+        },
+        require_open=True,
+    )
+    record(
+        deps,
+        case.case_id,
+        "case_closed",
+        {"status": status, "outcome": outcome, "stage": case.stage},
+        now,
+    )
+    return closed
+
+
+# ---------------------------------------------------------------------------- notices
+
+
+def case_reference(case: CaseRecord) -> str:
+    """What the borrower sees as the case reference (no PII: account id and cycle)."""
+    return case.case_id.replace("#", "-")
+
+
+def notice_context(
+    case: CaseRecord, borrower: BorrowerRecord, policy: Policy, now: datetime
+) -> Any:
+    from arrears.domain.notices import NoticeContext
+
+    return NoticeContext(**_notice_fields(case, borrower, policy, now))
+
+
+def letter_context(
+    case: CaseRecord, borrower: BorrowerRecord, policy: Policy, now: datetime
+) -> Any:
+    from datetime import timedelta
+
+    from arrears.domain.notices import LetterContext
+
+    deadline = now.date() + timedelta(days=policy.notices.letter_deadline_days)
+    return LetterContext(
+        **_notice_fields(case, borrower, policy, now),
+        letter_date=now.date(),
+        deadline=deadline,
+        contract_reference=", ".join(sorted(case.obligations)) or None,
+    )
+
+
+def _notice_fields(
+    case: CaseRecord, borrower: BorrowerRecord, policy: Policy, now: datetime
+) -> dict[str, Any]:
+    reference = case_reference(case)
+    defaults = policy.notices
+    due = case.due_date or case.opened_at.date()
+    return {
+        "borrower_name": borrower.name or "",
+        "amount_due": case.balance,
+        "currency": case.currency,
+        "due_date": due,
+        "creditor_name": defaults.creditor_name,
+        "case_reference": reference,
+        "pay_link": defaults.pay_link.format(case_reference=reference)
+        if defaults.pay_link
+        else None,
+        "payment_instructions": defaults.payment_instructions,
+        "contact_phone": defaults.contact_phone,
+        "contact_email": defaults.contact_email,
+        "opt_out_link": defaults.opt_out_link,
+        "days_past_due": max((now.date() - due).days, 0),
+        "timezone": borrower.timezone,
+        "jurisdiction": borrower.country or None,
+    }
+
+
+def send_rendered(
+    deps: StepDeps, borrower: BorrowerRecord, template: str, channel: Any, context: Any
+) -> str:
+    """Render for the borrower's locale and send on one channel; returns the message id."""
+    from arrears.domain.notices import render_message
+    from arrears.domain.types import Channel
+
+    message = render_message(template, channel, borrower.locale, context)
+    if Channel(channel) is Channel.SMS:
+        return str(deps.messenger.send_sms(borrower.phone or "", message.body))
+    return str(deps.messenger.send_email(borrower.email or "", message.subject or "", message.body))

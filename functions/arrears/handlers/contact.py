@@ -1,0 +1,350 @@
+"""Escalation step: one stage's contact (reminder, follow-up, plan offer, pre-due, agent call).
+
+For each channel of the stage: guard (case open, not held, not already done) → compliance
+gate through the contact ledger (``claim`` decides and records under a lock) → on ALLOW,
+``mark_action_done`` (a conditional add: only the first caller wins, so a retried or
+redriven step never sends twice) → render → send → audit line. A DEFER marks nothing: the
+stage comes back at ``not_before`` and is checked again. A BLOCK marks the action decided:
+the ladder moves on without contacting.
+
+Returns ``{"route", "next_wait_seconds", "wait_until", "waiting_for", "outcome", "reason"}``,
+``outcome`` one of sent / deferred / blocked / skipped / hold.
+
+The same handler sends the receipt after a payment (``{"op": "receipt"}``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from arrears import constants as c
+from arrears.domain.case import BorrowerRecord, CaseRecord
+from arrears.domain.compliance import ContactIntent, Decision, Purpose, Verdict, load_pack
+from arrears.domain.errors import CaseClosed
+from arrears.domain.guards import Verdict as Guard
+from arrears.domain.guards import may_act, may_start_stage
+from arrears.domain.ladder import (
+    NextStep,
+    Route,
+    WaitingFor,
+    action_key,
+    plan_next,
+    plan_retry,
+    pre_due_step,
+    wait_until,
+)
+from arrears.domain.policy import Policy, StageStep
+from arrears.domain.types import CaseStatus, Channel, Stage
+from arrears.handlers._escalation import (
+    StepDeps,
+    case_view,
+    default_deps,
+    load_borrower,
+    load_case,
+    notice_context,
+    policy_of,
+    record,
+    send_rendered,
+    set_case,
+)
+
+logger = Logger(service=c.SERVICE_NAME)
+tracer = Tracer(service=c.SERVICE_NAME)
+metrics = Metrics(namespace=c.METRICS_NAMESPACE, service=c.SERVICE_NAME)
+
+RECEIPT_KEY = "receipt"  # done_actions "receipt#<channel>": one receipt per channel per cycle
+
+
+@dataclass(frozen=True)
+class ChannelResult:
+    channel: Channel
+    outcome: str  # sent / deferred / blocked / skipped
+    reason: str
+    not_before: datetime | None = None
+
+
+# deliver(deps, case, borrower, policy, step, channel, now) -> (timeline kind, audit detail)
+Deliver = Callable[
+    [StepDeps, CaseRecord, BorrowerRecord, Policy, StageStep, Channel, datetime],
+    tuple[str, dict[str, Any]],
+]
+
+
+@logger.inject_lambda_context(correlation_id_path="case_id", clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    deps = default_deps()
+    if event.get("op") == "receipt":
+        return send_receipt(deps, event["case_id"])
+    return act_on_stage(deps, event["case_id"], Stage(event["stage"]), deliver_message)
+
+
+# ------------------------------------------------------------------------- stage actions
+
+
+def act_on_stage(deps: StepDeps, case_id: str, stage: Stage, deliver: Deliver) -> dict[str, Any]:
+    """Run one stage's action on every channel, then say where the case goes next."""
+    now = deps.clock()
+    case = load_case(deps, case_id)
+    policy = policy_of(case)
+    borrower = load_borrower(deps, case)
+
+    early = _not_now(deps, case, policy, now)
+    if early is not None:
+        return early.as_output()
+
+    step = pre_due_step(policy) if stage is Stage.PRE_DUE else _ladder_step(policy, case, stage)
+    if step is None:  # the case changed segment and this stage is not on its ladder any more
+        return (
+            plan_next(policy, case_view(case, borrower), now)
+            .with_outcome("skipped", f"{stage.value} not on the {case.segment} ladder")
+            .as_output()
+        )
+
+    results = [
+        _act_on_channel(deps, case, borrower, policy, step, channel, now, deliver)
+        for channel in step.channels
+    ]
+    done = case.done_actions | {
+        action_key(stage, r.channel.value) for r in results if r.outcome != "deferred"
+    }
+    outcome, reason = _summarise(results)
+    deferred = [r.not_before for r in results if r.outcome == "deferred" and r.not_before]
+    if deferred:
+        # back to this stage's wait; the channels already decided are skipped next time
+        nxt = plan_retry(stage, min(deferred), now)
+    else:
+        if case.stage is not stage:
+            set_case(deps, case_id, stage=stage)
+        record(deps, case_id, "stage_entered", {"stage": stage, "outcome": outcome})
+        if stage is Stage.AGENT_CALL and outcome == "sent":
+            # the call is a human task: the wait puts the case in the AGENT_CALL queue
+            deadline = now + timedelta(hours=policy.agent_call.outcome_deadline_hours)
+            nxt = wait_until(Route.AGENT_CALL_OUTCOME, deadline, now, WaitingFor.AGENT_OUTCOME)
+        else:
+            nxt = plan_next(policy, case_view(case, borrower, frozenset(done)), now)
+    logger.info("stage acted", extra={"stage": stage.value, "outcome": outcome, "route": nxt.route})
+    return nxt.with_outcome(outcome, reason).as_output()
+
+
+def _ladder_step(policy: Policy, case: CaseRecord, stage: Stage) -> StageStep | None:
+    return policy.segment(case.segment or "standard").step(stage)
+
+
+def _not_now(deps: StepDeps, case: CaseRecord, policy: Policy, now: datetime) -> NextStep | None:
+    """A case that is closed or held gets no collection action; say where it goes instead."""
+    guard = may_start_stage(case.status)
+    if guard.verdict is Guard.CLOSED:
+        if case.status in (CaseStatus.PAID, CaseStatus.RESOLVED):
+            return NextStep(Route.THANK, outcome="skipped", reason=guard.reason)
+        raise CaseClosed(f"{case.case_id}: {guard.reason}")
+    if guard.verdict is Guard.HOLD:
+        return hold_for_status(policy, case, now).with_outcome("skipped", guard.reason)
+    return None
+
+
+def hold_for_status(
+    policy: Policy, case: CaseRecord, now: datetime, wake: dict[str, Any] | None = None
+) -> NextStep:
+    """The hold a holding status calls for, with its deadline (re-checked when it passes)."""
+    from arrears.domain.ladder import hold, planned_time
+
+    wake = wake or {}
+    status = case.status
+    if status is CaseStatus.PAYMENT_PENDING:
+        since = case.pending_since or now
+        until = since + timedelta(hours=policy.grace.payment_pending_hours)
+        return hold(WaitingFor.PAYMENT_SETTLEMENT, max(until, now), now)
+    if status is CaseStatus.PROMISED:
+        promised = _date(wake.get("promise_date"))
+        if promised is None:
+            until = now + timedelta(days=policy.grace.promise_days)
+        else:
+            until = planned_time(policy, promised, policy.grace.promise_days, None)
+        return hold(WaitingFor.PROMISED_PAYMENT, until, now)
+    if status is CaseStatus.DISPUTED:
+        return hold(
+            WaitingFor.DISPUTE_RESOLUTION,
+            now + timedelta(days=policy.holds.dispute_review_days),
+            now,
+        )
+    if status is CaseStatus.PAUSED:
+        until_text = wake.get("until")
+        until = (
+            datetime.fromisoformat(until_text.replace("Z", "+00:00"))
+            if isinstance(until_text, str) and until_text
+            else now + timedelta(days=policy.holds.pause_default_days)
+        )
+        return hold(WaitingFor.PAUSE_END, until, now)
+    if status is CaseStatus.ON_PLAN:
+        return hold(
+            WaitingFor.PLAN_REVIEW, now + timedelta(days=policy.holds.plan_review_days), now
+        )
+    raise ValueError(f"status {status.value} is not a holding status")
+
+
+def _date(value: Any) -> Any:
+    from datetime import date
+
+    if isinstance(value, str) and value:
+        try:
+            return date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+    return None
+
+
+def _act_on_channel(
+    deps: StepDeps,
+    case: CaseRecord,
+    borrower: BorrowerRecord,
+    policy: Policy,
+    step: StageStep,
+    channel: Channel,
+    now: datetime,
+    deliver: Deliver,
+) -> ChannelResult:
+    key = action_key(step.stage, channel.value)
+    guard = may_act(case.status, key, case.done_actions)
+    if not guard.proceed:
+        return ChannelResult(channel, "skipped", guard.reason)
+    template = step.letter or step.template or step.stage.value
+    decision = _claim(deps, case, borrower, channel, Purpose.COLLECTION, template, now)
+    return _apply_decision(deps, case, borrower, policy, step, channel, key, decision, now, deliver)
+
+
+def _claim(
+    deps: StepDeps,
+    case: CaseRecord,
+    borrower: BorrowerRecord,
+    channel: Channel,
+    purpose: Purpose,
+    template: str,
+    now: datetime,
+) -> Decision:
+    intent = ContactIntent(
+        case_id=case.case_id,
+        channel=channel,
+        purpose=purpose,
+        at=now,
+        case_status=case.status,
+        payment_pending=case.status is CaseStatus.PAYMENT_PENDING,
+        disputed=case.status is CaseStatus.DISPUTED,
+    )
+    pack = load_pack(borrower.country or None)
+    return deps.ledger.claim(intent, borrower.profile(), pack, template)
+
+
+def _apply_decision(
+    deps: StepDeps,
+    case: CaseRecord,
+    borrower: BorrowerRecord,
+    policy: Policy,
+    step: StageStep,
+    channel: Channel,
+    key: str,
+    decision: Decision,
+    now: datetime,
+    deliver: Deliver,
+) -> ChannelResult:
+    base = {"stage": step.stage, "channel": channel, "reason": decision.reason}
+    if decision.verdict is Verdict.DEFER:
+        record(deps, case.case_id, "contact_deferred", base | {"not_before": decision.not_before})
+        _count("ContactDeferred", decision.reason)
+        return ChannelResult(channel, "deferred", decision.reason, decision.not_before)
+    if not deps.repos.cases.mark_action_done(case.case_id, key):
+        # another invocation of this step got here first: it sends, we do not
+        return ChannelResult(channel, "skipped", "already_done")
+    if decision.verdict is Verdict.BLOCK:
+        record(deps, case.case_id, "contact_blocked", base | {"rule": decision.rule})
+        _count("ContactBlocked", decision.reason)
+        return ChannelResult(channel, "blocked", decision.reason)
+    kind, detail = deliver(deps, case, borrower, policy, step, channel, now)
+    record(deps, case.case_id, kind, base | detail)
+    _count("ContactSent", channel.value)
+    return ChannelResult(channel, "sent", decision.reason)
+
+
+def _summarise(results: list[ChannelResult]) -> tuple[str, str]:
+    for outcome in ("deferred", "sent", "blocked", "skipped"):
+        hits = [r for r in results if r.outcome == outcome]
+        if hits:
+            return outcome, ",".join(sorted({f"{r.channel.value}:{r.reason}" for r in hits}))
+    return "skipped", "no channel"
+
+
+def _count(metric: str, dimension: str) -> None:
+    metrics.add_metric(name=metric, unit=MetricUnit.Count, value=1)
+    logger.debug("counted", extra={"metric": metric, "dimension": dimension})
+
+
+# ------------------------------------------------------------------------- delivery
+
+
+def deliver_message(
+    deps: StepDeps,
+    case: CaseRecord,
+    borrower: BorrowerRecord,
+    policy: Policy,
+    step: StageStep,
+    channel: Channel,
+    now: datetime,
+) -> tuple[str, dict[str, Any]]:
+    """Render the stage's template for the borrower's locale and send it."""
+    if channel is Channel.CALL:
+        # an agent places the call; the wait after this step queues it for them
+        return "agent_call_requested", {"template": step.template}
+    template = step.template or ""
+    context = notice_context(case, borrower, policy, now)
+    if template == policy.receipt.template:
+        context = replace(context, **_last_payment(deps, case, now))
+    message_id = send_rendered(deps, borrower, template, channel, context)
+    return "contact_sent", {"template": template, "message_id": message_id}
+
+
+def _last_payment(deps: StepDeps, case: CaseRecord, now: datetime) -> dict[str, Any]:
+    """What the receipt thanks for: the latest payment ingest recorded on the timeline."""
+    payments = [e for e in deps.repos.timeline.list(case.case_id) if e.kind == "payment"]
+    if not payments:
+        return {"amount_paid": case.balance, "paid_at": now}
+    last = payments[-1]
+    return {"amount_paid": Decimal(str(last.detail.get("amount_paid", "0"))), "paid_at": last.at}
+
+
+def send_receipt(deps: StepDeps, case_id: str) -> dict[str, Any]:
+    """Thank-you / receipt after a payment; at most once per channel per cycle."""
+    now = deps.clock()
+    case = load_case(deps, case_id)
+    policy = policy_of(case)
+    borrower = load_borrower(deps, case)
+    step = StageStep.model_construct(
+        stage=Stage.CLOSED,
+        day=0,
+        channels=policy.receipt.channels,
+        template=policy.receipt.template,
+        letter=None,
+    )
+    results = []
+    for channel in policy.receipt.channels:
+        key = f"{RECEIPT_KEY}#{channel.value}"
+        guard = may_act(case.status, key, case.done_actions, Purpose.RECEIPT)
+        if not guard.proceed:
+            results.append(ChannelResult(channel, "skipped", guard.reason))
+            continue
+        decision = _claim(deps, case, borrower, channel, Purpose.RECEIPT, step.template or "", now)
+        results.append(
+            _apply_decision(
+                deps, case, borrower, policy, step, channel, key, decision, now, deliver_message
+            )
+        )
+    outcome, reason = _summarise(results)
+    return NextStep(Route.CLOSED, outcome=outcome, reason=reason).as_output()

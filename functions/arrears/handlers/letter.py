@@ -1,0 +1,59 @@
+"""Escalation step: a formal letter (demand letter, lawyer's letter).
+
+Same guards and compliance gate as every contact (``contact.act_on_stage``); the delivery
+renders the PDF in the borrower's language, stores it in the letters bucket (KMS, versioned)
+and announces it for postal dispatch. The audit line carries the letter's S3 key, version
+id and SHA-256, never its content.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from arrears import constants as c
+from arrears.domain.case import BorrowerRecord, CaseRecord
+from arrears.domain.policy import Policy, StageStep
+from arrears.domain.types import Channel, Stage
+from arrears.handlers._escalation import StepDeps, default_deps, letter_context
+from arrears.handlers.contact import act_on_stage
+
+logger = Logger(service=c.SERVICE_NAME)
+tracer = Tracer(service=c.SERVICE_NAME)
+metrics = Metrics(namespace=c.METRICS_NAMESPACE, service=c.SERVICE_NAME)
+
+
+@logger.inject_lambda_context(correlation_id_path="case_id", clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return act_on_stage(default_deps(), event["case_id"], Stage(event["stage"]), deliver_letter)
+
+
+def deliver_letter(
+    deps: StepDeps,
+    case: CaseRecord,
+    borrower: BorrowerRecord,
+    policy: Policy,
+    step: StageStep,
+    channel: Channel,
+    now: datetime,
+) -> tuple[str, dict[str, Any]]:
+    from arrears.domain.notices import render_letter
+
+    kind = step.letter or step.stage.value
+    pdf = render_letter(kind, borrower.locale, letter_context(case, borrower, policy, now))
+    stored = deps.letters.store_letter(case.case_id, kind, pdf)
+    deps.letters.announce_letter_ready(
+        case_id=case.case_id, kind=kind, key=stored.key, version_id=stored.version_id
+    )
+    return "letter_stored", {
+        "kind": kind,
+        "key": stored.key,
+        "version_id": stored.version_id,
+        "sha256": stored.sha256,
+        "bytes": len(pdf),
+    }

@@ -1,0 +1,246 @@
+"""Helpers for the escalation workflow tests: the real ASL and handlers on the local runtime.
+
+A case is opened the way ingest opens one (case + borrower items, then StartExecution with
+the derived name), and woken the way ingest and ops wake one (write the case change, read
+``task_token`` from the case, SendTaskSuccess with ``{"wake": REASON, ...}``), so these tests
+exercise the escalation contract without depending on the ingest handler.
+
+Outbound messages and letters go through recording fakes (``Outbox``): the tests assert on
+exactly what was sent, and a retried step that sent twice would show here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+from arrears.adapters.cases import Repositories
+from arrears.domain.case import CaseRecord, execution_name
+from arrears.handlers import _escalation
+from arrears.local.runtime import LocalRuntime
+
+# Monday 2 Nov 2026, 01:00 UTC = 09:00 in Shanghai: inside contact hours
+START = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
+DUE = date(2026, 11, 1)
+
+
+@dataclass
+class StoredLetter:
+    key: str
+    version_id: str
+    sha256: str
+
+
+@dataclass
+class Outbox:
+    """Recording messenger and letter store (no PII leaves the test)."""
+
+    sent: list[dict[str, Any]] = field(default_factory=list)
+    clock: Any = None
+
+    def send_sms(self, phone: str, body: str) -> str:
+        self.sent.append({"channel": "sms", "to": phone, "body": body, "at": self.clock()})
+        return f"sms-{len(self.sent)}"
+
+    def send_email(self, to: str, subject: str, body: str) -> str:
+        self.sent.append(
+            {"channel": "email", "to": to, "subject": subject, "body": body, "at": self.clock()}
+        )
+        return f"email-{len(self.sent)}"
+
+    def store_letter(self, case_id: str, kind: str, pdf: bytes) -> StoredLetter:
+        import hashlib
+
+        self.sent.append({"channel": "letter", "kind": kind, "bytes": len(pdf), "at": self.clock()})
+        n = len(self.sent)
+        return StoredLetter(
+            f"letters/{case_id}/{kind}-{n}.pdf", f"v{n}", hashlib.sha256(pdf).hexdigest()
+        )
+
+    def announce_letter_ready(self, **detail: Any) -> None:
+        return None
+
+    def channels(self) -> Counter[str]:
+        return Counter(item["channel"] for item in self.sent)
+
+
+@pytest.fixture
+def outbox(monkeypatch: pytest.MonkeyPatch) -> Outbox:
+    box = Outbox()
+
+    def deps() -> _escalation.StepDeps:
+        real = _escalation.StepDeps.aws()
+        box.clock = real.clock
+        return _escalation.StepDeps(
+            repos=real.repos, ledger=real.ledger, messenger=box, letters=box, clock=real.clock
+        )
+
+    monkeypatch.setattr(_escalation, "default_deps", deps)
+    # the step modules imported the name; point them at the recording deps too
+    import arrears.handlers.assess as assess
+    import arrears.handlers.contact as contact
+    import arrears.handlers.letter as letter
+    import arrears.handlers.record as record
+
+    for module in (assess, contact, letter, record):
+        monkeypatch.setattr(module, "default_deps", deps)
+    return box
+
+
+@pytest.fixture
+def rt(outbox: Outbox):
+    with LocalRuntime(start=START, seed=7) as runtime:
+        yield runtime
+
+
+# ------------------------------------------------------------------------------ cases
+
+_sequences: dict[str, int] = {}
+
+
+def payment_event(
+    account_id: str,
+    status: str,
+    *,
+    amount_due: str = "1250.00",
+    amount_paid: str = "0.00",
+    due: date = DUE,
+    sequence: int | None = None,
+    event_id: str | None = None,
+    occurred_at: datetime | None = None,
+    country: str = "CN",
+    account: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A PaymentStatusChanged detail as the wallet sends it (DESIGN.md contract)."""
+    if sequence is None:
+        sequence = _sequences.get(account_id, 0) + 1
+    _sequences[account_id] = max(sequence, _sequences.get(account_id, 0))
+    borrower = (
+        {
+            "name": "Test Borrower",
+            "phone": "+8613800000000",
+            "email": f"{account_id}@example.com",
+            "locale": "zh-CN",
+            "timezone": "Asia/Shanghai",
+            "country": "CN",
+        }
+        if country == "CN"
+        else {
+            "name": "Test Borrower",
+            "phone": "+12025550123",
+            "email": f"{account_id}@example.com",
+            "locale": "en-US",
+            "timezone": "America/New_York",
+            "country": "US",
+        }
+    )
+    detail: dict[str, Any] = {
+        "event_id": event_id or f"evt-{account_id}-{sequence}",
+        "account_id": account_id,
+        "obligation_id": "loan-7/inst-3",
+        "status": status,
+        "amount_due": amount_due,
+        "amount_paid": amount_paid,
+        "currency": "CNY" if country == "CN" else "USD",
+        "due_date": due.isoformat(),
+        "occurred_at": (occurred_at or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "sequence": sequence,
+        "borrower": borrower,
+    }
+    if account:
+        detail["account"] = account
+    return detail
+
+
+def post(rt: LocalRuntime, account_id: str, status: str, **kwargs: Any) -> dict[str, Any]:
+    """Publish one payment event now (through EventBridge, SQS and the ingest Lambda)."""
+    detail = payment_event(account_id, status, occurred_at=rt.now, **kwargs)
+    rt.put_event("wallet.payments", "PaymentStatusChanged", detail)
+    return detail
+
+
+def post_at(rt: LocalRuntime, when: datetime, account_id: str, status: str, **kwargs: Any) -> None:
+    rt.scheduler.schedule(when, lambda: post(rt, account_id, status, **kwargs), status)
+
+
+def open_overdue(rt: LocalRuntime, account_id: str = "acc-1", **kwargs: Any) -> str:
+    """An OVERDUE event: ingest opens cycle 1 and starts its escalation."""
+    _sequences.pop(account_id, None)
+    post(rt, account_id, "OVERDUE", **kwargs)
+    return f"{account_id}#1"
+
+
+def ops(rt: LocalRuntime, action: dict[str, Any]) -> Any:
+    """One ops action, as an operator starts it from the console (ops-action state machine)."""
+    from arrears.tools.ops_local import run_ops_action
+
+    outcome = run_ops_action(rt, {"operator": "agent.li", **action})
+    rt.scheduler.run_ready()
+    return outcome
+
+
+def ops_at(rt: LocalRuntime, when: datetime, action: dict[str, Any]) -> None:
+    rt.scheduler.schedule(when, lambda: ops(rt, action), "ops action")
+
+
+def flag_borrower(account_id: str, flag: str) -> None:
+    Repositories.dynamo().borrowers.add_flag(account_id, flag)
+
+
+def case(case_id: str) -> CaseRecord:
+    found = Repositories.dynamo().cases.get(case_id)
+    assert found is not None
+    return found
+
+
+def wake(rt: LocalRuntime, case_id: str, reason: str, **extra: Any) -> bool:
+    """Wake the waiting execution directly with the stored token (a raw SendTaskSuccess).
+
+    Returns False when no execution was waiting on that token (stale), as ingest sees it.
+    """
+    token = case(case_id).task_token
+    assert token, "the execution stores its task token on the case while it waits"
+    sfn = rt.client("stepfunctions")
+    try:
+        sfn.send_task_success(taskToken=token, output=json.dumps({"wake": reason, **extra}))
+    except (sfn.exceptions.TaskTimedOut, sfn.exceptions.InvalidToken):
+        return False
+    rt.scheduler.run_ready()
+    return True
+
+
+def at(rt: LocalRuntime, when: datetime, action: Any) -> None:
+    rt.scheduler.schedule(when, action, "test action")
+
+
+# ------------------------------------------------------------------------------ history
+
+
+def execution(rt: LocalRuntime, case_id: str) -> dict[str, Any]:
+    name = execution_name(case_id, 1)
+    runs = [e for e in rt.executions("EscalationStateMachine") if e["name"] == name]
+    assert len(runs) == 1
+    return rt.client("stepfunctions").describe_execution(executionArn=runs[0]["executionArn"])
+
+
+def states_entered(rt: LocalRuntime, case_id: str) -> list[str]:
+    """State names in the order the execution entered them (from the execution history)."""
+    history = rt.history(execution(rt, case_id)["executionArn"])
+    return [
+        event["stateEnteredEventDetails"]["name"]
+        for event in history
+        if event["type"].endswith("StateEntered")
+    ]
+
+
+def transitions(rt: LocalRuntime, case_id: str) -> int:
+    """Billable state transitions: every state entered (what Standard workflows charge)."""
+    return len(states_entered(rt, case_id))
+
+
+def timeline_kinds(case_id: str) -> list[str]:
+    return [entry.kind for entry in Repositories.dynamo().timeline.list(case_id)]
