@@ -17,6 +17,10 @@ ENV_KMS_KEY_ARN = "ARREARS_KMS_KEY_ARN"
 ENV_POLICY_FILE = "ARREARS_POLICY_FILE"
 ENV_SMS_SENDER_ID = "ARREARS_SMS_SENDER_ID"
 ENV_EMAIL_FROM = "ARREARS_EMAIL_FROM"
+# Optional: a dedicated SMS origination number (toll-free / 10DLC) and the SES
+# configuration set whose event destination reports bounces and complaints.
+ENV_SMS_ORIGINATION_NUMBER = "ARREARS_SMS_ORIGINATION_NUMBER"
+ENV_EMAIL_CONFIGURATION_SET = "ARREARS_EMAIL_CONFIGURATION_SET"
 # ingest sends malformed events to its DLQ itself, with the validation error attached
 ENV_INGEST_DLQ_URL = "ARREARS_INGEST_DLQ_URL"
 # compliance pack for borrowers whose country no pack covers (default: "default")

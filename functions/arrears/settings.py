@@ -24,6 +24,8 @@ class Settings:
     policy_file: str
     sms_sender_id: str
     email_from: str
+    sms_origination_number: str = ""
+    email_configuration_set: str = ""
     ingest_dlq_url: str = ""
 
     @classmethod
@@ -43,6 +45,8 @@ class Settings:
             policy_file=env.get(c.ENV_POLICY_FILE, "default.yaml"),
             sms_sender_id=env.get(c.ENV_SMS_SENDER_ID, "ARREARS"),
             email_from=env.get(c.ENV_EMAIL_FROM, "collections@example.com"),
+            sms_origination_number=env.get(c.ENV_SMS_ORIGINATION_NUMBER, ""),
+            email_configuration_set=env.get(c.ENV_EMAIL_CONFIGURATION_SET, ""),
             ingest_dlq_url=env.get(c.ENV_INGEST_DLQ_URL, ""),
         )
 
