@@ -1,0 +1,53 @@
+"""Ops alerts topic and the SMS / email sending rights of the contact function."""
+
+from __future__ import annotations
+
+from arrears import topology
+from aws_cdk import Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
+from constructs import Construct
+
+
+class Messaging(Construct):
+    def __init__(self, scope: Construct, construct_id: str, *, key: kms.IKey) -> None:
+        super().__init__(scope, construct_id)
+        self.key = key
+        self.ops_topic = sns.Topic(
+            self,
+            topology.OPS_TOPIC_CONSTRUCT_ID,
+            display_name="Arrears ops alerts",
+            master_key=key,
+            enforce_ssl=True,
+        )
+
+    def grant_publish_ops_alert(self, grantee: iam.IGrantable) -> None:
+        grantee.grant_principal.add_to_principal_policy(
+            iam.PolicyStatement(actions=["sns:Publish"], resources=[self.ops_topic.topic_arn])
+        )
+        grantee.grant_principal.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["kms:Decrypt", "kms:GenerateDataKey"], resources=[self.key.key_arn]
+            )
+        )
+
+    def grant_send_sms(self, grantee: iam.IGrantable) -> None:
+        # A direct-to-phone SMS publish has no topic ARN to scope to: SNS only accepts "*".
+        grantee.grant_principal.add_to_principal_policy(
+            iam.PolicyStatement(actions=["sns:Publish"], resources=["*"])
+        )
+
+    def grant_send_email(self, grantee: iam.IGrantable) -> None:
+        stack = Stack.of(self)
+        grantee.grant_principal.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["ses:SendEmail", "ses:SendRawEmail"],
+                resources=[
+                    stack.format_arn(service="ses", resource="identity", resource_name="*"),
+                    stack.format_arn(
+                        service="ses", resource="configuration-set", resource_name="*"
+                    ),
+                ],
+            )
+        )

@@ -1,0 +1,37 @@
+"""ArrearsStack: the whole deployed system, one construct per concern."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import Stack
+from constructs import Construct
+
+from infra.constructs.data import Data
+from infra.constructs.encryption import Encryption
+from infra.constructs.events import Events
+from infra.constructs.letters import Letters
+from infra.constructs.messaging import Messaging
+from infra.constructs.workflow import Workflow
+
+STACK_NAME = "ArrearsStack"
+
+
+class ArrearsStack(Stack):
+    def __init__(self, scope: Construct, construct_id: str = STACK_NAME, **kwargs: Any) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.encryption = Encryption(self, "Encryption")
+        key = self.encryption.key
+        self.data = Data(self, "Data", key=key)
+        self.events = Events(self, "Events", key=key)
+        self.messaging = Messaging(self, "Messaging", key=key)
+        self.letters = Letters(self, "Letters", key=key)
+        self.workflow = Workflow(
+            self,
+            "Workflow",
+            key=key,
+            data=self.data,
+            events=self.events,
+            messaging=self.messaging,
+            letters=self.letters,
+        )
