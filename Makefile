@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# jsii prints a node end-of-life banner on every CDK run; it is noise (DESIGN.md)
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION ?= 20
 
 .PHONY: help install test lint typecheck pytest demo bench synth deploy clean
 
