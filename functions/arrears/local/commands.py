@@ -110,6 +110,7 @@ def run_entries(
     seed: int,
     progress: Progress | None = None,
     topology: Any = None,
+    before: Callable[[Any], None] | None = None,
     after: Callable[[Any], None] | None = None,
 ) -> dict[str, Any]:
     """Schedule every entry on a fresh local runtime, run to ``end``, return the report."""
@@ -117,6 +118,8 @@ def run_entries(
 
     with LocalRuntime(start=start, seed=seed, topology=topology) as rt:
         schedule_entries(rt, entries)
+        if before is not None:
+            before(rt)
         rt.run_until(end, on_step=progress.update if progress else None)
         if progress:
             progress.done()
@@ -171,14 +174,21 @@ def demo_command(args: argparse.Namespace) -> int:
         end=end,
         seed=args.seed,
         progress=progress,
+        before=lambda rt: portfolio.desk.attach(rt, end),
         after=download_letters,
     )
     report_path = out / "report.json"
     write_json(report_path, report)
+    # the portfolio plus what the agent desk did: `arrears run --events` replays the demo
+    replay = sorted([*portfolio.entries, *portfolio.desk.log], key=lambda e: e.at)
+    (out / "replay.jsonl").write_text("".join(to_line(e) + "\n" for e in replay), encoding="utf-8")
     if not args.quiet:
         print(render_timelines(report, portfolio.behaviour_by_account))
     print(render_summary(report))
-    print(f"\nwritten: {report_path}, {out / 'events.jsonl'}, {letters_dir}/")
+    print(
+        f"\nwritten: {report_path}, {out / 'events.jsonl'} (portfolio), "
+        f"{out / 'replay.jsonl'} (portfolio + agent desk), {letters_dir}/"
+    )
     return 0
 
 

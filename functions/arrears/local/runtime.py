@@ -339,7 +339,7 @@ class LocalRuntime:
     def schedule_ops_action(self, at: datetime, action: Mapping[str, Any]) -> None:
         self._require_aware(at)
         payload = dict(action)
-        self.scheduler.schedule(at, lambda: self._apply_ops_action(payload), "ops action")
+        self.scheduler.schedule(at, lambda: self.apply_ops_action(payload), "ops action")
 
     def run_until(self, until: datetime, on_step: Callable[[datetime], None] | None = None) -> None:
         self._require_aware(until)
@@ -672,7 +672,8 @@ class LocalRuntime:
         self._poll_ingest_queue()
 
     # ---- internals: ops ------------------------------------------------------------------------
-    def _apply_ops_action(self, action: dict[str, Any]) -> None:
+    def apply_ops_action(self, action: dict[str, Any]) -> None:
+        """Run one ops action now through the ops hook (or record it as unsupported)."""
         hook = self.ops_hook or _load_ops_hook()
         if hook is None:
             self.unsupported_ops_actions.append(
