@@ -17,6 +17,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from arrears.domain.plans import PlanPolicy
 from arrears.domain.scoring.assignment import Arm, assign_arm
 from arrears.domain.scoring.segments import BandError, parse_bands
 from arrears.domain.types import Channel, Stage
@@ -214,6 +215,8 @@ class Policy(_Strict):
     receipt: Receipt
     notices: NoticeDefaults
     experiment: Experiment = Experiment()
+    # repayment plans offered to hardship cases and by agents (arrears.domain.plans)
+    plans: PlanPolicy = PlanPolicy()
     segments: dict[SegmentName, Segment]
 
     @field_validator("resolve_below", mode="before")
