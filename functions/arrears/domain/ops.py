@@ -158,6 +158,8 @@ def _no_float(value: Any) -> Any:
 
 
 class RecordCallOutcome(_Action):
+    """Record what an agent call gave (the case waits in the AGENT_CALL queue)."""
+
     action: Literal[ActionName.RECORD_CALL_OUTCOME]
     outcome: CallOutcome
     promise_date: date | None = None
@@ -185,18 +187,24 @@ class RecordCallOutcome(_Action):
 
 
 class ApproveLitigation(_Action):
+    """Approve litigation for a case waiting for a legal review."""
+
     action: Literal[ActionName.APPROVE_LITIGATION]
     approver: Annotated[str, Field(min_length=1, max_length=128)]
     reason: Text
 
 
 class RejectLitigation(_Action):
+    """Reject litigation for a case waiting for a legal review (the case closes)."""
+
     action: Literal[ActionName.REJECT_LITIGATION]
     approver: Annotated[str, Field(min_length=1, max_length=128)]
     reason: Text
 
 
 class Pause(_Action):
+    """Hold all collection activity until a time (at most 90 days ahead)."""
+
     action: Literal[ActionName.PAUSE]
     until: datetime
     reason: Text | None = None
@@ -210,27 +218,37 @@ class Pause(_Action):
 
 
 class Resume(_Action):
+    """End a pause now; the case gets back the status it had before."""
+
     action: Literal[ActionName.RESUME]
     reason: Text | None = None
 
 
 class OptOut(_Action):
+    """Stop one contact channel for the borrower."""
+
     action: Literal[ActionName.OPT_OUT]
     channel: Channel
 
 
 class CeaseCommunication(_Action):
+    """Stop every collection contact for the borrower (a cease request)."""
+
     action: Literal[ActionName.CEASE_COMMUNICATION]
     reason: Text | None = None
 
 
 class Close(_Action):
+    """Close the case: paid externally, settled, written off or sold."""
+
     action: Literal[ActionName.CLOSE]
     reason: CloseReason
     note: Text | None = None
 
 
 class AddNote(_Action):
+    """Add a note to the case timeline (allowed on closed cases too)."""
+
     action: Literal[ActionName.ADD_NOTE]
     note: Text
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import logging
 import re
 import weakref
 from collections.abc import Iterator, Mapping
@@ -25,12 +26,16 @@ if TYPE_CHECKING:
 
 _UNSAFE = re.compile(r"[^0-9A-Za-z_-]")
 _counters: weakref.WeakKeyDictionary[Any, Iterator[int]] = weakref.WeakKeyDictionary()
+_outcomes: weakref.WeakKeyDictionary[Any, list[OpsOutcome]] = weakref.WeakKeyDictionary()
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class OpsOutcome:
     """How one ops execution ended: SUCCEEDED with its output, or FAILED with error/cause."""
 
+    at: str  # virtual time it ran (ISO)
+    action: dict[str, Any]
     execution_arn: str
     status: str
     output: dict[str, Any] | None = None
@@ -58,13 +63,31 @@ def run_ops_action(runtime: LocalRuntime, action: Mapping[str, Any]) -> OpsOutco
     arn = runtime.start_execution(topology.OPS_ACTION.construct_id, dict(action), name)
     described = runtime.client("stepfunctions").describe_execution(executionArn=arn)
     output = described.get("output")
-    return OpsOutcome(
+    outcome = OpsOutcome(
+        at=runtime.now.isoformat(),
+        action=dict(action),
         execution_arn=arn,
         status=described["status"],
         output=json.loads(output) if output else None,
         error=described.get("error"),
         cause=described.get("cause"),
     )
+    _outcomes.setdefault(runtime, []).append(outcome)
+    if not outcome.succeeded:
+        log.warning(
+            "ops action %s at %s %s: %s: %s",
+            action.get("action"),
+            outcome.at,
+            outcome.status.lower(),
+            outcome.error,
+            outcome.cause,
+        )
+    return outcome
+
+
+def ops_outcomes(runtime: LocalRuntime) -> list[OpsOutcome]:
+    """Every ops action this runtime ran, in order (for reports and tests)."""
+    return list(_outcomes.get(runtime, []))
 
 
 def apply(runtime: LocalRuntime, action: dict[str, Any]) -> None:
