@@ -27,7 +27,6 @@ from pynamodb.attributes import (
     TTLAttribute,
     UnicodeAttribute,
 )
-from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
@@ -141,7 +140,7 @@ class LedgerBase(ABC):
     ) -> Decision:
         """Decide and record. On ALLOW the slot is yours: send exactly once.
 
-        Replaying a claim already allowed (same instant, channel, case) returns ALLOW
+        Replaying a claim already allowed (same instant, channel, case, template) returns ALLOW
         again without taking a second slot, unless a blocking rule (opt-out, cease,
         payment, ...) has started to apply since.
         """
@@ -150,6 +149,10 @@ class LedgerBase(ABC):
         since = intent.at - timedelta(days=pack.max_lookback_days)
         for attempt in range(MAX_CLAIM_ATTEMPTS):
             existing = self._get(account_id, key)
+            if existing is not None and existing.template != template:
+                # a different message at the very same instant (virtual clocks do this)
+                key = f"{entry_key(intent.at, intent.channel, intent.case_id)}#{template}"
+                existing = self._get(account_id, key)
             if existing is not None and existing.decision == SENT:
                 return blocking_reason(intent, profile, pack) or REPLAYED
             # head first, then entries: a sent write landing in between moves the head,
@@ -379,7 +382,8 @@ class ContactLedger(LedgerBase):
             if expected_version == 0
             else model.version == expected_version
         )
-        connection = Connection(region=model.Meta.region, host=getattr(model.Meta, "host", None))
+        # the model's own connection: one botocore client per container, not per claim
+        connection = model._get_connection().connection
         try:
             with TransactWrite(connection=connection) as transaction:
                 transaction.update(

@@ -1,0 +1,277 @@
+"""The contact ledger: claim() writes every decision and keeps caps true under races.
+
+Every test runs against the in-memory fake and the pynamodb adapter on moto.
+"""
+
+from __future__ import annotations
+
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+
+import boto3
+import pytest
+from arrears import topology
+from arrears.adapters.ledger import (
+    HEAD_KEY,
+    ContactLedger,
+    InMemoryContactLedger,
+    LedgerBase,
+    entry_key,
+)
+from arrears.domain.compliance import Purpose, Reason, Verdict, candidate_zones
+from arrears.domain.types import CaseStatus, Channel
+from compliance_builders import intent, pack, profile, utc
+from compliance_oracle import cap_violations, sent_entries
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.support.aws import REGION
+
+TEN_AM_NY = utc(2026, 11, 3, 15, 0)
+LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def _racing(base: type[LedgerBase]) -> type[LedgerBase]:
+    """A ledger that lets queued rival claims run between a claim's read and its commit."""
+
+    class Racing(base):  # type: ignore[misc, valid-type]
+        def __init__(self) -> None:
+            super().__init__()
+            self.rivals: list = []
+
+        def _commit_sent(self, entry, expected_version):
+            while self.rivals:
+                self.rivals.pop(0)()  # another execution claims and commits right now
+            return super()._commit_sent(entry, expected_version)
+
+    return Racing
+
+
+RacingMemory = _racing(InMemoryContactLedger)
+RacingDynamo = _racing(ContactLedger)
+
+
+@pytest.fixture(params=["memory", "dynamodb"])
+def make_ledger(request):
+    if request.param == "memory":
+        return RacingMemory
+    request.getfixturevalue("ledger_table")
+    return RacingDynamo
+
+
+def fresh_profile(**kwargs):
+    return profile(account_id=f"acc-{uuid.uuid4().hex[:10]}", **kwargs)
+
+
+def test_allowed_claim_writes_a_sent_entry_in_the_contract_shape(make_ledger):
+    # given an empty ledger
+    ledger, borrower = make_ledger(), fresh_profile()
+    # when an SMS in contact hours is claimed
+    decision = ledger.claim(intent(TEN_AM_NY), borrower, pack("us"), "reminder")
+    # then it is allowed and recorded as sent, with local time and retention
+    assert decision.verdict is Verdict.ALLOW
+    (entry,) = ledger.entries(borrower.account_id)
+    assert entry.entry_key == "2026-11-03T15:00:00.000000Z#sms#acc-1#1"
+    assert (entry.decision, entry.reason, entry.template) == ("sent", "allowed", "reminder")
+    assert entry.local_time == "2026-11-03T10:00:00-05:00"
+    assert entry.expires_at is not None and entry.expires_at - entry.at == timedelta(days=1096)
+    assert [r.at for r in ledger.history(borrower.account_id, LONG_AGO)] == [TEN_AM_NY]
+
+
+def test_deferred_and_blocked_claims_are_recorded_but_take_no_slot(make_ledger):
+    ledger, borrower = make_ledger(), fresh_profile()
+    night = utc(2026, 11, 3, 7, 0)
+    deferred = ledger.claim(intent(night), borrower, pack("us"), "reminder")
+    blocked = ledger.claim(
+        intent(TEN_AM_NY, status=CaseStatus.PAID), borrower, pack("us"), "reminder"
+    )
+    assert (deferred.verdict, blocked.verdict) == (Verdict.DEFER, Verdict.BLOCK)
+    decisions = [(e.decision, e.reason) for e in ledger.entries(borrower.account_id)]
+    assert decisions == [("deferred", "outside_contact_hours"), ("blocked", "case_paid")]
+    stored = ledger.entries(borrower.account_id)[0]
+    assert stored.not_before == deferred.not_before
+    assert ledger.history(borrower.account_id, LONG_AGO) == []
+    # the slot is still free: a claim in hours goes through
+    assert ledger.claim(intent(TEN_AM_NY), borrower, pack("us"), "reminder").allowed
+
+
+def test_replayed_claim_takes_no_second_slot_but_honours_a_new_opt_out(make_ledger):
+    ledger, borrower = make_ledger(), fresh_profile()
+    first = ledger.claim(intent(TEN_AM_NY), borrower, pack("us"), "reminder")
+    again = ledger.claim(intent(TEN_AM_NY), borrower, pack("us"), "reminder")
+    assert first.allowed and again.allowed and again.rule == "replay"
+    assert len(ledger.history(borrower.account_id, LONG_AGO)) == 1
+    opted_out = borrower.__class__(**{**borrower.__dict__, "opted_out": frozenset({Channel.SMS})})
+    late = ledger.claim(intent(TEN_AM_NY), opted_out, pack("us"), "reminder")
+    assert (late.verdict, late.reason) == (Verdict.BLOCK, Reason.CHANNEL_OPTED_OUT)
+
+
+def test_a_different_message_at_the_same_instant_is_a_separate_claim(make_ledger):
+    ledger, borrower = make_ledger(), fresh_profile()
+    receipt = intent(TEN_AM_NY, purpose=Purpose.RECEIPT)
+    assert ledger.claim(receipt, borrower, pack("us"), "receipt").allowed
+    reminder = ledger.claim(intent(TEN_AM_NY), borrower, pack("us"), "reminder")
+    # the receipt counts toward the daily SMS cap, so the reminder waits for tomorrow
+    assert (reminder.verdict, reminder.rule) == (Verdict.DEFER, "sms_daily")
+    keys = [e.entry_key for e in ledger.entries(borrower.account_id)]
+    assert keys == [
+        "2026-11-03T15:00:00.000000Z#sms#acc-1#1",
+        "2026-11-03T15:00:00.000000Z#sms#acc-1#1#reminder",
+    ]
+
+
+def test_two_executions_cannot_both_take_the_last_slot(make_ledger):
+    # given two executions (two debts) each about to send the day's only SMS
+    ledger, borrower = make_ledger(), fresh_profile()
+    rival_result = []
+    ledger.rivals.append(
+        lambda: rival_result.append(
+            ledger.claim(intent(TEN_AM_NY, case_id="acc-1#2"), borrower, pack("us"), "reminder")
+        )
+    )
+    # when the rival commits between the first one's read and its commit
+    mine = ledger.claim(intent(TEN_AM_NY), borrower, pack("us"), "reminder")
+    # then exactly one is sent; the loser re-read, re-decided and deferred to tomorrow
+    assert rival_result[0].allowed
+    assert (mine.verdict, mine.rule) == (Verdict.DEFER, "sms_daily")
+    assert len(ledger.history(borrower.account_id, LONG_AGO)) == 1
+
+
+def test_conversation_marks_the_call_and_starts_the_quiet_period(make_ledger):
+    ledger, borrower = make_ledger(), fresh_profile()
+    call = intent(TEN_AM_NY, channel=Channel.CALL)
+    assert ledger.claim(call, borrower, pack("us"), "agent_call").allowed
+    key = entry_key(TEN_AM_NY, Channel.CALL, call.case_id)
+    ledger.record_conversation(borrower.account_id, call.case_id, TEN_AM_NY, call_entry_key=key)
+    (entry,) = ledger.entries(borrower.account_id)
+    assert entry.conversation and entry.attempt
+    later = ledger.claim(
+        intent(TEN_AM_NY + timedelta(days=2), channel=Channel.CALL), borrower, pack("us"), "c"
+    )
+    assert later.reason == Reason.CONVERSATION_QUIET_PERIOD
+
+
+def test_inbound_conversation_is_recorded_as_no_attempt(make_ledger):
+    ledger, borrower = make_ledger(), fresh_profile()
+    ledger.record_conversation(borrower.account_id, "acc-1#1", TEN_AM_NY, inbound=True)
+    (record,) = ledger.history(borrower.account_id, LONG_AGO)
+    assert (record.conversation, record.attempt, record.channel) == (True, False, Channel.CALL)
+
+
+def test_history_window_and_head_item_stay_out_of_history(ledger_table):
+    # given entries on two days (on DynamoDB, where the HEAD item shares the partition)
+    ledger, borrower = ContactLedger(), fresh_profile()
+    for day in (3, 5):
+        ledger.claim(intent(utc(2026, 11, day, 15)), borrower, pack("us"), "reminder")
+    # then history since the 4th holds only the 5th, and never the HEAD item
+    since = ledger.history(borrower.account_id, utc(2026, 11, 4))
+    assert [r.at.day for r in since] == [5]
+    item = boto3.client("dynamodb", region_name=REGION).get_item(
+        TableName=topology.CONTACT_LEDGER.local_name,
+        Key={"account_id": {"S": borrower.account_id}, "entry_key": {"S": HEAD_KEY}},
+        ConsistentRead=True,
+    )["Item"]
+    assert item["version"] == {"N": "2"}
+
+
+def test_stored_item_attributes_match_the_contract(ledger_table):
+    ledger, borrower = ContactLedger(), fresh_profile()
+    ledger.claim(intent(TEN_AM_NY), borrower, pack("us"), "reminder")
+    item = boto3.client("dynamodb", region_name=REGION).get_item(
+        TableName=topology.CONTACT_LEDGER.local_name,
+        Key={
+            "account_id": {"S": borrower.account_id},
+            "entry_key": {"S": "2026-11-03T15:00:00.000000Z#sms#acc-1#1"},
+        },
+    )["Item"]
+    assert {
+        "case_id",
+        "channel",
+        "template",
+        "decision",
+        "reason",
+        "at",
+        "local_time",
+        "conversation",
+        "expires_at",
+    } <= set(item)
+    assert item["decision"] == {"S": "sent"}
+    assert item["at"] == {"S": "2026-11-03T15:00:00+00:00"}
+    assert int(item["expires_at"]["N"]) == int((TEN_AM_NY + timedelta(days=1096)).timestamp())
+
+
+# ----------------------------------------------------------------- races, at random
+
+claims = st.lists(
+    st.tuples(
+        st.sampled_from([Channel.SMS, Channel.EMAIL, Channel.CALL]),
+        st.sampled_from(["acc-1#1", "acc-1#2", "acc-1#3"]),
+        st.integers(0, 9 * 60),  # minutes after 10:00 New York time
+        st.integers(0, 3),  # how many rivals slip in before this claim commits
+    ),
+    min_size=2,
+    max_size=25,
+)
+
+
+def run_interleaved(ledger, borrower, rules, plan):
+    """Run claims; each lets the next few planned claims commit between its read and write."""
+    pending = list(plan)
+    results = []
+
+    def claim_next():
+        if not pending:  # a rival queued by a claim that ended without committing
+            return
+        channel, case, minutes, rivals = pending.pop(0)
+        for _ in range(min(rivals, len(pending))):
+            ledger.rivals.append(claim_next)
+        wanted = intent(TEN_AM_NY + timedelta(minutes=minutes), channel=channel, case_id=case)
+        results.append(ledger.claim(wanted, borrower, rules, f"t{len(results)}-{uuid.uuid4()}"))
+
+    while pending:
+        claim_next()
+    return results
+
+
+def assert_no_cap_broken(ledger, borrower, rules, results):
+    entries = ledger.entries(borrower.account_id)
+    zones = candidate_zones(borrower, rules)
+    assert cap_violations(entries, zones, rules) == []
+    # every ALLOW holds exactly one sent entry, and nothing else is sent
+    assert sum(1 for r in results if r.allowed) == len(sent_entries(entries))
+
+
+@given(plan=claims, zone=st.sampled_from(["America/New_York", None]))
+@settings(max_examples=120, deadline=None)
+def test_interleaved_claims_never_break_a_cap_in_memory(plan, zone):
+    ledger, borrower, rules = RacingMemory(), fresh_profile(timezone=zone), pack("us")
+    results = run_interleaved(ledger, borrower, rules, plan)
+    assert_no_cap_broken(ledger, borrower, rules, results)
+
+
+@given(plan=claims)
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+def test_interleaved_claims_never_break_a_cap_on_dynamodb(ledger_table, plan):
+    ledger, borrower, rules = RacingDynamo(), fresh_profile(), pack("us")
+    results = run_interleaved(ledger, borrower, rules, plan)
+    assert_no_cap_broken(ledger, borrower, rules, results)
+
+
+def test_threads_racing_for_one_daily_slot_in_memory():
+    # given 16 threads (16 debts of one borrower) wanting today's SMS at the same moment
+    ledger, borrower, rules = InMemoryContactLedger(), fresh_profile(), pack("us")
+
+    def claim(n: int):
+        return ledger.claim(intent(TEN_AM_NY, case_id=f"acc-1#{n}"), borrower, rules, "r")
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        results = list(pool.map(claim, range(16)))
+    # then exactly one is sent and the rest wait for tomorrow morning
+    assert sum(r.allowed for r in results) == 1
+    assert {r.not_before for r in results if not r.allowed} == {utc(2026, 11, 4, 13, 0)}
+    assert len(ledger.history(borrower.account_id, LONG_AGO)) == 1
