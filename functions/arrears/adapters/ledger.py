@@ -178,6 +178,16 @@ class LedgerBase(ABC):
         """Contacts that really happened (sent entries) at or after ``since``."""
         return [e.to_record() for e in self._entries(account_id, since) if e.decision == SENT]
 
+    def first_sent(self, account_id: str, case_id: str) -> datetime | None:
+        """When the first contact about this debt went out (None: nothing sent yet).
+
+        Feeds ``required_content(..., is_first_contact)`` and ``validation_notice_due``.
+        """
+        for entry in self.entries(account_id):
+            if entry.decision == SENT and entry.case_id == case_id and entry.attempt:
+                return entry.at
+        return None
+
     def entries(self, account_id: str, since: datetime | None = None) -> list[LedgerEntry]:
         """Every decision (sent, deferred, blocked), oldest first: for reports and audits."""
         return self._entries(account_id, since or datetime(2000, 1, 1, tzinfo=UTC))

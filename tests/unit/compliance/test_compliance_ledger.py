@@ -275,3 +275,13 @@ def test_threads_racing_for_one_daily_slot_in_memory():
     assert sum(r.allowed for r in results) == 1
     assert {r.not_before for r in results if not r.allowed} == {utc(2026, 11, 4, 13, 0)}
     assert len(ledger.history(borrower.account_id, LONG_AGO)) == 1
+
+
+def test_first_sent_finds_the_first_contact_about_the_debt(make_ledger):
+    ledger, borrower = make_ledger(), fresh_profile()
+    assert ledger.first_sent(borrower.account_id, "acc-1#1") is None
+    ledger.claim(intent(utc(2026, 11, 3, 7)), borrower, pack("us"), "reminder")  # deferred
+    ledger.claim(intent(TEN_AM_NY, case_id="acc-1#2"), borrower, pack("us"), "reminder")
+    ledger.claim(intent(TEN_AM_NY, channel=Channel.EMAIL), borrower, pack("us"), "reminder")
+    assert ledger.first_sent(borrower.account_id, "acc-1#1") == TEN_AM_NY
+    assert ledger.first_sent(borrower.account_id, "acc-1#3") is None

@@ -114,3 +114,14 @@ def test_every_reason_code_is_a_stable_snake_case_string():
     for reason in Reason:
         assert reason.value == reason.value.lower()
         assert " " not in reason.value
+
+
+def test_decision_serialises_to_plain_json_for_the_state_machine():
+    night = utc(2026, 11, 3, 7, 0)
+    payload = decide(intent(night), profile(), [], pack("us")).to_dict()
+    assert payload == {
+        "verdict": "defer",
+        "reason": "outside_contact_hours",
+        "not_before": "2026-11-03T13:00:00+00:00",
+        "rule": None,
+    }

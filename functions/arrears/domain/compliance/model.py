@@ -76,5 +76,14 @@ class Decision:
     def allowed(self) -> bool:
         return self.verdict is Verdict.ALLOW
 
+    def to_dict(self) -> dict[str, str | None]:
+        """Plain JSON for a Lambda result (ASL reads ``verdict`` and ``not_before``)."""
+        return {
+            "verdict": str(self.verdict),
+            "reason": str(self.reason),
+            "not_before": self.not_before.isoformat() if self.not_before else None,
+            "rule": self.rule,
+        }
+
 
 ALLOW = Decision(Verdict.ALLOW, Reason.ALLOWED)
