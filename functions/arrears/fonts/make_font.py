@@ -7,7 +7,8 @@
 Steps: take face 2 (Simplified Chinese) of the collection; keep GB2312 (6,763 hanzi and
 its symbols) plus Latin, punctuation, currency and full-width forms; convert the CFF
 outlines to TrueType quadratics (fpdf2 embeds TrueType more compactly and pypdf extracts
-its text cleanly); drop layout and vertical tables fpdf2 does not use.
+its text cleanly); drop layout and vertical tables fpdf2 does not use, and keep a
+single (Windows BMP) cmap.
 """
 
 from __future__ import annotations
@@ -101,6 +102,9 @@ def main(collection_path: str, out_dir: str) -> None:
     for tag in DROP:
         if tag in font:
             del font[tag]
+    # one Windows Unicode BMP cmap is all a PDF needs; a second copy doubles subset work
+    cmap = font["cmap"]
+    cmap.tables = [t for t in cmap.tables if (t.platformID, t.platEncID) == (3, 1)]
     font.save(str(Path(out_dir) / "NotoSansSC-Regular-GB2312.ttf"))
 
 

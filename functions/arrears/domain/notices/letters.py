@@ -54,6 +54,7 @@ def _fork(pristine: TTFont) -> TTFont:
     fork = TTFont(recalcBBoxes=False, recalcTimestamp=False)
     fork.sfntVersion = pristine.sfntVersion
     fork.setGlyphOrder(list(pristine.getGlyphOrder()))
+    fork._reverseGlyphOrderDict = dict(pristine.getReverseGlyphMap())  # saves a rebuild
     for tag in pristine.keys():  # noqa: SIM118 (a TTFont is not a dict)
         if tag == "GlyphOrder":
             continue
