@@ -525,3 +525,187 @@ def test_date_type_is_kept() -> None:
     )
     parsed = parse_action(raw)
     assert parsed.promise_date == date(2026, 11, 30)  # type: ignore[union-attr]
+
+
+# ---- the command line (deployed-account side, without AWS) ----------------------------------
+
+
+class FakeStepFunctions:
+    def __init__(self, status: str, error: str | None = None, cause: str | None = None) -> None:
+        self.started: list[dict[str, Any]] = []
+        self.status, self.error, self.cause = status, error, cause
+
+    def start_execution(self, **kwargs: Any) -> dict[str, Any]:
+        self.started.append(kwargs)
+        return {"executionArn": f"{kwargs['stateMachineArn']}:{kwargs['name']}"}
+
+    def describe_execution(self, executionArn: str) -> dict[str, Any]:
+        described: dict[str, Any] = {"executionArn": executionArn, "status": self.status}
+        if self.status == "SUCCEEDED":
+            described["output"] = json.dumps({"case_execution": "woken"})
+        else:
+            described.update(error=self.error, cause=self.cause)
+        return described
+
+
+class FakeSession:
+    region_name = "cn-north-1"
+
+    def __init__(self, sfn: FakeStepFunctions) -> None:
+        self.sfn = sfn
+
+    def client(self, service: str) -> Any:
+        if service == "sts":
+            return type(
+                "Sts",
+                (),
+                {
+                    "get_caller_identity": lambda self: {
+                        "Account": "111122223333",
+                        "Arn": "arn:aws-cn:sts::111122223333:assumed-role/ops/li.wei",
+                    }
+                },
+            )()
+        return self.sfn
+
+
+def run_cli(argv: list[str], monkeypatch: pytest.MonkeyPatch, sfn: FakeStepFunctions) -> int:
+    from arrears import cli
+    from arrears.tools import ops_commands
+
+    monkeypatch.setattr(ops_commands, "_session", lambda args: FakeSession(sfn))
+    return cli.main(argv)
+
+
+class TestCommandLine:
+    def test_flags_become_the_console_input_and_start_the_ops_execution(
+        self, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        sfn = FakeStepFunctions("SUCCEEDED")
+        # when an approval is given from the command line
+        code = run_cli(
+            [
+                "ops",
+                "approve_litigation",
+                "--case-id",
+                "acc-42#1",
+                "--operator",
+                "li.wei",
+                "--approver",
+                "zhang.min",
+                "--reason",
+                "no reply",
+            ],
+            monkeypatch,
+            sfn,
+        )
+        # then one execution of the ops state machine (ARN in the caller's partition) starts
+        assert code == 0
+        (started,) = sfn.started
+        assert started["stateMachineArn"] == (
+            "arn:aws-cn:states:cn-north-1:111122223333:stateMachine:ArrearsStack-ops-action"
+        )
+        assert json.loads(started["input"]) == {
+            "action": "approve_litigation",
+            "case_id": "acc-42#1",
+            "operator": "li.wei",
+            "approver": "zhang.min",
+            "reason": "no reply",
+        }
+        assert started["name"].startswith("acc-42-1-approve_litigation-")
+        assert len(started["name"]) <= 80
+        assert '"case_execution": "woken"' in capsys.readouterr().out
+
+    def test_a_refusal_exits_2_with_the_error_and_cause(
+        self, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        sfn = FakeStepFunctions("FAILED", "CaseClosed", "case acc-42#1 is closed (PAID)")
+        code = run_cli(
+            ["ops", "resume", "--case-id", "acc-42#1", "--operator", "li.wei"], monkeypatch, sfn
+        )
+        assert code == 2
+        assert "CaseClosed: case acc-42#1 is closed (PAID)" in capsys.readouterr().err
+
+    def test_a_system_failure_exits_1(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        sfn = FakeStepFunctions("FAILED", "Lambda.ServiceException", '{"errorMessage": "x"}')
+        code = run_cli(
+            ["ops", "resume", "--case-id", "acc-42#1", "--operator", "li.wei"], monkeypatch, sfn
+        )
+        assert code == 1
+
+    def test_invalid_flags_are_refused_before_anything_starts(
+        self, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        sfn = FakeStepFunctions("SUCCEEDED")
+        code = run_cli(
+            [
+                "ops",
+                "record_call_outcome",
+                "--case-id",
+                "acc-42#1",
+                "--operator",
+                "li.wei",
+                "--outcome",
+                "promise_to_pay",
+            ],
+            monkeypatch,
+            sfn,
+        )
+        assert code == 2
+        assert sfn.started == []
+        assert "needs promise_date and promise_amount" in capsys.readouterr().err
+
+    def test_a_saved_console_input_runs_as_is(
+        self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    ) -> None:
+        saved = action("close", reason="sold")
+        path = tmp_path / "close.json"
+        path.write_text(json.dumps(saved), encoding="utf-8")
+        sfn = FakeStepFunctions("SUCCEEDED")
+        assert run_cli(["ops", "close", "--input", str(path)], monkeypatch, sfn) == 0
+        assert json.loads(sfn.started[0]["input"]) == saved
+
+    def test_cases_table_is_read_from_the_deployed_definition(self) -> None:
+        from arrears.tools.ops_commands import cases_table_from_definition
+        from arrears.topology import OPS_ACTION
+
+        definition = OPS_ACTION.definition_path.read_text(encoding="utf-8").replace(
+            "${CasesTable}", "ArrearsStack-DataCasesTable1-ABC"
+        )
+        assert cases_table_from_definition(definition) == "ArrearsStack-DataCasesTable1-ABC"
+
+
+class TestWorkQueueQuery:
+    def test_both_queues_soonest_due_first_and_due_before(self) -> None:
+        from arrears.adapters.cases import Repositories
+        from arrears.adapters.models import bind_tables
+        from arrears.tools.ops_commands import work_queue
+
+        from tests.support.aws import REGION, create_tables
+
+        with mock_aws():
+            dynamodb = boto3.client("dynamodb", region_name=REGION)
+            create_tables(dynamodb)
+            bind_tables({})
+            cases = Repositories.dynamo().cases
+            # given two agent calls, one legal review, and a case with no human task
+            for n, queue, due in (
+                (1, "AGENT_CALL", NOW + timedelta(hours=30)),
+                (2, "LEGAL_REVIEW", NOW + timedelta(hours=5)),
+                (3, "AGENT_CALL", NOW + timedelta(hours=2)),
+                (4, None, None),
+            ):
+                cases.create(
+                    a_case(
+                        case_id=f"acc-{n}#1", account_id=f"acc-{n}", queue=queue, queue_due_at=due
+                    )
+                )
+            # when the queue is listed
+            rows = work_queue(dynamodb, "arrears-cases", ["AGENT_CALL", "LEGAL_REVIEW"])
+            due_soon = work_queue(
+                dynamodb, "arrears-cases", ["AGENT_CALL"], due_before=NOW + timedelta(hours=3)
+            )
+        # then only cases waiting on a person appear, soonest due first
+        assert [r["case_id"] for r in rows] == ["acc-3#1", "acc-2#1", "acc-1#1"]
+        assert rows[0]["queue"] == "AGENT_CALL" and rows[0]["balance"] == "1250.00 CNY"
+        assert [r["case_id"] for r in due_soon] == ["acc-3#1"]

@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from aws_lambda_powertools import Logger, Tracer
-from aws_lambda_powertools.metrics import MetricUnit, single_metric
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from arrears import constants as c
@@ -22,15 +22,19 @@ from arrears.domain.ops import OpsAction, parse_action, plan_action
 
 logger = Logger(service=c.SERVICE_NAME)
 tracer = Tracer(service=c.SERVICE_NAME)
+metrics = Metrics(namespace=c.METRICS_NAMESPACE, service=c.SERVICE_NAME)
 
 
 def _count(metric: str, **dimensions: str) -> None:
-    """One EMF line per count, with its own dimensions (nothing carries over invocations)."""
-    with single_metric(
-        name=metric, unit=MetricUnit.Count, value=1, namespace=c.METRICS_NAMESPACE
-    ) as one:
-        for key, value in dimensions.items():
-            one.add_dimension(name=key, value=value)
+    """The one count of this invocation, with its dimensions.
+
+    Cleared first: with metrics disabled (local runtime) Powertools keeps the previous
+    invocation's dimensions, which would then be counted again.
+    """
+    metrics.clear_metrics()
+    for key, value in dimensions.items():
+        metrics.add_dimension(name=key, value=value)
+    metrics.add_metric(name=metric, unit=MetricUnit.Count, value=1)
 
 
 def _refusal(error: ArrearsError, action: str) -> dict[str, Any]:
@@ -59,6 +63,7 @@ def check(event: dict[str, Any], store: OpsStore) -> dict[str, Any]:
         plan_action(action, snapshot.case, datetime.now(UTC), snapshot.facts)
     except ArrearsError as error:
         return _refusal(error, _action_name(request))
+    _count("OpsActionChecked", action=action.action)
     return {
         "ok": True,
         "case_id": action.case_id,
@@ -136,6 +141,7 @@ def record(event: dict[str, Any], store: OpsStore) -> dict[str, Any]:
         ),
         execution.get("id") or "",
     )
+    _count("OpsActionRecorded", action=applied["action"]["action"], case_execution=woken)
     return {
         "case_id": case_id,
         "action": applied["action"]["action"],
@@ -149,6 +155,7 @@ def record(event: dict[str, Any], store: OpsStore) -> dict[str, Any]:
 _STEPS = {"check": check, "apply": apply, "record": record}
 
 
+@metrics.log_metrics
 @tracer.capture_lambda_handler(capture_response=False)
 @logger.inject_lambda_context(log_event=False)  # the event holds operator notes
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
