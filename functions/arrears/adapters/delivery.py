@@ -1,0 +1,213 @@
+"""Delivery outcomes: SES bounces and complaints, SMS delivery failures -> reachability.
+
+Three event shapes are understood:
+
+- SES through EventBridge (configuration-set event destination): `source: aws.ses`,
+  `detail-type: "Email Bounced" | "Email Complaint" | "Email Delivered"`, detail with
+  `eventType`, `bounce.bounceType`, `mail.messageId`, `mail.tags`;
+- SES notifications through SNS (`notificationType: Bounce | Complaint | Delivery`);
+- SMS events of AWS End User Messaging SMS (`eventType: TEXT_PERMANENT_FAILURE`, ...,
+  `context` with the account) and SNS SMS delivery-status records (`status: FAILURE`).
+
+The account comes from the message's tags (`account_id`, `case_id`), which the sender
+attaches (`messaging.send_email(..., tags=...)`); an outcome without one is counted and
+dropped, never matched by address (that would need PII in a lookup).
+
+What an outcome does:
+- permanent (hard) bounce -> `email_bounced` on the borrower: that channel is stopped;
+- complaint (the borrower marked it as spam) -> email opt-out, as if they had replied STOP;
+- permanent SMS failure (unknown or unreachable number) -> `sms_failed`: channel stopped;
+- transient bounces and temporary SMS failures change nothing (SES/SNS retry them);
+- a delivery clears a previous bounce or failure on that channel.
+Each applied outcome writes a `delivery_outcome` line on the case timeline, without PII.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, Protocol
+
+from arrears.domain.case import TimelineEntry
+from arrears.domain.types import Channel
+
+ACTOR = "system:delivery"
+
+
+class Outcome(StrEnum):
+    DELIVERED = "delivered"
+    HARD_BOUNCE = "hard_bounce"
+    SOFT_BOUNCE = "soft_bounce"
+    COMPLAINT = "complaint"
+    SMS_PERMANENT_FAILURE = "sms_permanent_failure"
+    SMS_TEMPORARY_FAILURE = "sms_temporary_failure"
+
+
+@dataclass(frozen=True)
+class DeliveryOutcome:
+    channel: Channel
+    outcome: Outcome
+    message_id: str
+    account_id: str | None
+    case_id: str | None
+    at: datetime
+
+
+class Borrowers(Protocol):
+    def mark_unreachable(
+        self, account_id: str, channel: Channel, unreachable: bool = True
+    ) -> None: ...
+
+    def add_opt_out(self, account_id: str, channel: Channel) -> None: ...
+
+
+class Timeline(Protocol):
+    def append(self, entry: TimelineEntry) -> TimelineEntry: ...
+
+
+_SMS_PERMANENT = {
+    "TEXT_PERMANENT_FAILURE",
+    "TEXT_INVALID",
+    "TEXT_INVALID_MESSAGE",
+    "TEXT_UNREACHABLE",
+    "TEXT_CARRIER_UNREACHABLE",
+    "TEXT_BLOCKED",
+    "TEXT_CARRIER_BLOCKED",
+    "TEXT_OPTED_OUT",
+}
+_SMS_TEMPORARY = {"TEXT_TTL_EXPIRED", "TEXT_SPAM", "TEXT_UNKNOWN", "TEXT_QUEUED_TOO_LONG"}
+# SNS SMS delivery-status provider responses that mean the number will never work
+_SNS_PERMANENT_HINTS = (
+    "invalid",
+    "unknown",
+    "not reachable",
+    "unreachable",
+    "opted out",
+    "blocked",
+)
+
+
+def _time(value: Any) -> datetime:
+    if isinstance(value, int | float):
+        return datetime.fromtimestamp(value / 1000 if value > 1e11 else value, UTC)
+    if isinstance(value, str) and value:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return datetime.now(UTC)
+
+
+def _ses_tags(mail: dict[str, Any]) -> dict[str, str]:
+    # SES reports tags as {"name": ["value"]}
+    tags = mail.get("tags") or {}
+    return {k: (v[0] if isinstance(v, list) and v else str(v)) for k, v in tags.items()}
+
+
+def _from_ses(message: dict[str, Any]) -> DeliveryOutcome | None:
+    kind = str(message.get("eventType") or message.get("notificationType") or "")
+    mail = message.get("mail") or {}
+    tags = _ses_tags(mail)
+    if kind == "Bounce":
+        bounce = message.get("bounce") or {}
+        outcome = (
+            Outcome.HARD_BOUNCE if bounce.get("bounceType") == "Permanent" else Outcome.SOFT_BOUNCE
+        )
+        at = _time(bounce.get("timestamp") or mail.get("timestamp"))
+    elif kind == "Complaint":
+        outcome = Outcome.COMPLAINT
+        at = _time((message.get("complaint") or {}).get("timestamp") or mail.get("timestamp"))
+    elif kind == "Delivery":
+        outcome = Outcome.DELIVERED
+        at = _time((message.get("delivery") or {}).get("timestamp") or mail.get("timestamp"))
+    else:
+        return None
+    return DeliveryOutcome(
+        Channel.EMAIL,
+        outcome,
+        str(mail.get("messageId", "")),
+        tags.get("account_id") or None,
+        tags.get("case_id") or None,
+        at,
+    )
+
+
+def _from_sms(message: dict[str, Any]) -> DeliveryOutcome | None:
+    event_type = str(message.get("eventType", ""))
+    if event_type.startswith("TEXT_"):
+        if event_type in ("TEXT_DELIVERED", "TEXT_SUCCESSFUL"):
+            outcome = Outcome.DELIVERED
+        elif event_type in _SMS_PERMANENT:
+            outcome = Outcome.SMS_PERMANENT_FAILURE
+        elif event_type in _SMS_TEMPORARY:
+            outcome = Outcome.SMS_TEMPORARY_FAILURE
+        else:
+            return None  # TEXT_PENDING, TEXT_QUEUED, ...: not an outcome yet
+        context = message.get("context") or {}
+        return DeliveryOutcome(
+            Channel.SMS,
+            outcome,
+            str(message.get("messageId", "")),
+            context.get("account_id") or None,
+            context.get("case_id") or None,
+            _time(message.get("eventTimestamp")),
+        )
+    if "delivery" in message and "status" in message:  # SNS SMS delivery-status log
+        notification = message.get("notification") or {}
+        delivery = message.get("delivery") or {}
+        if message["status"] == "SUCCESS":
+            outcome = Outcome.DELIVERED
+        else:
+            response = str(delivery.get("providerResponse", "")).lower()
+            permanent = any(hint in response for hint in _SNS_PERMANENT_HINTS)
+            outcome = Outcome.SMS_PERMANENT_FAILURE if permanent else Outcome.SMS_TEMPORARY_FAILURE
+        return DeliveryOutcome(
+            Channel.SMS,
+            outcome,
+            str(notification.get("messageId", "")),
+            message.get("account_id") or None,
+            message.get("case_id") or None,
+            _time(notification.get("timestamp")),
+        )
+    return None
+
+
+def parse(event: dict[str, Any]) -> DeliveryOutcome | None:
+    """One delivery event in any of the supported shapes; None when it is not an outcome."""
+    if event.get("source") == "aws.ses" and isinstance(event.get("detail"), dict):
+        return _from_ses(event["detail"])
+    if ("eventType" in event and "mail" in event) or "notificationType" in event:
+        return _from_ses(event)
+    return _from_sms(event)
+
+
+def apply(outcome: DeliveryOutcome, borrowers: Borrowers, timeline: Timeline) -> str:
+    """Update reachability; returns what was done (for metrics), never raises on no-ops."""
+    if outcome.account_id is None:
+        return "unmatched"
+    account = outcome.account_id
+    action = "none"
+    if outcome.outcome in (Outcome.HARD_BOUNCE, Outcome.SMS_PERMANENT_FAILURE):
+        borrowers.mark_unreachable(account, outcome.channel, True)
+        action = "channel_stopped"
+    elif outcome.outcome is Outcome.COMPLAINT:
+        borrowers.add_opt_out(account, Channel.EMAIL)
+        action = "opted_out"
+    elif outcome.outcome is Outcome.DELIVERED:
+        borrowers.mark_unreachable(account, outcome.channel, False)
+        action = "reachable"
+    if outcome.case_id and action != "none":
+        timeline.append(
+            TimelineEntry(
+                case_id=outcome.case_id,
+                at=outcome.at,
+                kind="delivery_outcome",
+                actor=ACTOR,
+                detail={
+                    "channel": outcome.channel.value,
+                    "outcome": outcome.outcome.value,
+                    "action": action,
+                    "message_id": outcome.message_id,
+                },
+            )
+        )
+    return action

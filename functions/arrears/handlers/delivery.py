@@ -1,0 +1,83 @@
+"""Delivery outcomes (SES bounce/complaint, SMS failure) -> borrower reachability.
+
+Invoked by an EventBridge rule (SES events from the configuration set's EventBridge
+destination), by SNS (SES notifications, SMS events) or by SQS carrying either. Parses
+each record, applies it (`arrears.adapters.delivery`), returns counts. Logs carry the
+outcome and message id only, never an address or a number.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterator
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from arrears import constants as c
+from arrears.adapters import delivery
+from arrears.adapters.cases import Repositories
+
+logger = Logger(service=c.SERVICE_NAME)
+tracer = Tracer(service=c.SERVICE_NAME)
+metrics = Metrics(namespace=c.METRICS_NAMESPACE, service=c.SERVICE_NAME)
+
+
+@cache
+def _repos() -> Repositories:
+    return Repositories.dynamo()
+
+
+def _messages(event: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """The delivery events inside an EventBridge, SNS or SQS invocation."""
+    records = event.get("Records")
+    if not isinstance(records, list):
+        yield event
+        return
+    for record in records:
+        sns = record.get("Sns")
+        body = sns.get("Message", "{}") if sns else record.get("body", "{}")
+        try:
+            message = json.loads(body)
+        except json.JSONDecodeError:
+            logger.warning("delivery record is not JSON")
+            continue
+        if isinstance(message, dict) and "Message" in message and "Type" in message:
+            message = json.loads(message["Message"])  # SNS envelope delivered through SQS
+        if isinstance(message, dict):
+            yield message
+
+
+def process(event: dict[str, Any], repos: Repositories) -> dict[str, int]:
+    actions: Counter[str] = Counter()
+    for message in _messages(event):
+        outcome = delivery.parse(message)
+        if outcome is None:
+            actions["ignored"] += 1
+            continue
+        action = delivery.apply(outcome, repos.borrowers, repos.timeline)
+        actions[action] += 1
+        logger.info(
+            "delivery outcome",
+            extra={
+                "channel": outcome.channel.value,
+                "outcome": outcome.outcome.value,
+                "action": action,
+                "message_id": outcome.message_id,
+            },
+        )
+    return dict(actions)
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
+    counts = process(event, _repos())
+    for action, count in counts.items():
+        metrics.add_metric(name=f"Delivery_{action}", unit=MetricUnit.Count, value=count)
+    return counts
