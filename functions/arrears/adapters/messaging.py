@@ -143,5 +143,6 @@ def send_sms(phone: str, body: str) -> str:
     return default_messenger().send_sms(phone, body)
 
 
-def send_email(to: str, subject: str, body: str) -> str:
-    return default_messenger().send_email(to, subject, body)
+def send_email(to: str, subject: str, body: str, tags: Mapping[str, str] | None = None) -> str:
+    """`tags`: pass {"account_id": ..., "case_id": ...} so a bounce finds its borrower."""
+    return default_messenger().send_email(to, subject, body, tags)
