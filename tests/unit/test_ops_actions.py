@@ -709,3 +709,34 @@ class TestWorkQueueQuery:
         assert [r["case_id"] for r in rows] == ["acc-3#1", "acc-2#1", "acc-1#1"]
         assert rows[0]["queue"] == "AGENT_CALL" and rows[0]["balance"] == "1250.00 CNY"
         assert [r["case_id"] for r in due_soon] == ["acc-3#1"]
+
+
+class TestMotoAwsSdkGap:
+    """The local runtime's fill for moto's aws-sdk parameter names (aws_sdk_parameters)."""
+
+    def test_the_moto_internals_it_relies_on_are_there(self) -> None:
+        from arrears.local import aws_sdk_parameters
+
+        assert aws_sdk_parameters.problems() == []
+
+    def test_pascal_case_parameters_become_the_api_member_names(self) -> None:
+        from types import SimpleNamespace
+
+        from arrears.local import aws_sdk_parameters
+        from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+            state_task_service_aws_sdk as module,
+        )
+
+        aws_sdk_parameters.install()
+        aws_sdk_parameters.install()  # idempotent
+        service = module.StateTaskServiceAwsSdk()
+        service.resource = SimpleNamespace(api_name="sfn", api_action="sendTaskSuccess")
+        parameters = {"TaskToken": "token-1", "Output": '{"wake": "APPROVED"}'}
+        service._normalise_parameters(parameters)
+        # as Step Functions maps them onto the Step Functions API's own member names
+        assert parameters == {"taskToken": "token-1", "output": '{"wake": "APPROVED"}'}
+        # and DynamoDB's PascalCase members stay as they are
+        service.resource = SimpleNamespace(api_name="dynamodb", api_action="getItem")
+        dynamodb = {"TableName": "t", "Key": {"id": {"S": "1"}}}
+        service._normalise_parameters(dynamodb)
+        assert dynamodb == {"TableName": "t", "Key": {"id": {"S": "1"}}}
