@@ -38,6 +38,7 @@ from arrears.handlers._escalation import (
     record,
     set_case,
 )
+from arrears.handlers.reply_processing import latest_sentiment  # issue 9
 
 logger = Logger(service=c.SERVICE_NAME)
 tracer = Tracer(service=c.SERVICE_NAME)
@@ -87,7 +88,9 @@ def rescore(
 ) -> str:
     """Score the case now, choose its segment, store both; returns the segment."""
     card = load_scorecard()
-    result = score(features_of(case, borrower, now, broken_promises), card)
+    # issue 9: the latest reply's sentiment (reply_analysed audit lines) is a feature
+    sentiment = latest_sentiment(deps.repos.timeline.list(case.case_id))
+    result = score(features_of(case, borrower, now, broken_promises, sentiment), card)
     choice = choose_segment(result, borrower.flags, policy.bands())
     fields: dict[str, Any] = {
         "segment": choice.segment,
@@ -118,7 +121,11 @@ def rescore(
 
 
 def features_of(
-    case: CaseRecord, borrower: BorrowerRecord, now: datetime, broken_promises: int = 0
+    case: CaseRecord,
+    borrower: BorrowerRecord,
+    now: datetime,
+    broken_promises: int = 0,
+    sentiment: str | None = None,
 ) -> Features:
     facts = borrower.account
     due = case.due_date or case.opened_at.date()
@@ -134,4 +141,5 @@ def features_of(
         reachability=Reachability(
             email_bounced=borrower.email_bounced, sms_failed=borrower.sms_failed
         ),
+        sentiment=sentiment,
     )

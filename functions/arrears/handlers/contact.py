@@ -43,6 +43,7 @@ from arrears.domain.ladder import (
 )
 from arrears.domain.policy import Policy, StageStep
 from arrears.domain.types import CaseStatus, Channel, Stage
+from arrears.handlers import plan_steps  # issue 9: replies and repayment plans
 from arrears.handlers._escalation import (
     StepDeps,
     case_view,
@@ -304,9 +305,14 @@ def deliver_message(
         # an agent places the call; the wait after this step queues it for them
         return "agent_call_requested", {"template": step.template}
     template = step.template or ""
+    # issue 9 (handlers/plan_steps.py): softer template for a distressed borrower, and the
+    # plan offer's terms for the plan_offer message
+    template = plan_steps.message_template(template, borrower)
     context = notice_context(case, borrower, policy, now)
     if template == policy.receipt.template:
         context = replace(context, **_last_payment(deps, case, now))
+    if template == "plan_offer":
+        context = replace(context, plan=plan_steps.offer_terms(deps, case, now))
     message_id = send_rendered(deps, borrower, template, channel, context)
     return "contact_sent", {"template": template, "message_id": message_id}
 

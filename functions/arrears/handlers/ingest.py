@@ -239,10 +239,19 @@ class Ingestor:
             },
             actor=f"source:{c.SOURCE_MESSAGING}",
         )
-        on_reply(reply, case_id)
+        # issue 9: analyse the reply and act on it (opt-out, claimed payment, hardship,
+        # dispute, plan acceptance, distress); the text is never stored or logged
+        from arrears.handlers.reply_processing import process_reply
+
+        analysed = process_reply(self.repos, self.workflow, self.clock, reply, case_id)
         _count("RepliesReceived")
         logger.info("reply recorded", extra={"channel": reply.channel.value})
-        return {"outcome": "reply_recorded", "case_id": case_id}
+        return {
+            "outcome": "reply_recorded",
+            "case_id": case_id,
+            "intent": analysed.primary,
+            "wake": analysed.wake,
+        }
 
     # ---------------------------------------------------------------- helpers
 
@@ -257,10 +266,6 @@ class Ingestor:
 def on_due_soon(notice: DueSoonNotice, case: CaseRecord | None) -> None:
     """Issue 6 hook: decide on a high-risk pre-due reminder. Today: recorded only."""
     _count("DueSoonRecorded")
-
-
-def on_reply(reply: BorrowerReplied, case_id: str) -> None:
-    """Issue 9 hook: classify the reply (opt-out, paid claim, hardship, dispute...)."""
 
 
 def _json(body: str | None) -> Any:

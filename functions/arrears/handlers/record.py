@@ -43,6 +43,7 @@ from arrears.domain.ladder import (
 )
 from arrears.domain.policy import Policy
 from arrears.domain.types import CaseStatus, Stage
+from arrears.handlers import plan_steps  # issue 9: replies and repayment plans
 from arrears.handlers._escalation import (
     StepDeps,
     case_view,
@@ -136,6 +137,7 @@ def _decide(
 ) -> NextStep:
     policy = policy_of(case)
     if case.status.is_terminal:
+        plan_steps.settle_plan(deps, case, now)  # issue 9: a closed case ends its plan
         return _terminal(case)
     if reason == "PAID":  # ingest normally closed it already; close it if not
         closed = close_case(deps, case, CaseStatus.PAID, "paid", now)
@@ -159,6 +161,8 @@ def _decide(
         return _terminal(closed).with_outcome("rejected", str(wake.get("approver", "")))
     if reason == TIMEOUT:
         return _deadline_passed(deps, case, policy, waiting, pending, now)
+    if reason == "REPLY":  # issue 9: a borrower reply that re-routes the case
+        return plan_steps.after_reply(deps, case, policy, wake, now)
     if reason in (
         "OVERDUE",
         "RESUME",
@@ -190,6 +194,8 @@ def _follow_status(
     """Ingest/ops already set the status; hold while it holds, else continue the ladder."""
     if reason == "PLAN_ACCEPTED" and case.status is not CaseStatus.ON_PLAN:
         case = set_case(deps, case.case_id, status=CaseStatus.ON_PLAN)
+    if case.status is CaseStatus.ON_PLAN:  # issue 9: hold until the next installment's deadline
+        return plan_steps.hold_on_plan(deps, case, policy, now)
     if hold_reason(case.status):
         return hold_for_status(policy, case, now, wake)
     borrower = load_borrower(deps, case)
@@ -200,6 +206,8 @@ def _follow_status(
 
 
 def _partial_payment(deps: StepDeps, case: CaseRecord, policy: Policy, now: datetime) -> NextStep:
+    if case.status is CaseStatus.ON_PLAN:  # issue 9: match the payment to the installments
+        return plan_steps.on_plan_payment(deps, case, policy, now)
     if case.balance < policy.resolve_below:
         closed = close_case(deps, case, CaseStatus.RESOLVED, "resolved_below_threshold", now)
         return _terminal(closed)
@@ -276,6 +284,10 @@ def _deadline_passed(
         return plan_next(policy, case_view(case, borrower), now).with_outcome(
             "resumed", "pause_ended"
         )
+    if status is CaseStatus.ON_PLAN:  # issue 9: a missed installment breaks the plan
+        on_plan = plan_steps.on_plan_deadline(deps, case, policy, now)
+        if on_plan is not None:
+            return on_plan
     if status in (CaseStatus.DISPUTED, CaseStatus.ON_PLAN):
         # contact stays stopped until ops resolve the dispute / while the plan runs
         return hold_for_status(policy, case, now).with_outcome("hold", f"{status.value} review")

@@ -1,0 +1,222 @@
+"""What the escalation steps do about replies and repayment plans (issue 9).
+
+Called from ``handlers/record.py`` (wake-ups, deadlines) and ``handlers/contact.py`` (the
+plan offer's terms, the softer template), so those files only carry one-line hooks:
+
+- ``after_reply``: a ``{"wake": "REPLY"}`` from reply processing: hand the case to a human
+  agent (distress, a request for a call or a plan) or put it on the hardship path;
+- ``hold_on_plan``: an active plan holds escalation until its next installment's deadline
+  (due instant + grace), not for a fixed review period;
+- ``on_plan_payment``: a (partial) payment while on plan is matched to the installments;
+- ``on_plan_deadline``: at that deadline, a short installment breaks the plan and
+  escalation resumes at the stage the case was in (the first stage not yet done);
+- ``settle_plan``: a case that closed (paid in full, resolved) completes its plan;
+- ``offer_terms`` / ``message_template``: what the plan_offer message shows, and the
+  softer template for a borrower flagged distressed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from functools import cache
+from typing import Any
+
+from arrears.adapters.plans import DynamoPlans, PlanStore
+from arrears.domain.case import BorrowerRecord, CaseRecord
+from arrears.domain.ladder import NextStep, Route, WaitingFor, hold, plan_next, wait_until
+from arrears.domain.plans import Plan, PlanStatus, check, close, record_paid
+from arrears.domain.policy import Policy
+from arrears.domain.types import CaseStatus
+from arrears.handlers._escalation import (
+    StepDeps,
+    case_view,
+    close_case,
+    load_borrower,
+    record,
+    set_case,
+)
+from arrears.handlers.reply_processing import (
+    FLAG_DISTRESSED,
+    ROUTE_AGENT,
+    offer_plan,
+    plan_summary,
+)
+
+# Templates a distressed borrower never gets; the softer one goes out instead.
+SOFTER_TEMPLATE = "soft_reminder"
+_FIRM_TEMPLATES = frozenset({"reminder", "follow_up", "pre_due_reminder"})
+# Holds a reply never overrides (contact must stay stopped): dispute, payment in flight, pause.
+_STRICT_HOLDS = frozenset({CaseStatus.DISPUTED, CaseStatus.PAYMENT_PENDING, CaseStatus.PAUSED})
+
+
+@cache
+def plan_store() -> PlanStore:
+    """One store per Lambda container (tests replace it)."""
+    return DynamoPlans()
+
+
+# --------------------------------------------------------------------------- replies
+
+
+def after_reply(
+    deps: StepDeps, case: CaseRecord, policy: Policy, wake: dict[str, Any], now: datetime
+) -> NextStep:
+    from arrears.handlers.assess import rescore
+    from arrears.handlers.contact import hold_for_status
+
+    if case.status in _STRICT_HOLDS:
+        return hold_for_status(policy, case, now, wake).with_outcome("hold", "reply_during_hold")
+    borrower = load_borrower(deps, case)
+    if wake.get("route") == ROUTE_AGENT:
+        deadline = now + timedelta(hours=policy.agent_call.outcome_deadline_hours)
+        record(
+            deps,
+            case.case_id,
+            "agent_task_opened",
+            {"reason": wake.get("reason"), "intent": wake.get("intent"), "deadline": deadline},
+            now,
+        )
+        return wait_until(
+            Route.AGENT_CALL_OUTCOME, deadline, now, WaitingFor.AGENT_OUTCOME
+        ).with_outcome("agent_task", str(wake.get("reason") or "reply"))
+    if case.status is CaseStatus.ON_PLAN:
+        return hold_on_plan(deps, case, policy, now)
+    # hardship: the flag is on the borrower, so scoring chooses the hardship segment, whose
+    # ladder starts with the plan offer (sent now, not at its day offset)
+    segment = rescore(deps, case, borrower, policy, now, trigger="reply_hardship")
+    if case.status is CaseStatus.PROMISED:
+        return hold_for_status(policy, case, now, wake)
+    view = case_view(case, borrower, segment=segment)
+    return plan_next(policy, view, now, not_before=now).with_outcome("hardship", "reply")
+
+
+# --------------------------------------------------------------------------- plans
+
+
+def hold_on_plan(deps: StepDeps, case: CaseRecord, policy: Policy, now: datetime) -> NextStep:
+    plan = plan_store().get(case.case_id)
+    deadline = plan.missed_deadline() if plan and plan.status is PlanStatus.ACTIVE else None
+    if deadline is None:
+        # on plan without a tracked schedule (set by hand): the policy's review period
+        return hold(
+            WaitingFor.PLAN_REVIEW, now + timedelta(days=policy.holds.plan_review_days), now
+        )
+    nxt = plan.next_unpaid() if plan else None
+    reason = f"installment {nxt.number} of {len(plan.installments)}" if nxt and plan else ""
+    return hold(WaitingFor.PLAN_REVIEW, deadline, now, reason)
+
+
+def on_plan_payment(deps: StepDeps, case: CaseRecord, policy: Policy, now: datetime) -> NextStep:
+    store = plan_store()
+    plan = store.get(case.case_id)
+    if plan is None or plan.status is not PlanStatus.ACTIVE:
+        return hold_on_plan(deps, case, policy, now)
+    updated = record_paid(plan, case.balance, now)
+    saved = store.save(case.case_id, updated)
+    record(deps, case.case_id, "plan_payment", _progress(saved), now)
+    if saved.status is PlanStatus.COMPLETED:
+        record(deps, case.case_id, "plan_completed", plan_summary(saved), now)
+        if case.balance < policy.resolve_below:
+            closed = close_case(deps, case, CaseStatus.RESOLVED, "plan_completed", now)
+            return NextStep(Route.THANK, outcome=closed.status.value.lower(), reason="plan")
+        # the plan covered what was owed when it began; anything owed since is chased again
+        case = set_case(deps, case.case_id, status=CaseStatus.OPEN)
+        borrower = load_borrower(deps, case)
+        return plan_next(policy, case_view(case, borrower), now).with_outcome(
+            "resumed", "plan_completed_balance_left"
+        )
+    return hold_on_plan(deps, case, policy, now).with_outcome("on_plan", "installment_paid")
+
+
+def on_plan_deadline(
+    deps: StepDeps, case: CaseRecord, policy: Policy, now: datetime
+) -> NextStep | None:
+    """The plan's deadline passed; None when the case has no tracked plan (caller decides)."""
+    from arrears.handlers.assess import rescore
+
+    store = plan_store()
+    plan = store.get(case.case_id)
+    if plan is None or plan.status is not PlanStatus.ACTIVE:
+        return None
+    plan = record_paid(plan, case.balance, now)  # in case a payment's wake was missed
+    result = check(plan, now)
+    if not result.broken:
+        if result.plan != plan or plan.status is PlanStatus.COMPLETED:
+            store.save(case.case_id, result.plan)
+        return hold_on_plan(deps, case, policy, now)
+    saved = store.save(case.case_id, result.plan)
+    missed = result.missed
+    record(
+        deps,
+        case.case_id,
+        "plan_broken",
+        {
+            "plan_id": saved.plan_id,
+            "installment": missed.number if missed else None,
+            "amount": missed.amount if missed else None,
+            "paid": missed.paid if missed else None,
+            "resume_stage": saved.resume_stage,
+        },
+        now,
+    )
+    case = set_case(deps, case.case_id, status=CaseStatus.OPEN)
+    borrower = load_borrower(deps, case)
+    segment = rescore(deps, case, borrower, policy, now, trigger="plan_broken", broken_promises=1)
+    view = case_view(case, borrower, segment=segment)
+    return plan_next(policy, view, now).with_outcome("escalated", "plan_broken")
+
+
+def settle_plan(deps: StepDeps, case: CaseRecord, now: datetime) -> None:
+    """A closed case ends its plan: completed when paid or resolved, else withdrawn."""
+    store = plan_store()
+    plan = store.get(case.case_id)
+    if plan is None or not plan.is_open:
+        return
+    if case.status in (CaseStatus.PAID, CaseStatus.RESOLVED) and plan.status is PlanStatus.ACTIVE:
+        ended = record_paid(plan, case.balance, now)
+        ended = close(ended, PlanStatus.COMPLETED, now)
+        kind = "plan_completed"
+    else:
+        ended = close(plan, PlanStatus.WITHDRAWN, now)
+        kind = "plan_withdrawn"
+    saved = store.save(case.case_id, ended)
+    record(deps, case.case_id, kind, plan_summary(saved), now)
+
+
+def _progress(plan: Plan) -> dict[str, Any]:
+    nxt = plan.next_unpaid()
+    return {
+        "plan_id": plan.plan_id,
+        "status": plan.status.value,
+        "paid_total": plan.paid_total,
+        "total": plan.total,
+        "installments_paid": sum(1 for i in plan.installments if i.short == 0),
+        "next_installment": nxt.number if nxt else None,
+        "next_due_date": nxt.due_date if nxt else None,
+    }
+
+
+# --------------------------------------------------------------------------- messages
+
+
+def offer_terms(deps: StepDeps, case: CaseRecord, now: datetime) -> Any:
+    """The PlanTerms the plan_offer message shows: the open offer, made now if none is."""
+    from arrears.domain.notices.context import PlanTerms
+
+    store = plan_store()
+    plan = store.get(case.case_id)
+    if plan is None or plan.status is not PlanStatus.OFFERED:
+        plan = offer_plan(deps.repos, store, case, now, source="policy")
+    first = plan.installments[0]
+    return PlanTerms(
+        installments=len(plan.installments),
+        installment_amount=first.amount,
+        first_due_date=first.due_date,
+    )
+
+
+def message_template(template: str, borrower: BorrowerRecord) -> str:
+    """The softer template replaces a firm reminder for a borrower flagged distressed."""
+    if FLAG_DISTRESSED in borrower.flags and template in _FIRM_TEMPLATES:
+        return SOFTER_TEMPLATE
+    return template

@@ -1,0 +1,389 @@
+"""Borrower replies (BorrowerReplied), after ingest has validated and recorded their arrival.
+
+Ingest calls ``process_reply`` once per reply (Powertools Idempotency on the event id). It:
+
+1. analyses the text (``domain.replies``: language, intents, distress words) and asks
+   Comprehend for its sentiment (``adapters.comprehend``; None when unavailable);
+2. writes ONE audit line, ``reply_analysed``: intents, the table phrases that matched, the
+   sentiment scores, the emotion decision and a SHA-256 of the text. The text itself is
+   never stored or logged (docs/replies-and-plans.md explains the choice);
+3. acts on it:
+   - opt_out: the reply's channel goes into the borrower's ``opted_out`` (the compliance
+     gate blocks it from then on), whatever else the reply says;
+   - distress: borrower flag ``distressed`` (softer templates from now on) and the case goes
+     to a human agent (AGENT_CALL queue) instead of automated escalation;
+   - dispute: case DISPUTED (no collection contact until ops resolve it);
+   - payment_claimed: case PAYMENT_PENDING from now, so the policy's payment grace window
+     applies: never chased until the payment is confirmed or the window ends;
+   - plan_accept (only while a plan offer is open): the plan becomes active, case ON_PLAN;
+   - hardship: borrower flag ``hardship`` (hardship segment) and a plan offer on the case;
+   - agent_request: the case goes to a human agent;
+4. wakes the waiting escalation with ``{"wake": REASON, "via": "reply", ...}``: DISPUTE,
+   PAYMENT_PENDING, PLAN_ACCEPTED, OPT_OUT as contracts.md lists them, and ``REPLY`` (an
+   additive extension) for hardship and agent tasks, which ``handlers/plan_steps.py`` routes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from aws_lambda_powertools import Logger
+
+from arrears import constants as c
+from arrears.adapters.cases import Repositories
+from arrears.adapters.comprehend import ComprehendAnalyzer, SentimentAnalyzer
+from arrears.adapters.plans import DynamoPlans, PlanStore
+from arrears.adapters.workflow import EscalationWorkflow
+from arrears.domain.case import CaseRecord, TimelineEntry, iso_utc
+from arrears.domain.errors import ConcurrentUpdate
+from arrears.domain.events import BorrowerReplied, minor_units
+from arrears.domain.plans import Plan, PlanError, PlanStatus, offer_for_hardship
+from arrears.domain.policy import PolicyError, policy_by_version
+from arrears.domain.replies import (
+    EmotionDecision,
+    Intent,
+    ReplyAnalysis,
+    SentimentScores,
+    classify,
+    decide_emotion,
+    text_fingerprint,
+)
+from arrears.domain.types import CaseStatus, Channel
+
+logger = Logger(service=c.SERVICE_NAME)
+
+ACTOR_REPLY = f"source:{c.SOURCE_MESSAGING}"
+FLAG_DISTRESSED = "distressed"
+FLAG_HARDSHIP = "hardship"
+WAKE_REPLY = "REPLY"  # additive wake reason: a reply that needs the escalation to re-route
+ROUTE_AGENT = "agent"
+ROUTE_HARDSHIP = "hardship"
+ATTEMPTS = 3
+
+# Statuses a payment claim may interrupt (and return to if the payment never settles).
+_CLAIMABLE = frozenset({CaseStatus.OPEN, CaseStatus.PROMISED, CaseStatus.ON_PLAN})
+
+
+@dataclass(frozen=True)
+class ReplyOutcome:
+    case_id: str
+    primary: str
+    actions: tuple[str, ...]
+    wake: str | None
+
+
+@dataclass
+class ReplyProcessor:
+    repos: Repositories
+    workflow: Callable[[], EscalationWorkflow]
+    clock: Callable[[], datetime]
+    analyzer: SentimentAnalyzer
+    plans: PlanStore
+
+    # ------------------------------------------------------------------ entry
+
+    def process(self, reply: BorrowerReplied, case_id: str) -> ReplyOutcome:
+        now = self.clock()
+        case = self.repos.cases.get(case_id)
+        open_case = case if case is not None and case.is_open else None
+        plan = self.plans.get(case_id) if open_case is not None else None
+        offer_open = plan is not None and plan.status is PlanStatus.OFFERED
+
+        analysis = classify(reply.text, open_offer=offer_open)
+        language = self._language(reply.text, analysis)
+        scores = self.analyzer.detect_sentiment(reply.text, language)
+        emotion = decide_emotion(analysis, scores)
+        self._audit(case_id, reply, analysis, language, scores, emotion, now)
+
+        actions = self._borrower_actions(reply, analysis, emotion, case_id, now)
+        if open_case is None:
+            logger.info("reply analysed, no open case", extra={"intent": analysis.primary.value})
+            return ReplyOutcome(case_id, analysis.primary.value, tuple(actions), None)
+
+        wake = self._case_actions(open_case, plan, analysis, emotion, reply, now, actions)
+        if wake is not None:
+            self._wake(open_case.case_id, wake, now)
+        logger.info(
+            "reply analysed",
+            extra={
+                "intent": analysis.primary.value,
+                "distressed": emotion.distressed,
+                "wake": wake.get("wake") if wake else None,
+            },
+        )
+        return ReplyOutcome(
+            case_id, analysis.primary.value, tuple(actions), wake.get("wake") if wake else None
+        )
+
+    # ------------------------------------------------------------------ analysis
+
+    def _language(self, text: str, analysis: ReplyAnalysis) -> str:
+        """The script detector decides; Comprehend is asked only when both scripts appear."""
+        if analysis.mixed_script:
+            dominant = self.analyzer.detect_dominant_language(text)
+            if dominant in ("en", "zh"):
+                return dominant
+        return analysis.language.value
+
+    def _audit(
+        self,
+        case_id: str,
+        reply: BorrowerReplied,
+        analysis: ReplyAnalysis,
+        language: str,
+        scores: SentimentScores | None,
+        emotion: EmotionDecision,
+        now: datetime,
+    ) -> None:
+        detail: dict[str, Any] = {
+            "channel": reply.channel.value,
+            "received_at": iso_utc(reply.received_at),
+            "language": language,
+            "mixed_script": analysis.mixed_script,
+            "intent": analysis.primary.value,
+            "intents": [i.value for i in analysis.intents],
+            "matched": dict(analysis.matched),
+            "distress_terms": list(analysis.distress_terms),
+            "sentiment": scores.as_detail() if scores else None,
+            "emotion": emotion.as_detail(),
+            "text_sha256": text_fingerprint(reply.text),
+            "chars": analysis.chars,
+            "truncated": reply.truncated,
+            "rules_version": analysis.rules_version,
+        }
+        self._record(case_id, "reply_analysed", detail, now)
+
+    # ------------------------------------------------------------------ actions
+
+    def _borrower_actions(
+        self,
+        reply: BorrowerReplied,
+        analysis: ReplyAnalysis,
+        emotion: EmotionDecision,
+        case_id: str,
+        now: datetime,
+    ) -> list[str]:
+        actions = []
+        account = reply.account_id
+        if analysis.has(Intent.OPT_OUT):
+            self.repos.borrowers.add_opt_out(account, Channel(reply.channel))
+            self._record(
+                case_id, "opted_out", {"channel": reply.channel.value, "via": "reply"}, now
+            )
+            actions.append("opted_out")
+        if emotion.distressed:
+            self.repos.borrowers.add_flag(account, FLAG_DISTRESSED)
+            actions.append("flagged_distressed")
+        if analysis.has(Intent.HARDSHIP):
+            self.repos.borrowers.add_flag(account, FLAG_HARDSHIP)
+            actions.append("flagged_hardship")
+        return actions
+
+    def _case_actions(
+        self,
+        case: CaseRecord,
+        plan: Plan | None,
+        analysis: ReplyAnalysis,
+        emotion: EmotionDecision,
+        reply: BorrowerReplied,
+        now: datetime,
+        actions: list[str],
+    ) -> dict[str, Any] | None:
+        base = {"case_id": case.case_id, "via": "reply", "intent": analysis.primary.value}
+        if analysis.has(Intent.DISPUTE):
+            if case.status is not CaseStatus.DISPUTED:
+                self._set_status(case, {"status": CaseStatus.DISPUTED})
+            self._record(case.case_id, "dispute_opened", {"via": "reply"}, now)
+            actions.append("disputed")
+            return {**base, "wake": "DISPUTE"}
+        if analysis.has(Intent.PAYMENT_CLAIMED):
+            if case.status in _CLAIMABLE:
+                self._set_status(
+                    case,
+                    {
+                        "status": CaseStatus.PAYMENT_PENDING,
+                        "pending_since": now,
+                        "resume_status": case.status,
+                    },
+                )
+            self._record(case.case_id, "payment_claimed", {"via": "reply"}, now)
+            actions.append("payment_claimed")
+            return {**base, "wake": "PAYMENT_PENDING", "pending_since": iso_utc(now)}
+        if analysis.has(Intent.PLAN_ACCEPT) and plan is not None:
+            accepted = self._accept_plan(case, plan, now)
+            if accepted is not None:
+                actions.append("plan_accepted")
+                return {**base, "wake": "PLAN_ACCEPTED", "plan_id": accepted.plan_id}
+        if analysis.has(Intent.HARDSHIP):
+            offered = self._offer_plan(case, plan, now)
+            if offered is not None:
+                actions.append("plan_offered")
+        if emotion.route_to_agent or analysis.has(Intent.AGENT_REQUEST):
+            reason = "distress" if emotion.route_to_agent else "borrower_request"
+            actions.append("agent_task")
+            return {**base, "wake": WAKE_REPLY, "route": ROUTE_AGENT, "reason": reason}
+        if analysis.has(Intent.HARDSHIP):
+            return {**base, "wake": WAKE_REPLY, "route": ROUTE_HARDSHIP, "reason": "hardship"}
+        if analysis.has(Intent.OPT_OUT):
+            return {**base, "wake": "OPT_OUT", "channel": reply.channel.value}
+        return None
+
+    def _set_status(self, case: CaseRecord, fields: dict[str, Any]) -> None:
+        current = case
+        for _ in range(ATTEMPTS):
+            try:
+                self.repos.cases.update_fields(
+                    current.case_id, fields, expected_version=current.version, require_open=True
+                )
+                return
+            except ConcurrentUpdate:
+                fresh = self.repos.cases.get(case.case_id)
+                if fresh is None or not fresh.is_open:
+                    return  # closed meanwhile (paid): nothing to hold any more
+                current = fresh
+        raise ConcurrentUpdate(f"case {case.case_id} kept changing while a reply was applied")
+
+    def _offer_plan(self, case: CaseRecord, plan: Plan | None, now: datetime) -> Plan | None:
+        if plan is not None and plan.is_open:
+            return None  # an offer or an active plan already stands
+        try:
+            return offer_plan(self.repos, self.plans, case, now, source="reply")
+        except (PlanError, PolicyError) as error:
+            self._record(case.case_id, "plan_not_offered", {"reason": str(error)[:200]}, now)
+            return None
+
+    def _accept_plan(self, case: CaseRecord, plan: Plan, now: datetime) -> Plan | None:
+        from arrears.domain.plans import accept
+
+        try:
+            policy = policy_by_version(case.policy_version)
+            accepted = accept(
+                plan,
+                balance=case.balance,
+                places=minor_units(case.currency),
+                policy=policy.plans,
+                now=now,
+                resume_stage=case.stage.value,
+            )
+        except (PlanError, PolicyError) as error:
+            self._record(case.case_id, "plan_not_accepted", {"reason": str(error)[:200]}, now)
+            return None
+        stored = self.plans.save(case.case_id, accepted)
+        self._set_status(case, {"status": CaseStatus.ON_PLAN})
+        self._record(case.case_id, "plan_accepted", plan_summary(stored), now)
+        return stored
+
+    # ------------------------------------------------------------------ waking
+
+    def _wake(self, case_id: str, output: dict[str, Any], now: datetime) -> None:
+        fresh = self.repos.cases.get(case_id)
+        token = fresh.task_token if fresh else None
+        reason = str(output["wake"])
+        if not token:
+            # a step is running: the case status is already written and the ladder's guards
+            # read it before every action (the same rule ingest follows)
+            self._record(case_id, "execution_not_waiting", {"wake": reason}, now)
+            return
+        delivered = self.workflow().wake(token, output)
+        self.repos.cases.clear_task_token(case_id, token)
+        kind = "execution_woken" if delivered else "execution_not_waiting"
+        self._record(case_id, kind, {"wake": reason, "via": "reply"}, now)
+
+    def _record(self, case_id: str, kind: str, detail: dict[str, Any], now: datetime) -> None:
+        clean = {k: v for k, v in detail.items() if v is not None}
+        self.repos.timeline.append(
+            TimelineEntry(case_id=case_id, at=now, kind=kind, actor=ACTOR_REPLY, detail=clean)
+        )
+
+
+# --------------------------------------------------------------------------- shared helpers
+
+
+def offer_plan(
+    repos: Repositories, plans: PlanStore, case: CaseRecord, now: datetime, source: str
+) -> Plan:
+    """Store the policy's standard offer on the case (withdrawing an older offer)."""
+    borrower = repos.borrowers.get(case.account_id)
+    policy = policy_by_version(case.policy_version)
+    current = plans.get(case.case_id)
+    offer = offer_for_hardship(
+        plan_id=f"{case.case_id}#plan{(current.revision if current else 0) + 1}",
+        balance=case.balance,
+        currency=case.currency,
+        places=minor_units(case.currency),
+        policy=policy.plans,
+        now=now,
+        timezone=borrower.timezone if borrower else None,
+        source=source,
+    )
+    if current is not None:
+        offer = _with_revision(offer, current.revision)
+    stored = plans.save(case.case_id, offer)
+    repos.timeline.append(
+        TimelineEntry(
+            case_id=case.case_id,
+            at=now,
+            kind="plan_offered",
+            actor=ACTOR_REPLY if source == "reply" else "system:escalation",
+            detail=plan_summary(stored),
+        )
+    )
+    return stored
+
+
+def _with_revision(plan: Plan, revision: int) -> Plan:
+    from dataclasses import replace
+
+    return replace(plan, revision=revision)
+
+
+def plan_summary(plan: Plan) -> dict[str, Any]:
+    """What the audit keeps of a plan: terms, never anything about the borrower."""
+    return {
+        "plan_id": plan.plan_id,
+        "kind": plan.kind.value,
+        "status": plan.status.value,
+        "total": format(plan.total, "f"),
+        "currency": plan.currency,
+        "installments": len(plan.installments),
+        "amounts": [format(i.amount, "f") for i in plan.installments],
+        "due_dates": [i.due_date.isoformat() for i in plan.installments],
+        "resume_stage": plan.resume_stage,
+    }
+
+
+def latest_sentiment(entries: Iterable[TimelineEntry]) -> str | None:
+    """The sentiment label of the newest analysed reply ("negative", ...), for scoring."""
+    label = None
+    for entry in entries:
+        if entry.kind == "reply_analysed":
+            sentiment = entry.detail.get("sentiment")
+            if isinstance(sentiment, dict) and sentiment.get("label"):
+                label = str(sentiment["label"]).lower()
+    return label
+
+
+# --------------------------------------------------------------------------- wiring
+
+
+def process_reply(
+    repos: Repositories,
+    workflow: Callable[[], EscalationWorkflow],
+    clock: Callable[[], datetime],
+    reply: BorrowerReplied,
+    case_id: str,
+    analyzer: SentimentAnalyzer | None = None,
+    plans: PlanStore | None = None,
+) -> ReplyOutcome:
+    """What ingest's BorrowerReplied route calls (the AWS adapters unless given)."""
+    processor = ReplyProcessor(
+        repos=repos,
+        workflow=workflow,
+        clock=clock,
+        analyzer=analyzer or ComprehendAnalyzer(),
+        plans=plans or DynamoPlans(),
+    )
+    return processor.process(reply, case_id)
