@@ -289,7 +289,6 @@ class TestPlans:
         assert set(plan.case.remove) == {"queue", "queue_due_at"}
         assert plan.timeline_kind == "approval"
         assert plan.timeline_detail["operator"] == "li.wei"
-        assert plan.expected_status is CaseStatus.OPEN
 
     def test_rejection_is_recognised_from_waiting_for_alone(self) -> None:
         case = a_case(stage=Stage.LEGAL_REVIEW, waiting_for="legal_decision", queue=None)

@@ -327,7 +327,9 @@ class BorrowerChanges:
 
 @dataclass(frozen=True)
 class OpsPlan:
-    """What one action does. Applied in one transaction, conditional on the case's status."""
+    """What one action does. The adapter writes it in one transaction, conditioned on the
+    case being as it was read (same version, same task token), so it never lands on a case
+    that moved in between."""
 
     action: OpsAction
     case: CaseChanges
@@ -335,7 +337,6 @@ class OpsPlan:
     wake: dict[str, str] | None  # SendTaskSuccess output for the waiting execution
     timeline_kind: str
     timeline_detail: dict[str, str]
-    expected_status: CaseStatus  # the status the plan was made against (the write's condition)
 
 
 @dataclass(frozen=True)
@@ -435,7 +436,6 @@ def _plan_call_outcome(action: Any, case: CaseRecord, now: datetime, facts: OpsF
             reason=act.reason or "",
             note=act.note or "",
         ),
-        expected_status=case.status,
     )
 
 
@@ -461,7 +461,6 @@ def _plan_litigation(action: Any, case: CaseRecord, now: datetime, facts: OpsFac
         wake={"wake": reason.value, "approver": act.approver} if _waiting(case) else None,
         timeline_kind="approval",
         timeline_detail=_detail(act, decision=decision, approver=act.approver, reason=act.reason),
-        expected_status=case.status,
     )
 
 
@@ -488,7 +487,6 @@ def _plan_pause(action: Any, case: CaseRecord, now: datetime, facts: OpsFacts) -
         wake={"wake": WakeReason.PAUSE.value, "until": until} if _waiting(case) else None,
         timeline_kind="paused",
         timeline_detail=_detail(act, until=until, reason=act.reason or ""),
-        expected_status=case.status,
     )
 
 
@@ -509,7 +507,6 @@ def _plan_resume(action: Any, case: CaseRecord, now: datetime, facts: OpsFacts) 
         wake={"wake": WakeReason.RESUME.value} if _waiting(case) else None,
         timeline_kind="resumed",
         timeline_detail=_detail(act, reason=act.reason or ""),
-        expected_status=case.status,
     )
 
 
@@ -524,7 +521,6 @@ def _plan_opt_out(action: Any, case: CaseRecord, now: datetime, facts: OpsFacts)
         else None,
         timeline_kind="opted_out",
         timeline_detail=_detail(act, channel=act.channel.value),
-        expected_status=case.status,
     )
 
 
@@ -537,7 +533,6 @@ def _plan_cease(action: Any, case: CaseRecord, now: datetime, facts: OpsFacts) -
         wake={"wake": WakeReason.OPT_OUT.value, "channel": "all"} if _waiting(case) else None,
         timeline_kind="cease_communication",
         timeline_detail=_detail(act, reason=act.reason or ""),
-        expected_status=case.status,
     )
 
 
@@ -559,7 +554,6 @@ def _plan_close(action: Any, case: CaseRecord, now: datetime, facts: OpsFacts) -
         else None,
         timeline_kind="case_closed",
         timeline_detail=_detail(act, outcome=act.reason.value, note=act.note or ""),
-        expected_status=case.status,
     )
 
 
@@ -572,7 +566,6 @@ def _plan_note(action: Any, case: CaseRecord, now: datetime, facts: OpsFacts) ->
         wake=None,  # a note never moves the case
         timeline_kind="note",
         timeline_detail=_detail(act, note=act.note),
-        expected_status=case.status,
     )
 
 
