@@ -327,9 +327,11 @@ class BorrowerChanges:
 
 @dataclass(frozen=True)
 class OpsPlan:
-    """What one action does. The adapter writes it in one transaction, conditioned on the
-    case being as it was read (same version, same task token), so it never lands on a case
-    that moved in between."""
+    """What one action does.
+
+    The adapter writes it in one transaction, conditioned on the case being as it was read
+    (same version, same task token), so it never lands on a case that moved in between.
+    """
 
     action: OpsAction
     case: CaseChanges
