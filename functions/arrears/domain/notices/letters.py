@@ -18,6 +18,7 @@ from __future__ import annotations
 import copy
 import re
 import threading
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, time
 from functools import cache
@@ -38,6 +39,12 @@ from arrears.domain.types import Channel
 FONTS_DIR = Path(__file__).resolve().parents[2] / "fonts"
 FONT_FILE = FONTS_DIR / "NotoSansSC-Regular-GB2312.ttf"
 FONT_FAMILY = "notosanssc"
+# Right-to-left scripts the CJK font lacks: fallback fonts plus HarfBuzz shaping (joined
+# Arabic letters, right-to-left order), used only in letters that contain such text.
+RTL_FONTS = {
+    "notosansarabic": FONTS_DIR / "NotoSansArabic-Regular.ttf",
+    "notosanshebrew": FONTS_DIR / "NotoSansHebrew-Regular.ttf",
+}
 
 BODY_SIZE = 10.5
 LINE = 5.2  # mm per body line
@@ -165,10 +172,22 @@ def wrap(text: str, max_width: float, char_width: Callable[[str], float]) -> lis
     return lines
 
 
+def has_rtl(text: str) -> bool:
+    return any(unicodedata.bidirectional(ch) in ("R", "AL", "AN") for ch in text)
+
+
 def _lines(pdf: FPDF, text: str, size: float = BODY_SIZE, gap: float = 0.0) -> None:
     if not text.strip():
         return
     pdf.set_font(FONT_FAMILY, size=size)
+    if has_rtl(text):
+        # the rare slow path: fpdf2 shapes, reorders and wraps with the fallback fonts
+        pdf.set_text_shaping(True)
+        pdf.multi_cell(0, LINE * size / BODY_SIZE, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_text_shaping(False)
+        if gap:
+            pdf.ln(gap)
+        return
     font = pdf.fonts[FONT_FAMILY]
     assert isinstance(font, TTFFont)
     widths = font.cw  # per code point, in 1/1000 em
@@ -243,6 +262,25 @@ def render_letter_pdf(
     pdf.set_title(f"{kind.value} {context.case_reference}")  # no names in metadata
     pdf.set_lang(pack.locale)
     _font_cache().install(pdf)
+    everything = " ".join(
+        [
+            title,
+            salutation,
+            *paragraphs,
+            closing,
+            context.borrower_name,
+            context.creditor_name,
+            *context.borrower_address,
+            *context.creditor_address,
+            *context.extra_lines,
+            context.sender_name or "",
+            *context.sender_address,
+        ]
+    )
+    if has_rtl(everything):
+        for family, path in RTL_FONTS.items():
+            pdf.add_font(family, fname=str(path))
+        pdf.set_fallback_fonts(list(RTL_FONTS))
     pdf.footer_text = clean(context.case_reference)
     pdf.add_page()
 
