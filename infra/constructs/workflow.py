@@ -35,6 +35,16 @@ from infra.constructs.messaging import Messaging
 from infra.nag import acknowledge, acknowledge_wildcard_resource
 
 LOG_RETENTION = logs.RetentionDays.ONE_YEAR
+# Per-deployment settings, given as CDK context (`npx cdk deploy -c emailFrom=...`, or in
+# cdk.context.json); unset keys leave the handler defaults of arrears.settings in force.
+DEPLOYMENT_SETTINGS = {
+    "emailFrom": c.ENV_EMAIL_FROM,
+    "emailConfigurationSet": c.ENV_EMAIL_CONFIGURATION_SET,
+    "smsSenderId": c.ENV_SMS_SENDER_ID,
+    "smsOriginationNumber": c.ENV_SMS_ORIGINATION_NUMBER,
+    "complianceDefaultPack": c.ENV_COMPLIANCE_DEFAULT_PACK,
+    "policyFile": c.ENV_POLICY_FILE,
+}
 PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
 
 XRAY_REASON = (
@@ -130,13 +140,7 @@ class Workflow(Construct):
         for sm_spec in topology.STATE_MACHINES:
             if sm_spec.env_var:
                 environment[sm_spec.env_var] = self.state_machine_arns[sm_spec.construct_id]
-        # Deployment-specific settings (docs/deploy.md): -c emailFrom=... -c smsSenderId=...
-        # and the fallback compliance pack: -c complianceDefaultPack=...
-        for context_key, env_var in (
-            ("emailFrom", c.ENV_EMAIL_FROM),
-            ("smsSenderId", c.ENV_SMS_SENDER_ID),
-            ("complianceDefaultPack", c.ENV_COMPLIANCE_DEFAULT_PACK),
-        ):
+        for context_key, env_var in DEPLOYMENT_SETTINGS.items():
             value = self.node.try_get_context(context_key)
             if value:
                 environment[env_var] = str(value)
