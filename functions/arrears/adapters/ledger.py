@@ -265,7 +265,7 @@ class LedgerBase(ABC):
     @staticmethod
     def _backoff(attempt: int) -> None:
         if attempt:  # the first retry is immediate: the winner has already committed
-            time.sleep(random.uniform(0, 0.01 * 2**attempt))
+            time.sleep(random.uniform(0, min(0.2, 0.01 * 2**attempt)))  # jitter, not crypto
 
 
 # ---------------------------------------------------------------------------- DynamoDB
@@ -356,6 +356,19 @@ def _from_item(item: ContactLedgerModel) -> LedgerEntry:
     )
 
 
+_RACE_CODES = frozenset({"ConditionalCheckFailed", "TransactionConflict"})
+
+
+def _lost_the_race(error: TransactWriteError) -> bool:
+    """True when the transaction failed only because another writer moved first."""
+    if error.cause_response_code == "TransactionConflictException":
+        return True
+    if error.cause_response_code != "TransactionCanceledException":
+        return False
+    codes = {reason.code for reason in error.cancellation_reasons if reason is not None}
+    return bool(codes) and codes <= _RACE_CODES
+
+
 class ContactLedger(LedgerBase):
     """The ledger on DynamoDB (pynamodb)."""
 
@@ -401,11 +414,7 @@ class ContactLedger(LedgerBase):
                 )
                 transaction.save(_to_item(entry))
         except TransactWriteError as error:
-            # a condition failure or a conflicting transaction: someone else moved first
-            if error.cause_response_code in (
-                "TransactionCanceledException",
-                "TransactionConflictException",
-            ):
+            if _lost_the_race(error):
                 return False
             raise
         return True

@@ -250,9 +250,10 @@ def test_interleaved_claims_never_break_a_cap_in_memory(plan, zone):
     assert_no_cap_broken(ledger, borrower, rules, results)
 
 
-@given(plan=claims)
+# fewer and shorter plans on moto: each claim is four or five DynamoDB calls
+@given(plan=claims.filter(lambda plan: len(plan) <= 10))
 @settings(
-    max_examples=30,
+    max_examples=10,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
