@@ -12,6 +12,7 @@ from infra.constructs.encryption import Encryption
 from infra.constructs.events import Events
 from infra.constructs.letters import Letters
 from infra.constructs.messaging import Messaging
+from infra.constructs.observability import Observability
 from infra.constructs.workflow import Workflow
 
 STACK_NAME = "ArrearsStack"
@@ -34,4 +35,12 @@ class ArrearsStack(Stack):
             events=self.events,
             messaging=self.messaging,
             letters=self.letters,
+        )
+        self.observability = Observability(
+            self,
+            "Observability",
+            ops_topic=self.messaging.ops_topic,
+            state_machines=self.workflow.state_machines,
+            dead_letter_queue=self.events.dead_letter_queue,
+            ingest_queue=self.events.ingest_queue,
         )

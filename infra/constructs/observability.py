@@ -1,0 +1,196 @@
+"""CloudWatch dashboard and alarms for operating Arrears from the console (issue 8).
+
+Business metrics are the Powertools EMF metrics the handlers emit in the ``Arrears``
+namespace (constants.METRICS_NAMESPACE). Graphs use SEARCH expressions by metric name, so a
+metric shows up with whatever dimensions a handler gives it (outcome, reason, action, ...).
+Alarms notify the ops topic.
+"""
+
+from __future__ import annotations
+
+from arrears import constants as c
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as actions
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_stepfunctions as sfn
+from constructs import Construct
+
+# Metric names the handlers emit (or are expected to emit) in the Arrears namespace.
+CASES_OPENED = "CasesOpened"
+CASES_CLOSED = "CasesClosed"  # dimension: outcome
+AMOUNT_RECOVERED = "AmountRecovered"
+CONTACT_SENT = "ContactSent"
+CONTACT_BLOCKED = "ContactBlocked"
+CONTACT_DEFERRED = "ContactDeferred"
+LETTERS_STORED = "LettersStored"
+AGENT_TASKS_WAITING = "AgentTasksWaiting"
+LEGAL_REVIEWS_WAITING = "LegalReviewsWaiting"
+OPS_ACTION_REFUSED = "OpsActionRefused"
+
+DASHBOARD_PERIOD = Duration.hours(1)
+# Blocked contacts alarm when the hourly count leaves this many standard deviations of its
+# learned band: a policy change, holiday data or bad borrower data, not ordinary noise.
+BLOCKED_CONTACTS_STD_DEVS = 3
+
+
+def _search(
+    metric_name: str, statistic: str = "Sum", label: str | None = None
+) -> cloudwatch.IMetric:
+    seconds = int(DASHBOARD_PERIOD.to_seconds())
+    return cloudwatch.SearchExpression(
+        expression=(
+            f'SEARCH(\'Namespace="{c.METRICS_NAMESPACE}" MetricName="{metric_name}"\', '
+            f"'{statistic}', {seconds})"
+        ),
+        label=label or metric_name,
+        period=DASHBOARD_PERIOD,
+    )
+
+
+def blocked_contacts_metric() -> cloudwatch.Metric:
+    """ContactBlocked as the contact handler emits it (Powertools adds the service dimension)."""
+    return cloudwatch.Metric(
+        namespace=c.METRICS_NAMESPACE,
+        metric_name=CONTACT_BLOCKED,
+        dimensions_map={"service": c.SERVICE_NAME},
+        statistic="Sum",
+        period=DASHBOARD_PERIOD,
+    )
+
+
+class Observability(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        ops_topic: sns.ITopic,
+        state_machines: dict[str, sfn.StateMachine],
+        dead_letter_queue: sqs.IQueue,
+        ingest_queue: sqs.IQueue,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        notify_ops = actions.SnsAction(ops_topic)
+        self.alarms: list[cloudwatch.Alarm] = []
+
+        def alarm(alarm: cloudwatch.Alarm) -> None:
+            alarm.add_alarm_action(notify_ops)
+            self.alarms.append(alarm)
+
+        five_minutes = Duration.minutes(5)
+        for name, state_machine in state_machines.items():
+            alarm(
+                state_machine.metric_failed(period=five_minutes, statistic="Sum").create_alarm(
+                    self,
+                    f"{name}FailedAlarm",
+                    alarm_description=f"{name}: an execution failed (docs/ops.md, redrive)",
+                    threshold=0,
+                    comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                    evaluation_periods=1,
+                    treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+                )
+            )
+            alarm(
+                state_machine.metric_timed_out(period=five_minutes, statistic="Sum").create_alarm(
+                    self,
+                    f"{name}TimedOutAlarm",
+                    alarm_description=f"{name}: an execution timed out",
+                    threshold=0,
+                    comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                    evaluation_periods=1,
+                    treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+                )
+            )
+        alarm(
+            dead_letter_queue.metric_approximate_number_of_messages_visible(
+                period=five_minutes, statistic="Maximum"
+            ).create_alarm(
+                self,
+                "IngestDeadLetterQueueNotEmptyAlarm",
+                alarm_description="Ingest DLQ holds an event that could not be processed",
+                threshold=0,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                evaluation_periods=1,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            )
+        )
+        alarm(
+            cloudwatch.AnomalyDetectionAlarm(
+                self,
+                "BlockedContactsRisingAlarm",
+                metric=blocked_contacts_metric(),
+                std_devs=BLOCKED_CONTACTS_STD_DEVS,
+                evaluation_periods=1,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_UPPER_THRESHOLD,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+                alarm_description="The compliance gate blocks far more contacts than usual",
+            )
+        )
+
+        self.dashboard = cloudwatch.Dashboard(
+            self,
+            "Dashboard",
+            dashboard_name=f"{Stack.of(self).stack_name}-operations",
+            default_interval=Duration.days(7),
+        )
+        graph = cloudwatch.GraphWidget
+        self.dashboard.add_widgets(
+            graph(
+                title="Cases opened and resolved (by outcome)",
+                left=[_search(CASES_OPENED), _search(CASES_CLOSED)],
+                width=12,
+            ),
+            graph(title="Amount recovered", left=[_search(AMOUNT_RECOVERED)], width=12),
+        )
+        self.dashboard.add_widgets(
+            graph(
+                title="Contacts sent, deferred and blocked",
+                left=[_search(CONTACT_SENT), _search(CONTACT_DEFERRED), _search(CONTACT_BLOCKED)],
+                width=12,
+            ),
+            graph(title="Letters stored", left=[_search(LETTERS_STORED)], width=12),
+        )
+        self.dashboard.add_widgets(
+            graph(
+                title="Human work waiting (agent calls, legal reviews)",
+                left=[
+                    _search(AGENT_TASKS_WAITING, "Maximum"),
+                    _search(LEGAL_REVIEWS_WAITING, "Maximum"),
+                ],
+                width=12,
+            ),
+            graph(
+                title="Ingest queue and dead-letter queue",
+                left=[
+                    ingest_queue.metric_approximate_number_of_messages_visible(
+                        label="ingest visible"
+                    ),
+                    dead_letter_queue.metric_approximate_number_of_messages_visible(
+                        label="DLQ depth"
+                    ),
+                ],
+                right=[ingest_queue.metric_approximate_age_of_oldest_message(label="oldest (s)")],
+                width=12,
+            ),
+        )
+        self.dashboard.add_widgets(
+            *[
+                graph(
+                    title=f"{name} executions",
+                    left=[
+                        state_machine.metric_started(label="started"),
+                        state_machine.metric_succeeded(label="succeeded"),
+                        state_machine.metric_failed(label="failed"),
+                        state_machine.metric_timed_out(label="timed out"),
+                    ],
+                    width=12,
+                )
+                for name, state_machine in state_machines.items()
+            ],
+            graph(title="Ops actions refused", left=[_search(OPS_ACTION_REFUSED)], width=12),
+        )
+        self.dashboard.add_widgets(
+            cloudwatch.AlarmStatusWidget(title="Alarms", alarms=self.alarms, width=24),
+        )
