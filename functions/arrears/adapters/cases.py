@@ -17,6 +17,7 @@ own direct DynamoDB tasks) from undoing one another:
 
 from __future__ import annotations
 
+import functools
 import itertools
 import threading
 from collections.abc import Iterable, Mapping
@@ -567,6 +568,13 @@ class DynamoTimeline:
         return [timeline_from_item(i) for i in TimelineModel.query(case_id)]
 
 
+@functools.cache
+def _transaction_connection(region: str) -> Connection:
+    """One pynamodb connection (one botocore client) per region: building a client per
+    transaction costs more than the transaction itself."""
+    return Connection(region=region)
+
+
 class DynamoIngestStore:
     def __init__(self, timeline: DynamoTimeline | None = None) -> None:
         self._timeline = timeline or DynamoTimeline()
@@ -577,7 +585,7 @@ class DynamoIngestStore:
             # nothing but audit lines (an ignored event): no transaction needed
             return tuple(self._timeline.append(e) for e in write.timeline)
         try:
-            with TransactWrite(connection=Connection(region=aws_region())) as tx:
+            with TransactWrite(connection=_transaction_connection(aws_region())) as tx:
                 if write.borrower is not None:
                     fields = {
                         k: v

@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from arrears import constants as c
-from arrears.domain.events import PaymentStatusChanged
+from arrears.domain.events import PaymentStatusChanged, minor_units
 from arrears.domain.types import BorrowerProfile, CaseStatus, Channel, PaymentStatus, Stage
 
 # --------------------------------------------------------------------------- identities
@@ -373,7 +373,7 @@ def _open_cycle(
     previous: CaseRecord | None,
     now: datetime,
 ) -> Decision:
-    outstanding = event.outstanding
+    outstanding = in_minor_units(event.outstanding, event.currency)
     if outstanding <= 0:
         home = previous.case_id if previous else no_case_id(event.account_id)
         reason = IgnoreReason.NOTHING_OUTSTANDING
@@ -446,12 +446,13 @@ def _add_overdue(
             borrower=borrower,
             expected_last_sequence=last,
         )
-    obligations = {**case.obligations, event.obligation_id: event.outstanding}
+    outstanding = in_minor_units(event.outstanding, case.currency)
+    obligations = {**case.obligations, event.obligation_id: outstanding}
     due_dates = [d for d in (case.due_date, event.due_date) if d is not None]
     updated = replace(
         case,
         obligations=obligations,
-        balance=sum(obligations.values(), Decimal(0)),
+        balance=total(obligations, case.currency),
         due_date=min(due_dates) if due_dates else None,
         last_sequence=event.sequence,
         last_payment_status=event.status.value,
@@ -501,8 +502,9 @@ def _apply_payment_news(
             wake = WakeReason.PAYMENT_FAILED
     elif status in (PaymentStatus.PAID, PaymentStatus.PARTIALLY_PAID):
         owed = Decimal(0) if status is PaymentStatus.PAID else event.outstanding
+        owed = in_minor_units(owed, case.currency)
         obligations = {**case.obligations, event.obligation_id: owed}
-        balance = sum(obligations.values(), Decimal(0))
+        balance = total(obligations, case.currency)
         changes.update(
             obligations=obligations,
             balance=balance,
@@ -611,6 +613,15 @@ def _replayed_wake(
 
 
 # --------------------------------------------------------------------------- pieces
+
+
+def in_minor_units(amount: Decimal, currency: str) -> Decimal:
+    """The amount with exactly the currency's decimal places (0 CNY -> 0.00)."""
+    return amount.quantize(Decimal(1).scaleb(-minor_units(currency)))
+
+
+def total(amounts: dict[str, Decimal], currency: str) -> Decimal:
+    return in_minor_units(sum(amounts.values(), Decimal(0)), currency)
 
 
 def _money(amount: Decimal) -> str:

@@ -371,7 +371,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if not isinstance(records, list) or not records:
         logger.warning("invocation without SQS records ignored")
         return {"batchItemFailures": []}
-    processor = BatchProcessor(event_type=EventType.SQS)
+    # an all-failed batch is reported record by record too, rather than raised
+    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
     response = process_partial_response(
         event=event, record_handler=record_handler, processor=processor, context=context
     )

@@ -1,0 +1,208 @@
+"""The DynamoDB repositories (on moto) and the in-memory fake obey the same conditions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import boto3
+import pytest
+from arrears.adapters.cases import IngestWrite, Repositories
+from arrears.adapters.models import bind_tables
+from arrears.domain.case import BorrowerRecord, CaseRecord, TimelineEntry
+from arrears.domain.errors import CaseAlreadyExists, CaseNotFound, ConcurrentUpdate
+from arrears.domain.types import CaseStatus, Channel, Stage
+from moto import mock_aws
+
+from tests.support.aws import REGION, create_tables
+
+T0 = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
+
+
+@contextmanager
+def _dynamo(monkeypatch: pytest.MonkeyPatch) -> Iterator[Repositories]:
+    for key, value in {
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+    }.items():
+        monkeypatch.setenv(key, value)
+    with mock_aws():
+        create_tables(boto3.client("dynamodb", region_name=REGION))
+        bind_tables()
+        yield Repositories.dynamo()
+
+
+@pytest.fixture(params=["dynamo", "memory"])
+def repos(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Repositories]:
+    if request.param == "memory":
+        yield Repositories.in_memory()
+        return
+    with _dynamo(monkeypatch) as dynamo:
+        yield dynamo
+
+
+def a_case(**overrides: object) -> CaseRecord:
+    case = CaseRecord(
+        case_id="acc-1#1",
+        account_id="acc-1",
+        cycle=1,
+        status=CaseStatus.OPEN,
+        stage=Stage.ASSESS,
+        balance=Decimal("1250.00"),
+        currency="CNY",
+        opened_at=T0,
+        obligations={"loan/1": Decimal("1250.00")},
+    )
+    return replace(case, **overrides)  # type: ignore[arg-type]
+
+
+def test_a_case_round_trips_with_exact_money_and_aware_times(repos: Repositories) -> None:
+    case = a_case(queue_due_at=T0 + timedelta(days=1), segment="standard", score=612)
+    repos.cases.create(case)
+    loaded = repos.cases.get("acc-1#1")
+    assert loaded == case
+    assert loaded is not None and loaded.balance == Decimal("1250.00")
+    assert loaded.opened_at.tzinfo is not None
+
+
+def test_creating_the_same_case_twice_is_refused(repos: Repositories) -> None:
+    repos.cases.create(a_case())
+    with pytest.raises(CaseAlreadyExists):
+        repos.cases.create(a_case(stage=Stage.REMINDER))
+
+
+def test_an_action_is_marked_done_only_once(repos: Repositories) -> None:
+    repos.cases.create(a_case())
+    first = repos.cases.mark_action_done("acc-1#1", "reminder#sms")
+    retried = repos.cases.mark_action_done("acc-1#1", "reminder#sms")
+    other = repos.cases.mark_action_done("acc-1#1", "reminder#email")
+    assert (first, retried, other) == (True, False, True)
+    loaded = repos.cases.get("acc-1#1")
+    assert loaded is not None
+    assert loaded.done_actions == frozenset({"reminder#sms", "reminder#email"})
+
+
+def test_marking_an_action_on_a_missing_case_says_so(repos: Repositories) -> None:
+    with pytest.raises(CaseNotFound):
+        repos.cases.mark_action_done("nope#1", "reminder#sms")
+
+
+def test_save_is_guarded_by_version_and_keeps_the_token(repos: Repositories) -> None:
+    # given a stored case whose execution has stored its task token
+    repos.cases.create(a_case())
+    repos.cases.store_task_token("acc-1#1", "token-1", "payment")
+    loaded = repos.cases.get("acc-1#1")
+    assert loaded is not None
+    # when one writer saves from version 0, and a second writer also from version 0
+    saved = repos.cases.save(replace(loaded, stage=Stage.REMINDER), expected_version=0)
+    with pytest.raises(ConcurrentUpdate):
+        repos.cases.save(replace(loaded, stage=Stage.FOLLOW_UP), expected_version=0)
+    # then the first write stands and the token the state machine wrote is untouched
+    final = repos.cases.get("acc-1#1")
+    assert final is not None
+    assert (final.stage, final.version, saved.version) == (Stage.REMINDER, 1, 1)
+    assert final.task_token == "token-1"
+
+
+def test_update_fields_can_refuse_a_closed_case(repos: Repositories) -> None:
+    repos.cases.create(a_case(status=CaseStatus.PAID))
+    with pytest.raises(ConcurrentUpdate):
+        repos.cases.update_fields("acc-1#1", {"stage": Stage.REMINDER}, require_open=True)
+    updated = repos.cases.update_fields("acc-1#1", {"outcome": "paid"})
+    assert updated.outcome == "paid" and updated.version == 1
+
+
+def test_a_token_is_cleared_only_if_it_is_still_the_stored_one(repos: Repositories) -> None:
+    repos.cases.create(a_case())
+    repos.cases.store_task_token("acc-1#1", "new-token", "agent_outcome")
+    assert repos.cases.clear_task_token("acc-1#1", "old-token") is False
+    assert repos.cases.clear_task_token("acc-1#1", "new-token") is True
+    loaded = repos.cases.get("acc-1#1")
+    assert loaded is not None and loaded.task_token is None and loaded.waiting_for is None
+
+
+def test_the_work_queue_lists_waiting_cases_soonest_first(repos: Repositories) -> None:
+    for n, hours in ((1, 30), (2, 5), (3, 50)):
+        repos.cases.create(a_case(case_id=f"acc-{n}#1", account_id=f"acc-{n}"))
+        repos.cases.set_queue(f"acc-{n}#1", "AGENT_CALL", T0 + timedelta(hours=hours))
+    repos.cases.create(a_case(case_id="acc-9#1", account_id="acc-9"))  # not waiting
+    due = repos.cases.work_queue("AGENT_CALL", due_before=T0 + timedelta(hours=40))
+    assert [c.case_id for c in due] == ["acc-2#1", "acc-1#1"]
+    repos.cases.clear_queue("acc-2#1")
+    assert [c.case_id for c in repos.cases.work_queue("AGENT_CALL")] == ["acc-1#1", "acc-3#1"]
+
+
+def test_latest_for_account_is_the_highest_cycle(repos: Repositories) -> None:
+    repos.cases.create(a_case(status=CaseStatus.PAID))
+    repos.cases.create(a_case(case_id="acc-1#2", cycle=2))
+    latest = repos.cases.latest_for_account("acc-1")
+    assert latest is not None and latest.case_id == "acc-1#2"
+    assert [c.cycle for c in repos.cases.list_for_account("acc-1")] == [1, 2]
+
+
+def test_the_ingest_write_is_all_or_nothing(repos: Repositories) -> None:
+    # given a borrower at sequence 5
+    borrower = BorrowerRecord("acc-1", phone="+8613800000000", last_sequence=5, country="CN")
+    repos.ingest.commit(IngestWrite(borrower=borrower, expected_last_sequence=None))
+    # when a write decided from an older sequence tries to open a case
+    entry = TimelineEntry("acc-1#1", T0, "case_opened", "test", {"cycle": 1})
+    with pytest.raises(ConcurrentUpdate):
+        repos.ingest.commit(
+            IngestWrite(
+                borrower=replace(borrower, last_sequence=6),
+                expected_last_sequence=4,
+                create_case=a_case(),
+                timeline=(entry,),
+            )
+        )
+    # then neither the case nor the audit line was written
+    assert repos.cases.get("acc-1#1") is None
+    assert repos.timeline.list("acc-1#1") == []
+    stored = repos.borrowers.get("acc-1")
+    assert stored is not None and stored.last_sequence == 5
+
+
+def test_an_ingest_never_overwrites_an_opt_out(repos: Repositories) -> None:
+    # given a borrower who opted out of SMS after the ingest read the record
+    borrower = BorrowerRecord("acc-1", phone="+8613800000000", last_sequence=1, country="CN")
+    repos.ingest.commit(IngestWrite(borrower=borrower, expected_last_sequence=None))
+    repos.borrowers.add_opt_out("acc-1", Channel.SMS)
+    repos.borrowers.add_flag("acc-1", "bankruptcy")
+    # when the ingest writes its (older) view of the borrower
+    repos.ingest.commit(
+        IngestWrite(borrower=replace(borrower, last_sequence=2), expected_last_sequence=1)
+    )
+    # then the opt-out and flag stay
+    stored = repos.borrowers.get("acc-1")
+    assert stored is not None and stored.last_sequence == 2
+    assert stored.opted_out == frozenset({Channel.SMS}) and stored.flags == frozenset(
+        {"bankruptcy"}
+    )
+
+
+def test_timeline_entries_get_unique_time_ordered_keys(repos: Repositories) -> None:
+    written = [
+        repos.timeline.append(TimelineEntry("acc-1#1", T0, "stage_entered", "test", {"n": n}))
+        for n in range(5)
+    ]
+    later = repos.timeline.append(TimelineEntry("acc-1#1", T0 + timedelta(seconds=1), "x", "t"))
+    keys = [e.entry_key for e in repos.timeline.list("acc-1#1")]
+    assert keys == sorted(keys) and len(set(keys)) == 6
+    assert keys[-1] == later.entry_key
+    assert [e.detail["n"] for e in repos.timeline.list("acc-1#1")[:5]] == list(range(5))
+    assert written[0].entry_key.startswith("2026-11-02T01:00:00.000000Z#")
+
+
+def test_timeline_items_expire_years_later(monkeypatch: pytest.MonkeyPatch) -> None:
+    with _dynamo(monkeypatch) as repos:
+        repos.timeline.append(TimelineEntry("acc-1#1", T0, "case_opened", "test"))
+        client = boto3.client("dynamodb", region_name=REGION)
+        [item] = client.scan(TableName="arrears-timeline")["Items"]
+    expires = datetime.fromtimestamp(int(item["expires_at"]["N"]), UTC)
+    assert expires - T0 >= timedelta(days=7 * 365)
