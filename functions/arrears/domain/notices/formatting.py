@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
 from babel import Locale
@@ -18,11 +18,13 @@ def babel_locale(tag: str) -> Locale:
     return Locale.parse(tag.replace("_", "-"), sep="-")
 
 
+@lru_cache(maxsize=4096)  # a letter prints the same few amounts several times
 def money(amount: Decimal, currency: str, locale: str) -> str:
     # decimal_quantization keeps the currency's own digits (2 for USD/CNY, 0 for JPY)
     return format_currency(amount, currency, locale=babel_locale(locale))
 
 
+@lru_cache(maxsize=1024)
 def long_date(value: date, locale: str) -> str:
     return format_date(value, format="long", locale=babel_locale(locale))
 

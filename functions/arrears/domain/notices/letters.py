@@ -198,7 +198,12 @@ def _lines(pdf: FPDF, text: str, size: float = BODY_SIZE, gap: float = 0.0) -> N
 
     height = LINE * size / BODY_SIZE
     for line in wrap(text, pdf.epw, char_width):
-        pdf.cell(0, height, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        if pdf.y + height > pdf.page_break_trigger:
+            pdf.add_page()
+        # text() at the baseline cell() would use: a line already fits, so the cell
+        # machinery (alignment, borders, markdown) is only overhead here
+        pdf.text(pdf.l_margin, pdf.y + height / 2 + 0.3 * pdf.font_size, line)
+        pdf.set_xy(pdf.l_margin, pdf.y + height)
     if gap:
         pdf.ln(gap)
 
