@@ -14,6 +14,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 import boto3
@@ -60,8 +61,10 @@ class Applied:
         )
 
 
-def _dynamodb() -> Any:
-    return boto3.client("dynamodb", region_name=aws_region())
+@cache
+def _dynamodb(region: str) -> Any:
+    # one client per container (and per region): building one costs tens of milliseconds
+    return boto3.client("dynamodb", region_name=region)
 
 
 def _s(value: str) -> dict[str, str]:
@@ -72,7 +75,7 @@ class OpsStore:
     """Reads and writes for the ops handler (DynamoDB through boto3's low-level client)."""
 
     def __init__(self, client: Any | None = None) -> None:
-        self._client = client or _dynamodb()
+        self._client = client or _dynamodb(aws_region())
 
     # ---- reads ---------------------------------------------------------------------
 
