@@ -24,6 +24,7 @@ import copy
 import datetime as dt
 import importlib
 import inspect
+import json
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -117,6 +118,18 @@ PATCH_POINTS: tuple[tuple[str, str, tuple[str, ...] | None], ...] = (
     ),
     ("moto.awslambda.models", "LambdaFunction._invoke_lambda", ("self", "event")),
     ("moto.events.models", "EventPattern.matches_event", ("self", "event")),
+    # JSONPath strings are re-parsed (ply) on every evaluation; parsed once per path instead
+    ("moto.stepfunctions.parser.asl.utils.json_path", "parse", None),
+    ("moto.stepfunctions.parser.asl.component.common.path.result_path", "parse", None),
+    # lambda:invoke tasks call the handler directly instead of through botocore + moto Lambda
+    (
+        "moto.stepfunctions.parser.asl.component.state.exec.state_task.lambda_eval_utils",
+        "_invoke_lambda_function",
+        ("parameters", "region", "state_credentials"),
+    ),
+    # not moto, but the same kind of per-call cost: pynamodb gives every thread its own
+    # botocore session (service models re-read from disk), and executions are threads
+    ("pynamodb.connection.base", "get_session", ("env_vars",)),
 )
 
 # Attributes the inline `_evaluate_with_timeout` reads on the state object.
@@ -223,6 +236,8 @@ def _active() -> Hooks:
 # execution's Environment), and moto intercepts every client created after its import.
 _PARSED_PROGRAMS: dict[str, Any] = {}
 _INTERPRETER_CLIENTS: dict[tuple[str, str], Any] = {}
+_SHARED_SESSION: Any = None
+_PARSED_JSON_PATHS: dict[tuple[str, str], Any] = {}
 
 
 def _make_replacements(originals: dict[str, Any]) -> dict[str, Any]:
@@ -380,6 +395,51 @@ def _make_replacements(originals: dict[str, Any]) -> dict[str, Any]:
             clients[key] = client
         return client
 
+    def shared_botocore_session(env_vars: Any = None) -> Any:
+        # one warm session for every thread: its loader keeps the parsed service models
+        global _SHARED_SESSION
+        if _SHARED_SESSION is None:
+            _SHARED_SESSION = originals["pynamodb_get_session"](env_vars)
+        return _SHARED_SESSION
+
+    def cached_json_path_parse(path: str) -> Any:
+        parsed = _PARSED_JSON_PATHS.get(("ext", path))
+        if parsed is None:
+            parsed = originals["json_path_parse"](path)
+            _PARSED_JSON_PATHS[("ext", path)] = parsed
+        return parsed
+
+    def cached_result_path_parse(path: str) -> Any:
+        parsed = _PARSED_JSON_PATHS.get(("plain", path))
+        if parsed is None:
+            parsed = originals["result_path_parse"](path)
+            _PARSED_JSON_PATHS[("plain", path)] = parsed
+        return parsed
+
+    def lambda_task_in_process(
+        parameters: dict[str, Any], region: str, state_credentials: Any
+    ) -> Any:
+        name = str(parameters.get("FunctionName", ""))
+        local_name = name.split(":function:", 1)[-1].split(":", 1)[0]
+        raw = parameters.get("Payload") or b"{}"
+        try:
+            event = json.loads(raw)
+            payload, errored = _active().invoke_lambda(local_name, event)
+        except (KeyError, ValueError):  # unknown function or odd payload: moto says why
+            return originals["lambda_task_in_process"](parameters, region, state_credentials)
+        try:
+            body: Any = json.loads(payload)
+        except ValueError:
+            body = payload
+        response: dict[str, Any] = {
+            "StatusCode": 200,
+            "ExecutedVersion": "$LATEST",
+            "Payload": body,
+        }
+        if errored:
+            response["FunctionError"] = "Unhandled"
+        return response
+
     def invoke_lambda(self: Any, event: Any = None) -> tuple[str, bool, str]:
         payload, errored = _active().invoke_lambda(self.function_name, event)
         return payload, errored, ""
@@ -399,6 +459,10 @@ def _make_replacements(originals: dict[str, Any]) -> dict[str, Any]:
         "HeartbeatEndpoint.notify": heartbeat_notify,
         "boto_client_for": cached_boto_client_for,
         "LambdaFunction._invoke_lambda": invoke_lambda,
+        "pynamodb_get_session": shared_botocore_session,
+        "json_path_parse": cached_json_path_parse,
+        "result_path_parse": cached_result_path_parse,
+        "lambda_task_in_process": lambda_task_in_process,
     }
 
 
@@ -425,7 +489,16 @@ _VIRTUAL_TIME_KEYS = frozenset(
         "HeartbeatEndpoint.notify",
     }
 )
-_SPEED_KEYS = frozenset({"ExecutionWorker._get_evaluation_entrypoint", "boto_client_for"})
+_SPEED_KEYS = frozenset(
+    {
+        "ExecutionWorker._get_evaluation_entrypoint",
+        "boto_client_for",
+        "pynamodb_get_session",
+        "json_path_parse",
+        "result_path_parse",
+        "lambda_task_in_process",
+    }
+)
 
 _WAIT = "moto.stepfunctions.parser.asl.component.state.wait.wait_function"
 _OWNERS = {
@@ -439,6 +512,12 @@ _OWNERS = {
     "LambdaFunction": "moto.awslambda.models",
 }
 _BOTO_CLIENT_MODULE = "moto.stepfunctions.parser.asl.utils.boto_client"
+_PYNAMODB_MODULE = "pynamodb.connection.base"
+_JSON_PATH_MODULE = "moto.stepfunctions.parser.asl.utils.json_path"
+_RESULT_PATH_MODULE = "moto.stepfunctions.parser.asl.component.common.path.result_path"
+_LAMBDA_EVAL_MODULE = (
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.lambda_eval_utils"
+)
 
 
 def _import_interpreter_modules() -> None:
@@ -473,6 +552,16 @@ def patched(hooks: Hooks, *, virtual_time: bool = True, speedups: bool = True) -
             originals[key] = getattr(_resolve(_OWNERS[owner], owner), attr)
         boto_module = importlib.import_module(_BOTO_CLIENT_MODULE)
         originals["boto_client_for"] = boto_module.boto_client_for
+        # module-level functions replaced by name: key -> (module, attribute)
+        module_functions = {
+            "json_path_parse": (_JSON_PATH_MODULE, "parse"),
+            "result_path_parse": (_RESULT_PATH_MODULE, "parse"),
+            "lambda_task_in_process": (_LAMBDA_EVAL_MODULE, "_invoke_lambda_function"),
+        }
+        for key, (module_name, attr) in module_functions.items():
+            originals[key] = getattr(importlib.import_module(module_name), attr)
+        pynamodb_base = importlib.import_module(_PYNAMODB_MODULE)
+        originals["pynamodb_get_session"] = pynamodb_base.get_session
         replacements = _make_replacements(originals)
 
         selected = {
@@ -483,6 +572,16 @@ def patched(hooks: Hooks, *, virtual_time: bool = True, speedups: bool = True) -
         }
         undo: list[tuple[Any, str, Any]] = []
         for key, fn in selected.items():
+            if key in module_functions:
+                module_name, attr = module_functions[key]
+                module = importlib.import_module(module_name)
+                undo.append((module, attr, originals[key]))
+                setattr(module, attr, fn)
+                continue
+            if key == "pynamodb_get_session":
+                undo.append((pynamodb_base, "get_session", originals[key]))
+                setattr(pynamodb_base, "get_session", fn)  # noqa: B010
+                continue
             if key == "boto_client_for":
                 # bound by name in many interpreter modules: replace every binding
                 for module in list(sys.modules.values()):
@@ -518,8 +617,6 @@ def seed_moto_random(seed: int) -> None:
 
 def event_pattern_matches(pattern: dict[str, Any], event: dict[str, Any]) -> bool:
     """EventBridge pattern matching as moto's events backend implements it."""
-    import json
-
     from moto.events.models import EventPattern
 
     return bool(EventPattern.load(json.dumps(pattern)).matches_event(cast(Any, event)))

@@ -289,8 +289,9 @@ class LocalRuntime:
             # same seed, same ids: moto and the handlers draw from `random` and uuid4
             random.seed(self.seed)
             stack.enter_context(_seeded_uuid4(random.Random(self.seed)))
-            self.clock.start()
-            stack.callback(self.clock.stop)
+            if self._virtual_time:  # the unmodified-moto baseline keeps real time
+                self.clock.start()
+                stack.callback(self.clock.stop)
             stack.enter_context(mock_aws(config={"stepfunctions": {"execute_state_machine": True}}))
             moto_patches.seed_moto_random(self.seed)
             hooks = moto_patches.Hooks(scheduler=self.scheduler, invoke_lambda=self._invoke)
@@ -357,6 +358,16 @@ class LocalRuntime:
         )["executionArn"]
         self.scheduler.run_ready()
         return arn
+
+    def wait_for_executions(self, timeout_seconds: float = 600.0) -> None:
+        """Real-time mode only (``virtual_time=False``): wait until no execution runs."""
+        import time
+
+        deadline = time.monotonic() + timeout_seconds
+        while any(e["status"] == "RUNNING" for e in self.executions()):
+            if time.monotonic() > deadline:
+                raise TimeoutError("executions still running")
+            time.sleep(0.05)
 
     def executions(self, state_machine: str | None = None) -> list[dict[str, Any]]:
         specs = (
