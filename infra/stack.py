@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Stack
+from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
 from infra.constructs.data import Data
@@ -44,3 +44,20 @@ class ArrearsStack(Stack):
             dead_letter_queue=self.events.dead_letter_queue,
             ingest_queue=self.events.ingest_queue,
         )
+        self._outputs()
+
+    def _outputs(self) -> None:
+        """What docs/deploy.md and the `arrears` CLI look up after a deploy."""
+        outputs = {
+            "EventBusName": self.events.bus.event_bus_name,
+            "IngestDeadLetterQueueUrl": self.events.dead_letter_queue.queue_url,
+            "OpsAlertsTopicArn": self.messaging.ops_topic.topic_arn,
+            "LettersBucketName": self.letters.bucket.bucket_name,
+            "DashboardName": self.observability.dashboard.dashboard_name,
+        }
+        for construct_id, state_machine in self.workflow.state_machines.items():
+            outputs[f"{construct_id}Arn"] = state_machine.state_machine_arn
+        for construct_id, table in self.data.tables.items():
+            outputs[f"{construct_id}Name"] = table.table_name
+        for output_id, value in outputs.items():
+            CfnOutput(self, output_id, value=value)
