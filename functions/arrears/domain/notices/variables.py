@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import date
+from decimal import Decimal
 
 from arrears.domain.balance import Breakdown
 from arrears.domain.notices import formatting as fmt
@@ -43,11 +45,11 @@ def variables(
 ) -> dict[str, str | None]:
     """Every variable a template may name (None = no value; see templates.MESSAGE_OPTIONAL)."""
 
-    def money(amount: object) -> str | None:
-        return None if amount is None else fmt.money(amount, context.currency, locale)  # type: ignore[arg-type]
+    def money(amount: Decimal | None) -> str | None:
+        return None if amount is None else fmt.money(amount, context.currency, locale)
 
-    def day(value: object) -> str | None:
-        return None if value is None else fmt.long_date(value, locale)  # type: ignore[arg-type]
+    def day(value: date | None) -> str | None:
+        return None if value is None else fmt.long_date(value, locale)
 
     breakdown = context.breakdown or Breakdown.principal_only(context.amount_due)
     contact_parts = [clean(p) for p in (context.contact_phone, context.contact_email) if p]
