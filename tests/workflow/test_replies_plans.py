@@ -5,9 +5,12 @@ missed installment that breaks the plan so escalation resumes at the stage the c
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
+import jsonschema
 from arrears.adapters.cases import Repositories
 from arrears.adapters.plans import DynamoPlans
 from arrears.domain.plans import InstallmentStatus, PlanStatus
@@ -21,6 +24,10 @@ from escalation_support import (  # noqa: F401 - fixtures
     timeline_kinds,
 )
 from replies_support import reply
+
+SCHEMA = json.loads(
+    (Path(__file__).resolve().parents[2] / "docs" / "report.schema.json").read_text()
+)
 
 
 def _cumulative(plan, upto: int) -> str:
@@ -78,6 +85,14 @@ def test_hardship_reply_leads_to_a_plan_that_is_paid_and_resolves_the_case(rt, o
         if e.kind == "contact_sent" and e.at > plan.accepted_at
     ]
     assert set(templates) <= {"receipt"}
+
+    # and the `arrears run` report shows the plan, valid against its JSON Schema
+    report = rt.report()
+    jsonschema.validate(report, SCHEMA)
+    shown = next(c for c in report["cases"] if c["case_id"] == case_id)["plan"]
+    assert shown["status"] == "completed" and shown["total"] == "1250.00"
+    assert [i["status"] for i in shown["installments"]] == ["paid"] * len(plan.installments)
+    assert sum(Decimal(i["amount"]) for i in shown["installments"]) == Decimal("1250.00")
 
 
 def test_missed_installment_breaks_the_plan_and_escalation_resumes_where_it_was(rt, outbox):

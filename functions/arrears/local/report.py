@@ -147,6 +147,7 @@ def _case_report(
         "amount_recovered": _money(recovered),
         "opened_at": case.get("opened_at"),
         "closed_at": case.get("closed_at"),
+        "plan": _plan_report(case.get("plan")),  # issue 9: repayment plan, if any
         "contacts": contacts,
         "blocked": blocked,
         "letters": letters,
@@ -167,6 +168,34 @@ def _case_report(
             for entry in timeline
         ],
     }
+
+
+def _plan_report(plan: Any) -> dict[str, Any] | None:
+    """The case's repayment plan (arrears.domain.plans.to_item form), amounts as stored."""
+    if not isinstance(plan, dict):
+        return None
+    keys = ("plan_id", "kind", "status", "currency", "total", "paid_total", "offered_at")
+    report: dict[str, Any] = {key: str(plan.get(key, "")) for key in keys}
+    report.update(
+        {
+            "accepted_at": plan.get("accepted_at"),
+            "ended_at": plan.get("ended_at"),
+            "resume_stage": plan.get("resume_stage"),
+            "installments": [
+                {
+                    "number": int(item.get("number", 0)),
+                    "due_date": str(item.get("due_date", "")),
+                    "due_at": str(item.get("due_at", "")),
+                    "amount": str(item.get("amount", "")),
+                    "paid": str(item.get("paid", "")),
+                    "status": str(item.get("status", "")),
+                }
+                for item in plan.get("installments") or []
+                if isinstance(item, dict)
+            ],
+        }
+    )
+    return report
 
 
 def _execution_summary(e: dict[str, Any]) -> dict[str, Any]:
