@@ -186,6 +186,24 @@ def test_an_ingest_never_overwrites_an_opt_out(repos: Repositories) -> None:
     )
 
 
+def test_an_ingest_update_leaves_ladder_fields_alone(repos: Repositories) -> None:
+    # given a case the ingest read at version 0
+    repos.cases.create(a_case())
+    read = repos.cases.get("acc-1#1")
+    assert read is not None
+    # and the state machine then moved it (direct writes that do not bump version)
+    repos.cases.set_queue("acc-1#1", "AGENT_CALL", T0 + timedelta(days=2))
+    repos.cases.store_task_token("acc-1#1", "call-token", "agent_outcome")
+    # when the ingest writes a payment decided from its read
+    paid = replace(read, status=CaseStatus.PAYMENT_PENDING, stage=Stage.ASSESS, queue=None)
+    repos.ingest.commit(IngestWrite(update_case=paid, expected_case_version=0))
+    # then the payment status is applied and the ladder's fields survive
+    stored = repos.cases.get("acc-1#1")
+    assert stored is not None
+    assert stored.status is CaseStatus.PAYMENT_PENDING and stored.version == 1
+    assert (stored.queue, stored.task_token) == ("AGENT_CALL", "call-token")
+
+
 def test_timeline_entries_get_unique_time_ordered_keys(repos: Repositories) -> None:
     written = [
         repos.timeline.append(TimelineEntry("acc-1#1", T0, "stage_entered", "test", {"n": n}))

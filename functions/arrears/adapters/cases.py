@@ -49,8 +49,26 @@ from arrears.domain.types import CaseStatus, Channel, Stage
 # Audit entries are kept for years (collections records are evidence); TTL then removes them.
 TIMELINE_RETENTION = timedelta(days=7 * 365)
 
-# Fields the state machine or dedicated operations own; ``save`` never writes them.
-_NOT_SAVED = frozenset({"case_id", "task_token", "waiting_for", "done_actions", "version"})
+# Fields the state machine or dedicated operations own; ``save`` never writes them
+# (the escalation ASL sets task_token / waiting_for / queue / queue_due_at directly).
+_NOT_SAVED = frozenset(
+    {"case_id", "task_token", "waiting_for", "done_actions", "queue", "queue_due_at", "version"}
+)
+# What an ingest changes on an existing case: payment facts and the status they imply.
+# Stage, segment, score, plans, queues belong to the ladder and ops.
+INGEST_CASE_FIELDS = (
+    "status",
+    "balance",
+    "obligations",
+    "due_date",
+    "closed_at",
+    "outcome",
+    "pending_since",
+    "resume_status",
+    "last_sequence",
+    "last_payment_status",
+    "updated_at",
+)
 
 
 # =========================================================================== interfaces
@@ -143,7 +161,8 @@ class IngestWrite:
     ``borrower`` (when set) is the borrower's new state; the write is conditioned on the
     stored ``last_sequence`` still being ``expected_last_sequence`` (None: no borrower
     item yet, or no sequence applied). ``create_case`` inserts a new cycle;
-    ``update_case`` saves the open case conditioned on ``expected_case_version``.
+    ``update_case`` writes the ``INGEST_CASE_FIELDS`` of the open case (payment facts
+    and status, nothing the ladder or ops own) conditioned on ``expected_case_version``.
     """
 
     borrower: BorrowerRecord | None = None
@@ -611,7 +630,8 @@ class DynamoIngestStore:
                     if write.expected_case_version is None:
                         raise ValueError("update_case needs expected_case_version")
                     case = write.update_case
-                    fields = {k: v for k, v in case_fields(case).items() if k not in _NOT_SAVED}
+                    every = case_fields(case)
+                    fields = {name: every[name] for name in INGEST_CASE_FIELDS}
                     fields["version"] = write.expected_case_version + 1
                     tx.update(
                         CaseModel(case.case_id),
@@ -674,10 +694,8 @@ class InMemoryStore:
             if write.update_case is not None and write.expected_case_version is not None:
                 stored_case = self.case_items[write.update_case.case_id]
                 self.case_items[stored_case.case_id] = replace(
-                    write.update_case,
-                    task_token=stored_case.task_token,
-                    waiting_for=stored_case.waiting_for,
-                    done_actions=stored_case.done_actions,
+                    stored_case,
+                    **{name: getattr(write.update_case, name) for name in INGEST_CASE_FIELDS},
                     version=write.expected_case_version + 1,
                 )
             return tuple(self.timeline.append(e) for e in write.timeline)
@@ -721,6 +739,8 @@ class _MemoryCases:
                 task_token=stored.task_token,
                 waiting_for=stored.waiting_for,
                 done_actions=stored.done_actions,
+                queue=stored.queue,
+                queue_due_at=stored.queue_due_at,
                 version=expected_version + 1,
             )
             self.store.case_items[case.case_id] = saved
