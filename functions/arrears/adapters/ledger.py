@@ -50,6 +50,9 @@ MAX_CLAIM_ATTEMPTS = 10
 CONVERSATION_TEMPLATE = "conversation"
 
 SENT, DEFERRED, BLOCKED = "sent", "deferred", "blocked"
+# a call the borrower made to us: no contact of ours, but it starts the Reg F quiet period
+CONVERSATION = "conversation"
+_HISTORY = frozenset({SENT, CONVERSATION})  # what decide() must see
 _DECISION_OF = {Verdict.ALLOW: SENT, Verdict.DEFER: DEFERRED, Verdict.BLOCK: BLOCKED}
 
 
@@ -161,7 +164,7 @@ class LedgerBase(ABC):
             history = [
                 entry.to_record()
                 for entry in self._entries(account_id, since)
-                if entry.decision == SENT
+                if entry.decision in _HISTORY
             ]
             decision = decide(intent, profile, history, pack)
             entry = self._entry_for(intent, profile, pack, template, key, decision)
@@ -175,8 +178,9 @@ class LedgerBase(ABC):
         raise LedgerContention(f"could not claim a contact slot after {MAX_CLAIM_ATTEMPTS} tries")
 
     def history(self, account_id: str, since: datetime) -> list[ContactRecord]:
-        """Contacts that really happened (sent entries) at or after ``since``."""
-        return [e.to_record() for e in self._entries(account_id, since) if e.decision == SENT]
+        """Contacts that really happened (sent entries, and conversations the borrower
+        started) at or after ``since``: what the gate decides on."""
+        return [e.to_record() for e in self._entries(account_id, since) if e.decision in _HISTORY]
 
     def first_sent(self, account_id: str, case_id: str) -> datetime | None:
         """When the first contact about this debt went out (None: nothing sent yet).
@@ -221,7 +225,7 @@ class LedgerBase(ABC):
                     case_id=case_id,
                     channel=Channel.CALL,
                     template=CONVERSATION_TEMPLATE,
-                    decision=SENT,
+                    decision=CONVERSATION if inbound else SENT,
                     reason=Reason.ALLOWED,
                     at=at.astimezone(UTC),
                     local_time=local_time or at.isoformat(),

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from arrears.adapters.ledger import SENT, LedgerEntry
+from arrears.adapters.ledger import CONVERSATION, SENT, LedgerEntry
 from arrears.domain.compliance import CompliancePack, Purpose
 from arrears.domain.compliance.hours import date_problem
 
@@ -81,7 +81,7 @@ def quiet_period_violations(
         return []
     out = []
     sent = sent_entries(entries)
-    conversations = [e for e in sent if e.conversation]
+    conversations = [e for e in entries if e.conversation and e.decision in (SENT, CONVERSATION)]
     for call in sent:
         if call.channel not in quiet.channels or call.template == "conversation":
             continue

@@ -157,6 +157,12 @@ def test_inbound_conversation_is_recorded_as_no_attempt(make_ledger):
     ledger.record_conversation(borrower.account_id, "acc-1#1", TEN_AM_NY, inbound=True)
     (record,) = ledger.history(borrower.account_id, LONG_AGO)
     assert (record.conversation, record.attempt, record.channel) == (True, False, Channel.CALL)
+    # not a contact of ours: reports that count "sent" entries do not see it
+    assert [e.decision for e in ledger.entries(borrower.account_id)] == ["conversation"]
+    later = intent(TEN_AM_NY + timedelta(days=1), channel=Channel.CALL)
+    assert ledger.claim(later, borrower, pack("us"), "c").reason == (
+        Reason.CONVERSATION_QUIET_PERIOD
+    )
 
 
 def test_history_window_and_head_item_stay_out_of_history(ledger_table):

@@ -135,10 +135,15 @@ def simulate(borrower: BorrowerProfile, rules, start: datetime, schedule):
         now += timedelta(minutes=gap)
         heapq.heappush(queue, Event(now, seq, kind, channel, purpose, case))
     status = dict.fromkeys(CASES, CaseStatus.OPEN)
-    events_at: dict[str, datetime] = {}  # "opt_out:sms", "cease", "pay:<case>" -> first time
+    # "opt_out:sms", "cease", "pay:<case>" -> when it first happened, as a processing step
+    # (events at the same instant happen in schedule order, so time alone cannot tell)
+    events_at: dict[str, int] = {}
+    sends: list[tuple[str, Channel, str, Purpose, int]] = []  # key, channel, case, purpose, step
     seq = len(schedule)
+    step = 0
     while queue:
         event = heapq.heappop(queue)
+        step += 1
         if event.kind == "contact":
             wanted = intent(
                 event.at,
@@ -149,6 +154,16 @@ def simulate(borrower: BorrowerProfile, rules, start: datetime, schedule):
             )
             decision = ledger.claim(wanted, borrower, rules, template=event.purpose.value)
             hypothesis_event(f"{decision.verdict}:{decision.reason}")
+            if decision.allowed:  # a new send, or a replay of one (the caller sends again)
+                (allowed,) = [
+                    e
+                    for e in ledger.entries(borrower.account_id)
+                    if e.at == event.at
+                    and e.channel == event.channel
+                    and e.case_id == event.case
+                    and e.template == event.purpose.value
+                ]
+                sends.append((allowed.entry_key, event.channel, event.case, event.purpose, step))
             if decision.verdict is Verdict.DEFER and event.tries < 4:
                 assert decision.not_before is not None and decision.not_before > event.at
                 seq += 1
@@ -157,15 +172,15 @@ def simulate(borrower: BorrowerProfile, rules, start: datetime, schedule):
                 )
         elif event.kind == "opt_out":
             borrower = replace(borrower, opted_out=borrower.opted_out | {event.channel})
-            events_at.setdefault(f"opt_out:{event.channel}", event.at)
+            events_at.setdefault(f"opt_out:{event.channel}", step)
         elif event.kind == "cease":
             borrower = replace(borrower, cease_communication=True)
-            events_at.setdefault("cease", event.at)
+            events_at.setdefault("cease", step)
         elif event.kind in ("pay", "pending"):
             if not status[event.case].is_terminal:
                 paid = event.kind == "pay"
                 status[event.case] = CaseStatus.PAID if paid else CaseStatus.PAYMENT_PENDING
-                events_at.setdefault(f"pay:{event.case}", event.at)
+                events_at.setdefault(f"pay:{event.case}", step)
         elif event.kind == "dispute":
             if status[event.case] is CaseStatus.OPEN:
                 status[event.case] = CaseStatus.DISPUTED
@@ -182,7 +197,7 @@ def simulate(borrower: BorrowerProfile, rules, start: datetime, schedule):
                     calls[-1].at,
                     call_entry_key=calls[-1].entry_key,
                 )
-    return ledger, events_at
+    return ledger, events_at, sends
 
 
 def purpose_of(entry) -> Purpose:
@@ -190,19 +205,23 @@ def purpose_of(entry) -> Purpose:
     return Purpose(entry.template) if entry.template in set(Purpose) else Purpose.COLLECTION
 
 
-def wish_violations(entries, events_at) -> list[str]:
+def wish_violations(entries, events_at, sends) -> list[str]:
+    """Sends at or after an opt-out, cease or payment (in processing order)."""
     out = []
+    sent_keys = {key for key, *_ in sends}
     for entry in sent_entries(entries):
-        purpose = purpose_of(entry)
-        opted = events_at.get(f"opt_out:{entry.channel}")
-        if opted and entry.at >= opted:
-            out.append(f"{entry.entry_key} after opt-out")
+        if entry.template != "conversation" and entry.entry_key not in sent_keys:
+            out.append(f"{entry.entry_key} in the ledger but never allowed")
+    for key, channel, case, purpose, step in sends:
+        opted = events_at.get(f"opt_out:{channel}")
+        if opted is not None and step > opted:
+            out.append(f"{key} after opt-out")
         ceased = events_at.get("cease")
-        if ceased and entry.at >= ceased and purpose is not Purpose.REQUIRED_NOTICE:
-            out.append(f"{entry.entry_key} after cease")
-        paid = events_at.get(f"pay:{entry.case_id}")
-        if paid and entry.at >= paid and purpose is not Purpose.RECEIPT:
-            out.append(f"{entry.entry_key} after payment")
+        if ceased is not None and step > ceased and purpose is not Purpose.REQUIRED_NOTICE:
+            out.append(f"{key} after cease")
+        paid = events_at.get(f"pay:{case}")
+        if paid is not None and step > paid and purpose is not Purpose.RECEIPT:
+            out.append(f"{key} after payment")
     return out
 
 
@@ -217,14 +236,14 @@ def test_random_schedules_never_break_a_rule(profile_index, pack_name, start, sc
     # given a borrower, a pack and a random mix of contacts and borrower events
     borrower, rules = make_profile(profile_index), pack(pack_name)
     # when executions claim contacts in time order, retrying deferred ones when told
-    ledger, events_at = simulate(borrower, rules, start, schedule)
+    ledger, events_at, sends = simulate(borrower, rules, start, schedule)
     entries = ledger.entries(borrower.account_id)
     zones = candidate_zones(borrower, rules)
     # then the ledger holds no contact the rules forbid
     assert hours_violations(entries, zones, rules, borrower.country) == []
     assert cap_violations(entries, zones, rules, purpose_of) == []
     assert quiet_period_violations(entries, zones, rules, purpose_of) == []
-    assert wish_violations(entries, events_at) == []
+    assert wish_violations(entries, events_at, sends) == []
 
 
 call_barrages = st.lists(
@@ -252,7 +271,7 @@ def test_call_barrages_never_exceed_regulation_f(profile_index, start, schedule)
     # given an agent queue that keeps asking to call about two debts, with conversations
     borrower, rules = make_profile(profile_index), pack("us")
     # when every call is claimed (and deferred ones retried when told)
-    ledger, _ = simulate(borrower, rules, start, schedule)
+    ledger, _, _ = simulate(borrower, rules, start, schedule)
     entries = ledger.entries(borrower.account_id)
     zones = candidate_zones(borrower, rules)
     # then no debt ever saw more than 7 calls in 7 local days, or a call in the 7 days
