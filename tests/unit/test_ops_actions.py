@@ -336,6 +336,12 @@ class TestPlans:
         assert plan.borrower.add_flags == frozenset({flag})
         assert "status" not in plan.case.set
 
+    def test_a_wrong_number_stops_the_phone_channels_not_email(self) -> None:
+        plan = plan_action(
+            parse_action(action("record_call_outcome", outcome="wrong_number")), a_case(), NOW
+        )
+        assert plan.borrower.unverify == frozenset({Channel.CALL, Channel.SMS})
+
     def test_call_outcome_on_a_case_not_waiting_is_recorded_without_a_wake(self) -> None:
         case = a_case(task_token=None, waiting_for=None, queue=None)
         plan = plan_action(
@@ -420,6 +426,16 @@ def store() -> Any:
         repos = Repositories.dynamo()
         repos.cases.create(a_case(task_token=None, waiting_for=None))
         repos.cases.store_task_token("acc-42#1", "token-1", "agent_outcome")
+        from arrears.domain.case import BorrowerRecord
+
+        repos.borrowers.save_profile(
+            BorrowerRecord(
+                account_id="acc-42",
+                phone="+8613800000000",
+                email="b@example.com",
+                verified_channels=frozenset({Channel.SMS, Channel.CALL, Channel.EMAIL}),
+            )
+        )
         yield OpsStore(boto3.client("dynamodb", region_name=REGION)), repos
 
 
@@ -441,7 +457,10 @@ class TestStore:
         assert applied.wake == {"wake": "AGENT_OUTCOME", "outcome": "wrong_number"}
         case = repos.cases.get("acc-42#1")
         assert case.queue is None and case.version == 1
-        assert repos.borrowers.get("acc-42").flags == frozenset({"wrong_number"})
+        borrower = repos.borrowers.get("acc-42")
+        assert borrower.flags == frozenset({"wrong_number"})
+        # and the phone's channels are no longer verified; email still is
+        assert borrower.verified_channels == frozenset({Channel.EMAIL})
 
     def test_a_retried_invocation_applies_nothing_twice(self, store: Any) -> None:
         ops, repos = store

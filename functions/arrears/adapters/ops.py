@@ -231,6 +231,10 @@ class OpsStore:
         expression = "SET " + ", ".join(sets)
         if adds:
             expression += " ADD " + ", ".join(adds)
+        if changes.unverify:
+            names["#verified"] = "verified_channels"
+            values[":unverify"] = {"SS": sorted(channel.value for channel in changes.unverify)}
+            expression += " DELETE #verified :unverify"
         return {
             "Update": {
                 "TableName": BorrowerModel.Meta.table_name,

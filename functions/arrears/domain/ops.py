@@ -319,10 +319,17 @@ class BorrowerChanges:
     opt_out: Channel | None = None
     cease_communication: bool = False
     add_flags: frozenset[str] = frozenset()
+    # channels no longer verified (the gate blocks an unverified channel)
+    unverify: frozenset[Channel] = frozenset()
 
     @property
     def any(self) -> bool:
-        return self.opt_out is not None or self.cease_communication or bool(self.add_flags)
+        return (
+            self.opt_out is not None
+            or self.cease_communication
+            or bool(self.add_flags)
+            or bool(self.unverify)
+        )
 
 
 @dataclass(frozen=True)
@@ -393,6 +400,7 @@ def _plan_call_outcome(action: Any, case: CaseRecord, now: datetime, facts: OpsF
     sets = {"last_call_outcome": outcome.value, "last_call_at": iso_utc(now)}
     status = case.status
     add_flags: frozenset[str] = frozenset()
+    unverify: frozenset[Channel] = frozenset()
     wake: dict[str, str] = {"wake": WakeReason.AGENT_OUTCOME.value, "outcome": outcome.value}
     if outcome is CallOutcome.PROMISE_TO_PAY:
         assert act.promise_date is not None and act.promise_amount is not None
@@ -420,14 +428,17 @@ def _plan_call_outcome(action: Any, case: CaseRecord, now: datetime, facts: OpsF
     elif outcome is CallOutcome.HARDSHIP:
         add_flags = frozenset({"hardship"})
     elif outcome is CallOutcome.WRONG_NUMBER:
-        # the number on file reaches someone else: no more calls or SMS to it until updated
+        # the number on file reaches someone else: calling or texting it again would tell a
+        # third party about the debt, so the phone's channels stop being verified (the gate
+        # then blocks them) until a confirmed number arrives
         add_flags = frozenset({"wrong_number"})
+        unverify = frozenset({Channel.CALL, Channel.SMS})
     if status is not case.status:
         sets["status"] = status.value
     return OpsPlan(
         action=act,
         case=CaseChanges(set=sets, remove=_clear_queue(case, QUEUE_AGENT_CALL)),
-        borrower=BorrowerChanges(add_flags=add_flags),
+        borrower=BorrowerChanges(add_flags=add_flags, unverify=unverify),
         wake=wake if _waiting(case) else None,
         timeline_kind="agent_outcome",
         timeline_detail=_detail(
