@@ -1,0 +1,247 @@
+"""Reply processing (handlers/reply_processing.py) on in-memory repositories and fakes:
+what each intent changes on the borrower and the case, what wakes the execution, and that
+neither the audit nor the logs ever hold the reply's text."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from arrears.adapters.cases import Repositories
+from arrears.adapters.plans import InMemoryPlans
+from arrears.domain.case import BorrowerRecord, CaseRecord
+from arrears.domain.events import BorrowerReplied
+from arrears.domain.plans import PlanStatus
+from arrears.domain.replies import SentimentLabel, SentimentScores
+from arrears.domain.types import CaseStatus, Channel, Stage
+from arrears.handlers.reply_processing import ReplyProcessor, latest_sentiment
+
+NOW = datetime(2026, 11, 5, 2, 0, tzinfo=UTC)
+CASE_ID = "acc-1#1"
+
+
+@dataclass
+class FakeWorkflow:
+    woken: list[dict[str, Any]] = field(default_factory=list)
+
+    def wake(self, token: str, output: dict[str, Any]) -> bool:
+        self.woken.append(dict(output))
+        return True
+
+
+@dataclass
+class FakeAnalyzer:
+    negative: str | None = None
+    languages: list[str] = field(default_factory=list)
+
+    def detect_sentiment(self, text: str, language: str) -> SentimentScores | None:
+        self.languages.append(language)
+        if self.negative is None:
+            return None
+        neg = Decimal(self.negative)
+        label = SentimentLabel.NEGATIVE if neg > Decimal("0.5") else SentimentLabel.NEUTRAL
+        return SentimentScores(label, Decimal("0.01"), neg, 1 - neg - Decimal("0.01"), Decimal(0))
+
+    def detect_dominant_language(self, text: str) -> str | None:
+        return None
+
+
+@dataclass
+class World:
+    repos: Repositories
+    plans: InMemoryPlans
+    workflow: FakeWorkflow
+    analyzer: FakeAnalyzer
+
+    def reply(self, text: str, channel: str = "sms") -> Any:
+        processor = ReplyProcessor(
+            repos=self.repos,
+            workflow=lambda: self.workflow,  # type: ignore[arg-type,return-value]
+            clock=lambda: NOW,
+            analyzer=self.analyzer,
+            plans=self.plans,
+        )
+        event = BorrowerReplied.model_validate(
+            {
+                "account_id": "acc-1",
+                "channel": channel,
+                "text": text,
+                "received_at": "2026-11-05T02:00:00Z",
+            }
+        )
+        return processor.process(event, CASE_ID)
+
+    def case(self) -> CaseRecord:
+        found = self.repos.cases.get(CASE_ID)
+        assert found is not None
+        return found
+
+    def kinds(self) -> list[str]:
+        return [e.kind for e in self.repos.timeline.list(CASE_ID)]
+
+
+@pytest.fixture
+def world() -> World:
+    repos = Repositories.in_memory()
+    repos.borrowers.save_profile(
+        BorrowerRecord(account_id="acc-1", timezone="Asia/Shanghai", country="CN")
+    )
+    repos.cases.create(
+        CaseRecord(
+            case_id=CASE_ID,
+            account_id="acc-1",
+            cycle=1,
+            status=CaseStatus.OPEN,
+            stage=Stage.FOLLOW_UP,
+            balance=Decimal("1250.00"),
+            currency="CNY",
+            opened_at=NOW - timedelta(days=3),
+            due_date=date(2026, 11, 1),
+        )
+    )
+    repos.cases.store_task_token(CASE_ID, "token-1", "follow_up_due")
+    return World(repos, InMemoryPlans(), FakeWorkflow(), FakeAnalyzer())
+
+
+def test_stop_opts_out_of_the_replying_channel_only(world: World) -> None:
+    outcome = world.reply("STOP", channel="email")
+    borrower = world.repos.borrowers.get("acc-1")
+    assert borrower is not None and borrower.opted_out == frozenset({Channel.EMAIL})
+    assert world.workflow.woken == [
+        {
+            "case_id": CASE_ID,
+            "via": "reply",
+            "intent": "opt_out",
+            "wake": "OPT_OUT",
+            "channel": "email",
+        }
+    ]
+    assert outcome.actions == ("opted_out",)
+    assert world.case().task_token is None  # the used token is cleared, as ingest does
+
+
+def test_a_dispute_holds_the_case(world: World) -> None:
+    world.reply("金额不对，不是我借的")
+    assert world.case().status is CaseStatus.DISPUTED
+    assert world.workflow.woken[-1]["wake"] == "DISPUTE"
+
+
+def test_a_payment_claim_starts_the_payment_grace_window(world: World) -> None:
+    world.reply("I already paid this")
+    case = world.case()
+    assert case.status is CaseStatus.PAYMENT_PENDING
+    assert case.pending_since == NOW and case.resume_status is CaseStatus.OPEN
+    assert world.workflow.woken[-1]["wake"] == "PAYMENT_PENDING"
+
+
+def test_hardship_flags_the_borrower_offers_a_plan_and_wakes_for_the_hardship_path(
+    world: World,
+) -> None:
+    world.reply("I lost my job")
+    borrower = world.repos.borrowers.get("acc-1")
+    assert borrower is not None and "hardship" in borrower.flags
+    offer = world.plans.get(CASE_ID)
+    assert offer is not None and offer.status is PlanStatus.OFFERED
+    assert sum((i.amount for i in offer.installments), Decimal(0)) == Decimal("1250.00")
+    assert world.workflow.woken[-1] | {} == {
+        "case_id": CASE_ID,
+        "via": "reply",
+        "intent": "hardship",
+        "wake": "REPLY",
+        "route": "hardship",
+        "reason": "hardship",
+    }
+
+
+def test_yes_accepts_an_open_offer_and_puts_the_case_on_plan(world: World) -> None:
+    world.reply("I lost my job")
+    world.repos.cases.store_task_token(CASE_ID, "token-2", "plan_offer_due")  # waits again
+    world.reply("好的，同意")
+    plan = world.plans.get(CASE_ID)
+    assert plan is not None and plan.status is PlanStatus.ACTIVE
+    assert plan.resume_stage == "follow_up"
+    assert world.case().status is CaseStatus.ON_PLAN
+    assert world.workflow.woken[-1]["wake"] == "PLAN_ACCEPTED"
+    assert "plan_accepted" in world.kinds()
+
+
+def test_yes_without_an_offer_does_nothing(world: World) -> None:
+    outcome = world.reply("yes")
+    assert outcome.primary == "none" and outcome.wake is None
+    assert world.case().status is CaseStatus.OPEN and world.workflow.woken == []
+
+
+def test_distress_routes_to_an_agent_and_flags_the_borrower(world: World) -> None:
+    world.analyzer.negative = "0.97"
+    world.reply("This is a nightmare, why do you keep doing this")
+    borrower = world.repos.borrowers.get("acc-1")
+    assert borrower is not None and "distressed" in borrower.flags
+    woken = world.workflow.woken[-1]
+    assert (woken["wake"], woken["route"], woken["reason"]) == ("REPLY", "agent", "distress")
+    analysed = world.repos.timeline.list(CASE_ID)[0]
+    assert analysed.detail["sentiment"]["negative"] == "0.97"
+    assert analysed.detail["emotion"]["reasons"] == ["strongly_negative"]
+    assert latest_sentiment(world.repos.timeline.list(CASE_ID)) == "negative"
+
+
+def test_a_distressed_dispute_still_holds_no_agent_call(world: World) -> None:
+    world.reply("not my debt, I can't cope with this harassment")
+    assert world.case().status is CaseStatus.DISPUTED
+    assert world.workflow.woken[-1]["wake"] == "DISPUTE"
+
+
+def test_a_reply_without_a_case_is_analysed_and_opt_out_still_applies(world: World) -> None:
+    processor_case = "acc-1#0"
+    processor = ReplyProcessor(
+        repos=world.repos,
+        workflow=lambda: world.workflow,  # type: ignore[arg-type,return-value]
+        clock=lambda: NOW,
+        analyzer=world.analyzer,
+        plans=world.plans,
+    )
+    event = BorrowerReplied.model_validate(
+        {
+            "account_id": "acc-1",
+            "channel": "sms",
+            "text": "退订",
+            "received_at": "2026-11-05T02:00:00Z",
+        }
+    )
+    outcome = processor.process(event, processor_case)
+    assert outcome.wake is None and world.workflow.woken == []
+    borrower = world.repos.borrowers.get("acc-1")
+    assert borrower is not None and Channel.SMS in borrower.opted_out
+    assert [e.kind for e in world.repos.timeline.list(processor_case)] == [
+        "reply_analysed",
+        "opted_out",
+    ]
+
+
+def test_text_is_never_in_the_audit_or_the_logs(world: World, capsys) -> None:
+    secret = "I lost my job at Acme, call me on +8613800000000 zzqx"
+    world.reply(secret)
+    stored = json.dumps([e.detail for e in world.repos.timeline.list(CASE_ID)], default=str)
+    logged = capsys.readouterr().out
+    for fragment in ("Acme", "+8613800000000", "zzqx"):
+        assert fragment not in stored and fragment not in logged
+    analysed = world.repos.timeline.list(CASE_ID)[0]
+    assert analysed.detail["intents"] == ["hardship", "agent_request"]
+    assert len(analysed.detail["text_sha256"]) == 64
+
+
+def test_long_replies_are_cut_by_the_event_model_and_flagged(world: World) -> None:
+    world.reply("please call me " + "x" * 5000)
+    analysed = world.repos.timeline.list(CASE_ID)[0]
+    assert analysed.detail["truncated"] is True and analysed.detail["chars"] == 2000
+
+
+def test_a_reply_while_no_execution_waits_is_recorded_not_lost(world: World) -> None:
+    world.repos.cases.clear_task_token(CASE_ID)
+    world.reply("I already paid")
+    assert world.workflow.woken == []
+    assert world.case().status is CaseStatus.PAYMENT_PENDING  # the guards read the status
+    assert world.kinds()[-1] == "execution_not_waiting"
