@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -55,7 +56,16 @@ class Outbox:
     def store_letter(self, case_id: str, kind: str, pdf: bytes) -> StoredLetter:
         import hashlib
 
-        self.sent.append({"channel": "letter", "kind": kind, "bytes": len(pdf), "at": self.clock()})
+        account_id = case_id.split("#")[0]
+        self.sent.append(
+            {
+                "channel": "letter",
+                "to": account_id,
+                "kind": kind,
+                "bytes": len(pdf),
+                "at": self.clock(),
+            }
+        )
         n = len(self.sent)
         return StoredLetter(
             f"letters/{case_id}/{kind}-{n}.pdf", f"v{n}", hashlib.sha256(pdf).hexdigest()
@@ -64,12 +74,30 @@ class Outbox:
     def announce_letter_ready(self, **detail: Any) -> None:
         return None
 
-    def channels(self) -> Counter[str]:
-        return Counter(item["channel"] for item in self.sent)
+    def to(self, account_id: str) -> list[dict[str, Any]]:
+        """What went to one borrower (by their phone, email or account)."""
+        mine = {phone_of(account_id), phone_of(account_id, "US"), email_of(account_id), account_id}
+        return [item for item in self.sent if item["to"] in mine]
+
+    def channels(self, account_id: str) -> Counter[str]:
+        return Counter(item["channel"] for item in self.to(account_id))
 
 
-@pytest.fixture
-def outbox(monkeypatch: pytest.MonkeyPatch) -> Outbox:
+def phone_of(account_id: str, country: str = "CN") -> str:
+    """A distinct valid mobile number per test account (so sends can be told apart)."""
+    import zlib
+
+    n = zlib.crc32(account_id.encode())
+    return f"+86139{n % 10**8:08d}" if country == "CN" else f"+1202555{n % 10**4:04d}"
+
+
+def email_of(account_id: str) -> str:
+    return f"{account_id}@example.com"
+
+
+@pytest.fixture(scope="module")
+def outbox() -> Iterator[Outbox]:
+    """One recording outbox per test module (patched into every escalation step)."""
     box = Outbox()
 
     def deps() -> _escalation.StepDeps:
@@ -79,20 +107,20 @@ def outbox(monkeypatch: pytest.MonkeyPatch) -> Outbox:
             repos=real.repos, ledger=real.ledger, messenger=box, letters=box, clock=real.clock
         )
 
-    monkeypatch.setattr(_escalation, "default_deps", deps)
-    # the step modules imported the name; point them at the recording deps too
     import arrears.handlers.assess as assess
     import arrears.handlers.contact as contact
     import arrears.handlers.letter as letter
     import arrears.handlers.record as record
 
-    for module in (assess, contact, letter, record):
-        monkeypatch.setattr(module, "default_deps", deps)
-    return box
+    with pytest.MonkeyPatch.context() as patch:
+        for module in (_escalation, assess, contact, letter, record):
+            patch.setattr(module, "default_deps", deps)
+        yield box
 
 
-@pytest.fixture
-def rt(outbox: Outbox):
+@pytest.fixture(scope="module")
+def rt(outbox: Outbox) -> Iterator[LocalRuntime]:
+    """One runtime per module: each test uses its own accounts and starts at ``rt.now``."""
     with LocalRuntime(start=START, seed=7) as runtime:
         yield runtime
 
@@ -108,7 +136,7 @@ def payment_event(
     *,
     amount_due: str = "1250.00",
     amount_paid: str = "0.00",
-    due: date = DUE,
+    due: date | None = None,
     sequence: int | None = None,
     event_id: str | None = None,
     occurred_at: datetime | None = None,
@@ -119,25 +147,16 @@ def payment_event(
     if sequence is None:
         sequence = _sequences.get(account_id, 0) + 1
     _sequences[account_id] = max(sequence, _sequences.get(account_id, 0))
-    borrower = (
-        {
-            "name": "Test Borrower",
-            "phone": "+8613800000000",
-            "email": f"{account_id}@example.com",
-            "locale": "zh-CN",
-            "timezone": "Asia/Shanghai",
-            "country": "CN",
-        }
-        if country == "CN"
-        else {
-            "name": "Test Borrower",
-            "phone": "+12025550123",
-            "email": f"{account_id}@example.com",
-            "locale": "en-US",
-            "timezone": "America/New_York",
-            "country": "US",
-        }
-    )
+    occurred = occurred_at or datetime.now(UTC)
+    due = due or (occurred - timedelta(days=1)).date()
+    borrower = {
+        "name": "Test Borrower",
+        "phone": phone_of(account_id, country),
+        "email": email_of(account_id),
+        "locale": "zh-CN" if country == "CN" else "en-US",
+        "timezone": "Asia/Shanghai" if country == "CN" else "America/New_York",
+        "country": country,
+    }
     detail: dict[str, Any] = {
         "event_id": event_id or f"evt-{account_id}-{sequence}",
         "account_id": account_id,
@@ -147,7 +166,7 @@ def payment_event(
         "amount_paid": amount_paid,
         "currency": "CNY" if country == "CN" else "USD",
         "due_date": due.isoformat(),
-        "occurred_at": (occurred_at or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "occurred_at": occurred.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "sequence": sequence,
         "borrower": borrower,
     }
@@ -167,10 +186,14 @@ def post_at(rt: LocalRuntime, when: datetime, account_id: str, status: str, **kw
     rt.scheduler.schedule(when, lambda: post(rt, account_id, status, **kwargs), status)
 
 
-def open_overdue(rt: LocalRuntime, account_id: str = "acc-1", **kwargs: Any) -> str:
+def open_overdue(
+    rt: LocalRuntime, account_id: str = "acc-1", *, all_channels: bool = True, **kwargs: Any
+) -> str:
     """An OVERDUE event: ingest opens cycle 1 and starts its escalation."""
     _sequences.pop(account_id, None)
     post(rt, account_id, "OVERDUE", **kwargs)
+    if all_channels:
+        verify_channels(account_id, "call", "letter")
     return f"{account_id}#1"
 
 
@@ -185,6 +208,17 @@ def ops(rt: LocalRuntime, action: dict[str, Any]) -> Any:
 
 def ops_at(rt: LocalRuntime, when: datetime, action: dict[str, Any]) -> None:
     rt.scheduler.schedule(when, lambda: ops(rt, action), "ops action")
+
+
+def verify_channels(account_id: str, *channels: str) -> None:
+    """Mark more channels verified for a borrower, as the lender's KYC would.
+
+    Events carry only a phone and an email, so ingest verifies SMS and email; a call to the
+    same phone and a postal letter need this until the contract carries them (see report).
+    """
+    from arrears.adapters.models import BorrowerModel
+
+    BorrowerModel(account_id).update(actions=[BorrowerModel.verified_channels.add(set(channels))])
 
 
 def flag_borrower(account_id: str, flag: str) -> None:

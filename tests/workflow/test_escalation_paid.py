@@ -8,7 +8,6 @@ from datetime import timedelta
 
 from arrears.domain.types import CaseStatus
 from escalation_support import (  # noqa: F401 - fixtures
-    START,
     case,
     open_overdue,
     outbox,
@@ -22,12 +21,13 @@ from escalation_support import (  # noqa: F401 - fixtures
 
 def test_paid_after_first_reminder_is_thanked_and_never_chased(rt, outbox):
     # given a standard case whose reminder (SMS + email) goes out on day 1
+    opened = rt.now
     case_id = open_overdue(rt, "acc-paid")
     rt.advance(timedelta(days=2))
-    assert outbox.channels() == {"sms": 1, "email": 1}
+    assert outbox.channels("acc-paid") == {"sms": 1, "email": 1}
 
     # when the borrower pays in full on day 3
-    post_at(rt, START + timedelta(days=3), "acc-paid", "PAID", amount_paid="1250.00")
+    post_at(rt, opened + timedelta(days=3), "acc-paid", "PAID", amount_paid="1250.00")
     rt.advance(timedelta(days=90))
 
     # then the waiting execution was woken at once and ended with a thank-you
@@ -45,9 +45,9 @@ def test_paid_after_first_reminder_is_thanked_and_never_chased(rt, outbox):
         "Case closed",
     ]
     # and only the receipt followed the reminder: nothing else, ever, for this cycle
-    assert outbox.channels() == {"sms": 2, "email": 2}
-    receipt = outbox.sent[-1]
-    assert receipt["at"] == START + timedelta(days=3)
+    assert outbox.channels("acc-paid") == {"sms": 2, "email": 2}
+    receipt = outbox.to("acc-paid")[-1]
+    assert receipt["at"] == opened + timedelta(days=3)
     assert "1,250" in receipt["body"] or "1250" in receipt["body"]
     assert case(case_id).status is CaseStatus.PAID
     kinds = timeline_kinds(case_id)

@@ -1,0 +1,140 @@
+"""The full ladder: reminders, agent call, letters, legal review; a human decides litigation."""
+
+# ruff: noqa: F811 - the rt/outbox fixtures are imported from escalation_support
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from arrears.adapters.cases import Repositories
+from arrears.domain.types import CaseStatus, Stage
+from escalation_support import (  # noqa: F401 - fixtures
+    case,
+    open_overdue,
+    ops,
+    outbox,
+    rt,
+    states_entered,
+    timeline_kinds,
+    transitions,
+)
+
+LADDER = [
+    "Assess risk and plan",
+    "Go to next step",
+    "Wait until reminder is due",
+    "Send reminder",
+    "Go to next step",
+    "Wait until follow-up is due",
+    "Send follow-up reminder",
+    "Go to next step",
+    "Wait until agent call is due",
+    "Request agent call",
+    "Go to next step",
+    "Wait for agent call outcome",
+    "Handle wake-up",  # nobody recorded an outcome in time: the ladder moves on
+    "Go to next step",
+    "Wait until demand letter is due",
+    "Send demand letter",
+    "Go to next step",
+    "Wait until lawyer's letter is due",
+    "Send lawyer's letter",
+    "Go to next step",
+    "Wait until legal review is due",
+    "Open legal review",
+    "Go to next step",
+    "Wait for legal review decision",
+]
+
+
+def _to_legal_review(rt, account_id: str) -> str:
+    case_id = open_overdue(rt, account_id)
+    rt.advance(timedelta(days=61))
+    return case_id
+
+
+def test_full_ladder_to_legal_review_then_approval_refers_to_litigation(rt, outbox):
+    # given a standard case nobody pays, walked up the whole ladder
+    case_id = _to_legal_review(rt, "acc-ladder")
+
+    # then it waits in the LEGAL_REVIEW work queue, after every stage in order
+    assert states_entered(rt, case_id) == LADDER
+    waiting = case(case_id)
+    assert waiting.queue == "LEGAL_REVIEW" and waiting.queue_due_at is not None
+    assert [c.case_id for c in Repositories.dynamo().cases.work_queue("LEGAL_REVIEW")] == [case_id]
+    assert outbox.channels("acc-ladder") == {"sms": 2, "email": 1, "letter": 2}
+    assert [s["kind"] for s in outbox.to("acc-ladder") if s["channel"] == "letter"] == [
+        "demand_letter",
+        "lawyer_letter",
+    ]
+    assert waiting.status is CaseStatus.OPEN  # still no litigation without a human
+
+    # when a human approves
+    outcome = ops(
+        rt,
+        {
+            "action": "approve_litigation",
+            "case_id": case_id,
+            "approver": "counsel.wang",
+            "reason": "no contact for 60 days, balance above threshold",
+        },
+    )
+    assert outcome.status == "SUCCEEDED", outcome.cause
+
+    # then the case is referred to litigation and leaves the queue
+    entered = states_entered(rt, case_id)
+    assert entered[len(LADDER) :] == [
+        "Handle wake-up",
+        "Go to next step",
+        "Refer to litigation",
+        "Case closed",
+    ]
+    closed = case(case_id)
+    assert closed.status is CaseStatus.LITIGATION
+    assert closed.queue is None
+    kinds = timeline_kinds(case_id)
+    assert kinds.index("approval") < kinds.index("litigation_referred")
+    assert kinds.count("letter_stored") == 2
+    # and the efficiency target holds: <= 40 state transitions for the full ladder
+    assert transitions(rt, case_id) <= 40
+
+
+def test_rejected_legal_review_closes_the_case_without_litigation(rt, outbox):
+    case_id = _to_legal_review(rt, "acc-reject")
+    sent_before = len(outbox.to("acc-reject"))
+
+    outcome = ops(
+        rt,
+        {
+            "action": "reject_litigation",
+            "case_id": case_id,
+            "approver": "counsel.wang",
+            "reason": "balance too small to litigate",
+        },
+    )
+
+    assert outcome.status == "SUCCEEDED", outcome.cause
+    assert states_entered(rt, case_id)[-3:] == ["Handle wake-up", "Go to next step", "Case closed"]
+    closed = case(case_id)
+    assert closed.status is CaseStatus.CLOSED
+    assert closed.outcome == "litigation_rejected"
+    assert "litigation_referred" not in timeline_kinds(case_id)
+    rt.advance(timedelta(days=30))
+    assert len(outbox.to("acc-reject")) == sent_before
+
+
+def test_an_unanswered_legal_review_alerts_ops_then_closes_never_litigates(rt, outbox):
+    # given a case in legal review that no approver ever decides
+    case_id = _to_legal_review(rt, "acc-silent")
+
+    # when the decision deadline passes again and again
+    rt.advance(timedelta(days=40))
+
+    # then ops were alerted each time, and the case closed unreferred
+    entered = states_entered(rt, case_id)
+    assert entered.count("Alert ops: legal review overdue") == 3
+    closed = case(case_id)
+    assert closed.status is CaseStatus.CLOSED
+    assert closed.outcome == "legal_review_expired"
+    assert closed.stage is Stage.CLOSED
+    assert "Refer to litigation" not in entered
