@@ -57,6 +57,11 @@ PATCH_POINTS: tuple[tuple[str, str, tuple[str, ...] | None], ...] = (
     ),
     ("moto.stepfunctions.parser.asl.component.program.program", "Program.eval", ("self", "env")),
     (
+        "moto.stepfunctions.parser.models",
+        "StepFunctionsParserBackend._validate_definition",
+        ("definition",),
+    ),
+    (
         "moto.stepfunctions.parser.asl.component.state.exec.execute_state",
         "ExecutionState._evaluate_with_timeout",
         ("self", "env"),
@@ -272,6 +277,16 @@ def _make_replacements(originals: dict[str, Any]) -> dict[str, Any]:
             parsed_programs[definition] = program
         return program
 
+    def validate_definition(definition: str) -> None:
+        # CreateStateMachine parses the definition only to validate it; keep the program
+        if definition in parsed_programs:
+            return
+        try:
+            parsed_programs[definition] = AmazonStateLanguageParser.parse(definition)[0]
+        except Exception:  # let moto raise its own InvalidDefinition
+            originals["StepFunctionsParserBackend._validate_definition"](definition)
+            raise
+
     def program_eval(self: Any, env: Any) -> None:
         # The state machine's own TimeoutSeconds is not enforced on virtual time.
         env.next_state_name = self.start_at.start_at_name
@@ -448,6 +463,7 @@ def _make_replacements(originals: dict[str, Any]) -> dict[str, Any]:
         "ExecutionWorker.start": execution_start,
         "ExecutionWorker.stop": execution_stop,
         "ExecutionWorker._get_evaluation_entrypoint": evaluation_entrypoint,
+        "StepFunctionsParserBackend._validate_definition": staticmethod(validate_definition),
         "Program.eval": program_eval,
         "ExecutionState._evaluate_with_timeout": evaluate_inline,
         "WaitFunction._wait_interval": wait_interval,
@@ -492,6 +508,7 @@ _VIRTUAL_TIME_KEYS = frozenset(
 _SPEED_KEYS = frozenset(
     {
         "ExecutionWorker._get_evaluation_entrypoint",
+        "StepFunctionsParserBackend._validate_definition",
         "boto_client_for",
         "pynamodb_get_session",
         "json_path_parse",
@@ -502,6 +519,7 @@ _SPEED_KEYS = frozenset(
 
 _WAIT = "moto.stepfunctions.parser.asl.component.state.wait.wait_function"
 _OWNERS = {
+    "StepFunctionsParserBackend": "moto.stepfunctions.parser.models",
     "ExecutionWorker": "moto.stepfunctions.parser.backend.execution_worker",
     "Program": "moto.stepfunctions.parser.asl.component.program.program",
     "ExecutionState": "moto.stepfunctions.parser.asl.component.state.exec.execute_state",
@@ -547,6 +565,7 @@ def patched(hooks: Hooks, *, virtual_time: bool = True, speedups: bool = True) -
             "CallbackEndpoint.interrupt_all",
             "HeartbeatEndpoint.clear_and_wait",
             "HeartbeatEndpoint.notify",
+            "StepFunctionsParserBackend._validate_definition",
         ):
             owner, attr = key.split(".")
             originals[key] = getattr(_resolve(_OWNERS[owner], owner), attr)

@@ -172,6 +172,11 @@ def _case_report(
 
 def _plan_report(plan: Any) -> dict[str, Any] | None:
     """The case's repayment plan (arrears.domain.plans.to_item form), amounts as stored."""
+    if isinstance(plan, str):  # an ops action stores it as JSON text until the next update
+        try:
+            plan = json.loads(plan)
+        except ValueError:
+            return None
     if not isinstance(plan, dict):
         return None
     keys = ("plan_id", "kind", "status", "currency", "total", "paid_total", "offered_at")
