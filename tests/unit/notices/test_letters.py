@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from decimal import Decimal
 
@@ -161,6 +162,21 @@ def test_same_letter_same_bytes_and_font_cache_is_not_corrupted() -> None:
     assert hashlib.sha256(first).digest() == hashlib.sha256(again).digest()
     # and the letter in between has its own glyphs
     assert "李雷" in pdf_text(other) and "律师函" in pdf_text(other)
+
+
+def test_letters_rendered_in_parallel_threads_match_sequential_ones() -> None:
+    # Given letters that share the cached font (the local runtime runs tasks in threads)
+    names = ["王小明", "李雷", "韩梅梅", "Jane Doe", "张伟", "刘洋"]
+    contexts = [full_letter(borrower_name=name) for name in names]
+    sequential = [render_letter(LetterKind.DEMAND_LETTER, "zh-CN", ctx) for ctx in contexts]
+    # When the same letters render concurrently
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        parallel = list(
+            pool.map(lambda ctx: render_letter(LetterKind.DEMAND_LETTER, "zh-CN", ctx), contexts)
+        )
+    # Then each is byte-identical to its sequential twin
+    assert parallel == sequential
+    assert all(name in pdf_text(pdf) for name, pdf in zip(names, parallel, strict=True))
 
 
 def test_letter_date_is_the_pdf_creation_date() -> None:

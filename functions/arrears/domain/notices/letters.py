@@ -108,6 +108,7 @@ class _FontCache:
         font = copy.copy(template)
         font.i = len(pdf.fonts) + 1
         font.ttfont = _fork(pristine)
+        font.desc = copy.copy(template.desc)  # fpdf2 numbers and links it per PDF
         font.subset = SubsetMap(font)
         font.missing_glyphs = []
         font.biggest_size_pt = 0
