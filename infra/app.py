@@ -41,7 +41,9 @@ def build_app(app: cdk.App | None = None) -> BuiltApp:
 
 
 def main() -> None:
-    build_app().app.synth()
+    # The CLI passes cdk.json's context itself (and it wins); this makes a direct
+    # `python infra/app.py` synthesize the same stack.
+    build_app(cdk.App(context=cdk_json_context())).app.synth()
 
 
 if __name__ == "__main__":
