@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import heapq
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from arrears.adapters.ledger import InMemoryContactLedger
 from arrears.domain.compliance import Purpose, Verdict, candidate_zones, decide
 from arrears.domain.types import BorrowerProfile, CaseStatus, Channel
-from compliance_builders import intent, pack, profile, utc
+from compliance_builders import intent, pack, profile, sent, utc
 from compliance_oracle import (
     cap_violations,
     hours_violations,
@@ -72,7 +72,7 @@ def make_profile(index: int, **changes) -> BorrowerProfile:
     at=instants,
     channel=st.sampled_from([Channel.SMS, Channel.EMAIL, Channel.CALL]),
 )
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 def test_deferral_is_the_earliest_allowed_instant(profile_index, pack_name, at, channel):
     # given any borrower, pack, channel and instant, with an empty ledger
     borrower, rules = make_profile(profile_index), pack(pack_name)
@@ -89,6 +89,66 @@ def test_deferral_is_the_earliest_allowed_instant(profile_index, pack_name, at, 
     before = decision.not_before - timedelta(minutes=1)
     if before >= at:
         assert not decide(replace(wanted, at=before), borrower, [], rules).allowed
+    for moment in possible_starts(at, decision.not_before, candidate_zones(borrower, rules), rules):
+        assert not decide(replace(wanted, at=moment), borrower, [], rules).allowed, moment
+
+
+@given(
+    profile_index=st.integers(0, len(PROFILES) - 1),
+    pack_name=st.sampled_from(PACKS),
+    at=instants,
+    channel=st.sampled_from([Channel.SMS, Channel.CALL]),
+    past=st.lists(
+        st.tuples(
+            st.integers(0, 9 * 24 * 60),  # minutes before `at`
+            st.sampled_from(CASES),
+            st.booleans(),  # a conversation
+        ),
+        max_size=12,
+    ),
+)
+@settings(max_examples=200, deadline=None)
+def test_deferral_past_caps_is_the_earliest_allowed_instant(
+    profile_index, pack_name, at, channel, past
+):
+    # given a ledger of earlier contacts on the same channel (some calls reached the borrower)
+    borrower, rules = make_profile(profile_index), pack(pack_name)
+    history = [
+        sent(
+            at - timedelta(minutes=minutes),
+            channel=channel,
+            case_id=case,
+            conversation=talk and channel is Channel.CALL,
+        )
+        for minutes, case, talk in past
+    ]
+    wanted = intent(at, channel=channel)
+    # when the gate is asked
+    decision = decide(wanted, borrower, history, rules)
+    # then a deferral names an allowed instant, and the minute before it is not allowed
+    if decision.verdict is not Verdict.DEFER:
+        return
+    assert decide(replace(wanted, at=decision.not_before), borrower, history, rules).allowed
+    # and nothing earlier is: allowed time can only begin at `at`, at a local start of
+    # contact hours or at a local midnight, so trying each of those is exhaustive
+    for moment in possible_starts(at, decision.not_before, candidate_zones(borrower, rules), rules):
+        assert not decide(replace(wanted, at=moment), borrower, history, rules).allowed, moment
+
+
+def possible_starts(since, until, zones, rules):
+    moments = {since}
+    for zone in zones:
+        day = since.astimezone(zone).date()
+        while True:
+            starts = [
+                datetime.combine(day, clock, tzinfo=zone).astimezone(UTC)
+                for clock in (rules.contact_hours.start, time(0))
+            ]
+            moments.update(m for m in starts if since <= m < until)
+            if min(starts) >= until:
+                break
+            day += timedelta(days=1)
+    return sorted(moments)
 
 
 # ----------------------------------------------------------------- schedules
