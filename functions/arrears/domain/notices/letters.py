@@ -262,6 +262,7 @@ def render_letter_pdf(
 
     pdf = _Letter(format="A4", unit="mm")
     pdf.set_margins(MARGIN, MARGIN, MARGIN)
+    pdf.c_margin = 0  # table cells line up with the paragraphs' left and right edges
     pdf.set_auto_page_break(True, margin=20)
     # a fixed creation date makes the same letter the same bytes (same SHA-256)
     pdf.set_creation_date(datetime.combine(context.letter_date, time(), tzinfo=UTC))
