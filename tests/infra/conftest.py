@@ -23,6 +23,8 @@ os.environ.setdefault("JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION", "1")
 
 # The context key `cdk synth --exclusively` uses to name the stacks that need bundling.
 SKIP_ALL_BUNDLING = {"aws:cdk:bundling-stacks": []}
+# One per-deployment setting, given the way `cdk deploy -c emailFrom=...` gives it.
+DEPLOYMENT_CONTEXT = {"emailFrom": "collections@pay.example.com"}
 
 
 @dataclass
@@ -65,7 +67,7 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
         side_effect=lambda *args, **kwargs: bundling_calls.append(args),
     ):
         app = cdk.App(
-            context={**cdk_json_context(), **SKIP_ALL_BUNDLING},
+            context={**cdk_json_context(), **SKIP_ALL_BUNDLING, **DEPLOYMENT_CONTEXT},
             outdir=str(outdir),
             # CDK's built-in template schema check costs ~15 s of CPU per synth; cfn-lint
             # (test_compliance) checks the same template more thoroughly. `cdk synth` keeps it.

@@ -356,3 +356,17 @@ def test_topic_and_buckets_are_encrypted_and_locked_down(synthesized):
         s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
         for s in policy["Properties"]["PolicyDocument"]["Statement"]
     )
+
+
+def test_deployment_settings_come_from_cdk_context(synthesized):
+    # given emailFrom in the context (conftest) and no smsOriginationNumber
+    from infra.constructs.workflow import DEPLOYMENT_SETTINGS
+
+    assert DEPLOYMENT_SETTINGS["emailFrom"] == c.ENV_EMAIL_FROM
+    for spec in topology.FUNCTIONS:
+        environment = synthesized.resource(function_for(synthesized, spec))["Properties"][
+            "Environment"
+        ]["Variables"]
+        # then the set one reaches every function, the unset one leaves the handler default
+        assert environment[c.ENV_EMAIL_FROM] == "collections@pay.example.com"
+        assert c.ENV_SMS_ORIGINATION_NUMBER not in environment
