@@ -149,6 +149,8 @@ class FunctionSpec:
     timeout_seconds: int = 30
     # which tables it reads/writes; infra grants exactly these, plus its extras
     tables: tuple[TableSpec, ...] = ()
+    # run every N minutes on an EventBridge schedule (None: invoked by something else)
+    schedule_minutes: int | None = None
 
 
 INGEST_FUNCTION = FunctionSpec(
@@ -190,6 +192,15 @@ OPS_FUNCTION = FunctionSpec(
     local_name="arrears-ops",
     tables=(CASES, BORROWERS, TIMELINE),
 )
+# Counts the work queue (agent calls, legal reviews waiting) for the dashboard
+QUEUE_METRICS_FUNCTION = FunctionSpec(
+    construct_id="QueueMetricsFunction",
+    handler="arrears.handlers.queue_metrics.handler",
+    local_name="arrears-queue-metrics",
+    memory_mb=256,
+    tables=(CASES,),
+    schedule_minutes=5,
+)
 FUNCTIONS: tuple[FunctionSpec, ...] = (
     INGEST_FUNCTION,
     ASSESS_FUNCTION,
@@ -197,6 +208,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     LETTER_FUNCTION,
     RECORD_FUNCTION,
     OPS_FUNCTION,
+    QUEUE_METRICS_FUNCTION,
 )
 
 

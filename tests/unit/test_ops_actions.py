@@ -758,3 +758,55 @@ class TestMotoAwsSdkGap:
         dynamodb = {"TableName": "t", "Key": {"id": {"S": "1"}}}
         service._normalise_parameters(dynamodb)
         assert dynamodb == {"TableName": "t", "Key": {"id": {"S": "1"}}}
+
+
+class TestQueueMetrics:
+    def test_counts_waiting_and_overdue_tasks_per_queue(
+        self, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        from types import SimpleNamespace
+
+        from arrears.adapters import ops as ops_adapter
+        from arrears.adapters.cases import Repositories
+        from arrears.adapters.models import bind_tables
+        from arrears.handlers import queue_metrics
+
+        from tests.support.aws import REGION, create_tables
+
+        monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "Arrears")
+        now = datetime.now(UTC)
+        with mock_aws():
+            create_tables(boto3.client("dynamodb", region_name=REGION))
+            bind_tables({})
+            ops_adapter._dynamodb.cache_clear()  # a client made inside this mock
+            cases = Repositories.dynamo().cases
+            # given two agent calls (one past its deadline), one legal review, one plain case
+            for n, queue, due in (
+                (1, "AGENT_CALL", now - timedelta(hours=1)),
+                (2, "AGENT_CALL", now + timedelta(hours=20)),
+                (3, "LEGAL_REVIEW", now + timedelta(days=3)),
+                (4, None, None),
+            ):
+                cases.create(
+                    a_case(
+                        case_id=f"acc-{n}#1", account_id=f"acc-{n}", queue=queue, queue_due_at=due
+                    )
+                )
+            context = SimpleNamespace(
+                function_name="arrears-queue-metrics",
+                memory_limit_in_mb=256,
+                invoked_function_arn="arn:aws:lambda:us-east-1:123456789012:function:q",
+                aws_request_id="req-1",
+            )
+            # when the scheduled count runs
+            counts = queue_metrics.handler({}, context)
+            ops_adapter._dynamodb.cache_clear()
+        # then each queue's depth and overdue tasks are counted and emitted as metrics
+        assert counts == {
+            "AgentTasksWaiting": 2,
+            "AgentTasksOverdue": 1,
+            "LegalReviewsWaiting": 1,
+            "LegalReviewsOverdue": 0,
+        }
+        emitted = capsys.readouterr().out
+        assert '"AgentTasksWaiting":[2.0]' in emitted.replace(" ", "")

@@ -259,6 +259,29 @@ class OpsStore:
         return DynamoTimeline().append(entry)
 
 
+def count_waiting(queue: str, now: datetime, client: Any | None = None) -> tuple[int, int]:
+    """(waiting, overdue) human tasks in ``queue``: COUNT queries on the work_queue index."""
+    dynamodb = client or _dynamodb(aws_region())
+
+    def count(condition: str, values: dict[str, Any]) -> int:
+        total = 0
+        paginator = dynamodb.get_paginator("query")
+        for page in paginator.paginate(
+            TableName=CaseModel.Meta.table_name,
+            IndexName="work_queue",
+            Select="COUNT",
+            KeyConditionExpression=condition,
+            ExpressionAttributeNames={"#q": "queue"},
+            ExpressionAttributeValues=values,
+        ):
+            total += int(page["Count"])
+        return total
+
+    waiting = count("#q = :q", {":q": _s(queue)})
+    overdue = count("#q = :q AND queue_due_at < :now", {":q": _s(queue), ":now": _s(iso_utc(now))})
+    return waiting, overdue
+
+
 def _text(item: dict[str, Any], attribute: str) -> str | None:
     value = item.get(attribute)
     if not value:
@@ -267,4 +290,4 @@ def _text(item: dict[str, Any], attribute: str) -> str | None:
     return text or None
 
 
-__all__ = ["Applied", "CaseSnapshot", "OpsStore"]
+__all__ = ["Applied", "CaseSnapshot", "OpsStore", "count_waiting"]

@@ -1,0 +1,43 @@
+"""Work-queue depth for the dashboard: agent calls and legal reviews waiting, and overdue.
+
+Run on a schedule (topology: ``QUEUE_METRICS_FUNCTION.schedule_minutes``). The queue lives
+on the case items (the sparse ``work_queue`` index), written by the escalation's own
+DynamoDB tasks, so no Lambda sees a task enter or leave it; a periodic count is the
+simplest gauge. Emits ``AgentTasksWaiting``, ``LegalReviewsWaiting`` and their
+``...Overdue`` counterparts (tasks past ``queue_due_at``).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from arrears import constants as c
+from arrears.adapters.ops import count_waiting
+from arrears.domain.ops import QUEUE_AGENT_CALL, QUEUE_LEGAL_REVIEW
+
+logger = Logger(service=c.SERVICE_NAME)
+tracer = Tracer(service=c.SERVICE_NAME)
+metrics = Metrics(namespace=c.METRICS_NAMESPACE, service=c.SERVICE_NAME)
+
+METRIC_NAMES = {QUEUE_AGENT_CALL: "AgentTasks", QUEUE_LEGAL_REVIEW: "LegalReviews"}
+
+
+@metrics.log_metrics
+@tracer.capture_lambda_handler(capture_response=False)
+@logger.inject_lambda_context(log_event=False)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
+    now = datetime.now(UTC)
+    counts: dict[str, int] = {}
+    for queue, name in METRIC_NAMES.items():
+        waiting, overdue = count_waiting(queue, now)
+        counts[f"{name}Waiting"] = waiting
+        counts[f"{name}Overdue"] = overdue
+    for metric, value in counts.items():
+        metrics.add_metric(name=metric, unit=MetricUnit.Count, value=value)
+    logger.info("work queue counted", extra=counts)
+    return counts
