@@ -55,13 +55,15 @@ def test_a_stage_already_due_waits_one_second_not_zero_or_negative():
     assert step.wait_until == now
 
 
-def test_a_stage_is_passed_only_when_every_channel_was_decided():
-    # given the reminder went by SMS but the email was deferred
+def test_a_stage_is_passed_once_any_of_its_actions_was_decided():
+    # given nothing decided yet, the reminder is next
+    assert next_ladder_step(POLICY, case()).stage is Stage.REMINDER
+    # when the reminder SMS was decided (its email still deferred) the reminder has happened
     half = case(done={action_key(Stage.REMINDER, "sms")})
-    # then the reminder is still the next stage; with both decided it is the follow-up
-    assert next_ladder_step(POLICY, half).stage is Stage.REMINDER
-    both = case(done={"reminder#sms", "reminder#email"})
-    assert next_ladder_step(POLICY, both).stage is Stage.FOLLOW_UP
+    assert next_ladder_step(POLICY, half).stage is Stage.FOLLOW_UP
+    # and a re-score to a segment whose follow-up is by email does not repeat the follow-up
+    after_follow_up = case("self_cure", done={"reminder#sms", "follow_up#sms"})
+    assert next_ladder_step(POLICY, after_follow_up).stage is Stage.AGENT_CALL
 
 
 def test_each_segment_follows_its_own_ladder_order():

@@ -4,8 +4,8 @@ Given the policy, what we know about a case and `now`, decide where the executio
 (`Route`, one per target in the state machine's "Go to next step" Choice), when (an absolute
 time and the seconds to wait, which feed `TimeoutSecondsPath`), and what the wait is for.
 
-Progress is the case's `done_actions` set ("<stage>#<channel>"): a stage is passed when
-every channel of it has been decided (sent or blocked; a deferral is not a decision). So
+Progress is the case's `done_actions` set ("<stage>#<channel>"): a stage is passed once an
+action of it has been decided (sent or blocked; a deferral is not a decision). So
 "resume at the current stage" after a partial payment, a failed payment or a broken promise
 is simply "the first stage on the (possibly new) segment's ladder that is not passed yet",
 and a changed segment never repeats or skips what really happened.
@@ -146,7 +146,14 @@ def step_action_keys(step: StageStep) -> tuple[str, ...]:
 
 
 def stage_passed(step: StageStep, done_actions: frozenset[str]) -> bool:
-    return all(key in done_actions for key in step_action_keys(step))
+    """A stage happened once any of its actions was decided (sent or blocked).
+
+    "Any", not "every": after a re-score moves the case to another segment, whose ladder
+    may use other channels for the same stage, the stage is not repeated on a new channel.
+    A channel still deferred when the step ran again is finished by the step's own retry.
+    """
+    prefix = f"{step.stage.value}#"
+    return any(key.startswith(prefix) for key in done_actions)
 
 
 def next_ladder_step(policy: Policy, case: CaseView) -> StageStep | None:
