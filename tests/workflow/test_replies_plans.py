@@ -18,6 +18,7 @@ from arrears.domain.types import CaseStatus
 from escalation_support import (  # noqa: F401 - fixtures
     case,
     open_overdue,
+    ops,
     outbox,
     post,
     rt,
@@ -138,3 +139,49 @@ def test_missed_installment_breaks_the_plan_and_escalation_resumes_where_it_was(
     assert {"reminder", "plan_offer"} <= before
     assert after and after[0] == "agent_call"
     assert not before & set(after)
+
+
+def test_an_agent_agrees_a_plan_through_an_ops_action_and_it_is_paid(rt, outbox):
+    # given a standard case waiting for its follow-up
+    case_id = open_overdue(rt, "acc-agent-plan")
+    rt.advance(timedelta(days=2))
+
+    # when an agent records a 3-installment plan the borrower agreed on the phone
+    outcome = ops(
+        rt,
+        {"action": "offer_plan", "case_id": case_id, "installments": 3, "accepted": True},
+    )
+
+    # then the case is on plan, held until the first installment's deadline
+    assert outcome.status == "SUCCEEDED"
+    assert case(case_id).status is CaseStatus.ON_PLAN
+    assert case(case_id).waiting_for == "plan_review"
+    plan = DynamoPlans().get(case_id)
+    assert plan is not None and plan.status is PlanStatus.ACTIVE
+    assert [i.amount for i in plan.installments] == [
+        Decimal("416.66"),
+        Decimal("416.66"),
+        Decimal("416.68"),
+    ]
+    assert plan.source == "agent:agent.li"
+
+    # when every installment is paid on time
+    for number, item in enumerate(plan.installments, start=1):
+        rt.run_until(item.due_at - timedelta(hours=12))
+        status = "PAID" if number == len(plan.installments) else "PARTIALLY_PAID"
+        post(rt, "acc-agent-plan", status, amount_paid=_cumulative(plan, number))
+    rt.advance(timedelta(days=1))
+
+    # then the plan is completed and the case paid
+    done = DynamoPlans().get(case_id)
+    assert done is not None and done.status is PlanStatus.COMPLETED
+    assert case(case_id).status is CaseStatus.PAID
+
+
+def test_a_plan_is_refused_for_a_disputed_case(rt, outbox):
+    case_id = open_overdue(rt, "acc-agent-dispute")
+    rt.advance(timedelta(days=2))
+    reply(rt, "acc-agent-dispute", "wrong amount")
+    outcome = ops(rt, {"action": "offer_plan", "case_id": case_id, "accepted": True})
+    assert outcome.status == "FAILED"
+    assert DynamoPlans().get(case_id) is None

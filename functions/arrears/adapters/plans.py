@@ -8,6 +8,7 @@ is written with its own UpdateItem, conditioned on the revision that was read: t
 
 from __future__ import annotations
 
+import json
 import threading
 from dataclasses import replace
 from typing import Any, Protocol
@@ -54,7 +55,7 @@ class DynamoPlans:
         raw = (answer.get("Item") or {}).get("plan")
         if raw is None:
             return None
-        return from_item(_deserializer.deserialize(raw))
+        return from_item(_plan_value(_deserializer.deserialize(raw)))
 
     def save(self, case_id: str, plan: Plan) -> Plan:
         stored = replace(plan, revision=plan.revision + 1)
@@ -64,13 +65,14 @@ class DynamoPlans:
                 Key={"case_id": {"S": case_id}},
                 UpdateExpression="SET #plan = :plan",
                 ConditionExpression=(
-                    "attribute_exists(case_id) AND "
-                    "(attribute_not_exists(#plan) OR #plan.#revision = :expected)"
+                    "attribute_exists(case_id) AND (attribute_not_exists(#plan) OR "
+                    "attribute_type(#plan, :text) OR #plan.#revision = :expected)"
                 ),
                 ExpressionAttributeNames={"#plan": "plan", "#revision": "revision"},
                 ExpressionAttributeValues={
                     ":plan": _serializer.serialize(to_item(stored)),
                     ":expected": {"N": str(plan.revision)},
+                    ":text": {"S": "S"},
                 },
             )
         except ClientError as error:
@@ -83,6 +85,15 @@ class DynamoPlans:
                 raise CaseNotFound(case_id) from error
             raise ConcurrentUpdate(f"plan of {case_id} changed meanwhile") from error
         return stored
+
+
+def _plan_value(value: Any) -> dict[str, Any]:
+    """The stored plan: a map, or the JSON text an ops action writes (its transaction
+    writes strings only); the next save here turns it into a map."""
+    if isinstance(value, str):
+        parsed: dict[str, Any] = json.loads(value)
+        return parsed
+    return dict(value)
 
 
 class InMemoryPlans:

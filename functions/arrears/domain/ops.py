@@ -79,6 +79,7 @@ class ActionName(StrEnum):
     CEASE_COMMUNICATION = "cease_communication"
     CLOSE = "close"
     ADD_NOTE = "add_note"
+    OFFER_PLAN = "offer_plan"  # issue 9: an agent offers (or agrees) a repayment plan
 
 
 class CallOutcome(StrEnum):
@@ -118,6 +119,7 @@ class WakeReason(StrEnum):
     RESUME = "RESUME"
     OPT_OUT = "OPT_OUT"
     CLOSE = "CLOSE"
+    PLAN_ACCEPTED = "PLAN_ACCEPTED"
 
 
 # --------------------------------------------------------------------------- actions
@@ -253,6 +255,25 @@ class AddNote(_Action):
     note: Text
 
 
+class OfferPlan(_Action):
+    """An agent's plan (issue 9, docs/replies-and-plans.md): ``installments`` equal parts
+    (default: the policy's offer) or everything on ``pay_by`` (a deferral). ``accepted``:
+    the borrower agreed on the call, so the plan starts now; otherwise it is an offer the
+    borrower accepts by replying."""
+
+    action: Literal[ActionName.OFFER_PLAN]
+    installments: int | None = Field(default=None, ge=1, le=36)
+    pay_by: date | None = None
+    accepted: bool = False
+    note: Text | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> OfferPlan:
+        if self.installments is not None and self.pay_by is not None:
+            raise ValueError("give installments or pay_by (a deferral), not both")
+        return self
+
+
 OpsAction = (
     RecordCallOutcome
     | ApproveLitigation
@@ -263,6 +284,7 @@ OpsAction = (
     | CeaseCommunication
     | Close
     | AddNote
+    | OfferPlan
 )
 _ACTIONS = TypeAdapter[OpsAction](Annotated[OpsAction, Field(discriminator="action")])
 
@@ -582,6 +604,75 @@ def _plan_note(action: Any, case: CaseRecord, now: datetime, facts: OpsFacts) ->
     )
 
 
+def _plan_offer_plan(action: Any, case: CaseRecord, now: datetime, facts: OpsFacts) -> OpsPlan:
+    """Issue 9: store the plan on the case (``plan``, the same map form replies use, here as
+    JSON text: the ops transaction writes strings); accepted -> ON_PLAN and wake."""
+    import json
+
+    from arrears.domain import plans as p
+    from arrears.domain.events import minor_units
+    from arrears.domain.policy import policy_by_version
+
+    act: OfferPlan = action
+    if case.status in (CaseStatus.DISPUTED, CaseStatus.PAYMENT_PENDING, CaseStatus.ON_PLAN):
+        raise InvalidOpsAction(
+            f"case {case.case_id} is {case.status.value}: no plan while it is "
+            "disputed, a payment is in flight, or a plan already runs"
+        )
+    policy = policy_by_version(case.policy_version).plans
+    places = minor_units(case.currency)
+    plan_id = f"{case.case_id}#plan-{now.astimezone(UTC).strftime('%Y%m%dT%H%M%S')}"
+    common: dict[str, Any] = {
+        "plan_id": plan_id,
+        "balance": case.balance,
+        "currency": case.currency,
+        "places": places,
+        "policy": policy,
+        "now": now,
+        "timezone": None,  # the ops snapshot has no borrower zone: UTC calendar dates
+        "source": f"agent:{act.operator}",
+    }
+    try:
+        if act.pay_by is not None:
+            plan = p.deferral(pay_by=act.pay_by, **common)
+        else:
+            count = act.installments or p.installment_count(case.balance, policy)
+            plan = p.offer_installments(count=count, **common)
+        if act.accepted:
+            plan = p.accept(
+                plan,
+                balance=case.balance,
+                places=places,
+                policy=policy,
+                now=now,
+                resume_stage=case.stage.value,
+            )
+    except p.PlanError as error:
+        raise InvalidOpsAction(f"offer_plan: {error}") from None
+    sets = {"plan": json.dumps(p.to_item(plan))}
+    if act.accepted:
+        sets["status"] = CaseStatus.ON_PLAN.value
+    waking = act.accepted and _waiting(case)
+    return OpsPlan(
+        action=act,
+        case=CaseChanges(
+            set=sets, remove=_clear_queue(case, QUEUE_AGENT_CALL) if act.accepted else ()
+        ),
+        borrower=BorrowerChanges(),
+        wake={"wake": WakeReason.PLAN_ACCEPTED.value, "plan_id": plan_id} if waking else None,
+        timeline_kind="plan_accepted" if act.accepted else "plan_offered",
+        timeline_detail=_detail(
+            act,
+            plan_id=plan_id,
+            kind=plan.kind.value,
+            installments=str(len(plan.installments)),
+            amounts=",".join(format(i.amount, "f") for i in plan.installments),
+            first_due_date=plan.installments[0].due_date.isoformat(),
+            note=act.note or "",
+        ),
+    )
+
+
 _PLANNERS = {
     ActionName.RECORD_CALL_OUTCOME: _plan_call_outcome,
     ActionName.APPROVE_LITIGATION: _plan_litigation,
@@ -592,4 +683,5 @@ _PLANNERS = {
     ActionName.CEASE_COMMUNICATION: _plan_cease,
     ActionName.CLOSE: _plan_close,
     ActionName.ADD_NOTE: _plan_note,
+    ActionName.OFFER_PLAN: _plan_offer_plan,
 }

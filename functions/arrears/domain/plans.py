@@ -212,7 +212,34 @@ def offer_for_hardship(
 ) -> Plan:
     """The policy's standard offer: equal installments every ``interval_days`` (a deferral
     when the balance is too small to split), the first ``first_due_days`` from today."""
-    count = installment_count(balance, policy)
+    return offer_installments(
+        plan_id=plan_id,
+        balance=balance,
+        currency=currency,
+        places=places,
+        count=installment_count(balance, policy),
+        policy=policy,
+        now=now,
+        timezone=timezone,
+        source=source,
+    )
+
+
+def offer_installments(
+    *,
+    plan_id: str,
+    balance: Decimal,
+    currency: str,
+    places: int,
+    count: int,
+    policy: PlanPolicy,
+    now: datetime,
+    timezone: str | None,
+    source: str,
+) -> Plan:
+    """``count`` installments (an agent's choice, at most the policy's maximum)."""
+    if count > policy.max_installments:
+        raise PlanError(f"at most {policy.max_installments} installments (policy)")
     first_due = local_date(now, timezone) + timedelta(days=policy.first_due_days)
     return Plan(
         plan_id=plan_id,
