@@ -292,3 +292,14 @@ def test_first_sent_finds_the_first_contact_about_the_debt(make_ledger):
     ledger.claim(intent(TEN_AM_NY, channel=Channel.EMAIL), borrower, pack("us"), "reminder")
     assert ledger.first_sent(borrower.account_id, "acc-1#1") == TEN_AM_NY
     assert ledger.first_sent(borrower.account_id, "acc-1#3") is None
+
+
+def test_ledger_model_matches_the_topology_spec():
+    from arrears.adapters.ledger import ContactLedgerModel
+
+    spec = topology.CONTACT_LEDGER
+    attributes = ContactLedgerModel.get_attributes()
+    hash_key = next(name for name, a in attributes.items() if a.is_hash_key)
+    range_key = next(name for name, a in attributes.items() if a.is_range_key)
+    assert (hash_key, range_key) == (spec.partition_key.name, spec.sort_key.name)
+    assert type(attributes[spec.ttl_attribute]).__name__ == "TTLAttribute"
