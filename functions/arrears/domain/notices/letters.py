@@ -23,8 +23,10 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, time
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from fontTools.ttLib import TTFont
+from fontTools.ttLib.tables._g_l_y_f import Glyph
 from fpdf import FPDF
 from fpdf.enums import Align, XPos, YPos
 from fpdf.fonts import SubsetMap, TTFFont
@@ -49,6 +51,14 @@ RTL_FONTS = {
 BODY_SIZE = 10.5
 LINE = 5.2  # mm per body line
 MARGIN = 20  # mm
+
+
+class _TrimmedGlyph(Glyph):
+    """A glyph already stripped of padding: the subsetter's per-letter trim is a no-op."""
+
+    def trim(self, remove_hinting: bool = False, **_: Any) -> None:
+        if remove_hinting:  # never asked by fpdf2; keep the real behaviour if it ever is
+            super().trim(remove_hinting=True)
 
 
 def _fork(pristine: TTFont) -> TTFont:
@@ -98,6 +108,11 @@ class _FontCache:
                 pristine = TTFont(str(self._path), recalcBBoxes=False, recalcTimestamp=False)
                 for tag in pristine.keys():  # noqa: SIM118 (a TTFont is not a dict)
                     pristine[tag]  # parse every table now, once
+                for subtable in pristine["cmap"].tables:
+                    subtable.ensureDecompiled()  # cmap subtables parse lazily, per copy
+                for glyph in pristine["glyf"].glyphs.values():
+                    glyph.trim()  # once here, so each letter's subset need not
+                    glyph.__class__ = _TrimmedGlyph
                 self._pristine = pristine
             template, pristine = self._template, self._pristine
         assert template is not None and pristine is not None
