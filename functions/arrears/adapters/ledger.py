@@ -210,18 +210,21 @@ class LedgerBase(ABC):
         """A telephone conversation about the debt took place (starts the quiet period).
 
         ``call_entry_key``: the ledger entry of the call we placed that reached the
-        borrower (it is marked). Without it a new entry is written: an inbound call
-        (``inbound=True``, not counted as a call attempt) or a call placed outside claim.
+        borrower (it is marked). Without it (or if that entry is no sent call) a new entry
+        ``<at>#call#<case_id>#conversation`` is written: an inbound call (``inbound=True``,
+        not counted as a call attempt) or a call placed outside ``claim``.
         """
         for attempt in range(MAX_CLAIM_ATTEMPTS):
             version = self._head_version(account_id)
             existing = self._get(account_id, call_entry_key) if call_entry_key else None
-            if existing is not None:
+            if existing is not None and existing.decision in _HISTORY:
                 entry = replace(existing, conversation=True)
             else:
+                # its own key: never over a claimed call's entry at the same instant
+                key = f"{entry_key(at, Channel.CALL, case_id)}#{CONVERSATION_TEMPLATE}"
                 entry = LedgerEntry(
                     account_id=account_id,
-                    entry_key=call_entry_key or entry_key(at, Channel.CALL, case_id),
+                    entry_key=key,
                     case_id=case_id,
                     channel=Channel.CALL,
                     template=CONVERSATION_TEMPLATE,

@@ -303,3 +303,13 @@ def test_ledger_model_matches_the_topology_spec():
     range_key = next(name for name, a in attributes.items() if a.is_range_key)
     assert (hash_key, range_key) == (spec.partition_key.name, spec.sort_key.name)
     assert type(attributes[spec.ttl_attribute]).__name__ == "TTLAttribute"
+
+
+def test_conversation_at_the_same_instant_as_a_claimed_call_keeps_both(make_ledger):
+    # given a claimed call, and an inbound conversation logged at the very same instant
+    ledger, borrower = make_ledger(), fresh_profile()
+    assert ledger.claim(intent(TEN_AM_NY, channel=Channel.CALL), borrower, pack("us"), "c").allowed
+    ledger.record_conversation(borrower.account_id, "acc-1#1", TEN_AM_NY, inbound=True)
+    # then the call still counts as an attempt, and the conversation is there too
+    records = ledger.history(borrower.account_id, LONG_AGO)
+    assert sorted((r.attempt, r.conversation) for r in records) == [(False, True), (True, False)]
