@@ -469,7 +469,7 @@ FIELDS = sorted(payment("OVERDUE", 1))
 
 
 @settings(
-    max_examples=40,
+    max_examples=30,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
