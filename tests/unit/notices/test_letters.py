@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 from arrears.domain.balance import Breakdown
-from arrears.domain.notices import LetterKind, RenderError, render_letter
+from arrears.domain.notices import LetterContext, LetterKind, RenderError, render_letter
 from arrears.domain.notices.letters import FONT_FILE, wrap
 from fpdf import FPDF
 from fpdf.fonts import TTFFont
@@ -201,3 +201,33 @@ def test_wrap_breaks_cjk_anywhere_latin_at_spaces_and_cuts_long_words() -> None:
     assert wrap("一二，三", 4, width) == ["一二，", "三"]  # a comma never starts a line
     assert wrap("x" * 5, 4, width) == ["xx", "xx", "x"]
     assert wrap("a\nb", 100, width) == ["a", "b"]
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("kind", list(LetterKind))
+def test_every_letter_renders_with_only_what_its_kind_needs(kind: LetterKind, locale: str) -> None:
+    # Given a letter context without any optional field its kind does not need
+    needs = {
+        LetterKind.LAWYER_LETTER: {"contract_reference": "LN-1", "contact_email": "a@b.example"},
+        LetterKind.VALIDATION_NOTICE: {
+            "itemization_date": date(2026, 10, 1),
+            "amount_on_itemization_date": Decimal("0.01"),
+        },
+    }.get(kind, {})
+    context = LetterContext(
+        borrower_name="Jane Doe",
+        amount_due=Decimal("0.01"),
+        currency="USD",
+        due_date=date(2026, 11, 1),
+        creditor_name="Acme Lending",
+        case_reference="acc-1-1",
+        payment_instructions="Pay in the Acme app.",
+        letter_date=date(2026, 11, 25),
+        deadline=None if kind is LetterKind.REMINDER_LETTER else date(2026, 12, 9),
+        **needs,  # type: ignore[arg-type]
+    )
+    # When it renders, Then the amount and how to pay are there and nothing reads "None"
+    text = pdf_text(render_letter(kind, locale, context))
+    assert "0.01" in text and "None" not in text
+    if kind is not LetterKind.VALIDATION_NOTICE:
+        assert "Pay in the Acme app." in compact(text) or "PayintheAcmeapp." in compact(text)

@@ -163,3 +163,13 @@ def test_sms_segments_count_ucs2_for_chinese() -> None:
 def test_garbage_locale_falls_back_to_default() -> None:
     message = render_message("reminder", "sms", "not a locale!", full_notice())
     assert message.locale == "en-US" and "$1,276.35" in message.body
+
+
+@pytest.mark.parametrize("template_id", list(TemplateId))
+def test_english_sms_stays_within_three_segments_with_every_optional_part(
+    template_id: TemplateId,
+) -> None:
+    # SMS is billed per segment: with every optional part present an English text stays
+    # within three (a US first contact carries the full disclosure)
+    message = render_message(template_id, Channel.SMS, "en-US", full_notice())
+    assert message.sms_segments <= 3

@@ -50,6 +50,9 @@ __all__ = [
 ]
 
 MESSAGE_CHANNELS = (Channel.SMS, Channel.EMAIL)
+# babel's narrow and no-break spaces (e.g. "10:00\u202fAM") and the ellipsis would turn a
+# whole SMS into UCS-2, which fits 70 characters per part instead of 160
+_SMS_PLAIN = str.maketrans({"\u202f": " ", "\u00a0": " ", "\u2009": " ", "…": "..."})
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,9 @@ class RenderedMessage:
 
     @property
     def sms_segments(self) -> int:
-        """SMS parts this body needs: GSM-7 fits 153 per part, anything else UCS-2, 67."""
+        """SMS parts this body needs: GSM-7 fits 153 per part, anything else UCS-2, 67.
+
+        Approximate: ASCII-only counts as GSM-7 (a few ASCII signs take two GSM units)."""
         gsm = all(ord(ch) < 128 for ch in self.body)
         single, multi = (160, 153) if gsm else (70, 67)
         length = len(self.body)
@@ -83,7 +88,7 @@ def render_message(
     template = pack.messages[template_id]
     values = variables(context, pack, fmt_locale, channel)
     if channel is Channel.SMS:
-        subject, body = None, template.sms.render(values)
+        subject, body = None, template.sms.render(values).translate(_SMS_PLAIN)
     else:
         subject = template.email_subject.render(values)
         body = template.email_body.render(values)
