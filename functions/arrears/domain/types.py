@@ -50,8 +50,13 @@ class CaseStatus(StrEnum):
 
 
 _TERMINAL = frozenset(
-    {CaseStatus.PAID, CaseStatus.RESOLVED, CaseStatus.WRITTEN_OFF, CaseStatus.LITIGATION,
-     CaseStatus.CLOSED}
+    {
+        CaseStatus.PAID,
+        CaseStatus.RESOLVED,
+        CaseStatus.WRITTEN_OFF,
+        CaseStatus.LITIGATION,
+        CaseStatus.CLOSED,
+    }
 )
 
 
