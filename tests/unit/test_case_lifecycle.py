@@ -127,9 +127,11 @@ def test_contact_data_is_stored_and_present_channels_count_as_verified() -> None
     ledger.apply(parse_payment_status(later_detail))
     borrower = ledger.store.borrowers.get(ACCOUNT)
     assert borrower is not None
-    # the phone omitted by the second event is kept; both channels are verified
+    # the phone omitted by the second event is kept; every channel is verified
     assert borrower.phone == "+8613800000000" and borrower.email == "li@example.cn"
-    assert borrower.verified_channels == frozenset({Channel.SMS, Channel.EMAIL})
+    assert borrower.verified_channels == frozenset(
+        {Channel.SMS, Channel.CALL, Channel.EMAIL, Channel.LETTER}
+    )
     assert borrower.timezone == "Asia/Shanghai"
 
 

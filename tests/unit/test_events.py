@@ -87,7 +87,9 @@ def test_the_design_example_parses_into_exact_types() -> None:
     assert event.amount_due == Decimal("1250.00") and isinstance(event.amount_due, Decimal)
     assert event.outstanding == Decimal("1250.00")
     assert event.occurred_at == datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
-    assert event.borrower.channels == frozenset({Channel.SMS, Channel.EMAIL})
+    assert event.borrower.channels == frozenset(
+        {Channel.SMS, Channel.CALL, Channel.EMAIL, Channel.LETTER}
+    )
     assert event.account is not None
     assert event.account.on_time_payment_ratio == Decimal("0.92")
     assert event.account.prior_cures == 1
@@ -109,7 +111,8 @@ def test_contact_fields_are_optional_and_absent_channels_are_not_claimed() -> No
     detail["borrower"] = {"country": "CN", "email": EMAIL}
     event = parse_payment_status(detail)
     assert event.borrower.phone is None
-    assert event.borrower.channels == frozenset({Channel.EMAIL})
+    # no phone: neither SMS nor a call; letters go to the lender's address of record
+    assert event.borrower.channels == frozenset({Channel.EMAIL, Channel.LETTER})
 
 
 @pytest.mark.parametrize(

@@ -199,10 +199,15 @@ class BorrowerDetail(_Strict):
 
     @property
     def channels(self) -> frozenset[Channel]:
-        """Channels present in the event; Arrears treats them as verified (docs/events.md)."""
-        present = set()
+        """Channels the event makes verified (docs/events.md).
+
+        A phone verifies SMS and the agent's call to that number; letters go to the postal
+        address the lender holds on record (it addresses LetterReadyForDispatch itself), so
+        Arrears never learns an address and the letter channel is always the borrower's own.
+        """
+        present = {Channel.LETTER}
         if self.phone:
-            present.add(Channel.SMS)
+            present |= {Channel.SMS, Channel.CALL}
         if self.email:
             present.add(Channel.EMAIL)
         return frozenset(present)
