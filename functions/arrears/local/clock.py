@@ -1,25 +1,25 @@
 """Virtual time for the embedded default, and the cooperative scheduler that makes it safe.
 
-Every Step Functions execution on the local runtime runs in its own thread (that is how
-moto's interpreter is built), but only ONE thread runs at any moment: the driver (the
-thread that owns the ``LocalRuntime``) hands a baton to an execution thread, and gets it
-back when that execution blocks on the clock (a Wait state, a callback, a heartbeat) or
-ends. When no execution can run, the driver moves the clock to the next deadline or
-scheduled job. Handing over one thread at a time, in a fixed order, is what makes a run
-deterministic: the same inputs give the same interleaving, the same timestamps, the same
-report.
+moto's interpreter runs each Step Functions execution as a blocking call that waits in
+place (a Wait state, a callback, a heartbeat). On the local runtime each execution runs in
+its own greenlet, and only ONE runs at any moment: the driver (the code that owns the
+``LocalRuntime``) switches to an execution and gets control back when that execution
+blocks on the clock or ends. When no execution can run, the driver moves the clock to the
+next deadline or scheduled job. Running one execution at a time, in a fixed order, is what
+makes a run deterministic: the same inputs give the same interleaving, the same
+timestamps, the same report. (Greenlets rather than threads: a switch costs microseconds,
+where waking an OS thread costs milliseconds on a loaded machine.)
 
 The clock itself is a time-machine traveller with ticking off, so ``datetime.now()`` and
-``time.time()`` return the virtual now in every thread: the interpreter's history
-timestamps, the ``$$`` context, moto's SQS visibility timeouts and the handler code all see
-the same instant. Nothing here imports moto; ``moto_patches`` routes moto's waits here.
+``time.time()`` return the virtual now everywhere: the interpreter's history timestamps,
+the ``$$`` context, moto's SQS visibility timeouts and the handler code all see the same
+instant. Nothing here imports moto; ``moto_patches`` routes moto's waits here.
 """
 
 from __future__ import annotations
 
 import heapq
 import itertools
-import threading
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,26 +27,19 @@ from datetime import UTC, datetime, timedelta
 from enum import Enum
 from typing import Any
 
+import greenlet
 import time_machine
-
-# How long (real seconds) the driver waits for an execution thread to hand the baton back
-# before declaring it stuck (e.g. a state type whose threads the runtime does not schedule).
-STUCK_AFTER_SECONDS = 120.0
-
-
-class SchedulerStuck(RuntimeError):
-    """An execution thread kept the baton for too long: it blocked outside the clock."""
 
 
 class BlockedOutsideExecution(RuntimeError):
-    """A virtual-time wait was requested by a thread the scheduler does not run."""
+    """A virtual-time wait was requested outside an execution the scheduler runs."""
 
 
 class ShutDown(BaseException):
-    """Raised inside a blocked execution thread when the runtime closes.
+    """Raised inside a blocked execution when the runtime closes.
 
     A BaseException so the interpreter's ``except Exception`` clauses let it through and the
-    thread unwinds without making further calls.
+    execution unwinds without making further calls.
     """
 
 
@@ -91,10 +84,11 @@ class VirtualClock:
 
 @dataclass(eq=False)
 class Task:
-    """One cooperative thread (an execution)."""
+    """One cooperative execution (a greenlet)."""
 
     name: str
-    go: threading.Event = field(default_factory=threading.Event)
+    glet: Any = None
+    started: bool = False
     generation: int = 0  # bumps on every block, so stale timers are ignored
     blocked: bool = False
     queued: bool = False
@@ -113,7 +107,12 @@ class _Job:
 
 
 class Scheduler:
-    """Runs execution threads one at a time on the virtual clock (see module docstring)."""
+    """Runs executions one at a time on the virtual clock (see module docstring).
+
+    Each execution is a greenlet in the driver's OS thread: handing over is a switch, not
+    an OS thread wake-up, so it costs microseconds even on a loaded machine, and nothing runs
+    concurrently by construction.
+    """
 
     def __init__(self, clock: VirtualClock) -> None:
         self.clock = clock
@@ -121,22 +120,17 @@ class Scheduler:
         self._timers: list[tuple[datetime, int, int, Task]] = []
         self._jobs: list[_Job] = []
         self._seq = itertools.count()
-        self._driver_go = threading.Event()
-        self._local = threading.local()
-        self._tasks: set[Task] = set()
-        self._current: Task | None = None
+        self._tasks: dict[int, Task] = {}  # id(greenlet) -> task
+        self._driver: Any = None  # the greenlet that runs run_ready
         self._closing = False
         self.failures: list[tuple[str, BaseException]] = []
 
-    # ---- execution threads -------------------------------------------------------------
+    # ---- executions ----------------------------------------------------------------------
     def spawn(self, name: str, body: Callable[[], None]) -> Task:
-        """Start ``body`` in a new thread that runs only when the driver hands it the baton."""
+        """Queue ``body`` to run as an execution when the driver next runs ready tasks."""
         task = Task(name=name)
-        self._tasks.add(task)
 
         def run() -> None:
-            self._local.task = task
-            task.go.wait()
             try:
                 if not self._closing:
                     body()
@@ -146,25 +140,21 @@ class Scheduler:
                 self.failures.append((name, exc))
             finally:
                 task.finished = True
-                self._tasks.discard(task)
-                self._driver_go.set()
+                self._tasks.pop(id(task.glet), None)
 
-        thread = threading.Thread(target=run, name=f"exec:{name}", daemon=True)
-        thread.start()
+        task.glet = greenlet.greenlet(run)
+        self._tasks[id(task.glet)] = task
         self._make_runnable(task)
         return task
 
     def current_task(self) -> Task | None:
-        task: Task | None = getattr(self._local, "task", None)
-        return task
+        return self._tasks.get(id(greenlet.getcurrent()))
 
     def block(self, deadline: datetime | None) -> Wake:
-        """Give the baton back until ``deadline`` passes or ``wake`` is called for this task."""
+        """Give control back until ``deadline`` passes or ``wake`` is called for this task."""
         task = self.current_task()
-        if task is None:
-            raise BlockedOutsideExecution(
-                "a virtual-time wait ran outside a scheduled execution thread"
-            )
+        if task is None or self._driver is None:
+            raise BlockedOutsideExecution("a virtual-time wait ran outside a scheduled execution")
         if deadline is not None and deadline <= self.clock.now:
             return Wake.DEADLINE
         task.generation += 1
@@ -172,13 +162,10 @@ class Scheduler:
         task.wake_reason = None
         if deadline is not None:
             heapq.heappush(self._timers, (deadline, next(self._seq), task.generation, task))
-        task.go.clear()
-        self._driver_go.set()
-        task.go.wait()
+        self._driver.switch()
         if self._closing:
             raise ShutDown
-        reason = task.wake_reason or Wake.NOTIFIED
-        return reason
+        return task.wake_reason or Wake.NOTIFIED
 
     def wake(self, task: Task) -> None:
         """Make a blocked task runnable (its awaited event happened). Idempotent."""
@@ -191,7 +178,7 @@ class Scheduler:
         task.queued = True
         self._runnable.append(task)
 
-    # ---- driver -------------------------------------------------------------------------
+    # ---- driver -----------------------------------------------------------------------------
     def schedule(self, at: datetime, run: Callable[[], None], label: str = "") -> None:
         """Run ``run`` in the driver when the clock reaches ``at``."""
         heapq.heappush(self._jobs, _Job(at.astimezone(UTC), next(self._seq), run, label))
@@ -212,21 +199,20 @@ class Scheduler:
     def run_ready(self) -> None:
         """Run every runnable task until all are blocked or finished (virtual time stands)."""
         if self.current_task() is not None:
-            raise RuntimeError("the driver loop cannot run inside an execution thread")
+            raise RuntimeError("the driver loop cannot run inside an execution")
+        driver = greenlet.getcurrent()
         while self._runnable:
             task = self._runnable.popleft()
             task.queued = False
             if task.finished:
                 continue
-            self._current = task
-            self._driver_go.clear()
-            task.go.set()
-            if not self._driver_go.wait(STUCK_AFTER_SECONDS):
-                raise SchedulerStuck(
-                    f"execution {task.name!r} did not yield within {STUCK_AFTER_SECONDS}s "
-                    "(a state the local runtime does not schedule, e.g. Parallel or Map?)"
-                )
-            self._current = None
+            previous, self._driver = self._driver, driver
+            task.glet.parent = driver  # a finished task returns here
+            task.started = True
+            try:
+                task.glet.switch()
+            finally:
+                self._driver = previous
 
     def run_until(self, until: datetime, on_step: Callable[[datetime], None] | None = None) -> None:
         """Advance virtual time to ``until``, running due timers and jobs in time order.
@@ -268,15 +254,20 @@ class Scheduler:
             heapq.heappop(self._timers)
 
     def close(self) -> None:
-        """Unwind every blocked thread (raises ``ShutDown`` inside it), one at a time."""
+        """Unwind every blocked execution (raises ``ShutDown`` inside it), one at a time."""
         self._closing = True
         self._jobs.clear()
-        for task in sorted(self._tasks, key=lambda t: t.name):
-            if task.finished:
+        driver = greenlet.getcurrent()
+        for task in sorted(self._tasks.values(), key=lambda t: t.name):
+            if task.finished or not task.started:
                 continue
-            self._driver_go.clear()
-            task.go.set()
-            self._driver_go.wait(5.0)
+            previous, self._driver = self._driver, driver
+            task.glet.parent = driver
+            try:
+                task.glet.switch()  # block() sees _closing and raises ShutDown
+            finally:
+                self._driver = previous
+        self._tasks.clear()
         self._runnable.clear()
         self._timers.clear()
 
