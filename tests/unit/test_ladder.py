@@ -217,7 +217,10 @@ def test_waits_are_callbacks_with_a_deadline_and_no_polling_wait_states():
             "S.$": "$$.Task.Token"
         }
         assert any("States.Timeout" in c["ErrorEquals"] for c in state["Catch"])
-    assert not [s for s in STATES.values() if s["Type"] == "Wait"]
+    # the one plain Wait sleeps until a planned instant (a deferred receipt), never polls
+    plain = {name: s for name, s in STATES.items() if s["Type"] == "Wait"}
+    assert list(plain) == ["Wait until the receipt may be sent"]
+    assert plain["Wait until the receipt may be sent"]["SecondsPath"] == "$.next.wait_seconds"
 
 
 def test_litigation_is_reachable_only_through_the_legal_review_decision():

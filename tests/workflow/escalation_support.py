@@ -27,6 +27,8 @@ from arrears.local.runtime import LocalRuntime
 # Monday 2 Nov 2026, 01:00 UTC = 09:00 in Shanghai: inside contact hours
 START = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
 DUE = date(2026, 11, 1)
+# how a paid or resolved case's execution ends
+THANKED = ["Thank borrower for payment", "Go to next step", "Case closed"]
 
 
 @dataclass

@@ -9,6 +9,7 @@ from datetime import timedelta
 from arrears.adapters.cases import Repositories
 from arrears.domain.types import CaseStatus
 from escalation_support import (  # noqa: F401 - fixtures
+    THANKED,
     case,
     open_overdue,
     ops,
@@ -63,7 +64,7 @@ def test_promise_kept_closes_the_case_without_escalating(rt, outbox):
     entered = states_entered(rt, case_id)
     assert HOLD in entered
     assert "Send demand letter" not in entered
-    assert entered[-2:] == ["Thank borrower for payment", "Case closed"]
+    assert entered[-3:] == THANKED
     assert case(case_id).status is CaseStatus.PAID
     assert "promise_broken" not in timeline_kinds(case_id)
 

@@ -42,6 +42,7 @@ def test_paid_after_first_reminder_is_thanked_and_never_chased(rt, outbox):
         "Handle wake-up",
         "Go to next step",
         "Thank borrower for payment",
+        "Go to next step",
         "Case closed",
     ]
     # and only the receipt followed the reminder: nothing else, ever, for this cycle

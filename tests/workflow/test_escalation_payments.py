@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from arrears.domain.types import CaseStatus, Stage
 from escalation_support import (  # noqa: F401 - fixtures
+    THANKED,
     case,
     open_overdue,
     outbox,
@@ -33,7 +34,7 @@ def test_payment_pending_pauses_escalation_then_paid_is_thanked(rt, outbox):
     # then escalation held while the money moved, and the borrower was thanked, never chased
     entered = states_entered(rt, case_id)
     assert HOLD in entered
-    assert entered[-2:] == ["Thank borrower for payment", "Case closed"]
+    assert entered[-3:] == THANKED
     assert "Send follow-up reminder" not in entered
     sent = outbox.to("acc-pend-paid")
     assert [s["at"] - start for s in sent] == [timedelta(hours=1)] * 2 + [timedelta(days=4)] * 2
@@ -118,7 +119,7 @@ def test_partial_payment_leaving_less_than_the_threshold_resolves_the_case(rt, o
 
     resolved = case(case_id)
     assert resolved.status is CaseStatus.RESOLVED
-    assert states_entered(rt, case_id)[-2:] == ["Thank borrower for payment", "Case closed"]
+    assert states_entered(rt, case_id)[-3:] == THANKED
     # the reminder, then a receipt; nothing chases the remaining 2.00
     assert outbox.channels("acc-cents") == {"sms": 2, "email": 2}
 

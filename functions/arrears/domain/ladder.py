@@ -45,6 +45,7 @@ class Route(StrEnum):
     LEGAL_REVIEW_ALERT = "legal_review_alert"  # the approver is late: alert ops, keep waiting
     HOLD = "hold"  # payment pending, promise, dispute, pause, plan, not yet overdue
     THANK = "thank"  # paid / resolved: receipt, then close
+    RECEIPT_LATER = "receipt_later"  # the gate deferred the receipt: a plain Wait, then again
     LITIGATION = "litigation"  # approved by a human in legal review
     CLOSED = "closed"
 

@@ -111,8 +111,14 @@ def policy_of(case: CaseRecord) -> Policy:
 
 
 def is_overdue(case: CaseRecord) -> bool:
-    """False only while a case opened from DUE_SOON has not seen its OVERDUE event."""
-    return case.stage is not Stage.PRE_DUE
+    """False only while a case opened from DUE_SOON has not seen its OVERDUE event.
+
+    Ingest records every event's status in ``last_payment_status``, so an OVERDUE that
+    arrived without waking the execution is still seen when the pre-due hold ends.
+    """
+    if case.stage is not Stage.PRE_DUE:
+        return True
+    return case.last_payment_status not in (None, "DUE_SOON")
 
 
 def case_view(

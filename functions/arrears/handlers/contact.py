@@ -353,4 +353,8 @@ def send_receipt(deps: StepDeps, case_id: str) -> dict[str, Any]:
             )
         )
     outcome, reason = _summarise(results)
+    deferred = [r.not_before for r in results if r.outcome == "deferred" and r.not_before]
+    if deferred:  # e.g. paid at night: thank them in the morning, not never
+        later = wait_until(Route.RECEIPT_LATER, min(deferred), now, "receipt_due")
+        return later.with_outcome(outcome, reason).as_output()
     return NextStep(Route.CLOSED, outcome=outcome, reason=reason).as_output()

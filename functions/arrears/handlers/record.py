@@ -49,6 +49,7 @@ from arrears.handlers._escalation import (
     case_view,
     close_case,
     default_deps,
+    is_overdue,
     load_borrower,
     load_case,
     policy_of,
@@ -258,7 +259,7 @@ def _deadline_passed(
     if waiting == WaitingFor.LEGAL_DECISION:
         return _legal_review_overdue(deps, case, policy, now)
     if waiting == WaitingFor.OVERDUE:
-        if case.stage is Stage.PRE_DUE:
+        if not is_overdue(case):
             # no OVERDUE arrived after the due date: never chase an unconfirmed debt
             closed = close_case(deps, case, CaseStatus.CLOSED, "not_overdue", now)
             return _terminal(closed)
