@@ -229,6 +229,14 @@ class Workflow(Construct):
             ingest.add_to_role_policy(
                 iam.PolicyStatement(actions=KEY_USE_ACTIONS, resources=[self.key.key_arn])
             )
+            # Borrower replies (issue 9, adapters/comprehend.py): Comprehend's real-time
+            # APIs have no resource ARN, so "*" is the only resource they accept.
+            ingest.add_to_role_policy(
+                iam.PolicyStatement(
+                    actions=["comprehend:DetectSentiment", "comprehend:DetectDominantLanguage"],
+                    resources=["*"],
+                )
+            )
             acknowledge_wildcard_resource(
                 ingest.role,  # type: ignore[arg-type]
                 executions,
