@@ -1,0 +1,118 @@
+"""What one case costs, measured: state transitions, Lambda invocations, DynamoDB writes.
+
+docs/cost.md prices these counts at list prices; the bounds below keep that page honest
+(a change that makes a case noticeably more expensive fails here first).
+"""
+
+# ruff: noqa: F811 - the rt/outbox fixtures are imported from escalation_support
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from arrears.domain.types import CaseStatus
+from escalation_support import (  # noqa: F401 - fixtures
+    case,
+    open_overdue,
+    ops,
+    outbox,
+    post_at,
+    rt,
+    transitions,
+)
+
+
+@dataclass
+class WriteMeter:
+    """Counts DynamoDB item writes at moto's backend (every client, every table)."""
+
+    by_table: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_table.values())
+
+
+@pytest.fixture
+def writes(rt) -> Iterator[WriteMeter]:
+    import moto.dynamodb.models as ddb
+
+    meter = WriteMeter()
+    backend = ddb.DynamoDBBackend
+
+    def counting(name: str, table_of: Any) -> Any:
+        original = getattr(backend, name)
+
+        def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+            for table in table_of(args, kwargs):
+                meter.by_table[table] += 1
+            return original(self, *args, **kwargs)
+
+        return original, wrapper
+
+    def single(args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[str]:
+        return [kwargs.get("table_name") or args[0]]
+
+    def transact(args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[str]:
+        items = kwargs.get("transact_items") or args[0]
+        return [next(iter(item.values()))["TableName"] for item in items]
+
+    patched = {
+        "put_item": single,
+        "update_item": single,
+        "delete_item": single,
+        "transact_write_items": transact,
+    }
+    with pytest.MonkeyPatch.context() as patch:
+        for name, table_of in patched.items():
+            _, wrapper = counting(name, table_of)
+            patch.setattr(backend, name, wrapper)
+        yield meter
+
+
+def _invocations(rt, case_id: str, since: int) -> Counter[str]:
+    return Counter(i.function for i in rt.invocations[since:] if i.case_id in (case_id, None))
+
+
+def test_cost_of_a_case_paid_after_the_first_reminder(rt, outbox, writes):
+    since = len(rt.invocations)
+    start = rt.now
+    case_id = open_overdue(rt, "acc-cost-paid")
+    post_at(rt, start + timedelta(days=3), "acc-cost-paid", "PAID", amount_paid="1250.00")
+    rt.advance(timedelta(days=10))
+    assert case(case_id).status is CaseStatus.PAID
+
+    lambdas = _invocations(rt, case_id, since)
+    print("\npaid early:", transitions(rt, case_id), dict(lambdas), dict(writes.by_table))
+    assert transitions(rt, case_id) == 11
+    assert sum(lambdas.values()) <= 6  # ingest x2, assess, contact x2, record
+    # measured 57 item writes (ingest, idempotency, ledger lock and audit included)
+    assert writes.total <= 60
+
+
+def test_cost_of_a_full_ladder_to_litigation(rt, outbox, writes):
+    since = len(rt.invocations)
+    case_id = open_overdue(rt, "acc-cost-ladder")
+    rt.advance(timedelta(days=61))
+    ops(
+        rt,
+        {
+            "action": "approve_litigation",
+            "case_id": case_id,
+            "approver": "counsel.wang",
+            "reason": "cost measurement",
+        },
+    )
+    assert case(case_id).status is CaseStatus.LITIGATION
+
+    lambdas = _invocations(rt, case_id, since)
+    print("\nfull ladder:", transitions(rt, case_id), dict(lambdas), dict(writes.by_table))
+    assert transitions(rt, case_id) <= 30
+    assert sum(lambdas.values()) <= 16  # ops-action Lambdas included
+    # measured 82 item writes
+    assert writes.total <= 90
