@@ -226,85 +226,168 @@ def edit_distance(a: str, b: str, limit: int) -> int:
     return previous[-1]
 
 
+def _deletions(word: str, depth: int) -> set[str]:
+    """``word`` with up to ``depth`` letters deleted (the symmetric-delete typo index)."""
+    found = {word}
+    frontier = {word}
+    for _ in range(depth):
+        frontier = {w[:i] + w[i + 1 :] for w in frontier for i in range(len(w))}
+        found |= frontier
+    return found
+
+
 @dataclass(frozen=True)
-class _Matcher:
-    fuzzy: Fuzzy
+class _Phrase:
+    text: str  # as written in the table (what the audit shows)
+    words: tuple[str, ...] = ()  # Latin phrase: normalised words, matched in order
+    cjk: str = ""  # Chinese phrase: normalised, spaces removed, matched as a substring
+
+
+def _compile_phrase(phrase: str) -> _Phrase | None:
+    normalised = normalise(phrase)
+    if not normalised:
+        return None
+    if any(_is_cjk(ch) for ch in phrase):
+        return _Phrase(phrase, cjk=_cjk_text(normalised))
+    return _Phrase(phrase, words=tuple(_tokens(normalised)))
+
+
+def _compile_all(phrases: Iterable[str]) -> tuple[_Phrase, ...]:
+    return tuple(p for p in (_compile_phrase(x) for x in phrases) if p is not None)
+
+
+@dataclass(frozen=True)
+class _CompiledRule:
+    intent: Intent
+    phrases: tuple[_Phrase, ...]
+    negations: tuple[_Phrase, ...]
+    whole_message: frozenset[str]
+    only_with_open_offer: bool
+
+
+class _Compiled:
+    """The table, normalised once, with a typo index: every vocabulary word that may match
+    with typos is stored under each of its deletion variants, so a reply word finds its
+    candidates by lookup and only those few are checked with ``edit_distance``."""
+
+    def __init__(self, rules: ReplyRules) -> None:
+        self.fuzzy = rules.fuzzy
+        self.rules = [
+            _CompiledRule(
+                intent=intent,
+                phrases=_compile_all((*rule.en, *rule.zh)),
+                negations=_compile_all((*rule.negations.en, *rule.negations.zh)),
+                whole_message=frozenset(normalise(w) for w in rule.whole_message),
+                only_with_open_offer=rule.only_with_open_offer,
+            )
+            for intent, rule in rules.ordered()
+        ]
+        self.distress = _compile_all((*rules.distress.en, *rules.distress.zh))
+        self.distress_negations = _compile_all(
+            (*rules.distress.negations.en, *rules.distress.negations.zh)
+        )
+        vocabulary = {
+            word
+            for group in [*(r.phrases for r in self.rules), self.distress]
+            for phrase in group
+            for word in phrase.words
+        }
+        self.index: dict[str, set[str]] = {}
+        for word in vocabulary:
+            edits = self.allowed_edits(word)
+            if edits:
+                for variant in _deletions(word, edits):
+                    self.index.setdefault(variant, set()).add(word)
 
     def allowed_edits(self, word: str) -> int:
         if word in self.fuzzy.never or len(word) < self.fuzzy.min_length:
             return 0
         return 2 if len(word) >= self.fuzzy.two_edits_from else 1
 
-    def word_matches(self, expected: str, seen: str) -> bool:
-        if expected == seen:
-            return True
-        edits = self.allowed_edits(expected)
-        return (
-            edits > 0
-            and seen not in self.fuzzy.never
-            and edit_distance(expected, seen, edits) <= edits
-        )
-
-    def find_phrase(self, phrase_words: Sequence[str], tokens: Sequence[str]) -> int | None:
-        """Index where the phrase's words appear in order in ``tokens``, or None."""
-        size = len(phrase_words)
-        for start in range(len(tokens) - size + 1):
-            if all(self.word_matches(w, tokens[start + k]) for k, w in enumerate(phrase_words)):
-                return start
-        return None
+    def vocabulary_matches(self, token: str) -> set[str]:
+        """Vocabulary words this reply word stands for: itself, and typo matches."""
+        found = {token}
+        if token in self.fuzzy.never:
+            return found
+        for variant in _deletions(token, 2):
+            for word in self.index.get(variant, ()):
+                edits = self.allowed_edits(word)
+                if word not in found and edit_distance(word, token, edits) <= edits:
+                    found.add(word)
+        return found
 
 
-def _phrase_words(phrase: str) -> list[str]:
-    return _tokens(normalise(phrase))
+_compiled_cache: dict[int, tuple[ReplyRules, _Compiled]] = {}
 
 
-def _has_cjk(phrase: str) -> bool:
-    return any(_is_cjk(ch) for ch in phrase)
+def _compiled(rules: ReplyRules) -> _Compiled:
+    held = _compiled_cache.get(id(rules))
+    if held is None or held[0] is not rules:
+        held = (rules, _Compiled(rules))
+        _compiled_cache[id(rules)] = held
+    return held[1]
 
 
-@dataclass
 class _Text:
-    """One reply, normalised, with negated spans blanked per intent."""
+    """One reply, normalised: where each vocabulary word occurs, and its CJK characters."""
 
-    tokens: list[str]
-    cjk: str
-    whole: str  # the normalised reply, to compare with whole-message keywords
+    def __init__(self, normalised: str, compiled: _Compiled) -> None:
+        self.whole = normalised
+        self.cjk = _cjk_text(normalised)
+        self.positions: dict[str, list[int]] = {}
+        matches: dict[str, set[str]] = {}
+        for index, token in enumerate(_tokens(normalised)):
+            if token not in matches:
+                matches[token] = compiled.vocabulary_matches(token)
+            for word in matches[token]:
+                self.positions.setdefault(word, []).append(index)
 
-    def without(self, matcher: _Matcher, negations: _Negations) -> _Text:
-        tokens = list(self.tokens)
-        for phrase in negations.en:
-            words = _phrase_words(phrase)
-            if not words:
+    def find(
+        self, phrase: _Phrase, blocked: frozenset[int] = frozenset(), cjk: str | None = None
+    ) -> bool:
+        if phrase.cjk:
+            return phrase.cjk in (self.cjk if cjk is None else cjk)
+        first, rest = phrase.words[0], phrase.words[1:]
+        for start in self.positions.get(first, ()):
+            span = range(start, start + len(phrase.words))
+            if any(i in blocked for i in span):
                 continue
-            while (start := matcher.find_phrase(words, tokens)) is not None:
-                tokens[start : start + len(words)] = ["\u0000"] * len(words)
+            if all(start + k + 1 in self.positions.get(w, ()) for k, w in enumerate(rest)):
+                return True
+        return False
+
+    def spans(self, phrase: _Phrase) -> set[int]:
+        """Token positions covered by every occurrence of a Latin phrase."""
+        covered: set[int] = set()
+        if not phrase.words:
+            return covered
+        first, rest = phrase.words[0], phrase.words[1:]
+        for start in self.positions.get(first, ()):
+            if all(start + k + 1 in self.positions.get(w, ()) for k, w in enumerate(rest)):
+                covered.update(range(start, start + len(phrase.words)))
+        return covered
+
+    def without(self, negations: Sequence[_Phrase]) -> tuple[frozenset[int], str]:
+        """Token positions and CJK text left after blanking the negated spans."""
+        blocked: set[int] = set()
         cjk = self.cjk
-        for phrase in negations.zh:
-            key = _cjk_text(normalise(phrase))
-            if key:
-                cjk = cjk.replace(key, "\u0000")
-        return _Text(tokens, cjk, self.whole)
+        for phrase in negations:
+            if phrase.cjk:
+                cjk = cjk.replace(phrase.cjk, "\u0000")
+            else:
+                blocked |= self.spans(phrase)
+        return frozenset(blocked), cjk
 
 
 def _first_match(
-    matcher: _Matcher, text: _Text, latin: Iterable[str], chinese: Iterable[str]
+    text: _Text, phrases: Sequence[_Phrase], negations: Sequence[_Phrase]
 ) -> str | None:
-    """The first table phrase found in the text (the table's wording, never the reply's)."""
-    for phrase in [*latin, *chinese]:
-        normalised = normalise(phrase)
-        if not normalised:
-            continue
-        if _has_cjk(phrase) or not _phrase_words(phrase):
-            if _cjk_text(normalised) in text.cjk:
-                return phrase
-            continue
-        words = _phrase_words(phrase)
-        if matcher.find_phrase(words, text.tokens) is not None:
-            return phrase
+    """The first table phrase found outside negated spans (the table's wording)."""
+    blocked, cjk = text.without(negations)
+    for phrase in phrases:
+        if text.find(phrase, blocked, cjk):
+            return phrase.text
     return None
-
-
-# --------------------------------------------------------------------------- analysis
 
 
 @dataclass(frozen=True)
@@ -336,30 +419,26 @@ def classify(
     it; without one those words mean nothing.
     """
     rules = rules or load_rules()
-    matcher = _Matcher(rules.fuzzy)
+    compiled = _compiled(rules)
     normalised = normalise(text)
-    base = _Text(_tokens(normalised), _cjk_text(normalised), normalised)
+    reply = _Text(normalised, compiled)
     guess = detect_language(text)
 
     found: list[Intent] = []
     matched: dict[str, str] = {}
-    for intent, rule in rules.ordered():
+    for rule in compiled.rules:
         if rule.only_with_open_offer and not open_offer:
             continue
-        if rule.whole_message and normalised in {normalise(w) for w in rule.whole_message}:
-            found.append(intent)
-            matched[intent.value] = normalised
+        if normalised and normalised in rule.whole_message:
+            found.append(rule.intent)
+            matched[rule.intent.value] = normalised
             continue
-        hit = _first_match(matcher, base.without(matcher, rule.negations), rule.en, rule.zh)
+        hit = _first_match(reply, rule.phrases, rule.negations)
         if hit is not None:
-            found.append(intent)
-            matched[intent.value] = hit
-    distress_text = base.without(matcher, rules.distress.negations)
-    distress = tuple(
-        phrase
-        for phrase in (*rules.distress.en, *rules.distress.zh)
-        if _first_match(matcher, distress_text, [phrase], []) is not None
-    )
+            found.append(rule.intent)
+            matched[rule.intent.value] = hit
+    blocked, cjk = reply.without(compiled.distress_negations)
+    distress = tuple(p.text for p in compiled.distress if reply.find(p, blocked, cjk))
     return ReplyAnalysis(
         language=guess.language,
         mixed_script=guess.mixed,
