@@ -49,7 +49,9 @@ class Outbox:
         self.sent.append({"channel": "sms", "to": phone, "body": body, "at": self.clock()})
         return f"sms-{len(self.sent)}"
 
-    def send_email(self, to: str, subject: str, body: str) -> str:
+    def send_email(
+        self, to: str, subject: str, body: str, tags: dict[str, str] | None = None
+    ) -> str:
         self.sent.append(
             {"channel": "email", "to": to, "subject": subject, "body": body, "at": self.clock()}
         )
@@ -188,14 +190,10 @@ def post_at(rt: LocalRuntime, when: datetime, account_id: str, status: str, **kw
     rt.scheduler.schedule(when, lambda: post(rt, account_id, status, **kwargs), status)
 
 
-def open_overdue(
-    rt: LocalRuntime, account_id: str = "acc-1", *, all_channels: bool = True, **kwargs: Any
-) -> str:
+def open_overdue(rt: LocalRuntime, account_id: str = "acc-1", **kwargs: Any) -> str:
     """An OVERDUE event: ingest opens cycle 1 and starts its escalation."""
     _sequences.pop(account_id, None)
     post(rt, account_id, "OVERDUE", **kwargs)
-    if all_channels:
-        verify_channels(account_id, "call", "letter")
     return f"{account_id}#1"
 
 
@@ -210,17 +208,6 @@ def ops(rt: LocalRuntime, action: dict[str, Any]) -> Any:
 
 def ops_at(rt: LocalRuntime, when: datetime, action: dict[str, Any]) -> None:
     rt.scheduler.schedule(when, lambda: ops(rt, action), "ops action")
-
-
-def verify_channels(account_id: str, *channels: str) -> None:
-    """Mark more channels verified for a borrower, as the lender's KYC would.
-
-    Events carry only a phone and an email, so ingest verifies SMS and email; a call to the
-    same phone and a postal letter need this until the contract carries them (see report).
-    """
-    from arrears.adapters.models import BorrowerModel
-
-    BorrowerModel(account_id).update(actions=[BorrowerModel.verified_channels.add(set(channels))])
 
 
 def flag_borrower(account_id: str, flag: str) -> None:

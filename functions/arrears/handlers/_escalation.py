@@ -6,14 +6,11 @@
 - building the notice context for a message or a letter;
 - the audit timeline line each step writes.
 
-The one fallback for parts that land later in the session (messaging, letters adapters)
-lives here, in ``_adapter_or_fallback``, and nowhere else.
 """
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -34,13 +31,24 @@ ACTOR = "system:escalation"
 class Messenger(Protocol):
     def send_sms(self, phone: str, body: str) -> str: ...
 
-    def send_email(self, to: str, subject: str, body: str) -> str: ...
+    def send_email(
+        self, to: str, subject: str, body: str, tags: Mapping[str, str] | None = None
+    ) -> str: ...
 
 
 class LetterStore(Protocol):
     def store_letter(self, case_id: str, kind: str, pdf: bytes) -> Any: ...
 
-    def announce_letter_ready(self, **detail: Any) -> Any: ...
+    def announce_letter_ready(
+        self,
+        *,
+        case_id: str,
+        kind: str,
+        key: str,
+        version_id: str,
+        sha256: str | None = None,
+        **extra: Any,
+    ) -> Any: ...
 
 
 def utc_now() -> datetime:
@@ -58,11 +66,13 @@ class StepDeps:
 
     @classmethod
     def aws(cls) -> StepDeps:
+        from arrears.adapters import letters, messaging
+
         return cls(
             repos=Repositories.dynamo(),
             ledger=ContactLedger(),
-            messenger=_adapter_or_fallback("arrears.adapters.messaging"),
-            letters=_adapter_or_fallback("arrears.adapters.letters"),
+            messenger=messaging.default_messenger(),
+            letters=letters.default_store(),
         )
 
 
@@ -70,25 +80,6 @@ class StepDeps:
 def default_deps() -> StepDeps:
     """One set of adapters per Lambda container (the local runtime binds table names first)."""
     return StepDeps.aws()
-
-
-class _NotYetAvailable:
-    """FALLBACK until the adapter module exists: refuse loudly, never pretend to send."""
-
-    def __init__(self, module: str) -> None:
-        self.module = module
-
-    def __getattr__(self, name: str) -> Any:
-        raise RuntimeError(f"{self.module}.{name} is not available in this build")
-
-
-def _adapter_or_fallback(module_name: str) -> Any:
-    try:
-        return importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name != module_name:
-            raise
-        return _NotYetAvailable(module_name)
 
 
 # ---------------------------------------------------------------------------- case helpers
@@ -257,7 +248,12 @@ def _notice_fields(
 
 
 def send_rendered(
-    deps: StepDeps, borrower: BorrowerRecord, template: str, channel: Any, context: Any
+    deps: StepDeps,
+    borrower: BorrowerRecord,
+    template: str,
+    channel: Any,
+    context: Any,
+    case_id: str = "",
 ) -> str:
     """Render for the borrower's locale and send on one channel; returns the message id."""
     from arrears.domain.notices import render_message
@@ -266,4 +262,8 @@ def send_rendered(
     message = render_message(template, channel, borrower.locale, context)
     if Channel(channel) is Channel.SMS:
         return str(deps.messenger.send_sms(borrower.phone or "", message.body))
-    return str(deps.messenger.send_email(borrower.email or "", message.subject or "", message.body))
+    # the tags let an SES bounce or complaint find its borrower (adapters.delivery)
+    tags = {"account_id": borrower.account_id, "case_id": case_id}
+    return str(
+        deps.messenger.send_email(borrower.email or "", message.subject or "", message.body, tags)
+    )

@@ -186,10 +186,8 @@ def hold_for_status(
             else now + timedelta(days=policy.holds.pause_default_days)
         )
         return hold(WaitingFor.PAUSE_END, until, now)
-    if status is CaseStatus.ON_PLAN:
-        return hold(
-            WaitingFor.PLAN_REVIEW, now + timedelta(days=policy.holds.plan_review_days), now
-        )
+    if status is CaseStatus.ON_PLAN:  # issue 9: until the next installment's deadline
+        return plan_steps.hold_for_plan(policy, case, now)
     raise ValueError(f"status {status.value} is not a holding status")
 
 
@@ -313,7 +311,7 @@ def deliver_message(
         context = replace(context, **_last_payment(deps, case, now))
     if template == "plan_offer":
         context = replace(context, plan=plan_steps.offer_terms(deps, case, now))
-    message_id = send_rendered(deps, borrower, template, channel, context)
+    message_id = send_rendered(deps, borrower, template, channel, context, case.case_id)
     return "contact_sent", {"template": template, "message_id": message_id}
 
 

@@ -48,7 +48,11 @@ def deliver_letter(
     pdf = render_letter(kind, borrower.locale, letter_context(case, borrower, policy, now))
     stored = deps.letters.store_letter(case.case_id, kind, pdf)
     deps.letters.announce_letter_ready(
-        case_id=case.case_id, kind=kind, key=stored.key, version_id=stored.version_id
+        case_id=case.case_id,
+        kind=kind,
+        key=stored.key,
+        version_id=stored.version_id,
+        sha256=stored.sha256,
     )
     return "letter_stored", {
         "kind": kind,
