@@ -51,6 +51,21 @@ class LetterStore(Protocol):
     ) -> Any: ...
 
 
+def count(name: str, **dimensions: str) -> None:
+    """One EMF metric with its own dimensions (reason, channel, segment...): the dashboard's
+    blocked/deferred-by-reason and cases-by-outcome graphs read these."""
+    from aws_lambda_powertools.metrics import MetricUnit, single_metric
+
+    from arrears import constants as c
+
+    with single_metric(
+        name=name, unit=MetricUnit.Count, value=1, namespace=c.METRICS_NAMESPACE
+    ) as metric:
+        metric.add_dimension(name="service", value=c.SERVICE_NAME)
+        for key, value in dimensions.items():
+            metric.add_dimension(name=key, value=value or "none")
+
+
 def utc_now() -> datetime:
     # datetime.now is what the local runtime's virtual clock moves
     return datetime.now(UTC)

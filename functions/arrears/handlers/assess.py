@@ -32,6 +32,7 @@ from arrears.domain.types import CaseStatus
 from arrears.handlers._escalation import (
     StepDeps,
     case_view,
+    count,
     default_deps,
     load_borrower,
     load_case,
@@ -101,6 +102,7 @@ def rescore(
     if arm:
         fields["arm"] = arm
     set_case(deps, case.case_id, **fields)
+    count("SegmentChosen", segment=choice.segment, trigger=trigger)
     record(
         deps,
         case.case_id,

@@ -22,7 +22,6 @@ from decimal import Decimal
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from arrears import constants as c
@@ -47,6 +46,7 @@ from arrears.handlers import plan_steps  # issue 9: replies and repayment plans
 from arrears.handlers._escalation import (
     StepDeps,
     case_view,
+    count,
     default_deps,
     load_borrower,
     load_case,
@@ -258,18 +258,18 @@ def _apply_decision(
     base = {"stage": step.stage, "channel": channel, "reason": decision.reason}
     if decision.verdict is Verdict.DEFER:
         record(deps, case.case_id, "contact_deferred", base | {"not_before": decision.not_before})
-        _count("ContactDeferred", decision.reason)
+        _count("ContactDeferred", channel, decision.reason)
         return ChannelResult(channel, "deferred", decision.reason, decision.not_before)
     if not deps.repos.cases.mark_action_done(case.case_id, key):
         # another invocation of this step got here first: it sends, we do not
         return ChannelResult(channel, "skipped", "already_done")
     if decision.verdict is Verdict.BLOCK:
         record(deps, case.case_id, "contact_blocked", base | {"rule": decision.rule})
-        _count("ContactBlocked", decision.reason)
+        _count("ContactBlocked", channel, decision.reason)
         return ChannelResult(channel, "blocked", decision.reason)
     kind, detail = deliver(deps, case, borrower, policy, step, channel, now)
     record(deps, case.case_id, kind, base | detail)
-    _count("ContactSent", channel.value)
+    _count("ContactSent", channel, str(step.stage))
     return ChannelResult(channel, "sent", decision.reason)
 
 
@@ -281,9 +281,8 @@ def _summarise(results: list[ChannelResult]) -> tuple[str, str]:
     return "skipped", "no channel"
 
 
-def _count(metric: str, dimension: str) -> None:
-    metrics.add_metric(name=metric, unit=MetricUnit.Count, value=1)
-    logger.debug("counted", extra={"metric": metric, "dimension": dimension})
+def _count(metric: str, channel: Channel, reason: str) -> None:
+    count(metric, channel=channel.value, reason=str(reason))
 
 
 # ------------------------------------------------------------------------- delivery

@@ -27,7 +27,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from arrears import constants as c
 from arrears.domain.case import CaseRecord, parse_iso_utc
-from arrears.domain.errors import CaseClosed
+from arrears.domain.errors import ArrearsError, CaseClosed
 from arrears.domain.guards import Verdict as Guard
 from arrears.domain.guards import hold_reason, may_start_stage
 from arrears.domain.ladder import (
@@ -48,6 +48,7 @@ from arrears.handlers._escalation import (
     StepDeps,
     case_view,
     close_case,
+    count,
     default_deps,
     is_overdue,
     load_borrower,
@@ -66,6 +67,10 @@ metrics = Metrics(namespace=c.METRICS_NAMESPACE, service=c.SERVICE_NAME)
 TIMEOUT = "TIMEOUT"  # a wait's deadline passed
 RECHECK = "RECHECK"  # the wait could not start (case closed meanwhile) or an unknown wake
 ALERT_ACTION = "alert"  # done_actions "legal_review#alert<n>": how often ops were alerted
+
+
+class LitigationNotApproved(ArrearsError):
+    """A litigation referral without a human approval: never caught, the execution fails."""
 
 
 @logger.inject_lambda_context(correlation_id_path="case_id", clear_state=True)
@@ -114,6 +119,9 @@ def handle_wake(
         },
         now,
     )
+    count("WakeHandled", wake=reason, route=nxt.route.value)
+    if nxt.route in (Route.THANK, Route.CLOSED, Route.LITIGATION):
+        count("CaseResolved", outcome=nxt.outcome or "closed")
     logger.info("wake handled", extra={"wake": reason, "route": nxt.route})
     return nxt.as_output()
 
@@ -379,7 +387,7 @@ def refer_to_litigation(deps: StepDeps, case_id: str, wake: dict[str, Any]) -> d
     now = deps.clock()
     case = load_case(deps, case_id)
     if wake_reason(wake) != "APPROVED":
-        raise CaseClosed(f"{case_id}: litigation without an approval is never referred")
+        raise LitigationNotApproved(f"{case_id}: litigation without an approval is never referred")
     closed = close_case(deps, case, CaseStatus.LITIGATION, "litigation_referred", now)
     record(
         deps,
