@@ -16,6 +16,7 @@ fixtures and fake handlers.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import io
 import json
@@ -441,7 +442,6 @@ class LocalRuntime:
             "POWERTOOLS_SERVICE_NAME": c.SERVICE_NAME,
             "POWERTOOLS_METRICS_NAMESPACE": c.METRICS_NAMESPACE,
             "POWERTOOLS_TRACE_DISABLED": "true",
-            "POWERTOOLS_METRICS_DISABLED": "true",
             "POWERTOOLS_LOG_LEVEL": "WARNING" if self._quiet else "INFO",
         }
         env.update(local_environment(self.topology))
@@ -565,8 +565,14 @@ class LocalRuntime:
             timeout_seconds=spec.timeout_seconds,
         )
         error: str | None = None
+        # Lambda's stdout is CloudWatch Logs: structured logs and EMF metric lines. Quiet
+        # runs drop it (letting Powertools flush, so metrics do not pile up in memory).
+        sink = (
+            contextlib.redirect_stdout(io.StringIO()) if self._quiet else contextlib.nullcontext()
+        )
         try:
-            result = self._handler(spec)(event, context)
+            with sink:
+                result = self._handler(spec)(event, context)
             try:
                 payload = json.dumps(result)
             except (TypeError, ValueError) as exc:
