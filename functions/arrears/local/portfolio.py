@@ -292,6 +292,7 @@ class AgentDesk:
         self._by_account = {b.account_id: b for b in borrowers}
         # what the desk did, as events-file entries (the demo writes them for replay)
         self.log: list[ScheduledEntry] = []
+        self._answered: set[tuple[str, str]] = set()
 
     def attach(self, rt: Any, until: datetime) -> None:
         """Schedule a shift every day at HOUR_UTC until ``until``."""
@@ -312,6 +313,9 @@ class AgentDesk:
                 borrower = self._by_account.get(account_id)
                 if borrower is None:
                     continue
+                if (case_id, queue) in self._answered:
+                    continue  # answered once; a refused answer is not retried every day
+                self._answered.add((case_id, queue))
                 action = self._answer(rt, queue, borrower, case_id)
                 if action is None:
                     continue
@@ -323,9 +327,9 @@ class AgentDesk:
         response = rt.client("dynamodb").query(
             TableName=topology.CASES.local_name,
             IndexName="work_queue",
-            KeyConditionExpression="#q = :q AND queue_due_at <= :now",
+            KeyConditionExpression="#q = :q",
             ExpressionAttributeNames={"#q": "queue"},
-            ExpressionAttributeValues={":q": {"S": queue}, ":now": {"S": _iso(rt.now)}},
+            ExpressionAttributeValues={":q": {"S": queue}},
         )
         return sorted(item["case_id"]["S"] for item in response.get("Items", []))
 
