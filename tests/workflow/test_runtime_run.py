@@ -126,3 +126,27 @@ def test_arrears_run_on_the_real_topology_writes_a_schema_valid_report(tmp_path,
     assert report["totals"]["events_unmatched"] == 1
     assert [c["case_id"] for c in report["cases"]] == ["acc-42#1"]
     assert report["generated_at"] == "2026-11-12T01:00:00Z"
+
+
+def test_arrears_demo_writes_report_events_and_replay(tmp_path, capsys):
+    # given a small demo (12 borrowers, one of each behaviour, 10 virtual days)
+    out = tmp_path / "demo"
+
+    # when `arrears demo` runs it
+    code = cli.main(
+        ["demo", "--out", str(out), "--borrowers", "12", "--days", "10", "--seed", "3",
+         "--quiet"]
+    )  # fmt: skip
+
+    # then it prints the summary and writes a schema-valid report and replayable files
+    printed = capsys.readouterr().out
+    assert code == 0
+    assert "Cases by outcome:" in printed
+    report = json.loads((out / "report.json").read_text())
+    jsonschema.validate(report, SCHEMA)
+    assert report["totals"]["cases"] == 12
+    assert report["totals"]["events_unmatched"] == 0
+    assert len({c["account_id"][4:6] for c in report["cases"]}) >= 6  # countries
+    events = parse_lines((out / "events.jsonl").read_text().splitlines())
+    replay = parse_lines((out / "replay.jsonl").read_text().splitlines())
+    assert len(replay) >= len(events) > 12
