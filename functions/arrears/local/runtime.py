@@ -54,10 +54,6 @@ class UnresolvedPlaceholder(ValueError):
     """A ``${Placeholder}`` in an ASL file has no substitution in its StateMachineSpec."""
 
 
-class UnsupportedOpsAction(RuntimeError):
-    """Ops actions need the ops hook (``OPS_ACTION_HOOK_MODULE``), which is not installed."""
-
-
 @dataclass(frozen=True)
 class LocalTopology:
     """What the runtime stands up. ``default()`` is the deployed system's topology."""
@@ -899,7 +895,6 @@ __all__ = [
     "LocalRuntime",
     "LocalTopology",
     "UnresolvedPlaceholder",
-    "UnsupportedOpsAction",
     "function_arn",
     "local_definition",
     "local_environment",
