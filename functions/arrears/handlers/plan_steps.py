@@ -94,6 +94,11 @@ def after_reply(
 
 
 def hold_on_plan(deps: StepDeps, case: CaseRecord, policy: Policy, now: datetime) -> NextStep:
+    return hold_for_plan(policy, case, now)
+
+
+def hold_for_plan(policy: Policy, case: CaseRecord, now: datetime) -> NextStep:
+    """The ON_PLAN hold (also what ``contact.hold_for_status`` gives an ON_PLAN case)."""
     plan = plan_store().get(case.case_id)
     deadline = plan.missed_deadline() if plan and plan.status is PlanStatus.ACTIVE else None
     if deadline is None:
