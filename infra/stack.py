@@ -41,6 +41,7 @@ class ArrearsStack(Stack):
             "Observability",
             ops_topic=self.messaging.ops_topic,
             state_machines=self.workflow.state_machines,
+            functions=self.workflow.functions,
             dead_letter_queue=self.events.dead_letter_queue,
             ingest_queue=self.events.ingest_queue,
         )

@@ -225,6 +225,10 @@ class StateMachineSpec:
     # Calls states:SendTaskSuccess/SendTaskFailure itself (aws-sdk:sfn integration) to wake
     # other executions; task tokens are not resources, so infra grants these on "*".
     sends_task_callbacks: bool = False
+    # Refused input ends the execution in a Fail state on purpose (ops actions), so a failed
+    # execution is not an incident: infra alarms on its functions' errors and on timed-out
+    # or aborted executions instead.
+    refusal_fails_execution: bool = False
 
     @property
     def definition_path(self) -> Path:
@@ -253,6 +257,7 @@ OPS_ACTION = StateMachineSpec(
     definition_file="ops-action.asl.json",
     substitutions={"OpsFunctionArn": ("function", OPS_FUNCTION), "CasesTable": ("table", CASES)},
     sends_task_callbacks=True,
+    refusal_fails_execution=True,
 )
 STATE_MACHINES: tuple[StateMachineSpec, ...] = (ESCALATION, OPS_ACTION)
 

@@ -8,10 +8,14 @@ Alarms notify the ops topic.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from arrears import constants as c
+from arrears import topology
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
@@ -60,6 +64,14 @@ def blocked_contacts_metric() -> cloudwatch.Metric:
     )
 
 
+def _functions_called_by(spec: topology.StateMachineSpec) -> list[topology.FunctionSpec]:
+    return [
+        target
+        for kind, target in spec.substitutions.values()
+        if kind == "function" and isinstance(target, topology.FunctionSpec)
+    ]
+
+
 class Observability(Construct):
     def __init__(
         self,
@@ -68,6 +80,7 @@ class Observability(Construct):
         *,
         ops_topic: sns.ITopic,
         state_machines: dict[str, sfn.StateMachine],
+        functions: Mapping[str, lambda_.IFunction],
         dead_letter_queue: sqs.IQueue,
         ingest_queue: sqs.IQueue,
     ) -> None:
@@ -80,28 +93,51 @@ class Observability(Construct):
             self.alarms.append(alarm)
 
         five_minutes = Duration.minutes(5)
-        for name, state_machine in state_machines.items():
+
+        def first_one(metric: cloudwatch.Metric, alarm_id: str, description: str) -> None:
+            """Alarm on the first occurrence within five minutes."""
             alarm(
-                state_machine.metric_failed(period=five_minutes, statistic="Sum").create_alarm(
+                metric.create_alarm(
                     self,
-                    f"{name}FailedAlarm",
-                    alarm_description=f"{name}: an execution failed (docs/ops.md, redrive)",
+                    alarm_id,
+                    alarm_description=description,
                     threshold=0,
                     comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
                     evaluation_periods=1,
                     treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
                 )
             )
-            alarm(
-                state_machine.metric_timed_out(period=five_minutes, statistic="Sum").create_alarm(
-                    self,
-                    f"{name}TimedOutAlarm",
-                    alarm_description=f"{name}: an execution timed out",
-                    threshold=0,
-                    comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-                    evaluation_periods=1,
-                    treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+
+        for spec in topology.STATE_MACHINES:
+            name = spec.construct_id
+            state_machine = state_machines[name]
+            if spec.refusal_fails_execution:
+                # A refused input fails the execution by design (operator input errors), so
+                # only what cannot come from input is an incident: a step's function erred,
+                # or the execution timed out or was stopped.
+                for function_spec in _functions_called_by(spec):
+                    function = functions[function_spec.construct_id]
+                    first_one(
+                        function.metric_errors(period=five_minutes, statistic="Sum"),
+                        f"{function_spec.construct_id}ErrorsAlarm",
+                        f"{function_spec.construct_id} raised an error ({name} step)",
+                    )
+                first_one(
+                    state_machine.metric_aborted(period=five_minutes, statistic="Sum"),
+                    f"{name}AbortedAlarm",
+                    f"{name}: an execution was stopped before it finished",
                 )
+            else:
+                # A failed case execution stopped escalating a case: always an incident.
+                first_one(
+                    state_machine.metric_failed(period=five_minutes, statistic="Sum"),
+                    f"{name}FailedAlarm",
+                    f"{name}: an execution failed (docs/ops.md, redrive)",
+                )
+            first_one(
+                state_machine.metric_timed_out(period=five_minutes, statistic="Sum"),
+                f"{name}TimedOutAlarm",
+                f"{name}: an execution timed out",
             )
         alarm(
             dead_letter_queue.metric_approximate_number_of_messages_visible(

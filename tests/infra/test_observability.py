@@ -20,25 +20,65 @@ def topic_ref(synthesized):
 
 def test_every_alarm_notifies_the_ops_topic(synthesized):
     found = alarms(synthesized)
-    # failed + timed out per state machine, DLQ depth, blocked contacts rising
-    assert len(found) == 2 * len(topology.STATE_MACHINES) + 2
+    assert found
     for logical_id, alarm in found.items():
         assert alarm["Properties"]["AlarmActions"] == [topic_ref(synthesized)], logical_id
 
 
-def test_failed_and_timed_out_executions_alarm_on_the_first_one(synthesized):
-    for spec in topology.STATE_MACHINES:
-        state_machine = synthesized.stack.workflow.state_machines[spec.construct_id]
-        arn = {"Ref": synthesized.logical_id(state_machine)}
-        watched = {
-            a["Properties"]["MetricName"]
-            for a in alarms(synthesized).values()
-            if a["Properties"].get("Namespace") == "AWS/States"
-            and a["Properties"]["Dimensions"] == [{"Name": "StateMachineArn", "Value": arn}]
-            and a["Properties"]["Threshold"] == 0
-            and a["Properties"]["ComparisonOperator"] == "GreaterThanThreshold"
-        }
-        assert watched == {"ExecutionsFailed", "ExecutionsTimedOut"}, spec.construct_id
+def first_one_alarms(synthesized, namespace, dimension_name, dimension_value):
+    """Metric names alarmed on at their first occurrence for one resource."""
+    return {
+        a["Properties"]["MetricName"]
+        for a in alarms(synthesized).values()
+        if a["Properties"].get("Namespace") == namespace
+        and a["Properties"]["Dimensions"] == [{"Name": dimension_name, "Value": dimension_value}]
+        and a["Properties"]["Threshold"] == 0
+        and a["Properties"]["ComparisonOperator"] == "GreaterThanThreshold"
+        and a["Properties"]["Statistic"] == "Sum"
+    }
+
+
+def state_machine_alarms(synthesized, spec):
+    state_machine = synthesized.stack.workflow.state_machines[spec.construct_id]
+    arn = {"Ref": synthesized.logical_id(state_machine)}
+    return first_one_alarms(synthesized, "AWS/States", "StateMachineArn", arn)
+
+
+def test_failed_and_timed_out_case_executions_alarm_on_the_first_one(synthesized):
+    # a failed case execution stopped escalating a case: an incident every time
+    assert not topology.ESCALATION.refusal_fails_execution
+    assert state_machine_alarms(synthesized, topology.ESCALATION) == {
+        "ExecutionsFailed",
+        "ExecutionsTimedOut",
+    }
+
+
+def test_refused_ops_actions_do_not_page_but_broken_ones_do(synthesized):
+    # given the ops machine fails executions on purpose for refused input (issue 8)
+    assert topology.OPS_ACTION.refusal_fails_execution
+    # then its failed executions raise no alarm; timed-out and aborted ones do
+    assert state_machine_alarms(synthesized, topology.OPS_ACTION) == {
+        "ExecutionsTimedOut",
+        "ExecutionsAborted",
+    }
+    # and so does any error of the function its steps call
+    ops_function = synthesized.stack.workflow.functions[topology.OPS_FUNCTION.construct_id]
+    function_ref = {"Ref": synthesized.logical_id(ops_function)}
+    assert first_one_alarms(synthesized, "AWS/Lambda", "FunctionName", function_ref) == {"Errors"}
+
+
+def test_only_state_machines_whose_failures_are_incidents_alarm_on_failures(synthesized):
+    failed_alarms = [
+        a["Properties"]["Dimensions"][0]["Value"]
+        for a in alarms(synthesized).values()
+        if a["Properties"].get("MetricName") == "ExecutionsFailed"
+    ]
+    expected = [
+        {"Ref": synthesized.logical_id(synthesized.stack.workflow.state_machines[s.construct_id])}
+        for s in topology.STATE_MACHINES
+        if not s.refusal_fails_execution
+    ]
+    assert sorted(map(str, failed_alarms)) == sorted(map(str, expected))
 
 
 def test_dead_letter_queue_depth_above_zero_alarms(synthesized):
