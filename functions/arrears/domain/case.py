@@ -183,6 +183,8 @@ class BorrowerRecord:
             opted_out=self.opted_out,
             cease_communication=self.cease_communication,
             flags=self.flags,
+            email_bounced=self.email_bounced,
+            sms_failed=self.sms_failed,
         )
 
 

@@ -88,6 +88,9 @@ class BorrowerProfile:
     opted_out: frozenset[Channel] = field(default_factory=frozenset)
     cease_communication: bool = False
     flags: frozenset[str] = field(default_factory=frozenset)  # bankruptcy, deceased, ...
+    # a hard bounce / permanent SMS failure (adapters.delivery): that channel reaches nobody
+    email_bounced: bool = False
+    sms_failed: bool = False
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from arrears.domain.compliance.model import (
 )
 from arrears.domain.compliance.pack import BlockingFlag, CompliancePack
 from arrears.domain.compliance.zones import candidate_zones
-from arrears.domain.types import BorrowerProfile, CaseStatus, ContactRecord
+from arrears.domain.types import BorrowerProfile, CaseStatus, Channel, ContactRecord
 
 
 def _block(reason: Reason, rule: str | None = None) -> Decision:
@@ -58,6 +58,8 @@ def blocking_reason(
         return _block(Reason.CEASE_COMMUNICATION)
     if channel in profile.opted_out:
         return _block(Reason.CHANNEL_OPTED_OUT)
+    if _unreachable(channel, profile):
+        return _block(Reason.CHANNEL_UNREACHABLE)
     if purpose is Purpose.COLLECTION:
         disputed = intent.disputed or status is CaseStatus.DISPUTED
         if disputed and pack.dispute_pauses_collection:
@@ -65,6 +67,16 @@ def blocking_reason(
         if status is CaseStatus.PAUSED:
             return _block(Reason.CASE_PAUSED)
     return None
+
+
+def _unreachable(channel: Channel, profile: BorrowerProfile) -> bool:
+    """A hard bounce / permanent SMS failure stops that channel (every purpose: a receipt
+    to a dead address reaches nobody either). A failed SMS says nothing about calls."""
+    if channel is Channel.EMAIL:
+        return profile.email_bounced
+    if channel is Channel.SMS:
+        return profile.sms_failed
+    return False
 
 
 def _timing_problem(

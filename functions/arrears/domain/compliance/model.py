@@ -32,6 +32,8 @@ class Reason(StrEnum):
     UNVERIFIED_CHANNEL = "unverified_channel"  # would reach someone else (third party)
     CHANNEL_NOT_PERMITTED = "channel_not_permitted"  # the pack does not use this channel
     CHANNEL_OPTED_OUT = "channel_opted_out"
+    # a hard email bounce or a permanent SMS failure: the address/number reaches nobody
+    CHANNEL_UNREACHABLE = "channel_unreachable"
     CEASE_COMMUNICATION = "cease_communication"
     BORROWER_BANKRUPT = "borrower_bankrupt"
     BORROWER_DECEASED = "borrower_deceased"
