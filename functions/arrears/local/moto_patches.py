@@ -132,6 +132,8 @@ PATCH_POINTS: tuple[tuple[str, str, tuple[str, ...] | None], ...] = (
         "_invoke_lambda_function",
         ("parameters", "region", "state_credentials"),
     ),
+    # the state data is JSON, copied on every read: a JSON-tree copy instead of deepcopy
+    ("moto.stepfunctions.parser.asl.eval.states", "States._extract", ("query", "data")),
     # not moto, but the same kind of per-call cost: pynamodb gives every thread its own
     # botocore session (service models re-read from disk), and executions are threads
     ("pynamodb.connection.base", "get_session", ("env_vars",)),
@@ -417,6 +419,11 @@ def _make_replacements(originals: dict[str, Any]) -> dict[str, Any]:
             _SHARED_SESSION = originals["pynamodb_get_session"](env_vars)
         return _SHARED_SESSION
 
+    def extract_with_json_copy(query: str | None, data: Any) -> Any:
+        from moto.stepfunctions.parser.asl.utils.json_path import extract_json
+
+        return _json_copy(data if query is None else extract_json(query, data))
+
     def cached_json_path_parse(path: str) -> Any:
         parsed = _PARSED_JSON_PATHS.get(("ext", path))
         if parsed is None:
@@ -479,7 +486,23 @@ def _make_replacements(originals: dict[str, Any]) -> dict[str, Any]:
         "json_path_parse": cached_json_path_parse,
         "result_path_parse": cached_result_path_parse,
         "lambda_task_in_process": lambda_task_in_process,
+        "States._extract": staticmethod(extract_with_json_copy),
     }
+
+
+_ATOMS = (str, int, float, bool, type(None))
+
+
+def _json_copy(value: Any) -> Any:
+    """Deep copy of a JSON tree (dicts, lists, scalars); anything else via deepcopy."""
+    kind = type(value)
+    if kind is dict:
+        return {key: _json_copy(item) for key, item in value.items()}
+    if kind is list:
+        return [_json_copy(item) for item in value]
+    if kind in _ATOMS:
+        return value
+    return copy.deepcopy(value)
 
 
 def _wake_waiter(endpoint: Any) -> None:
@@ -514,12 +537,14 @@ _SPEED_KEYS = frozenset(
         "json_path_parse",
         "result_path_parse",
         "lambda_task_in_process",
+        "States._extract",
     }
 )
 
 _WAIT = "moto.stepfunctions.parser.asl.component.state.wait.wait_function"
 _OWNERS = {
     "StepFunctionsParserBackend": "moto.stepfunctions.parser.models",
+    "States": "moto.stepfunctions.parser.asl.eval.states",
     "ExecutionWorker": "moto.stepfunctions.parser.backend.execution_worker",
     "Program": "moto.stepfunctions.parser.asl.component.program.program",
     "ExecutionState": "moto.stepfunctions.parser.asl.component.state.exec.execute_state",
