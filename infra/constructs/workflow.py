@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from arrears import constants as c
 from arrears import topology
 from aws_cdk import ArnFormat, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_events as events_
+from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
@@ -106,6 +108,10 @@ class Workflow(Construct):
             self.functions[spec.construct_id] = self._function(spec, code, environment)
 
         self._grant_function_rights()
+        self.schedules: dict[str, events_.Rule] = {}
+        for spec in topology.FUNCTIONS:
+            if spec.schedule_minutes is not None:
+                self.schedules[spec.construct_id] = self._schedule(spec, spec.schedule_minutes)
 
         ingest = self.functions[topology.INGEST_FUNCTION.construct_id]
         ingest.add_event_source(
@@ -196,6 +202,25 @@ class Workflow(Construct):
         )
         self.function_log_groups[spec.construct_id] = log_group
         return function
+
+    def _schedule(self, spec: topology.FunctionSpec, minutes: int) -> events_.Rule:
+        """Invoke the function every ``minutes`` (an EventBridge rule on the default bus)."""
+        period = Duration.minutes(minutes)
+        return events_.Rule(
+            self,
+            f"{spec.construct_id}Schedule",
+            description=f"Arrears {spec.construct_id} every {minutes} minutes",
+            schedule=events_.Schedule.rate(period),
+            targets=[
+                targets.LambdaFunction(
+                    self.functions[spec.construct_id],
+                    # a scheduled run is a periodic gauge: once the next one is due, a late
+                    # retry adds nothing, so give up when the period is over
+                    max_event_age=period,
+                    retry_attempts=2,
+                )
+            ],
+        )
 
     def _grant_function_rights(self) -> None:
         """What each function may do beyond its tables (topology lists the tables)."""

@@ -59,7 +59,9 @@ def test_resource_counts_follow_the_topology(synthesized):
         "AWS::DynamoDB::Table": len(topology.TABLES),
         "AWS::Lambda::Function": len(topology.FUNCTIONS),
         "AWS::StepFunctions::StateMachine": len(topology.STATE_MACHINES),
-        "AWS::Events::Rule": len(topology.RULES),
+        # bus rules, plus one schedule per function that runs every N minutes
+        "AWS::Events::Rule": len(topology.RULES)
+        + sum(1 for f in topology.FUNCTIONS if f.schedule_minutes is not None),
         "AWS::Events::EventBus": 1,
         "AWS::SQS::Queue": 2,  # ingest queue + its dead-letter queue
         "AWS::Lambda::EventSourceMapping": 1,
