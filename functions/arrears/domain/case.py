@@ -8,6 +8,7 @@ execution, or ignore the event with a reason.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -222,6 +223,7 @@ class WakeReason(StrEnum):
     OPT_OUT = "OPT_OUT"
     PLAN_ACCEPTED = "PLAN_ACCEPTED"
     CLOSE = "CLOSE"
+    OVERDUE = "OVERDUE"  # a pre-due case's debt is now confirmed overdue (issue 6)
 
 
 class Outcome(StrEnum):
@@ -241,6 +243,9 @@ class IgnoreReason(StrEnum):
     CURRENCY_MISMATCH = "currency_mismatch"  # the open case is kept in another currency
     NOTHING_OUTSTANDING = "nothing_outstanding"  # OVERDUE with amount_paid >= amount_due
 
+
+# ``waiting_for`` of a pre-due case holding for its OVERDUE event (ladder.WaitingFor.OVERDUE).
+WAITING_FOR_OVERDUE = "overdue"
 
 # Statuses a pending payment may interrupt (and return to if it fails).
 _PENDABLE = frozenset({CaseStatus.OPEN, CaseStatus.PROMISED, CaseStatus.ON_PLAN})
@@ -285,6 +290,11 @@ class Decision:
         }
 
 
+# Given the would-be pre-due case and the borrower, the segment ingest scored it into if
+# that segment gets an early-warning reminder (policy ``pre_due.segments``), else None.
+PreDueSegment = Callable[["CaseRecord", "BorrowerRecord"], str | None]
+
+
 def decide(
     event: PaymentStatusChanged,
     borrower: BorrowerRecord | None,
@@ -292,12 +302,15 @@ def decide(
     *,
     now: datetime,
     resolve_below: Decimal | None = None,
+    pre_due_segment: PreDueSegment | None = None,
 ) -> Decision:
     """Decide what one validated payment event does.
 
     ``borrower`` is the account's Borrowers record (None if never seen), ``case`` the case
     its ``open_case_id`` points at (the latest cycle, open or closed). ``resolve_below``
     is the policy threshold under which a remaining balance resolves the case.
+    ``pre_due_segment`` scores a DUE_SOON account without an open case: a pre-due segment
+    opens a ``pre_due`` cycle (early warning); without it DUE_SOON is recorded only.
     A stale or repeated event never changes the case.
     """
     last = borrower.last_sequence if borrower else None
@@ -327,14 +340,17 @@ def decide(
             currency=event.currency,
             seen_at=event.occurred_at,
         )
-        # Issue 6 hook: high-risk borrowers get a pre-due reminder. The handler passes
-        # ``Decision.due_soon`` to ``on_due_soon``; today it is recorded only.
+        borrower_now = replace(updated_borrower, due_soon=notice)
+        if pre_due_segment is not None and (case is None or not case.is_open):
+            opened = _open_pre_due_cycle(event, borrower_now, last, case, now, pre_due_segment)
+            if opened is not None:
+                return replace(opened, due_soon=notice)
         return Decision(
             outcome=Outcome.RECORD_ONLY,
             case=case,
             due_soon=notice,
             timeline=(_received(home, event, now, applied="due_soon_recorded"),),
-            borrower=replace(updated_borrower, due_soon=notice),
+            borrower=borrower_now,
             expected_last_sequence=last,
         )
 
@@ -366,6 +382,41 @@ def decide(
 
 
 # --------------------------------------------------------------------------- the branches
+
+
+def _open_pre_due_cycle(
+    event: PaymentStatusChanged,
+    borrower: BorrowerRecord,
+    last: int | None,
+    previous: CaseRecord | None,
+    now: datetime,
+    pre_due_segment: PreDueSegment,
+) -> Decision | None:
+    """Issue 6 early warning: DUE_SOON for a pre-due segment opens a ``pre_due`` cycle.
+
+    The execution sends the pre-due reminder and holds for the OVERDUE event (which wakes
+    it) or the payment; None when the account is not reminded (recorded only, as before).
+    """
+    opened = _open_cycle(event, borrower, last, previous, now)
+    if opened.case is None or not opened.case_is_new:
+        return None  # nothing due
+    candidate = replace(opened.case, stage=Stage.PRE_DUE)
+    segment = pre_due_segment(candidate, borrower)
+    if segment is None:
+        return None
+    new_case = replace(candidate, segment=segment)
+    received, case_opened = opened.timeline
+    return replace(
+        opened,
+        case=new_case,
+        timeline=(
+            replace(received, detail={**received.detail, "applied": "pre_due_case_opened"}),
+            replace(
+                case_opened,
+                detail={**case_opened.detail, "stage": Stage.PRE_DUE.value, "segment": segment},
+            ),
+        ),
+    )
 
 
 def _open_cycle(
@@ -437,7 +488,9 @@ def _add_overdue(
     now: datetime,
 ) -> Decision:
     """An OVERDUE for the open case: the obligation's amount is (re)stated. No wake: the
-    execution's own plan already chases the case; the balance is read at each step."""
+    execution's own plan already chases the case; the balance is read at each step. The
+    exception is a pre-due case holding for this very event (``waiting_for == "overdue"``):
+    it is woken with OVERDUE so the ladder starts now, not at the hold's deadline."""
     if event.currency != case.currency:
         reason = IgnoreReason.CURRENCY_MISMATCH
         return Decision(
@@ -460,12 +513,14 @@ def _add_overdue(
         last_payment_status=event.status.value,
         updated_at=now,
     )
+    waiting_for_overdue = case.waiting_for == WAITING_FOR_OVERDUE
     return Decision(
         outcome=Outcome.UPDATE_CASE,
         case=updated,
         expected_case_version=case.version,
         borrower=borrower,
         expected_last_sequence=last,
+        wake=_wake(WakeReason.OVERDUE, updated, event) if waiting_for_overdue else None,
         timeline=(_received(case.case_id, event, now, applied="balance_updated"),),
     )
 
@@ -587,7 +642,11 @@ def _redelivery(
     entry = _received(home, event, now, applied="redelivered")
     if case is None:
         return Decision(outcome=Outcome.REDELIVERY, timeline=(entry,))
-    start = event.status is PaymentStatus.OVERDUE and case.is_open
+    opened_by_it = case.last_sequence == event.sequence and case.stage is Stage.PRE_DUE
+    start = case.is_open and (
+        event.status is PaymentStatus.OVERDUE
+        or (event.status is PaymentStatus.DUE_SOON and opened_by_it)
+    )
     reason = _replayed_wake(event.status, case, resolve_below)
     return Decision(
         outcome=Outcome.REDELIVERY,
@@ -611,6 +670,8 @@ def _replayed_wake(
         return WakeReason.PAYMENT_PENDING
     if status is PaymentStatus.PAYMENT_FAILED and case.status is not CaseStatus.PAYMENT_PENDING:
         return WakeReason.PAYMENT_FAILED
+    if status is PaymentStatus.OVERDUE and case.waiting_for == WAITING_FOR_OVERDUE:
+        return WakeReason.OVERDUE
     return None
 
 

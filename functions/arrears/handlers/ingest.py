@@ -42,10 +42,12 @@ from arrears.adapters.dead_letters import DeadLetters
 from arrears.adapters.workflow import EscalationWorkflow
 from arrears.domain.case import (
     ACTOR_INGEST,
+    BorrowerRecord,
     CaseRecord,
     Decision,
     DueSoonNotice,
     Outcome,
+    PreDueSegment,
     TimelineEntry,
     decide,
     iso_utc,
@@ -81,6 +83,8 @@ class Ingestor:
     dead_letters: DeadLetters
     clock: Callable[[], datetime]
     resolve_below: Callable[[CaseRecord | None], Decimal | None]
+    # issue 6: scores a DUE_SOON account; None keeps DUE_SOON record-only
+    pre_due_segment: PreDueSegment | None = None
 
     # ---------------------------------------------------------------- entry
 
@@ -144,7 +148,7 @@ class Ingestor:
         if decision.wake is not None and decision.case is not None:
             self._wake(decision)
         if decision.due_soon is not None:
-            on_due_soon(decision.due_soon, decision.case)
+            on_due_soon(decision.due_soon, decision.case if decision.case_is_new else None)
         if decision.case_is_new:
             _count("CasesOpened")
         if decision.writes_case and decision.case is not None and decision.case.closed_at:
@@ -163,7 +167,12 @@ class Ingestor:
             if borrower is not None and borrower.open_case_id:
                 case = self.repos.cases.get(borrower.open_case_id)
             decision = decide(
-                event, borrower, case, now=self.clock(), resolve_below=self.resolve_below(case)
+                event,
+                borrower,
+                case,
+                now=self.clock(),
+                resolve_below=self.resolve_below(case),
+                pre_due_segment=self.pre_due_segment,
             )
             write = IngestWrite(timeline=decision.timeline)
             if decision.outcome not in (Outcome.REDELIVERY,):
@@ -263,9 +272,37 @@ class Ingestor:
         )
 
 
-def on_due_soon(notice: DueSoonNotice, case: CaseRecord | None) -> None:
-    """Issue 6 hook: decide on a high-risk pre-due reminder. Today: recorded only."""
+def on_due_soon(notice: DueSoonNotice, opened: CaseRecord | None) -> None:
+    """Count DUE_SOON: a pre-due case opened for it (``opened``), or recorded only."""
     _count("DueSoonRecorded")
+    if opened is not None:
+        _count("PreDueCasesOpened", segment=opened.segment or "unknown")
+
+
+def pre_due_segment(policy_file: str | None = None) -> PreDueSegment:
+    """Issue 6 early warning: score a DUE_SOON account as assess would score its case.
+
+    Reuses the assess step's features and the account's policy (champion/challenger), and
+    answers the segment only for the policy's ``pre_due.segments``. Scoring is pure and
+    local (no AWS call); a failure keeps the event record-only rather than failing it.
+    """
+
+    def segment_for(case: CaseRecord, borrower: BorrowerRecord) -> str | None:
+        from arrears.domain.ladder import pre_due_eligible
+        from arrears.domain.policy import policy_for_account
+        from arrears.domain.scoring import choose_segment, load_scorecard, score
+        from arrears.handlers.assess import features_of
+
+        try:
+            policy, _arm = policy_for_account(case.account_id, policy_file)
+            result = score(features_of(case, borrower, case.opened_at), load_scorecard())
+            segment = choose_segment(result, borrower.flags, policy.bands()).segment
+        except Exception:  # a broken model/policy must not lose the event
+            logger.exception("pre-due scoring failed; DUE_SOON recorded only")
+            return None
+        return segment if pre_due_eligible(policy, segment) else None
+
+    return segment_for
 
 
 def _json(body: str | None) -> Any:
@@ -335,6 +372,7 @@ def runtime() -> _Runtime:
         dead_letters=DeadLetters(env.ingest_dlq_url),
         clock=lambda: datetime.now(UTC),
         resolve_below=_policy_threshold(env.policy_file),
+        pre_due_segment=pre_due_segment(env.policy_file),
     )
     config = IdempotencyConfig(
         event_key_jmespath="idempotency_key",
