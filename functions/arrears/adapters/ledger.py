@@ -12,26 +12,20 @@ first one's entry) and decides again.
 
 from __future__ import annotations
 
-import os
 import random
 import threading
 import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import ClassVar
 
-from pynamodb.attributes import (
-    BooleanAttribute,
-    NumberAttribute,
-    TTLAttribute,
-    UnicodeAttribute,
-)
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
-from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from arrears import topology
+from arrears.adapters import models
+
+# the model lives with the other table models (MODELS / bind_tables re-bind its name)
+from arrears.adapters.models import ContactLedgerModel
 from arrears.domain.compliance import (
     CompliancePack,
     ContactIntent,
@@ -278,51 +272,9 @@ class LedgerBase(ABC):
 # ---------------------------------------------------------------------------- DynamoDB
 
 
-def _table_name() -> str:
-    return os.environ.get(topology.CONTACT_LEDGER.env_var) or topology.CONTACT_LEDGER.local_name
-
-
-def _region() -> str:
-    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
-
-
-class ContactLedgerModel(Model):
-    """Ledger items and the per-account HEAD item (only ``version`` set)."""
-
-    SPEC: ClassVar[topology.TableSpec] = topology.CONTACT_LEDGER
-
-    class Meta:
-        table_name = _table_name()
-        region = _region()
-        billing_mode = "PAY_PER_REQUEST"
-
-    account_id = UnicodeAttribute(hash_key=True)
-    entry_key = UnicodeAttribute(range_key=True)  # "<at ISO UTC>#<channel>#<case_id>" | HEAD
-    case_id = UnicodeAttribute(null=True)
-    channel = UnicodeAttribute(null=True)
-    template = UnicodeAttribute(null=True)
-    decision = UnicodeAttribute(null=True)  # sent | deferred | blocked
-    reason = UnicodeAttribute(null=True)
-    rule = UnicodeAttribute(null=True)
-    at = UnicodeAttribute(null=True)  # ISO UTC
-    local_time = UnicodeAttribute(null=True)
-    not_before = UnicodeAttribute(null=True)  # ISO UTC, deferred only
-    conversation = BooleanAttribute(null=True)
-    attempt = BooleanAttribute(null=True)
-    expires_at = TTLAttribute(null=True)
-    version = NumberAttribute(null=True)  # HEAD only
-
-
 def bind_ledger_table(env: dict[str, str] | None = None) -> None:
-    """Re-read the table name and region (the local runtime sets env after import)."""
-    source = os.environ if env is None else env
-    ContactLedgerModel.Meta.table_name = (
-        source.get(topology.CONTACT_LEDGER.env_var) or topology.CONTACT_LEDGER.local_name
-    )
-    ContactLedgerModel.Meta.region = (
-        source.get("AWS_REGION") or source.get("AWS_DEFAULT_REGION") or _region()
-    )
-    ContactLedgerModel._connection = None
+    """Re-read the table names and region (the local runtime sets env after import)."""
+    models.bind_tables(env)
 
 
 def _to_item(entry: LedgerEntry) -> ContactLedgerModel:

@@ -174,8 +174,36 @@ class TimelineModel(Model):
     expires_at = TTLAttribute(null=True)
 
 
+# --------------------------------------------------------------------------- Contact ledger
+
+
+class ContactLedgerModel(Model):
+    """Ledger items and the per-account HEAD item (only ``version`` set); adapters.ledger."""
+
+    SPEC: ClassVar[TableSpec] = topology.CONTACT_LEDGER
+
+    class Meta(_Meta):
+        table_name = table_name(topology.CONTACT_LEDGER)
+
+    account_id = UnicodeAttribute(hash_key=True)
+    entry_key = UnicodeAttribute(range_key=True)  # "<at ISO UTC>#<channel>#<case_id>" | HEAD
+    case_id = UnicodeAttribute(null=True)
+    channel = UnicodeAttribute(null=True)
+    template = UnicodeAttribute(null=True)
+    decision = UnicodeAttribute(null=True)  # sent | deferred | blocked
+    reason = UnicodeAttribute(null=True)
+    rule = UnicodeAttribute(null=True)
+    at = UnicodeAttribute(null=True)  # ISO UTC
+    local_time = UnicodeAttribute(null=True)
+    not_before = UnicodeAttribute(null=True)  # ISO UTC, deferred only
+    conversation = BooleanAttribute(null=True)
+    attempt = BooleanAttribute(null=True)
+    expires_at = TTLAttribute(null=True)
+    version = NumberAttribute(null=True)  # HEAD only
+
+
 # Every model of a topology table, for the drift test and for rebinding table names.
-MODELS: tuple[type[Model], ...] = (CaseModel, BorrowerModel, TimelineModel)
+MODELS: tuple[type[Model], ...] = (CaseModel, BorrowerModel, TimelineModel, ContactLedgerModel)
 # The Idempotency table has no model on purpose: Powertools owns its schema.
 
 
