@@ -141,3 +141,27 @@ def test_heartbeat_keeps_a_callback_alive_and_its_absence_times_it_out(calls):
             )
         assert outcomes["hb-1-1"] == ("answered", START + timedelta(minutes=250))
         assert outcomes["hb-2-1"] == ("timed_out", START + timedelta(hours=1))
+
+
+def test_scheduled_functions_run_at_their_rate_on_virtual_time_when_enabled(calls):
+    # given a function on a 60-minute EventBridge schedule
+    from dataclasses import replace
+
+    from runtime_fixture_topology import CONTACT
+
+    ticking = replace(CONTACT, local_name="fixture-ticker", handler="local_fixture_handlers.tick",
+                      schedule_minutes=60)  # fmt: skip
+    topology = fixture_topology(functions=(*fixture_topology().functions, ticking))
+    with LocalRuntime(start=START, seed=1, topology=topology, run_schedules=True) as rt:
+        # when a virtual day passes
+        rt.advance(timedelta(days=1))
+        # then it ran every hour, each time with a Scheduled Event at that instant
+        ticks = [c for c in calls if c["function"] == "tick"]
+        assert len(ticks) == 24
+        assert ticks[0]["at"] == (START + timedelta(hours=1)).isoformat()
+        assert ticks[-1]["at"] == (START + timedelta(days=1)).isoformat()
+        assert {c["detail_type"] for c in ticks} == {"Scheduled Event"}
+    with LocalRuntime(start=START, seed=1, topology=topology) as rt:
+        calls.clear()
+        rt.advance(timedelta(days=1))
+        assert [c for c in calls if c["function"] == "tick"] == []  # off by default
