@@ -18,6 +18,7 @@ from arrears.domain.ops import (
     ACTION_NAMES,
     AddNote,
     CaseAlreadyPaused,
+    CaseNotDisputed,
     CaseNotInLegalReview,
     CaseNotPaused,
     InvalidOpsAction,
@@ -205,6 +206,7 @@ NON_NOTE_ACTIONS = [
     action("opt_out", channel="sms"),
     action("cease_communication"),
     action("close", reason="settled"),
+    action("resolve_dispute", outcome="rejected", reason="r"),
 ]
 
 
@@ -253,6 +255,42 @@ class TestRefusals:
     )
     def test_pause_until_must_be_ahead_but_not_too_far(self, until: str, expected: str) -> None:
         assert expected in refusal(action("pause", until=until), a_case())
+
+    @pytest.mark.parametrize("outcome", ["upheld", "rejected"])
+    def test_resolve_dispute_on_a_case_that_is_not_disputed(self, outcome: str) -> None:
+        # given an open (not disputed) case, then resolving a dispute is refused
+        with pytest.raises(CaseNotDisputed, match="not disputed"):
+            plan_action(
+                parse_action(action("resolve_dispute", outcome=outcome, reason="r")), a_case(), NOW
+            )
+
+    def test_resolve_dispute_needs_a_reason_and_a_known_outcome(self) -> None:
+        with pytest.raises(InvalidOpsAction, match="missing field 'reason'"):
+            parse_action(action("resolve_dispute", outcome="upheld"))
+        with pytest.raises(InvalidOpsAction, match="outcome"):
+            parse_action(action("resolve_dispute", outcome="maybe", reason="r"))
+
+    def test_a_rejected_dispute_reopens_and_resumes_the_waiting_execution(self) -> None:
+        # given a disputed case whose execution holds for the dispute
+        case = a_case(status=CaseStatus.DISPUTED, waiting_for="dispute", queue=None)
+        raw = action("resolve_dispute", outcome="rejected", reason="no refund found")
+        # when the dispute is rejected
+        plan = plan_action(parse_action(raw), case, NOW)
+        # then the case is OPEN again, stays at its stage, and the execution resumes
+        assert plan.case.set["status"] == "OPEN"
+        assert "stage" not in plan.case.set
+        assert plan.wake == {"wake": "RESUME", "reason": "dispute_rejected"}
+        assert plan.timeline_kind == "dispute_resolved"
+        assert plan.timeline_detail["resolution"] == "rejected"
+
+    def test_an_upheld_dispute_closes_the_case(self) -> None:
+        case = a_case(status=CaseStatus.DISPUTED, waiting_for="dispute", queue=None)
+        raw = action("resolve_dispute", outcome="upheld", reason="refund confirmed")
+        plan = plan_action(parse_action(raw), case, NOW)
+        assert plan.case.set["status"] == "CLOSED"
+        assert plan.case.set["outcome"] == "dispute_upheld"
+        assert plan.wake == {"wake": "CLOSE", "outcome": "dispute_upheld"}
+        assert plan.timeline_kind == "case_closed"
 
     def test_resume_a_case_that_is_not_paused(self) -> None:
         with pytest.raises(CaseNotPaused, match="not paused"):

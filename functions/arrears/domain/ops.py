@@ -55,6 +55,10 @@ class CaseAlreadyPaused(ArrearsError):
     """Pause for a case that is already paused (resume it first, or leave it)."""
 
 
+class CaseNotDisputed(ArrearsError):
+    """Resolve a dispute on a case that is not disputed."""
+
+
 # --------------------------------------------------------------------------- vocabulary
 
 QUEUE_AGENT_CALL = "AGENT_CALL"
@@ -80,6 +84,7 @@ class ActionName(StrEnum):
     CLOSE = "close"
     ADD_NOTE = "add_note"
     OFFER_PLAN = "offer_plan"  # issue 9: an agent offers (or agrees) a repayment plan
+    RESOLVE_DISPUTE = "resolve_dispute"  # end a dispute: upheld (close) or rejected (resume)
 
 
 class CallOutcome(StrEnum):
@@ -97,6 +102,11 @@ class CloseReason(StrEnum):
     SETTLED = "settled"
     WRITTEN_OFF = "written_off"
     SOLD = "sold"
+
+
+class DisputeResolution(StrEnum):
+    UPHELD = "upheld"  # the borrower is right: the case closes (outcome dispute_upheld)
+    REJECTED = "rejected"  # the debt stands: collection resumes at the current stage
 
 
 # Terminal status each closing reason leaves the case in.
@@ -274,6 +284,15 @@ class OfferPlan(_Action):
         return self
 
 
+class ResolveDispute(_Action):
+    """End a dispute: ``upheld`` closes the case, ``rejected`` resumes collection."""
+
+    action: Literal[ActionName.RESOLVE_DISPUTE]
+    outcome: DisputeResolution
+    reason: Text  # what was found: the audit must say why the dispute ended this way
+    note: Text | None = None
+
+
 OpsAction = (
     RecordCallOutcome
     | ApproveLitigation
@@ -285,6 +304,7 @@ OpsAction = (
     | Close
     | AddNote
     | OfferPlan
+    | ResolveDispute
 )
 _ACTIONS = TypeAdapter[OpsAction](Annotated[OpsAction, Field(discriminator="action")])
 
@@ -673,6 +693,48 @@ def _plan_offer_plan(action: Any, case: CaseRecord, now: datetime, facts: OpsFac
     )
 
 
+def _plan_resolve_dispute(action: Any, case: CaseRecord, now: datetime, facts: OpsFacts) -> OpsPlan:
+    act: ResolveDispute = action
+    if case.status is not CaseStatus.DISPUTED:
+        raise CaseNotDisputed(
+            f"case {case.case_id} is not disputed (status {case.status.value}); "
+            "only a disputed case can have its dispute resolved"
+        )
+    resolution = act.outcome.value
+    sets = {"dispute_resolution": resolution, "dispute_resolved_at": iso_utc(now)}
+    remove: tuple[str, ...] = ()
+    wake: dict[str, str]
+    if act.outcome is DisputeResolution.UPHELD:
+        sets |= {
+            "status": CaseStatus.CLOSED.value,
+            "stage": Stage.CLOSED.value,
+            "outcome": "dispute_upheld",
+            "closed_at": iso_utc(now),
+        }
+        remove = ("queue", "queue_due_at")
+        wake = {"wake": WakeReason.CLOSE.value, "outcome": "dispute_upheld"}
+        kind = "case_closed"
+    else:
+        # the debt stands: back to OPEN, the ladder continues at the stage it had reached
+        sets["status"] = CaseStatus.OPEN.value
+        wake = {"wake": WakeReason.RESUME.value, "reason": "dispute_rejected"}
+        kind = "dispute_resolved"
+    return OpsPlan(
+        action=act,
+        case=CaseChanges(set=sets, remove=remove),
+        borrower=BorrowerChanges(),
+        wake=wake if _waiting(case) else None,
+        timeline_kind=kind,
+        timeline_detail=_detail(
+            act,
+            resolution=resolution,
+            outcome="dispute_upheld" if act.outcome is DisputeResolution.UPHELD else "",
+            reason=act.reason,
+            note=act.note or "",
+        ),
+    )
+
+
 _PLANNERS = {
     ActionName.RECORD_CALL_OUTCOME: _plan_call_outcome,
     ActionName.APPROVE_LITIGATION: _plan_litigation,
@@ -684,4 +746,5 @@ _PLANNERS = {
     ActionName.CLOSE: _plan_close,
     ActionName.ADD_NOTE: _plan_note,
     ActionName.OFFER_PLAN: _plan_offer_plan,
+    ActionName.RESOLVE_DISPUTE: _plan_resolve_dispute,
 }
