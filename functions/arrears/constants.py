@@ -37,3 +37,22 @@ DETAIL_LETTER_READY = "LetterReadyForDispatch"
 
 # How long an event_id is remembered: longer than EventBridge's 24-hour retry window.
 IDEMPOTENCY_TTL_SECONDS = 72 * 3600
+
+# Business metrics (Powertools EMF, namespace METRICS_NAMESPACE, dimension service=SERVICE_NAME
+# plus the ones named). Handlers emit these names and the CDK dashboard and alarms graph
+# them, so both import them from here; tests/infra checks that every graphed name is emitted.
+METRIC_CASES_OPENED = "CasesOpened"  # ingest, a new case
+METRIC_CASES_CLOSED = "CasesClosed"  # ingest, a payment event closed the case; outcome
+METRIC_CASE_RESOLVED = "CaseResolved"  # escalation record step, case resolved; outcome
+METRIC_AMOUNT_RECOVERED = "AmountRecovered"  # ingest, balance reduction by a payment; currency
+METRIC_CONTACT_SENT = "ContactSent"  # contact step; channel, reason (= stage)
+METRIC_CONTACT_DEFERRED = "ContactDeferred"  # channel, reason
+METRIC_CONTACT_BLOCKED = "ContactBlocked"  # channel, reason
+# every blocked contact again, service dimension only: the one series an alarm can watch
+METRIC_CONTACT_BLOCKED_TOTAL = "ContactBlockedTotal"
+METRIC_LETTERS_STORED = "LettersStored"  # letter step; kind
+METRIC_AGENT_TASKS_WAITING = "AgentTasksWaiting"  # scheduled work-queue gauge
+METRIC_AGENT_TASKS_OVERDUE = "AgentTasksOverdue"
+METRIC_LEGAL_REVIEWS_WAITING = "LegalReviewsWaiting"
+METRIC_LEGAL_REVIEWS_OVERDUE = "LegalReviewsOverdue"
+METRIC_OPS_ACTION_REFUSED = "OpsActionRefused"  # ops function; action, error

@@ -258,18 +258,20 @@ def _apply_decision(
     base = {"stage": step.stage, "channel": channel, "reason": decision.reason}
     if decision.verdict is Verdict.DEFER:
         record(deps, case.case_id, "contact_deferred", base | {"not_before": decision.not_before})
-        _count("ContactDeferred", channel, decision.reason)
+        _count(c.METRIC_CONTACT_DEFERRED, channel, decision.reason)
         return ChannelResult(channel, "deferred", decision.reason, decision.not_before)
     if not deps.repos.cases.mark_action_done(case.case_id, key):
         # another invocation of this step got here first: it sends, we do not
         return ChannelResult(channel, "skipped", "already_done")
     if decision.verdict is Verdict.BLOCK:
         record(deps, case.case_id, "contact_blocked", base | {"rule": decision.rule})
-        _count("ContactBlocked", channel, decision.reason)
+        _count(c.METRIC_CONTACT_BLOCKED, channel, decision.reason)
+        # one series over all channels and reasons, for the blocked-contacts anomaly alarm
+        count(c.METRIC_CONTACT_BLOCKED_TOTAL)
         return ChannelResult(channel, "blocked", decision.reason)
     kind, detail = deliver(deps, case, borrower, policy, step, channel, now)
     record(deps, case.case_id, kind, base | detail)
-    _count("ContactSent", channel, str(step.stage))
+    _count(c.METRIC_CONTACT_SENT, channel, str(step.stage))
     return ChannelResult(channel, "sent", decision.reason)
 
 
