@@ -18,7 +18,7 @@ from arrears import constants as c
 from arrears.domain.case import BorrowerRecord, CaseRecord
 from arrears.domain.policy import Policy, StageStep
 from arrears.domain.types import Channel, Stage
-from arrears.handlers._escalation import StepDeps, default_deps, letter_context
+from arrears.handlers._escalation import StepDeps, count, default_deps, letter_context
 from arrears.handlers.contact import act_on_stage
 
 logger = Logger(service=c.SERVICE_NAME)
@@ -47,6 +47,7 @@ def deliver_letter(
     kind = step.letter or step.stage.value
     pdf = render_letter(kind, borrower.locale, letter_context(case, borrower, policy, now))
     stored = deps.letters.store_letter(case.case_id, kind, pdf)
+    count(c.METRIC_LETTERS_STORED, kind=kind)
     deps.letters.announce_letter_ready(
         case_id=case.case_id,
         kind=kind,

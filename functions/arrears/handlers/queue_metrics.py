@@ -24,7 +24,11 @@ logger = Logger(service=c.SERVICE_NAME)
 tracer = Tracer(service=c.SERVICE_NAME)
 metrics = Metrics(namespace=c.METRICS_NAMESPACE, service=c.SERVICE_NAME)
 
-METRIC_NAMES = {QUEUE_AGENT_CALL: "AgentTasks", QUEUE_LEGAL_REVIEW: "LegalReviews"}
+# queue -> (waiting, overdue) metric names
+METRIC_NAMES = {
+    QUEUE_AGENT_CALL: (c.METRIC_AGENT_TASKS_WAITING, c.METRIC_AGENT_TASKS_OVERDUE),
+    QUEUE_LEGAL_REVIEW: (c.METRIC_LEGAL_REVIEWS_WAITING, c.METRIC_LEGAL_REVIEWS_OVERDUE),
+}
 
 
 @metrics.log_metrics
@@ -33,10 +37,10 @@ METRIC_NAMES = {QUEUE_AGENT_CALL: "AgentTasks", QUEUE_LEGAL_REVIEW: "LegalReview
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
     now = datetime.now(UTC)
     counts: dict[str, int] = {}
-    for queue, name in METRIC_NAMES.items():
+    for queue, (waiting_metric, overdue_metric) in METRIC_NAMES.items():
         waiting, overdue = count_waiting(queue, now)
-        counts[f"{name}Waiting"] = waiting
-        counts[f"{name}Overdue"] = overdue
+        counts[waiting_metric] = waiting
+        counts[overdue_metric] = overdue
     for metric, value in counts.items():
         metrics.add_metric(name=metric, unit=MetricUnit.Count, value=value)
     logger.info("work queue counted", extra=counts)
