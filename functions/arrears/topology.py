@@ -190,7 +190,8 @@ OPS_FUNCTION = FunctionSpec(
     construct_id="OpsFunction",
     handler="arrears.handlers.ops.handler",
     local_name="arrears-ops",
-    tables=(CASES, BORROWERS, TIMELINE),
+    # the ledger: an agent call that reached the borrower starts the Reg F quiet period
+    tables=(CASES, BORROWERS, TIMELINE, CONTACT_LEDGER),
 )
 # Counts the work queue (agent calls, legal reviews waiting) for the dashboard
 QUEUE_METRICS_FUNCTION = FunctionSpec(

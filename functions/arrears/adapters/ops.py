@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -29,6 +29,8 @@ from arrears.domain.types import CaseStatus
 
 # Attempts to write a plan when the case keeps moving under it (each re-reads and re-plans).
 WRITE_ATTEMPTS = 3
+# How far back the call the escalation claimed for an agent outcome is looked for.
+CLAIMED_CALL_LOOKBACK = timedelta(days=14)
 
 
 @dataclass(frozen=True)
@@ -244,6 +246,48 @@ class OpsStore:
                 "ExpressionAttributeValues": values,
             }
         }
+
+    # ---- the contact ledger --------------------------------------------------------
+
+    def record_conversation(self, case_id: str, at: datetime, ledger: Any | None = None) -> None:
+        """An agent call reached the borrower at ``at``: start the Reg F quiet period.
+
+        The call the escalation claimed for this case (the AGENT_CALL request) is marked as
+        the conversation when it is on the same local day; a conversation on a later day
+        gets its own entry at ``at`` (the agent placed another call), so the quiet period
+        never starts before the day the borrower was really reached. Repeating it with the
+        same ``at`` (a retried invocation) writes the same entry again.
+        """
+        from arrears.adapters.cases import Repositories
+        from arrears.adapters.ledger import CONVERSATION_TEMPLATE, SENT, ContactLedger
+        from arrears.domain.ladder import local_zone
+        from arrears.domain.types import Channel
+
+        account_id = case_id.rsplit("#", 1)[0]
+        borrower = Repositories.dynamo().borrowers.get(account_id)
+        zone = local_zone(borrower.timezone if borrower else None)
+        ledger = ledger or ContactLedger()
+        claimed = [
+            entry
+            for entry in ledger.entries(account_id, since=at - CLAIMED_CALL_LOOKBACK)
+            if entry.case_id == case_id
+            and entry.channel is Channel.CALL
+            and entry.decision == SENT
+            and entry.template != CONVERSATION_TEMPLATE
+            and entry.at <= at
+        ]
+        same_day = [
+            entry
+            for entry in claimed
+            if entry.at.astimezone(zone).date() == at.astimezone(zone).date()
+        ]
+        ledger.record_conversation(
+            account_id,
+            case_id,
+            at,
+            call_entry_key=same_day[-1].entry_key if same_day else None,
+            local_time=at.astimezone(zone).isoformat(),
+        )
 
     # ---- the audit line ------------------------------------------------------------
 

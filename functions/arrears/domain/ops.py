@@ -96,6 +96,12 @@ class CallOutcome(StrEnum):
     REFUSED = "refused"
     PAID_CLAIMED = "paid_claimed"
 
+    @property
+    def reached_borrower(self) -> bool:
+        """The agent spoke with the borrower: a telephone conversation about the debt,
+        which starts the Reg F quiet period (12 CFR 1006.14(b)(2)(ii))."""
+        return self not in (CallOutcome.NO_ANSWER, CallOutcome.WRONG_NUMBER)
+
 
 class CloseReason(StrEnum):
     PAID_EXTERNALLY = "paid_externally"

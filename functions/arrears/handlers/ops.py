@@ -18,7 +18,7 @@ from arrears import constants as c
 from arrears.adapters.ops import OpsStore
 from arrears.domain.case import TimelineEntry, parse_iso_utc
 from arrears.domain.errors import ArrearsError
-from arrears.domain.ops import OpsAction, parse_action, plan_action
+from arrears.domain.ops import OpsAction, RecordCallOutcome, parse_action, plan_action
 
 logger = Logger(service=c.SERVICE_NAME)
 tracer = Tracer(service=c.SERVICE_NAME)
@@ -88,6 +88,10 @@ def apply(event: dict[str, Any], store: OpsStore) -> dict[str, Any]:
         )
     except ArrearsError as error:
         return _refusal(error, _action_name(checked.get("action")))
+    if isinstance(action, RecordCallOutcome) and action.outcome.reached_borrower:
+        # a conversation about the debt: the gate's quiet period (Reg F) must see it; the
+        # same applied_at on a retry rewrites the same ledger entry
+        store.record_conversation(action.case_id, parse_iso_utc(applied.applied_at))
     _count("OpsActionApplied", action=action.action)
     logger.info(
         "ops action applied",
