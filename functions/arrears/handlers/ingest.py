@@ -150,9 +150,9 @@ class Ingestor:
         if decision.due_soon is not None:
             on_due_soon(decision.due_soon, decision.case if decision.case_is_new else None)
         if decision.case_is_new:
-            _count("CasesOpened")
+            _count(c.METRIC_CASES_OPENED)
         if decision.writes_case and decision.case is not None and decision.case.closed_at:
-            _count("CasesClosed", outcome=decision.case.outcome or "closed")
+            _count(c.METRIC_CASES_CLOSED, outcome=decision.case.outcome or "closed")
         return {
             "outcome": decision.outcome.value,
             "case_id": case_id,
@@ -183,12 +183,14 @@ class Ingestor:
                     update_case=decision.case if decision.outcome is Outcome.UPDATE_CASE else None,
                     expected_case_version=decision.expected_case_version,
                     timeline=decision.timeline,
+                    clear_flags=_cleared_flags(borrower, decision.borrower),
                 )
             try:
                 self.repos.ingest.commit(write)
             except ConcurrentUpdate:
                 logger.info("ingest write lost a race; deciding again")
                 continue
+            _count_recovered(case, decision)
             return decision
         raise ConcurrentUpdate(f"gave up after {MAX_DECIDE_ATTEMPTS} attempts")
 
@@ -272,6 +274,13 @@ class Ingestor:
         )
 
 
+def _cleared_flags(before: BorrowerRecord | None, after: BorrowerRecord | None) -> frozenset[str]:
+    """Flags the decision lifted (ingest writes flags only by removing these)."""
+    if before is None or after is None:
+        return frozenset()
+    return before.flags - after.flags
+
+
 def on_due_soon(notice: DueSoonNotice, opened: CaseRecord | None) -> None:
     """Count DUE_SOON: a pre-due case opened for it (``opened``), or recorded only."""
     _count("DueSoonRecorded")
@@ -336,6 +345,27 @@ def _count(name: str, **dimensions: str) -> None:
         metric.add_dimension(name="service", value=c.SERVICE_NAME)
         for key, value in dimensions.items():
             metric.add_dimension(name=key, value=value)
+
+
+def _count_recovered(before: CaseRecord | None, decision: Decision) -> None:
+    """AmountRecovered: what an applied payment took off the case balance, by currency."""
+    after = decision.case
+    if before is None or after is None or after.case_id != before.case_id:
+        return
+    if not any(entry.kind == "payment" for entry in decision.timeline):
+        return  # only a payment recovers money (a restated or written-off debt does not)
+    recovered = before.balance - after.balance
+    if recovered <= 0:
+        return
+    # CloudWatch values are doubles; the exact amount stays in the timeline entry.
+    with single_metric(
+        name=c.METRIC_AMOUNT_RECOVERED,
+        unit=MetricUnit.NoUnit,
+        value=float(recovered),
+        namespace=c.METRICS_NAMESPACE,
+    ) as metric:
+        metric.add_dimension(name="service", value=c.SERVICE_NAME)
+        metric.add_dimension(name="currency", value=after.currency)
 
 
 def _policy_threshold(policy_file: str) -> Callable[[CaseRecord | None], Decimal | None]:
