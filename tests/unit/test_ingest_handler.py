@@ -13,7 +13,7 @@ import pytest
 from arrears import constants as c
 from arrears.adapters.cases import Repositories
 from arrears.adapters.models import bind_tables
-from arrears.domain.types import CaseStatus
+from arrears.domain.types import CaseStatus, Channel
 from arrears.handlers import ingest
 from botocore.exceptions import ClientError
 from hypothesis import HealthCheck, given, settings
@@ -495,3 +495,47 @@ def test_the_handler_never_crashes_on_any_json(
     assert len(rejected) == 3 - int(applied)
     for message in rejected:
         assert message["MessageAttributes"]["error_detail"]["StringValue"]
+
+
+# --------------------------------------------------------------------------- wrong number
+
+
+def _flag_wrong_number() -> None:
+    """What ops' wrong_number call outcome writes: the flag, and the phone unverified."""
+    from arrears.adapters.models import BorrowerModel
+
+    BorrowerModel("acc-42").update(
+        actions=[
+            BorrowerModel.flags.add({"wrong_number"}),
+            BorrowerModel.verified_channels.delete({"sms", "call"}),
+        ]
+    )
+
+
+def test_the_same_phone_does_not_reverify_a_wrong_number(aws: Aws) -> None:
+    # given a borrower whose phone an agent found to reach someone else
+    invoke(envelope(payment("OVERDUE", 12)))
+    _flag_wrong_number()
+    # when the next event carries the same phone number
+    invoke(envelope(payment("PAYMENT_PENDING", 13)))
+    # then SMS and calls stay unverified and the flag stays
+    borrower = aws.repos.borrowers.get("acc-42")
+    assert borrower is not None
+    assert borrower.verified_channels == {Channel.EMAIL, Channel.LETTER}
+    assert "wrong_number" in borrower.flags
+
+
+def test_a_different_phone_clears_the_wrong_number_flag(aws: Aws) -> None:
+    # given a borrower flagged wrong_number
+    invoke(envelope(payment("OVERDUE", 12)))
+    _flag_wrong_number()
+    # when an event brings a different (newly verified) phone number
+    detail = payment("PAYMENT_PENDING", 13)
+    detail["borrower"] = {**detail["borrower"], "phone": "+8613900000001"}
+    invoke(envelope(detail))
+    # then the new phone's channels are verified and the flag is gone
+    borrower = aws.repos.borrowers.get("acc-42")
+    assert borrower is not None
+    assert {Channel.SMS, Channel.CALL} <= borrower.verified_channels
+    assert "wrong_number" not in borrower.flags
+    assert borrower.phone == "+8613900000001"

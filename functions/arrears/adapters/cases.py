@@ -171,6 +171,9 @@ class IngestWrite:
     update_case: CaseRecord | None = None
     expected_case_version: int | None = None
     timeline: tuple[TimelineEntry, ...] = ()
+    # flags the event lifts (e.g. wrong_number once a different phone arrives); ingest
+    # never writes flags otherwise, so this is a DELETE, not an overwrite of ops' flags
+    clear_flags: frozenset[str] = frozenset()
 
 
 class IngestStore(Protocol):
@@ -616,9 +619,12 @@ class DynamoIngestStore:
                         if write.expected_last_sequence is None
                         else BorrowerModel.last_sequence == write.expected_last_sequence
                     )
+                    actions = _actions(BorrowerModel, fields)
+                    if write.clear_flags:
+                        actions.append(BorrowerModel.flags.delete(set(write.clear_flags)))
                     tx.update(
                         BorrowerModel(write.borrower.account_id),
-                        actions=_actions(BorrowerModel, fields),
+                        actions=actions,
                         condition=condition,
                     )
                 if write.create_case is not None:
@@ -686,9 +692,9 @@ class InMemoryStore:
                 old = self.borrower_items.get(write.borrower.account_id)
                 base = old or BorrowerRecord(write.borrower.account_id)
                 # like the DynamoDB transaction: fields outside the ingest's ownership stay
-                self.borrower_items[write.borrower.account_id] = replace(
-                    write.borrower, **{k: getattr(base, k) for k in _NOT_INGESTED}
-                )
+                kept = {k: getattr(base, k) for k in _NOT_INGESTED}
+                kept["flags"] = base.flags - write.clear_flags
+                self.borrower_items[write.borrower.account_id] = replace(write.borrower, **kept)
             if write.create_case is not None:
                 self.case_items[write.create_case.case_id] = write.create_case
             if write.update_case is not None and write.expected_case_version is not None:

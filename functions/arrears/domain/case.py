@@ -247,6 +247,10 @@ class IgnoreReason(StrEnum):
 # ``waiting_for`` of a pre-due case holding for its OVERDUE event (ladder.WaitingFor.OVERDUE).
 WAITING_FOR_OVERDUE = "overdue"
 
+# Set by ops when the phone on file reaches someone else (domain.ops, wrong_number outcome).
+WRONG_NUMBER_FLAG = "wrong_number"
+PHONE_CHANNELS = frozenset({Channel.SMS, Channel.CALL})
+
 # Statuses a pending payment may interrupt (and return to if it fails).
 _PENDABLE = frozenset({CaseStatus.OPEN, CaseStatus.PROMISED, CaseStatus.ON_PLAN})
 
@@ -714,10 +718,19 @@ def _with_contact_data(
 
     Values the event omits keep their stored value. A channel present in the event counts
     as verified: the wallet only sends contact data its own KYC has verified
-    (docs/events.md records this assumption).
+    (docs/events.md records this assumption). The exception is a borrower flagged
+    ``wrong_number`` (an agent reached someone else): the same number again does not
+    re-verify SMS and calls, only a different number does (and clears the flag).
     """
     current = borrower or BorrowerRecord(account_id=event.account_id)
     sent = event.borrower
+    channels = sent.channels
+    flags = current.flags
+    if WRONG_NUMBER_FLAG in flags:
+        if sent.phone and sent.phone != current.phone:
+            flags = flags - {WRONG_NUMBER_FLAG}
+        else:
+            channels = channels - PHONE_CHANNELS
     account = current.account
     if event.account is not None:
         given = event.account
@@ -742,7 +755,8 @@ def _with_contact_data(
         locale=sent.locale or current.locale,
         timezone=sent.timezone or current.timezone,
         country=sent.country or current.country,
-        verified_channels=current.verified_channels | sent.channels,
+        verified_channels=current.verified_channels | channels,
+        flags=flags,
         last_sequence=event.sequence,
         last_event_id=event.event_id,
         account=account,
