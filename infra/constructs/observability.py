@@ -21,18 +21,6 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-# Metric names the handlers emit (or are expected to emit) in the Arrears namespace.
-CASES_OPENED = "CasesOpened"
-CASES_CLOSED = "CasesClosed"  # dimension: outcome
-AMOUNT_RECOVERED = "AmountRecovered"
-CONTACT_SENT = "ContactSent"
-CONTACT_BLOCKED = "ContactBlocked"
-CONTACT_DEFERRED = "ContactDeferred"
-LETTERS_STORED = "LettersStored"
-AGENT_TASKS_WAITING = "AgentTasksWaiting"
-LEGAL_REVIEWS_WAITING = "LegalReviewsWaiting"
-OPS_ACTION_REFUSED = "OpsActionRefused"
-
 DASHBOARD_PERIOD = Duration.hours(1)
 # Blocked contacts alarm when the hourly count leaves this many standard deviations of its
 # learned band: a policy change, holiday data or bad borrower data, not ordinary noise.
@@ -54,10 +42,11 @@ def _search(
 
 
 def blocked_contacts_metric() -> cloudwatch.Metric:
-    """ContactBlocked as the contact handler emits it (Powertools adds the service dimension)."""
+    """Every blocked contact, as the contact step counts it for this alarm: one series with
+    the service dimension only (ContactBlocked itself is split by channel and reason)."""
     return cloudwatch.Metric(
         namespace=c.METRICS_NAMESPACE,
-        metric_name=CONTACT_BLOCKED,
+        metric_name=c.METRIC_CONTACT_BLOCKED_TOTAL,
         dimensions_map={"service": c.SERVICE_NAME},
         statistic="Sum",
         period=DASHBOARD_PERIOD,
@@ -174,26 +163,42 @@ class Observability(Construct):
         graph = cloudwatch.GraphWidget
         self.dashboard.add_widgets(
             graph(
-                title="Cases opened and resolved (by outcome)",
-                left=[_search(CASES_OPENED), _search(CASES_CLOSED)],
-                width=12,
-            ),
-            graph(title="Amount recovered", left=[_search(AMOUNT_RECOVERED)], width=12),
-        )
-        self.dashboard.add_widgets(
-            graph(
-                title="Contacts sent, deferred and blocked",
-                left=[_search(CONTACT_SENT), _search(CONTACT_DEFERRED), _search(CONTACT_BLOCKED)],
-                width=12,
-            ),
-            graph(title="Letters stored", left=[_search(LETTERS_STORED)], width=12),
-        )
-        self.dashboard.add_widgets(
-            graph(
-                title="Human work waiting (agent calls, legal reviews)",
+                title="Cases opened, closed by payment, resolved (by outcome)",
                 left=[
-                    _search(AGENT_TASKS_WAITING, "Maximum"),
-                    _search(LEGAL_REVIEWS_WAITING, "Maximum"),
+                    _search(c.METRIC_CASES_OPENED),
+                    _search(c.METRIC_CASES_CLOSED),
+                    _search(c.METRIC_CASE_RESOLVED),
+                ],
+                width=12,
+            ),
+            graph(
+                title="Amount recovered (by currency)",
+                left=[_search(c.METRIC_AMOUNT_RECOVERED)],
+                width=12,
+            ),
+        )
+        self.dashboard.add_widgets(
+            graph(
+                title="Contacts sent, deferred and blocked (by channel and reason)",
+                left=[
+                    _search(c.METRIC_CONTACT_SENT),
+                    _search(c.METRIC_CONTACT_DEFERRED),
+                    _search(c.METRIC_CONTACT_BLOCKED),
+                ],
+                width=12,
+            ),
+            graph(
+                title="Letters stored (by kind)", left=[_search(c.METRIC_LETTERS_STORED)], width=12
+            ),
+        )
+        self.dashboard.add_widgets(
+            graph(
+                title="Human work waiting and overdue (agent calls, legal reviews)",
+                left=[
+                    _search(c.METRIC_AGENT_TASKS_WAITING, "Maximum"),
+                    _search(c.METRIC_LEGAL_REVIEWS_WAITING, "Maximum"),
+                    _search(c.METRIC_AGENT_TASKS_OVERDUE, "Maximum"),
+                    _search(c.METRIC_LEGAL_REVIEWS_OVERDUE, "Maximum"),
                 ],
                 width=12,
             ),
@@ -225,7 +230,11 @@ class Observability(Construct):
                 )
                 for name, state_machine in state_machines.items()
             ],
-            graph(title="Ops actions refused", left=[_search(OPS_ACTION_REFUSED)], width=12),
+            graph(
+                title="Ops actions refused (by action and error)",
+                left=[_search(c.METRIC_OPS_ACTION_REFUSED)],
+                width=12,
+            ),
         )
         self.dashboard.add_widgets(
             cloudwatch.AlarmStatusWidget(title="Alarms", alarms=self.alarms, width=24),

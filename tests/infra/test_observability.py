@@ -98,19 +98,28 @@ def test_dead_letter_queue_depth_above_zero_alarms(synthesized):
     assert dlq_alarm["ComparisonOperator"] == "GreaterThanThreshold"
 
 
-def test_blocked_contacts_rising_is_an_anomaly_alarm_on_the_emitted_metric(synthesized):
+def test_blocked_contacts_rising_is_an_anomaly_alarm_on_the_blocked_total(synthesized):
+    # given the one alarm that compares against a learned band
     (anomaly,) = [
         a["Properties"]
         for a in alarms(synthesized).values()
         if a["Properties"]["ComparisonOperator"] == "GreaterThanUpperThreshold"
     ]
     queries = {q["Id"]: q for q in anomaly["Metrics"]}
-    band = queries[anomaly["ThresholdMetricId"]]
-    assert band["Expression"].startswith("ANOMALY_DETECTION_BAND(")
     (metric_query,) = [q for q in queries.values() if "MetricStat" in q]
+    # then its band is 3 standard deviations around the hourly count of blocked contacts
+    band = queries[anomaly["ThresholdMetricId"]]
+    assert band["Expression"] == (
+        f"ANOMALY_DETECTION_BAND({metric_query['Id']}, {obs.BLOCKED_CONTACTS_STD_DEVS})"
+    )
+    assert metric_query["MetricStat"]["Stat"] == "Sum"
+    assert metric_query["MetricStat"]["Period"] == 3600
+    assert anomaly["TreatMissingData"] == "notBreaching"
+    # and it watches the single all-reasons series the contact step emits for it, with the
+    # service dimension only (an alarm cannot add up ContactBlocked's channel/reason series)
     metric = metric_query["MetricStat"]["Metric"]
     assert metric["Namespace"] == c.METRICS_NAMESPACE
-    assert metric["MetricName"] == obs.CONTACT_BLOCKED
+    assert metric["MetricName"] == c.METRIC_CONTACT_BLOCKED_TOTAL
     assert metric["Dimensions"] == [{"Name": "service", "Value": c.SERVICE_NAME}]
 
 
@@ -118,14 +127,16 @@ def test_dashboard_shows_the_operational_metrics(synthesized):
     (dashboard,) = synthesized.of_type("AWS::CloudWatch::Dashboard").values()
     body = json.dumps(dashboard["Properties"]["DashboardBody"])
     for metric_name in (
-        obs.CASES_OPENED,
-        obs.CASES_CLOSED,
-        obs.AMOUNT_RECOVERED,
-        obs.CONTACT_SENT,
-        obs.CONTACT_BLOCKED,
-        obs.LETTERS_STORED,
-        obs.AGENT_TASKS_WAITING,
-        obs.LEGAL_REVIEWS_WAITING,
+        c.METRIC_CASES_OPENED,
+        c.METRIC_CASES_CLOSED,
+        c.METRIC_CASE_RESOLVED,
+        c.METRIC_AMOUNT_RECOVERED,
+        c.METRIC_CONTACT_SENT,
+        c.METRIC_CONTACT_BLOCKED,
+        c.METRIC_LETTERS_STORED,
+        c.METRIC_AGENT_TASKS_WAITING,
+        c.METRIC_LEGAL_REVIEWS_WAITING,
+        c.METRIC_OPS_ACTION_REFUSED,
         "ApproximateNumberOfMessagesVisible",
         "ExecutionsFailed",
         "ExecutionsTimedOut",
