@@ -224,3 +224,44 @@ def test_timeline_items_expire_years_later(monkeypatch: pytest.MonkeyPatch) -> N
         [item] = client.scan(TableName="arrears-timeline")["Items"]
     expires = datetime.fromtimestamp(int(item["expires_at"]["N"]), UTC)
     assert expires - T0 >= timedelta(days=7 * 365)
+
+
+def test_queue_due_at_is_stored_in_the_escalation_asls_form(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One format for the work_queue sort key: what the ASL copies from ``wait_until``."""
+    from arrears.adapters.ops import count_waiting
+    from arrears.domain.ladder import NextStep, Route
+
+    with _dynamo(monkeypatch) as dynamo:
+        client = boto3.client("dynamodb", region_name=REGION)
+        table = client.list_tables()["TableNames"]
+        cases_table = next(name for name in table if "case" in name.lower())
+        # given one case queued by the escalation ASL (it copies the step's wait_until
+        # string into queue_due_at), and two queued through the repository
+        asl_due = T0 + timedelta(hours=1)
+        for n in (1, 2, 3):
+            dynamo.cases.create(a_case(case_id=f"acc-{n}#1", account_id=f"acc-{n}"))
+        asl_value = NextStep(Route.AGENT_CALL_OUTCOME, asl_due).as_output()["wait_until"]
+        client.update_item(
+            TableName=cases_table,
+            Key={"case_id": {"S": "acc-2#1"}},
+            UpdateExpression="SET #q = :q, queue_due_at = :due",
+            ExpressionAttributeNames={"#q": "queue"},
+            ExpressionAttributeValues={":q": {"S": "AGENT_CALL"}, ":due": {"S": asl_value}},
+        )
+        dynamo.cases.set_queue("acc-1#1", "AGENT_CALL", asl_due)  # the same instant
+        dynamo.cases.set_queue("acc-3#1", "AGENT_CALL", asl_due + timedelta(minutes=30))
+
+        # then the repository stored the same string the ASL did for the same instant
+        def stored(case_id: str) -> str:
+            item = client.get_item(TableName=cases_table, Key={"case_id": {"S": case_id}})
+            return str(item["Item"]["queue_due_at"]["S"])
+
+        assert stored("acc-1#1") == stored("acc-2#1") == asl_value
+        assert stored("acc-3#1").endswith("+00:00")
+        # and the range filters treat both writers alike: due by the ASL instant are the
+        # two cases due then, not the later one; past it, the later one is not overdue
+        due = dynamo.cases.work_queue("AGENT_CALL", due_before=asl_due)
+        assert sorted(c.case_id for c in due) == ["acc-1#1", "acc-2#1"]
+        assert count_waiting("AGENT_CALL", asl_due + timedelta(minutes=1), client) == (3, 2)

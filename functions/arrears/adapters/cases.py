@@ -42,6 +42,7 @@ from arrears.domain.case import (
     iso_utc,
     iso_utc_micro,
     parse_iso_utc,
+    queue_time,
 )
 from arrears.domain.errors import CaseAlreadyExists, CaseNotFound, ConcurrentUpdate
 from arrears.domain.types import CaseStatus, Channel, Stage
@@ -290,7 +291,10 @@ def case_from_item(item: CaseModel) -> CaseRecord:
 
 def case_fields(case: CaseRecord) -> dict[str, Any]:
     """Item attribute name -> stored value, for every case field (None = absent)."""
-    return {name: _to_attr(getattr(case, name)) for name in case.__dataclass_fields__}
+    fields = {name: _to_attr(getattr(case, name)) for name in case.__dataclass_fields__}
+    if case.queue_due_at is not None:  # the escalation ASL's form (queue_time)
+        fields["queue_due_at"] = queue_time(case.queue_due_at)
+    return fields
 
 
 def borrower_from_item(item: BorrowerModel) -> BorrowerRecord:
@@ -528,7 +532,9 @@ class DynamoCases:
 
     def set_queue(self, case_id: str, queue: str, due_at: datetime) -> None:
         self._update(
-            case_id, {"queue": queue, "queue_due_at": iso_utc(due_at)}, CaseModel.case_id.exists()
+            case_id,
+            {"queue": queue, "queue_due_at": queue_time(due_at)},
+            CaseModel.case_id.exists(),
         )
 
     def clear_queue(self, case_id: str) -> None:
@@ -537,7 +543,7 @@ class DynamoCases:
     def work_queue(self, queue: str, due_before: datetime | None = None) -> list[CaseRecord]:
         range_condition = None
         if due_before is not None:
-            range_condition = CaseModel.queue_due_at <= iso_utc(due_before)
+            range_condition = CaseModel.queue_due_at <= queue_time(due_before)
         items = CaseModel.work_queue.query(queue, range_key_condition=range_condition)
         return [case_from_item(i) for i in items]
 

@@ -22,7 +22,14 @@ from botocore.exceptions import ClientError
 
 from arrears.adapters.cases import DynamoTimeline, case_from_item
 from arrears.adapters.models import BorrowerModel, CaseModel, TimelineModel, aws_region
-from arrears.domain.case import CaseRecord, TimelineEntry, iso_utc, iso_utc_micro, parse_iso_utc
+from arrears.domain.case import (
+    CaseRecord,
+    TimelineEntry,
+    iso_utc,
+    iso_utc_micro,
+    parse_iso_utc,
+    queue_time,
+)
 from arrears.domain.errors import ConcurrentUpdate
 from arrears.domain.ops import OpsFacts, OpsPlan
 from arrears.domain.types import CaseStatus
@@ -322,7 +329,9 @@ def count_waiting(queue: str, now: datetime, client: Any | None = None) -> tuple
         return total
 
     waiting = count("#q = :q", {":q": _s(queue)})
-    overdue = count("#q = :q AND queue_due_at < :now", {":q": _s(queue), ":now": _s(iso_utc(now))})
+    overdue = count(
+        "#q = :q AND queue_due_at < :now", {":q": _s(queue), ":now": _s(queue_time(now))}
+    )
     return waiting, overdue
 
 

@@ -62,6 +62,19 @@ def iso_utc_micro(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def queue_time(moment: datetime) -> str:
+    """The form ``queue_due_at`` is stored in: `2026-11-16T02:00:00+00:00`.
+
+    The escalation ASL copies the wait step's ``wait_until`` (``NextStep.as_output``:
+    ``datetime.isoformat()`` of a UTC time) into ``queue_due_at`` as is, so every other
+    writer and every range query on the `work_queue` index uses this same form: one format
+    sorts and compares correctly (``Z`` would sort after ``+00:00`` for the same second).
+    """
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime: Arrears keeps aware UTC times only")
+    return moment.astimezone(UTC).isoformat()
+
+
 def parse_iso_utc(text: str) -> datetime:
     """Inverse of ``iso_utc``/``iso_utc_micro`` (also accepts any offset, returns UTC)."""
     moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
