@@ -12,6 +12,7 @@ import ast
 import json
 import re
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -188,3 +189,65 @@ def test_payments_emit_the_amount_they_took_off_the_balance(capsys):
     ingestor.apply_payment_status(_payment("PAID", 3, "1250.00"))
     # then each payment reports what it recovered, by currency
     assert _recovered(capsys.readouterr().out) == [(250.0, "EUR"), (1000.0, "EUR")]
+
+
+# ------------------------------------------------------------- LettersStored, at the step
+
+
+class _Letters:
+    def __init__(self) -> None:
+        self.stored: list[str] = []
+
+    def store_letter(self, case_id: str, kind: str, pdf: bytes) -> Any:
+        from types import SimpleNamespace
+
+        self.stored.append(kind)
+        return SimpleNamespace(key=f"letters/{kind}.pdf", version_id="v1", sha256="0" * 64)
+
+    def announce_letter_ready(self, **kwargs: Any) -> None:
+        pass
+
+
+def test_a_stored_letter_is_counted_by_kind(capsys):
+    from arrears.adapters.cases import Repositories
+    from arrears.domain.case import BorrowerRecord, CaseRecord
+    from arrears.domain.policy import load_policy
+    from arrears.domain.types import CaseStatus, Channel, Stage
+    from arrears.handlers._escalation import StepDeps
+    from arrears.handlers.letter import deliver_letter
+
+    # given a demand-letter step of the default policy
+    now = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    policy = load_policy()
+    step = next(
+        s
+        for segment in policy.segments.values()
+        for s in segment.ladder
+        if s.stage is Stage.DEMAND_LETTER
+    )
+    case = CaseRecord(
+        case_id="acc-7#1",
+        account_id="acc-7",
+        cycle=1,
+        status=CaseStatus.OPEN,
+        stage=Stage.DEMAND_LETTER,
+        balance=Decimal("800.00"),
+        currency="EUR",
+        opened_at=datetime(2026, 11, 2, tzinfo=UTC),
+        policy_version=policy.version,
+    )
+    borrower = BorrowerRecord(account_id="acc-7", name="Alex Example", locale="en-GB", country="GB")
+    letters = _Letters()
+    repos = Repositories.in_memory()
+    deps = StepDeps(repos=repos, ledger=None, messenger=None, letters=letters)
+    # when the letter step delivers it
+    deliver_letter(deps, case, borrower, policy, step, Channel.LETTER, now)
+    # then one LettersStored is counted, with the letter's kind
+    counted = []
+    for line in capsys.readouterr().out.splitlines():
+        if line.startswith("{") and c.METRIC_LETTERS_STORED in line:
+            blob = json.loads(line)
+            value = blob[c.METRIC_LETTERS_STORED]
+            counted.append((value if isinstance(value, list) else [value], blob["kind"]))
+    assert len(letters.stored) == 1
+    assert counted == [([1.0], letters.stored[0])]
