@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -213,16 +213,29 @@ def case_reference(case: CaseRecord) -> str:
 
 
 def notice_context(
-    case: CaseRecord, borrower: BorrowerRecord, policy: Policy, now: datetime
+    case: CaseRecord,
+    borrower: BorrowerRecord,
+    policy: Policy,
+    now: datetime,
+    first_contact: bool = False,
 ) -> Any:
+    """``first_contact``: the first collection communication about this debt (US: it
+    carries the full debt-collection disclosure, later ones the short form)."""
     from arrears.domain.notices import NoticeContext
 
-    return NoticeContext(**_notice_fields(case, borrower, policy, now))
+    return NoticeContext(**_notice_fields(case, borrower, policy, now), first_contact=first_contact)
 
 
 def letter_context(
-    case: CaseRecord, borrower: BorrowerRecord, policy: Policy, now: datetime
+    case: CaseRecord,
+    borrower: BorrowerRecord,
+    policy: Policy,
+    now: datetime,
+    timeline: Sequence[TimelineEntry] = (),
 ) -> Any:
+    """A letter's context. The itemization (US validation notice, 12 CFR 1006.34(c)(2))
+    starts on the day the case opened, at the balance ingest recorded on the ``case_opened``
+    audit line, with the payments recorded since; pass the case's ``timeline`` for it."""
     from datetime import timedelta
 
     from arrears.domain.notices import LetterContext
@@ -233,7 +246,52 @@ def letter_context(
         letter_date=now.date(),
         deadline=deadline,
         contract_reference=", ".join(sorted(case.obligations)) or None,
+        itemization_date=case.opened_at.date(),
+        amount_on_itemization_date=opening_balance(case, timeline),
+        payments_since=_payments_since(case, timeline),
     )
+
+
+def opening_balance(case: CaseRecord, timeline: Sequence[TimelineEntry]) -> Decimal:
+    """The balance when the case opened (``case_opened`` audit line); today's if unrecorded."""
+    for entry in timeline:
+        if entry.kind == "case_opened" and entry.detail.get("balance") not in (None, ""):
+            return Decimal(str(entry.detail["balance"]))
+    return case.balance
+
+
+def _payments_since(case: CaseRecord, timeline: Sequence[TimelineEntry]) -> Decimal:
+    paid = [
+        Decimal(str(e.detail.get("amount_paid") or "0"))
+        for e in timeline
+        if e.kind == "payment" and e.at >= case.opened_at
+    ]
+    return sum(paid, Decimal("0.00"))
+
+
+def store_and_announce_letter(
+    deps: StepDeps, case_id: str, kind: str, pdf: bytes
+) -> dict[str, Any]:
+    """Store the PDF (versioned, KMS) and announce it for postal dispatch; the audit detail
+    (key, version id, SHA-256, size) is returned, never the content."""
+    from arrears import constants as c
+
+    stored = deps.letters.store_letter(case_id, kind, pdf)
+    count(c.METRIC_LETTERS_STORED, kind=kind)
+    deps.letters.announce_letter_ready(
+        case_id=case_id,
+        kind=kind,
+        key=stored.key,
+        version_id=stored.version_id,
+        sha256=stored.sha256,
+    )
+    return {
+        "kind": kind,
+        "key": stored.key,
+        "version_id": stored.version_id,
+        "sha256": stored.sha256,
+        "bytes": len(pdf),
+    }
 
 
 def _notice_fields(
@@ -272,9 +330,17 @@ def send_rendered(
 ) -> str:
     """Render for the borrower's locale and send on one channel; returns the message id."""
     from arrears.domain.notices import render_message
-    from arrears.domain.types import Channel
 
     message = render_message(template, channel, borrower.locale, context)
+    return send_message(deps, borrower, channel, message, case_id)
+
+
+def send_message(
+    deps: StepDeps, borrower: BorrowerRecord, channel: Any, message: Any, case_id: str = ""
+) -> str:
+    """Send an already rendered message on one channel; returns the message id."""
+    from arrears.domain.types import Channel
+
     if Channel(channel) is Channel.SMS:
         return str(deps.messenger.send_sms(borrower.phone or "", message.body))
     # the tags let an SES bounce or complaint find its borrower (adapters.delivery)

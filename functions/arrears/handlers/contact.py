@@ -26,7 +26,16 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from arrears import constants as c
 from arrears.domain.case import BorrowerRecord, CaseRecord
-from arrears.domain.compliance import ContactIntent, Decision, Purpose, Verdict, load_pack
+from arrears.domain.compliance import (
+    ContactIntent,
+    ContentRequirement,
+    Decision,
+    Purpose,
+    Verdict,
+    load_pack,
+    missing_content,
+    required_content,
+)
 from arrears.domain.errors import CaseClosed
 from arrears.domain.guards import Verdict as Guard
 from arrears.domain.guards import may_act, may_start_stage
@@ -48,13 +57,15 @@ from arrears.handlers._escalation import (
     case_view,
     count,
     default_deps,
+    letter_context,
     load_borrower,
     load_case,
     notice_context,
     policy_of,
     record,
-    send_rendered,
+    send_message,
     set_case,
+    store_and_announce_letter,
 )
 
 logger = Logger(service=c.SERVICE_NAME)
@@ -62,6 +73,14 @@ tracer = Tracer(service=c.SERVICE_NAME)
 metrics = Metrics(namespace=c.METRICS_NAMESPACE, service=c.SERVICE_NAME)
 
 RECEIPT_KEY = "receipt"  # done_actions "receipt#<channel>": one receipt per channel per cycle
+# US validation notice (12 CFR 1006.34): one letter per case, after the first collection contact
+VALIDATION_NOTICE = "validation_notice"
+VALIDATION_KEY = f"{VALIDATION_NOTICE}#{Channel.LETTER.value}"
+# The validation period ends 30 days after the consumer receives the notice; a mailed notice
+# is assumed received 5 business days after sending (1006.34(b)(5)): 35 calendar days is safe.
+VALIDATION_PERIOD_DAYS = 35
+# A rendered message missing a line the pack requires is not sent (a template defect).
+CONTENT_MISSING = "content_missing"
 
 
 @dataclass(frozen=True)
@@ -115,6 +134,8 @@ def act_on_stage(deps: StepDeps, case_id: str, stage: Stage, deliver: Deliver) -
         _act_on_channel(deps, case, borrower, policy, step, channel, now, deliver)
         for channel in step.channels
     ]
+    if stage is not Stage.PRE_DUE:
+        send_validation_notice(deps, case, borrower, policy, now)
     done = case.done_actions | {
         action_key(stage, r.channel.value) for r in results if r.outcome != "deferred"
     }
@@ -271,6 +292,10 @@ def _apply_decision(
         return ChannelResult(channel, "blocked", decision.reason)
     kind, detail = deliver(deps, case, borrower, policy, step, channel, now)
     record(deps, case.case_id, kind, base | detail)
+    if kind == "contact_blocked":  # the delivery refused (content_missing): nothing went out
+        _count(c.METRIC_CONTACT_BLOCKED, channel, detail["reason"])
+        count(c.METRIC_CONTACT_BLOCKED_TOTAL)
+        return ChannelResult(channel, "blocked", detail["reason"])
     _count(c.METRIC_CONTACT_SENT, channel, str(step.stage))
     return ChannelResult(channel, "sent", decision.reason)
 
@@ -303,17 +328,130 @@ def deliver_message(
     if channel is Channel.CALL:
         # an agent places the call; the wait after this step queues it for them
         return "agent_call_requested", {"template": step.template}
+    from arrears.domain.notices import render_message
+
     template = step.template or ""
     # issue 9 (handlers/plan_steps.py): softer template for a distressed borrower, and the
     # plan offer's terms for the plan_offer message
     template = plan_steps.message_template(template, borrower)
-    context = notice_context(case, borrower, policy, now)
+    collection = template not in _not_collection(policy)
+    first = collection and _is_first_contact(deps, case, policy, now)
+    context = notice_context(case, borrower, policy, now, first_contact=first)
     if template == policy.receipt.template:
         context = replace(context, **_last_payment(deps, case, now))
     if template == "plan_offer":
         context = replace(context, plan=plan_steps.offer_terms(deps, case, now))
-    message_id = send_rendered(deps, borrower, template, channel, context, case.case_id)
-    return "contact_sent", {"template": template, "message_id": message_id}
+    message = render_message(template, channel, borrower.locale, context)
+    missing = _missing_content(borrower, channel, collection, first, message)
+    if missing:
+        # never with the shipped templates (tests render them all): an edited template
+        # that drops the opt-out line or the disclosure is refused, not sent
+        logger.error(
+            "message missing required content",
+            extra={"template": template, "channel": channel.value, "missing": missing},
+        )
+        return "contact_blocked", {
+            "template": template,
+            "reason": CONTENT_MISSING,
+            "missing": missing,
+        }
+    message_id = send_message(deps, borrower, channel, message, case.case_id)
+    return "contact_sent", {"template": template, "message_id": message_id, "first": first}
+
+
+def _not_collection(policy: Policy) -> frozenset[str]:
+    """Templates that do not demand a debt in default (pre-due note, receipt): they need the
+    opt-out line but no debt-collection disclosure, and are not the first communication."""
+    return frozenset({policy.pre_due.template, policy.receipt.template})
+
+
+def first_collection_contact(deps: StepDeps, case: CaseRecord, policy: Policy) -> datetime | None:
+    """When the first collection message about this case went out (ledger), or None."""
+    skip = _not_collection(policy)
+    for entry in deps.ledger.entries(case.account_id, since=case.opened_at):
+        if (
+            entry.decision == "sent"
+            and entry.case_id == case.case_id
+            and entry.attempt
+            and entry.template not in skip
+            and Channel(entry.channel) is not Channel.LETTER
+        ):
+            return entry.at
+    return None
+
+
+def _is_first_contact(deps: StepDeps, case: CaseRecord, policy: Policy, now: datetime) -> bool:
+    # the ledger already holds this contact's own claim (at ``now``), and a stage's other
+    # channel claimed at the same instant is part of the same first communication
+    first = first_collection_contact(deps, case, policy)
+    return first is None or first >= now
+
+
+def _missing_content(
+    borrower: BorrowerRecord, channel: Channel, collection: bool, first: bool, message: Any
+) -> list[str]:
+    pack = load_pack(borrower.country or None)
+    required = required_content(pack, channel, first)
+    if not collection:
+        required &= {ContentRequirement.OPT_OUT_INSTRUCTION}
+    text = "\n".join(part for part in (message.subject, message.body) if part)
+    return sorted(missing_content(pack, required, text, borrower.locale))
+
+
+# ------------------------------------------------------------------------- validation notice
+
+
+def send_validation_notice(
+    deps: StepDeps, case: CaseRecord, borrower: BorrowerRecord, policy: Policy, now: datetime
+) -> ChannelResult | None:
+    """US (packs with ``validation_notice_days``): the validation notice letter, once per
+    case, as soon as the first collection message has gone out (12 CFR 1006.34(a)(1)(i)(B):
+    within five days of it). A deferral is tried again at the next contact step."""
+    pack = load_pack(borrower.country or None)
+    if pack.content.validation_notice_days is None or VALIDATION_KEY in case.done_actions:
+        return None
+    if first_collection_contact(deps, case, policy) is None:
+        return None
+    decision = _claim(
+        deps, case, borrower, Channel.LETTER, Purpose.REQUIRED_NOTICE, VALIDATION_NOTICE, now
+    )
+    step = StageStep.model_construct(
+        stage=case.stage,
+        day=0,
+        channels=(Channel.LETTER,),
+        template=None,
+        letter=VALIDATION_NOTICE,
+    )
+    return _apply_decision(
+        deps,
+        case,
+        borrower,
+        policy,
+        step,
+        Channel.LETTER,
+        VALIDATION_KEY,
+        decision,
+        now,
+        deliver_validation_notice,
+    )
+
+
+def deliver_validation_notice(
+    deps: StepDeps,
+    case: CaseRecord,
+    borrower: BorrowerRecord,
+    policy: Policy,
+    step: StageStep,
+    channel: Channel,
+    now: datetime,
+) -> tuple[str, dict[str, Any]]:
+    from arrears.domain.notices import render_letter
+
+    context = letter_context(case, borrower, policy, now, deps.repos.timeline.list(case.case_id))
+    context = replace(context, deadline=now.date() + timedelta(days=VALIDATION_PERIOD_DAYS))
+    pdf = render_letter(VALIDATION_NOTICE, borrower.locale, context)
+    detail = store_and_announce_letter(deps, case.case_id, VALIDATION_NOTICE, pdf)
+    return "letter_stored", detail | {"purpose": Purpose.REQUIRED_NOTICE}
 
 
 def _last_payment(deps: StepDeps, case: CaseRecord, now: datetime) -> dict[str, Any]:

@@ -18,7 +18,12 @@ from arrears import constants as c
 from arrears.domain.case import BorrowerRecord, CaseRecord
 from arrears.domain.policy import Policy, StageStep
 from arrears.domain.types import Channel, Stage
-from arrears.handlers._escalation import StepDeps, count, default_deps, letter_context
+from arrears.handlers._escalation import (
+    StepDeps,
+    default_deps,
+    letter_context,
+    store_and_announce_letter,
+)
 from arrears.handlers.contact import act_on_stage
 
 logger = Logger(service=c.SERVICE_NAME)
@@ -45,20 +50,7 @@ def deliver_letter(
     from arrears.domain.notices import render_letter
 
     kind = step.letter or step.stage.value
-    pdf = render_letter(kind, borrower.locale, letter_context(case, borrower, policy, now))
-    stored = deps.letters.store_letter(case.case_id, kind, pdf)
-    count(c.METRIC_LETTERS_STORED, kind=kind)
-    deps.letters.announce_letter_ready(
-        case_id=case.case_id,
-        kind=kind,
-        key=stored.key,
-        version_id=stored.version_id,
-        sha256=stored.sha256,
-    )
-    return "letter_stored", {
-        "kind": kind,
-        "key": stored.key,
-        "version_id": stored.version_id,
-        "sha256": stored.sha256,
-        "bytes": len(pdf),
-    }
+    timeline = deps.repos.timeline.list(case.case_id)
+    context = letter_context(case, borrower, policy, now, timeline)
+    pdf = render_letter(kind, borrower.locale, context)
+    return "letter_stored", store_and_announce_letter(deps, case.case_id, kind, pdf)
