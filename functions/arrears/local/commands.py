@@ -15,6 +15,12 @@ from typing import IO, Any
 from arrears.local.events_file import EventsFileError, ScheduledEntry, read_events_file
 
 DEFAULT_DAYS = 120
+# the demo runs a champion/challenger experiment so its report compares the two arms
+DEMO_POLICY_FILE = "demo.yaml"
+POLICY_HELP = (
+    "escalation policy file the Lambdas run on (ARREARS_POLICY_FILE): a file name under "
+    "arrears/policies/ or an absolute path; default: the deployment default"
+)
 
 
 def register(subparsers: Any) -> None:
@@ -42,6 +48,7 @@ def register(subparsers: Any) -> None:
     run.add_argument("--report", type=Path, help="write the JSON report here")
     run.add_argument("--seed", type=int, default=0, help="seed (same events + seed = same report)")
     run.add_argument("--quiet", action="store_true", help="no progress line, no summary")
+    run.add_argument("--policy", help=POLICY_HELP)
     run.set_defaults(func=run_command)
 
     demo = subparsers.add_parser(
@@ -58,6 +65,7 @@ def register(subparsers: Any) -> None:
     demo.add_argument("--seed", type=int, default=7, help="portfolio and runtime seed")
     demo.add_argument("--borrowers", type=_positive_int, default=24, help="portfolio size")
     demo.add_argument("--quiet", action="store_true", help="no progress line, no timelines")
+    demo.add_argument("--policy", default=DEMO_POLICY_FILE, help=POLICY_HELP)
     demo.set_defaults(func=demo_command)
 
 
@@ -84,8 +92,15 @@ def run_command(args: argparse.Namespace) -> int:
             f"(the last one is at {_iso(entries[-1].at)})",
             file=sys.stderr,
         )
+    try:
+        env = policy_env(args.policy)
+    except ValueError as exc:
+        print(f"arrears run: {exc}", file=sys.stderr)
+        return 2
     progress = None if args.quiet else Progress(start, end, sys.stderr)
-    report = run_entries(entries, start=start, end=end, seed=args.seed, progress=progress)
+    report = run_entries(
+        entries, start=start, end=end, seed=args.seed, progress=progress, extra_env=env
+    )
     if args.report:
         write_json(args.report, report)
     if not args.quiet:
@@ -112,11 +127,12 @@ def run_entries(
     topology: Any = None,
     before: Callable[[Any], None] | None = None,
     after: Callable[[Any], None] | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Schedule every entry on a fresh local runtime, run to ``end``, return the report."""
     from arrears.local.runtime import LocalRuntime
 
-    with LocalRuntime(start=start, seed=seed, topology=topology) as rt:
+    with LocalRuntime(start=start, seed=seed, topology=topology, extra_env=extra_env) as rt:
         schedule_entries(rt, entries)
         if before is not None:
             before(rt)
@@ -127,6 +143,20 @@ def run_entries(
         if after is not None:
             after(rt)
     return report
+
+
+def policy_env(policy_file: str | None) -> dict[str, str]:
+    """Lambda environment selecting ``policy_file``; ValueError if it does not validate."""
+    if not policy_file:
+        return {}
+    from arrears import constants as c
+    from arrears.domain.policy import PolicyError, load_policy
+
+    try:
+        load_policy(policy_file)  # fail before the run, naming the file and the field
+    except PolicyError as exc:
+        raise ValueError(str(exc)) from exc
+    return {c.ENV_POLICY_FILE: policy_file}
 
 
 def schedule_entries(rt: Any, entries: Sequence[ScheduledEntry]) -> None:
@@ -147,6 +177,11 @@ def demo_command(args: argparse.Namespace) -> int:
     from arrears.local.portfolio import build_portfolio
     from arrears.local.report import render_summary, render_timelines
 
+    try:
+        env = policy_env(args.policy)
+    except ValueError as exc:
+        print(f"arrears demo: {exc}", file=sys.stderr)
+        return 2
     portfolio = build_portfolio(seed=args.seed, borrowers=args.borrowers)
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
@@ -176,6 +211,7 @@ def demo_command(args: argparse.Namespace) -> int:
         progress=progress,
         before=lambda rt: portfolio.desk.attach(rt, end),
         after=download_letters,
+        extra_env=env,
     )
     report_path = out / "report.json"
     write_json(report_path, report)

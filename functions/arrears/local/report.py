@@ -142,6 +142,9 @@ def _case_report(
         "stage": case.get("stage"),
         "segment": case.get("segment"),
         "outcome": case.get("outcome"),
+        # champion/challenger (issue 6): the arm and the policy version the case was planned with
+        "arm": case.get("arm"),
+        "policy_version": case.get("policy_version"),
         "currency": case.get("currency"),
         "balance": _money(balance),
         "amount_recovered": _money(recovered),
@@ -230,11 +233,6 @@ def _totals(
         str(b["reason"]) for case in cases for b in case["blocked"] if b["decision"] == "deferred"
     )
     letters_by_kind = Counter(str(letter["kind"]) for case in cases for letter in case["letters"])
-    recovered: dict[str, Decimal] = {}
-    for case in cases:
-        amount = _decimal(case["amount_recovered"]) or Decimal(0)
-        if amount and case["currency"]:
-            recovered[case["currency"]] = recovered.get(case["currency"], Decimal(0)) + amount
     by_function = Counter(i.function for i in rt.invocations)
     delivery = rt.delivery
     return {
@@ -247,8 +245,9 @@ def _totals(
         "deferred_by_reason": dict(sorted(deferred_by_reason.items())),
         "letters": sum(letters_by_kind.values()),
         "letters_by_kind": dict(sorted(letters_by_kind.items())),
-        "amount_recovered": {k: _money(v) for k, v in sorted(recovered.items())},
+        "amount_recovered": _recovered_by_currency(cases),
         "state_transitions": sum(len(c["state_transitions"]) for c in cases),
+        "by_arm": _by_arm(cases),
         "executions_by_status": _sorted_counts(e["status"] for e in executions),
         "lambda_invocations": {
             "total": len(rt.invocations),
@@ -262,6 +261,41 @@ def _totals(
         "message_failures": delivery.messages_failed,
         "dlq_messages": rt.dlq_count(),
         "unsupported_ops_actions": len(rt.unsupported_ops_actions),
+    }
+
+
+UNASSIGNED_ARM = "unassigned"  # a case never assessed (no arm recorded)
+
+
+def _recovered_by_currency(cases: list[dict[str, Any]]) -> dict[str, str | None]:
+    recovered: dict[str, Decimal] = {}
+    for case in cases:
+        amount = _decimal(case["amount_recovered"]) or Decimal(0)
+        if amount and case["currency"]:
+            recovered[case["currency"]] = recovered.get(case["currency"], Decimal(0)) + amount
+    return {k: _money(v) for k, v in sorted(recovered.items())}
+
+
+def _by_arm(cases: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Champion/challenger comparison: the per-case figures summed within each arm."""
+    arms: dict[str, list[dict[str, Any]]] = {}
+    for case in cases:
+        arms.setdefault(str(case["arm"] or UNASSIGNED_ARM), []).append(case)
+    return {
+        arm: {
+            "cases": len(members),
+            "policy_versions": sorted(
+                {str(c["policy_version"]) for c in members if c["policy_version"]}
+            ),
+            "cases_by_outcome": _sorted_counts(str(c["outcome"] or "open") for c in members),
+            "amount_recovered": _recovered_by_currency(members),
+            "contacts": sum(len(c["contacts"]) for c in members),
+            "letters": sum(len(c["letters"]) for c in members),
+            "mean_state_transitions": round(
+                sum(len(c["state_transitions"]) for c in members) / len(members), 2
+            ),
+        }
+        for arm, members in sorted(arms.items())
     }
 
 
@@ -379,6 +413,7 @@ def render_summary(report: dict[str, Any]) -> str:
     table("Deferred contacts by reason", totals["deferred_by_reason"])
     table("Letters produced", totals["letters_by_kind"])
     table("Amount recovered", totals["amount_recovered"])
+    _arm_table(lines, totals.get("by_arm") or {})
     invocations = totals["lambda_invocations"]
     lines.append(
         f"Events: {totals['events_published']} published, {totals['events_unmatched']} "
@@ -392,6 +427,35 @@ def render_summary(report: dict[str, Any]) -> str:
     if totals["unsupported_ops_actions"]:
         lines.append(f"Ops actions not run (no ops hook): {totals['unsupported_ops_actions']}")
     return "\n".join(lines)
+
+
+def _arm_table(lines: list[str], by_arm: dict[str, dict[str, Any]]) -> None:
+    """One row per champion/challenger arm, the columns the experiment is judged on."""
+    lines.append("By arm:")
+    if not by_arm:
+        lines.append("  (none)")
+        return
+    outcomes = sorted({o for arm in by_arm.values() for o in arm["cases_by_outcome"]})
+    header = ["arm", "cases", *outcomes, "contacts", "letters", "transitions/case", "recovered"]
+    rows = [
+        [
+            name,
+            str(arm["cases"]),
+            *(str(arm["cases_by_outcome"].get(o, 0)) for o in outcomes),
+            str(arm["contacts"]),
+            str(arm["letters"]),
+            f"{arm['mean_state_transitions']:.2f}",
+            ", ".join(f"{v} {k}" for k, v in arm["amount_recovered"].items()) or "0",
+        ]
+        for name, arm in by_arm.items()
+    ]
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        cells = [
+            row[0].ljust(widths[0]),
+            *(v.rjust(w) for v, w in zip(row[1:-1], widths[1:-1], strict=True)),
+        ]
+        lines.append("  " + "  ".join([*cells, row[-1]]))
 
 
 def render_timelines(report: dict[str, Any], labels: dict[str, str] | None = None) -> str:
