@@ -27,7 +27,7 @@ SCHEMA = json.loads(
     (Path(__file__).resolve().parents[2] / "docs" / "report.schema.json").read_text()
 )
 START = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
-DAYS = 25  # past both ladders' reminder and follow-up; the champion's call (day 14) too
+DAYS = 12  # past both arms' day-1 reminders and the day-7 payments
 
 
 def _accounts_in_each_arm(per_arm: int) -> dict[str, list[str]]:

@@ -436,7 +436,7 @@ def _arm_table(lines: list[str], by_arm: dict[str, dict[str, Any]]) -> None:
         lines.append("  (none)")
         return
     outcomes = sorted({o for arm in by_arm.values() for o in arm["cases_by_outcome"]})
-    header = ["arm", "cases", *outcomes, "contacts", "letters", "transitions/case", "recovered"]
+    header = ["arm", "cases", *outcomes, "contacts", "letters", "transitions/case"]
     rows = [
         [
             name,
@@ -445,7 +445,6 @@ def _arm_table(lines: list[str], by_arm: dict[str, dict[str, Any]]) -> None:
             str(arm["contacts"]),
             str(arm["letters"]),
             f"{arm['mean_state_transitions']:.2f}",
-            ", ".join(f"{v} {k}" for k, v in arm["amount_recovered"].items()) or "0",
         ]
         for name, arm in by_arm.items()
     ]
@@ -453,9 +452,13 @@ def _arm_table(lines: list[str], by_arm: dict[str, dict[str, Any]]) -> None:
     for row in [header, *rows]:
         cells = [
             row[0].ljust(widths[0]),
-            *(v.rjust(w) for v, w in zip(row[1:-1], widths[1:-1], strict=True)),
+            *(v.rjust(w) for v, w in zip(row[1:], widths[1:], strict=True)),
         ]
-        lines.append("  " + "  ".join([*cells, row[-1]]))
+        lines.append("  " + "  ".join(cells).rstrip())
+    # amounts per currency vary in number, so they get a line per arm instead of columns
+    for name, arm in by_arm.items():
+        amounts = ", ".join(f"{v} {k}" for k, v in arm["amount_recovered"].items()) or "0"
+        lines.append(f"  {name.ljust(widths[0])}  recovered {amounts}")
 
 
 def render_timelines(report: dict[str, Any], labels: dict[str, str] | None = None) -> str:
