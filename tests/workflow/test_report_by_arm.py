@@ -16,7 +16,6 @@ import jsonschema
 import pytest
 from arrears import cli
 from arrears import constants as c
-from arrears.domain import policy as policy_module
 from arrears.domain.policy import load_policy
 from arrears.domain.scoring import assign_arm
 from arrears.local.commands import DEMO_POLICY_FILE, policy_env, run_entries
@@ -84,17 +83,14 @@ def report() -> dict[str, object]:
     # one borrower per arm pays in full, so each arm has an outcome and an amount recovered
     lines += [_paid(arms[arm][0], accounts.index(arms[arm][0])) for arm in arms]
     lines.sort(key=lambda line: json.loads(line)["at"])
-    # the assess step reads the deployment default (policy_for_account(account_id)); point the
-    # default at the demo file as ARREARS_POLICY_FILE does for handlers that pass it through
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(policy_module, "DEFAULT_POLICY_FILE", DEMO_POLICY_FILE)
-        return run_entries(
-            parse_lines(lines),
-            start=START,
-            end=START + timedelta(days=DAYS),
-            seed=5,
-            extra_env={c.ENV_POLICY_FILE: DEMO_POLICY_FILE},
-        )
+    # ARREARS_POLICY_FILE (what --policy sets) is the only thing pointing at the demo file
+    return run_entries(
+        parse_lines(lines),
+        start=START,
+        end=START + timedelta(days=DAYS),
+        seed=5,
+        extra_env={c.ENV_POLICY_FILE: DEMO_POLICY_FILE},
+    )
 
 
 def test_each_case_records_its_arm_and_the_arms_policy_version(report):

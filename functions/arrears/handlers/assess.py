@@ -40,6 +40,7 @@ from arrears.handlers._escalation import (
     set_case,
 )
 from arrears.handlers.reply_processing import latest_sentiment  # issue 9
+from arrears.settings import settings
 
 logger = Logger(service=c.SERVICE_NAME)
 tracer = Tracer(service=c.SERVICE_NAME)
@@ -61,10 +62,11 @@ def assess(deps: StepDeps, case_id: str) -> dict[str, Any]:
             return NextStep(Route.THANK, outcome="closed", reason=case.status.value).as_output()
         raise CaseClosed(f"{case_id}: {case.status.value}")
     borrower = load_borrower(deps, case)
+    policy_file = settings().policy_file
     if case.policy_version:  # a redriven execution keeps the policy it started with
-        policy, arm = policy_by_version(case.policy_version), case.arm or "champion"
+        policy, arm = policy_by_version(case.policy_version, policy_file), case.arm or "champion"
     else:
-        policy, arm = policy_for_account(case.account_id)
+        policy, arm = policy_for_account(case.account_id, policy_file)
     segment = rescore(deps, case, borrower, policy, now, arm=arm, trigger="case_opened")
     if hold_reason(case.status):
         from arrears.handlers.contact import hold_for_status
