@@ -5,11 +5,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from arrears.adapters.cases import Repositories
-from arrears.domain.case import CaseRecord, execution_name
 from arrears.domain.types import CaseStatus, Stage
 from escalation_support import (  # noqa: F401 - fixtures
     case,
@@ -93,40 +91,14 @@ def test_a_reminder_due_at_night_is_deferred_to_the_morning_and_rechecked(rt, ou
 
 
 def test_high_risk_due_soon_gets_a_pre_due_reminder(rt, outbox):
-    # given a case opened from DUE_SOON (stage pre_due) for a risky account, due in 5 days;
-    # ingest opens it like this once it adopts the pre-due hook (see docs/escalation.md)
+    # given a risky account due in 5 days: ingest opens a pre_due case from its DUE_SOON
+    # (docs/escalation.md, early warning) and starts the execution
     start = rt.now
     due = (start + timedelta(days=5)).date()
     post_at(rt, start, "acc-soon", "DUE_SOON", due=due, account=RISKY)
     rt.advance(timedelta(minutes=1))
-    repos = Repositories.dynamo()
     case_id = "acc-soon#1"
-    repos.cases.create(
-        CaseRecord(
-            case_id=case_id,
-            account_id="acc-soon",
-            cycle=1,
-            status=CaseStatus.OPEN,
-            stage=Stage.PRE_DUE,
-            balance=Decimal("1250.00"),
-            currency="CNY",
-            opened_at=rt.now,
-            obligations={"loan-7/inst-3": Decimal("1250.00")},
-            due_date=due,
-            last_payment_status="DUE_SOON",
-            execution_name=execution_name(case_id, 1),
-        )
-    )
-    from arrears.adapters.models import BorrowerModel
-
-    BorrowerModel("acc-soon").update(
-        actions=[BorrowerModel.open_case_id.set(case_id), BorrowerModel.cycle.set(1)]
-    )
-    rt.start_execution(
-        "EscalationStateMachine",
-        {"case_id": case_id, "account_id": "acc-soon", "cycle": 1},
-        execution_name(case_id, 1),
-    )
+    assert case(case_id).stage is Stage.PRE_DUE
     # when the borrower pays on the due date
     post_at(rt, start + timedelta(days=5), "acc-soon", "PAID", due=due, amount_paid="1250.00")
     rt.advance(timedelta(days=10))
