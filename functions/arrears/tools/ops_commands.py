@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, get_args
 
 from arrears import topology
+from arrears.domain.case import queue_time
 from arrears.domain.ops import (
     ACTION_NAMES,
     QUEUE_AGENT_CALL,
@@ -278,7 +279,7 @@ def work_queue(
         values: dict[str, Any] = {":q": {"S": queue}}
         if due_before is not None:
             condition += " AND queue_due_at <= :due"
-            values[":due"] = {"S": due_before.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
+            values[":due"] = {"S": queue_time(due_before)}
         paginator = dynamodb.get_paginator("query")
         for page in paginator.paginate(
             TableName=table,
