@@ -8,36 +8,26 @@ the command line wakes it and the case goes to litigation.
 from __future__ import annotations
 
 import json
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 from arrears import cli
+from escalation_support import payment_event
 
 AT = "2026-12-31T12:00:00Z"
 
 
 @pytest.fixture(scope="module")
 def events_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    detail = {
-        "event_id": "evt-cli-1",
-        "account_id": "acc-cli",
-        "obligation_id": "loan-7/inst-3",
-        "status": "OVERDUE",
-        "amount_due": "1250.00",
-        "amount_paid": "0.00",
-        "currency": "CNY",
-        "due_date": "2026-11-01",
-        "occurred_at": "2026-11-02T01:00:00Z",
-        "sequence": 1,
-        "borrower": {
-            "name": "Test Borrower",
-            "phone": "+8613800000000",
-            "email": "borrower@example.com",
-            "locale": "zh-CN",
-            "timezone": "Asia/Shanghai",
-            "country": "CN",
-        },
-    }
+    detail = payment_event(
+        "acc-cli",
+        "OVERDUE",
+        sequence=1,
+        event_id="evt-cli-1",
+        occurred_at=datetime(2026, 11, 2, 1, 0, tzinfo=UTC),
+        due=date(2026, 11, 1),
+    )
     line = {
         "at": "2026-11-02T01:00:00Z",
         "event": {

@@ -10,7 +10,7 @@ that and refers the case to litigation. Nothing is sent after the approval.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from arrears.domain.types import CaseStatus
 from arrears.local.commands import run_entries
 from arrears.local.events_file import read_events_file
 from arrears.tools.ops_local import ops_outcomes
+from escalation_support import payment_event
 
 START = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai, due date 1 Nov
 END = datetime(2027, 1, 10, tzinfo=UTC)
@@ -36,26 +37,14 @@ APPROVAL = "2027-01-02T03:00:00Z"
 
 
 def overdue_event() -> dict[str, Any]:
-    detail = {
-        "event_id": "evt-ops-e2e-1",
-        "account_id": ACCOUNT,
-        "obligation_id": "loan-7/inst-3",
-        "status": "OVERDUE",
-        "amount_due": "1250.00",
-        "amount_paid": "0.00",
-        "currency": "CNY",
-        "due_date": "2026-11-01",
-        "occurred_at": "2026-11-02T01:00:00Z",
-        "sequence": 1,
-        "borrower": {
-            "name": "Test Borrower",
-            "phone": "+8613800000000",
-            "email": "borrower@example.com",
-            "locale": "zh-CN",
-            "timezone": "Asia/Shanghai",
-            "country": "CN",
-        },
-    }
+    detail = payment_event(
+        ACCOUNT,
+        "OVERDUE",
+        sequence=1,
+        event_id="evt-ops-e2e-1",
+        occurred_at=datetime(2026, 11, 2, 1, 0, tzinfo=UTC),
+        due=date(2026, 11, 1),
+    )
     return {"Source": "wallet.payments", "DetailType": "PaymentStatusChanged", "Detail": detail}
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -19,6 +19,7 @@ from arrears import topology as t
 from arrears.adapters.cases import Repositories
 from arrears.domain.case import execution_name
 from arrears.local.runtime import LocalRuntime
+from escalation_support import payment_event
 
 START = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
 ACCOUNT = "acc-redrive"
@@ -28,26 +29,14 @@ CASE_ID = f"{ACCOUNT}#1"
 @pytest.fixture(scope="module")
 def rt() -> Iterator[LocalRuntime]:
     with LocalRuntime(start=START, seed=5) as runtime:
-        detail = {
-            "event_id": "evt-redrive-1",
-            "account_id": ACCOUNT,
-            "obligation_id": "loan-7/inst-3",
-            "status": "OVERDUE",
-            "amount_due": "1250.00",
-            "amount_paid": "0.00",
-            "currency": "CNY",
-            "due_date": "2026-11-01",
-            "occurred_at": "2026-11-02T01:00:00Z",
-            "sequence": 1,
-            "borrower": {
-                "name": "Test Borrower",
-                "phone": "+8613800000000",
-                "email": "borrower@example.com",
-                "locale": "zh-CN",
-                "timezone": "Asia/Shanghai",
-                "country": "CN",
-            },
-        }
+        detail = payment_event(
+            ACCOUNT,
+            "OVERDUE",
+            sequence=1,
+            event_id="evt-redrive-1",
+            occurred_at=datetime(2026, 11, 2, 1, 0, tzinfo=UTC),
+            due=date(2026, 11, 1),
+        )
         runtime.put_event("wallet.payments", "PaymentStatusChanged", detail)
         runtime.advance(timedelta(days=2))  # the day-1 reminder (SMS and email) has gone out
         yield runtime
