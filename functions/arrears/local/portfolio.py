@@ -12,7 +12,7 @@ Behaviours (each borrower gets one, in rotation so every behaviour appears):
 - ``pays_while_pending``         payment in flight ("my money isn't moving"), then settles
 - ``pending_then_fails``         payment in flight, then it fails; never pays after
 - ``partial_then_pays``          pays part, the rest two weeks later
-- ``partial_only``               pays part, never the rest
+- ``partial_only``               pays part, never the rest; the lender writes it off
 - ``never_pays``                 the full ladder: reminders, call, letters, legal review
 - ``disputes``                   replies that the debt is wrong; the agent records a dispute
 - ``asks_for_plan``              replies about hardship; the agent records hardship
@@ -223,6 +223,8 @@ def _events_for(b: DemoBorrower, rng: random.Random) -> list[ScheduledEntry]:
             payment(t0 + 22 * day + jitter, "PAID", b.amount_due)
         case "partial_only":
             payment(t0 + 9 * day + jitter, "PARTIALLY_PAID", half)
+            # the lender gives up on the rest: the write-off closes the case mid-ladder
+            payment(t0 + 45 * day + jitter, "WRITTEN_OFF", half)
         case "disputes":
             reply(
                 t0 + 2 * day + jitter, "I never took this loan, this charge is wrong. I dispute it."
