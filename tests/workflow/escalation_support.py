@@ -87,6 +87,23 @@ class Outbox:
         return Counter(item["channel"] for item in self.to(account_id))
 
 
+# Account facts (the optional `account` block) that score high-risk and self-cure.
+RISKY = {
+    "credit_limit": "1300.00",
+    "opened_at": "2026-09-01",
+    "prior_delinquencies": 4,
+    "prior_cures": 0,
+    "on_time_payment_ratio": "0.40",
+}
+SAFE = {
+    "credit_limit": "20000.00",
+    "opened_at": "2021-01-01",
+    "prior_delinquencies": 0,
+    "prior_cures": 2,
+    "on_time_payment_ratio": "0.99",
+}
+
+
 def phone_of(account_id: str, country: str = "CN") -> str:
     """A distinct valid mobile number per test account (so sends can be told apart)."""
     import zlib

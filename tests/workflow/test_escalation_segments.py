@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 from arrears.adapters.cases import Repositories
 from arrears.domain.types import CaseStatus, Stage
 from escalation_support import (  # noqa: F401 - fixtures
+    RISKY,
+    SAFE,
     case,
     flag_borrower,
     open_overdue,
@@ -19,21 +21,6 @@ from escalation_support import (  # noqa: F401 - fixtures
     states_entered,
     timeline_kinds,
 )
-
-RISKY = {
-    "credit_limit": "1300.00",
-    "opened_at": "2026-09-01",
-    "prior_delinquencies": 4,
-    "prior_cures": 0,
-    "on_time_payment_ratio": "0.40",
-}
-SAFE = {
-    "credit_limit": "20000.00",
-    "opened_at": "2021-01-01",
-    "prior_delinquencies": 0,
-    "prior_cures": 2,
-    "on_time_payment_ratio": "0.99",
-}
 
 
 def test_high_risk_gets_the_agent_call_early(rt, outbox):
