@@ -10,88 +10,19 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from arrears.adapters.cases import Repositories
-from arrears.adapters.ledger import InMemoryContactLedger
 from arrears.adapters.plans import InMemoryPlans
-from arrears.domain.case import BorrowerRecord, CaseRecord, TimelineEntry
+from arrears.domain.case import TimelineEntry
 from arrears.domain.policy import policy_by_version
 from arrears.domain.types import CaseStatus, Channel, Stage
 from arrears.handlers import plan_steps
 from arrears.handlers._escalation import StepDeps, letter_context
 from arrears.handlers.contact import act_on_stage, deliver_message, send_receipt
 from arrears.handlers.letter import deliver_letter
-
-NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
-CASE_ID = "acc-9#1"
-
-
-@dataclass
-class FakeMessenger:
-    sent: list[tuple[str, str, str]] = field(default_factory=list)  # channel, to, body
-
-    def send_sms(self, phone: str, body: str) -> str:
-        self.sent.append(("sms", phone, body))
-        return "m-sms"
-
-    def send_email(self, to: str, subject: str, body: str, tags: Any = None) -> str:
-        self.sent.append(("email", to, body))
-        return "m-email"
-
-
-def make_deps(
-    now: datetime = NOW,
-    borrower: dict[str, Any] | None = None,
-    unreachable: tuple[Channel, ...] = (),
-    flags: tuple[str, ...] = (),
-    **case: Any,
-) -> StepDeps:
-    repos = Repositories.in_memory()
-    profile: dict[str, Any] = {
-        "account_id": "acc-9",
-        "name": "Test",
-        "phone": "+8613912345678",
-        "email": "acc-9@example.com",
-        "locale": "zh-CN",
-        "timezone": "Asia/Shanghai",
-        "country": "CN",
-        "verified_channels": frozenset(Channel),
-    }
-    profile.update(borrower or {})
-    repos.borrowers.save_profile(BorrowerRecord(**profile))
-    for channel in unreachable:  # what the delivery handler does on a hard bounce / failure
-        repos.borrowers.mark_unreachable("acc-9", channel)
-    for flag in flags:
-        repos.borrowers.add_flag("acc-9", flag)
-    fields: dict[str, Any] = {
-        "case_id": CASE_ID,
-        "account_id": "acc-9",
-        "cycle": 1,
-        "status": CaseStatus.OPEN,
-        "stage": Stage.REMINDER,
-        "balance": Decimal("800.00"),
-        "currency": "CNY",
-        "opened_at": datetime(2026, 11, 2, 1, tzinfo=UTC),
-        "obligations": {"loan-1": Decimal("800.00")},
-        "due_date": date(2026, 11, 1),
-        "segment": "standard",
-    }
-    fields.update(case)
-    repos.cases.create(CaseRecord(**fields))
-    return StepDeps(
-        repos=repos,
-        ledger=InMemoryContactLedger(),
-        messenger=FakeMessenger(),
-        letters=None,  # type: ignore[arg-type]
-        clock=lambda: now,
-    )
+from step_support import CASE_ID, NOW, make_deps, sent_channels
 
 
 def timeline(deps: StepDeps, kind: str) -> list[dict[str, Any]]:
     return [e.detail for e in deps.repos.timeline.list(CASE_ID) if e.kind == kind]
-
-
-def sent_channels(deps: StepDeps) -> list[str]:
-    return [s[0] for s in deps.messenger.sent]  # type: ignore[attr-defined]
 
 
 # ------------------------------------------------------------------ 1. reachability

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
-from typing import Any
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from arrears.adapters.cases import Repositories
-from arrears.adapters.ledger import InMemoryContactLedger
-from arrears.domain.case import BorrowerRecord, CaseRecord
 from arrears.domain.errors import CaseClosed
-from arrears.domain.types import CaseStatus, Channel, Stage
+from arrears.domain.types import CaseStatus, Stage
 from arrears.handlers._escalation import StepDeps
 from arrears.handlers.contact import act_on_stage, deliver_message
 from arrears.handlers.record import (
@@ -21,60 +15,7 @@ from arrears.handlers.record import (
     open_legal_review,
     refer_to_litigation,
 )
-
-NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
-CASE_ID = "acc-9#1"
-
-
-@dataclass
-class FakeMessenger:
-    sent: list[tuple[str, str]] = field(default_factory=list)
-
-    def send_sms(self, phone: str, body: str) -> str:
-        self.sent.append(("sms", phone))
-        return "m-sms"
-
-    def send_email(self, to: str, subject: str, body: str, tags: Any = None) -> str:
-        self.sent.append(("email", to))
-        return "m-email"
-
-
-def _deps(now: datetime = NOW, status: CaseStatus = CaseStatus.OPEN, **case: Any) -> StepDeps:
-    repos = Repositories.in_memory()
-    repos.borrowers.save_profile(
-        BorrowerRecord(
-            account_id="acc-9",
-            name="Test",
-            phone="+8613912345678",
-            email="acc-9@example.com",
-            locale="zh-CN",
-            timezone="Asia/Shanghai",
-            country="CN",
-            verified_channels=frozenset(Channel),
-        )
-    )
-    fields: dict[str, Any] = {
-        "case_id": CASE_ID,
-        "account_id": "acc-9",
-        "cycle": 1,
-        "status": status,
-        "stage": Stage.REMINDER,
-        "balance": Decimal("800.00"),
-        "currency": "CNY",
-        "opened_at": datetime(2026, 11, 2, 1, tzinfo=UTC),
-        "obligations": {"loan-1": Decimal("800.00")},
-        "due_date": date(2026, 11, 1),
-        "segment": "standard",
-    }
-    fields.update(case)
-    repos.cases.create(CaseRecord(**fields))
-    return StepDeps(
-        repos=repos,
-        ledger=InMemoryContactLedger(),
-        messenger=FakeMessenger(),
-        letters=None,  # type: ignore[arg-type]
-        clock=lambda: now,
-    )
+from step_support import CASE_ID, NOW, make_deps
 
 
 def _kinds(deps: StepDeps) -> list[str]:
@@ -82,7 +23,7 @@ def _kinds(deps: StepDeps) -> list[str]:
 
 
 def test_approval_while_waiting_for_the_legal_decision_routes_to_litigation():
-    deps = _deps()
+    deps = make_deps()
     pending = {
         "route": "legal_review_decision",
         "waiting_for": "legal_decision",
@@ -93,7 +34,7 @@ def test_approval_while_waiting_for_the_legal_decision_routes_to_litigation():
 
 
 def test_approval_of_a_case_not_in_legal_review_resumes_the_same_wait_for_the_time_left():
-    deps = _deps()
+    deps = make_deps()
     until = NOW + timedelta(days=3, hours=2)
     pending = {"route": "follow_up", "waiting_for": "", "wait_until": until.isoformat()}
     out = handle_wake(deps, CASE_ID, {"wake": "APPROVED"}, pending)
@@ -103,7 +44,7 @@ def test_approval_of_a_case_not_in_legal_review_resumes_the_same_wait_for_the_ti
 
 
 def test_rejection_closes_the_case_without_litigation():
-    deps = _deps()
+    deps = make_deps()
     pending = {"route": "legal_review_decision", "wait_until": NOW.isoformat()}
     out = handle_wake(deps, CASE_ID, {"wake": "REJECTED", "approver": "counsel"}, pending)
     closed = deps.repos.cases.get(CASE_ID)
@@ -113,7 +54,7 @@ def test_rejection_closes_the_case_without_litigation():
 
 
 def test_referral_without_an_approval_fails_loudly_and_changes_nothing():
-    deps = _deps()
+    deps = make_deps()
     with pytest.raises(LitigationNotApproved):
         refer_to_litigation(deps, CASE_ID, {"wake": "RESUME"})
     assert deps.repos.cases.get(CASE_ID).status is CaseStatus.OPEN  # type: ignore[union-attr]
@@ -122,7 +63,7 @@ def test_referral_without_an_approval_fails_loudly_and_changes_nothing():
 
 
 def test_an_overdue_legal_review_alerts_up_to_the_policy_maximum_then_closes():
-    deps = _deps(stage=Stage.LEGAL_REVIEW)
+    deps = make_deps(stage=Stage.LEGAL_REVIEW)
     pending = {"route": "legal_review_decision", "waiting_for": "legal_decision"}
     routes = [
         handle_wake(deps, CASE_ID, {"Error": "States.Timeout"}, pending)["route"] for _ in range(4)
@@ -132,7 +73,7 @@ def test_an_overdue_legal_review_alerts_up_to_the_policy_maximum_then_closes():
 
 
 def test_an_agent_deadline_moves_the_ladder_on_and_leaves_the_work_queue():
-    deps = _deps(
+    deps = make_deps(
         done_actions=frozenset({"reminder#sms", "follow_up#sms", "agent_call#call"}),
         queue="AGENT_CALL",
         queue_due_at=NOW,
@@ -144,7 +85,7 @@ def test_an_agent_deadline_moves_the_ladder_on_and_leaves_the_work_queue():
 
 
 def test_opening_a_legal_review_twice_keeps_one_review_and_its_deadline():
-    deps = _deps()
+    deps = make_deps()
     first = open_legal_review(deps, CASE_ID)
     second = open_legal_review(deps, CASE_ID)
     assert first["route"] == second["route"] == "legal_review_decision"
@@ -152,13 +93,13 @@ def test_opening_a_legal_review_twice_keeps_one_review_and_its_deadline():
 
 
 def test_a_contact_step_on_a_written_off_case_raises_case_closed():
-    deps = _deps(status=CaseStatus.WRITTEN_OFF)
+    deps = make_deps(status=CaseStatus.WRITTEN_OFF)
     with pytest.raises(CaseClosed):
         act_on_stage(deps, CASE_ID, Stage.FOLLOW_UP, deliver_message)
 
 
 def test_a_contact_step_on_a_paid_case_goes_to_the_thank_you():
-    deps = _deps(status=CaseStatus.PAID)
+    deps = make_deps(status=CaseStatus.PAID)
     out = act_on_stage(deps, CASE_ID, Stage.FOLLOW_UP, deliver_message)
     assert out["route"] == "thank"
     assert deps.messenger.sent == []  # type: ignore[attr-defined]
@@ -166,7 +107,7 @@ def test_a_contact_step_on_a_paid_case_goes_to_the_thank_you():
 
 def test_a_contact_at_night_is_deferred_and_nothing_is_marked_done():
     night = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)  # 23:00 in Shanghai
-    deps = _deps(now=night, done_actions=frozenset({"reminder#sms", "reminder#email"}))
+    deps = make_deps(now=night, done_actions=frozenset({"reminder#sms", "reminder#email"}))
     out = act_on_stage(deps, CASE_ID, Stage.FOLLOW_UP, deliver_message)
     assert (out["outcome"], out["route"]) == ("deferred", "follow_up")
     assert out["wait_until"] == "2026-11-21T00:00:00+00:00"  # 08:00 local
@@ -175,7 +116,7 @@ def test_a_contact_at_night_is_deferred_and_nothing_is_marked_done():
 
 
 def test_a_held_case_is_not_contacted_and_goes_back_to_its_hold():
-    deps = _deps(status=CaseStatus.PAYMENT_PENDING, pending_since=NOW - timedelta(hours=10))
+    deps = make_deps(status=CaseStatus.PAYMENT_PENDING, pending_since=NOW - timedelta(hours=10))
     out = act_on_stage(deps, CASE_ID, Stage.FOLLOW_UP, deliver_message)
     assert (out["route"], out["waiting_for"]) == ("hold", "payment_settlement")
     assert out["next_wait_seconds"] == 62 * 3600
