@@ -118,6 +118,8 @@ MULTIPLE = [
     ("我失业了，可以分期吗", (HARD, AGENT)),
     ("I haven't paid because I lost my job", (HARD,)),
     ("not my debt, stop", (OPT, DIS)),
+    ("please just leave me alone, I lost my job", (OPT, HARD)),
+    ("别烦我了，我失业了", (OPT, HARD)),
 ]
 
 

@@ -26,7 +26,7 @@ def test_distressed_reply_goes_to_a_human_agent_and_later_messages_are_softer(rt
 
     # when the borrower replies in distress (the words decide: moto's Comprehend is neutral)
     replied_at = rt.now
-    reply(rt, "acc-sad", "I can't cope anymore, please leave me alone")
+    reply(rt, "acc-sad", "I can't cope anymore, I feel hopeless")
 
     # then the case waits in the AGENT_CALL work queue for a human, not for the next reminder
     waiting = case(case_id)
@@ -51,6 +51,30 @@ def test_distressed_reply_goes_to_a_human_agent_and_later_messages_are_softer(rt
         if e.kind == "contact_sent" and e.at > replied_at
     ]
     assert later and set(later) == {"soft_reminder"}
+
+
+def test_leave_me_alone_stops_the_channel_and_still_goes_to_a_human(rt, outbox):
+    # given a standard case that got its day-1 reminder by SMS
+    case_id = open_overdue(rt, "acc-alone")
+    rt.advance(timedelta(days=2))
+
+    # when the borrower texts back "leave me alone"
+    replied_at = rt.now
+    reply(rt, "acc-alone", "please leave me alone")
+
+    # then SMS is opted out and a human reviews the case (is it a cease-communication?)
+    borrower = Repositories.dynamo().borrowers.get("acc-alone")
+    assert borrower is not None and "sms" in borrower.opted_out
+    assert case(case_id).queue == "AGENT_CALL"
+
+    # when the agent's deadline passes and automation resumes
+    rt.advance(timedelta(days=8))
+
+    # then no further SMS goes out; the gate records why
+    entries = [e for e in Repositories.dynamo().timeline.list(case_id) if e.at > replied_at]
+    assert not [e for e in entries if e.kind == "contact_sent" and e.detail["channel"] == "sms"]
+    blocked = [e.detail["reason"] for e in entries if e.kind == "contact_blocked"]
+    assert "channel_opted_out" in blocked
 
 
 def test_claimed_payment_is_not_chased_until_its_grace_window_ends(rt, outbox):
