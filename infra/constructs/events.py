@@ -21,7 +21,6 @@ class Events(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, key: kms.IKey) -> None:
         super().__init__(scope, construct_id)
         spec = topology.INGEST_QUEUE
-        self.bus = events.EventBus(self, topology.EVENT_BUS_CONSTRUCT_ID)
         self.dead_letter_queue = sqs.Queue(
             self,
             spec.dlq_construct_id,
@@ -29,6 +28,14 @@ class Events(Construct):
             encryption_master_key=key,
             enforce_ssl=True,
             retention_period=Duration.days(spec.dlq_retention_days),
+        )
+        # Payment events carry names, phone numbers and emails: the bus encrypts them at rest
+        # with the stack's key, and an event it cannot decrypt or deliver goes to the DLQ.
+        self.bus = events.EventBus(
+            self,
+            topology.EVENT_BUS_CONSTRUCT_ID,
+            kms_key=key,
+            dead_letter_queue=self.dead_letter_queue,
         )
         self.ingest_queue = sqs.Queue(
             self,
