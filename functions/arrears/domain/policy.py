@@ -12,10 +12,18 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from arrears.domain.plans import PlanPolicy
 from arrears.domain.scoring.assignment import Arm, assign_arm
@@ -42,6 +50,16 @@ LADDER_STAGES = frozenset(
     }
 )
 MESSAGE_CHANNELS = frozenset({Channel.SMS, Channel.EMAIL})
+
+
+def _messages_only(channels: tuple[Channel, ...]) -> tuple[Channel, ...]:
+    if not channels or not set(channels) <= MESSAGE_CHANNELS:
+        raise ValueError("these messages go by sms and/or email")
+    return channels
+
+
+# Pre-due reminders and receipts are plain messages: never a call or a letter.
+MessageChannels = Annotated[tuple[Channel, ...], AfterValidator(_messages_only)]
 LETTER_KINDS = frozenset({"reminder_letter", "demand_letter", "lawyer_letter", "validation_notice"})
 
 
@@ -146,27 +164,13 @@ class LegalReview(_Strict):
 class PreDue(_Strict):
     segments: tuple[SegmentName, ...] = ()
     days_before_due: int = Field(ge=0, le=30)
-    channels: tuple[Channel, ...] = (Channel.SMS,)
+    channels: MessageChannels = (Channel.SMS,)
     template: str
-
-    @field_validator("channels")
-    @classmethod
-    def _messages_only(cls, channels: tuple[Channel, ...]) -> tuple[Channel, ...]:
-        if not channels or not set(channels) <= MESSAGE_CHANNELS:
-            raise ValueError("pre-due reminders go by sms and/or email")
-        return channels
 
 
 class Receipt(_Strict):
-    channels: tuple[Channel, ...] = (Channel.SMS,)
+    channels: MessageChannels = (Channel.SMS,)
     template: str
-
-    @field_validator("channels")
-    @classmethod
-    def _messages_only(cls, channels: tuple[Channel, ...]) -> tuple[Channel, ...]:
-        if not channels or not set(channels) <= MESSAGE_CHANNELS:
-            raise ValueError("receipts go by sms and/or email")
-        return channels
 
 
 class NoticeDefaults(_Strict):
