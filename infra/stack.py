@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from arrears import topology
 from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
 from infra.constructs.data import Data
+from infra.constructs.delivery import Delivery
 from infra.constructs.encryption import Encryption
 from infra.constructs.events import Events
 from infra.constructs.letters import Letters
@@ -36,6 +38,14 @@ class ArrearsStack(Stack):
             messaging=self.messaging,
             letters=self.letters,
         )
+        self.delivery = Delivery(
+            self,
+            "Delivery",
+            key=key,
+            configuration_set=self.messaging.configuration_set,
+            function=self.workflow.functions[topology.DELIVERY_FUNCTION.construct_id],
+            ops_topic=self.messaging.ops_topic,
+        )
         self.observability = Observability(
             self,
             "Observability",
@@ -55,6 +65,11 @@ class ArrearsStack(Stack):
             "OpsAlertsTopicArn": self.messaging.ops_topic.topic_arn,
             "LettersBucketName": self.letters.bucket.bucket_name,
             "DashboardName": self.observability.dashboard.dashboard_name,
+            "EmailConfigurationSetName": self.messaging.configuration_set.configuration_set_name,
+            "DeliveryEventsTopicArn": self.delivery.topic.topic_arn,
+            "DeliveryDeadLetterQueueUrl": self.delivery.dead_letter_queue.queue_url,
+            # docs/deploy.md: `aws sns set-sms-attributes` names this role once per account
+            "SmsDeliveryStatusRoleArn": self.delivery.sms_delivery_status_role.role_arn,
         }
         for construct_id, state_machine in self.workflow.state_machines.items():
             outputs[f"{construct_id}Arn"] = state_machine.state_machine_arn

@@ -202,6 +202,16 @@ QUEUE_METRICS_FUNCTION = FunctionSpec(
     tables=(CASES,),
     schedule_minutes=5,
 )
+# Delivery outcomes -> borrower reachability (docs/notices.md): SES bounce, complaint,
+# delivery and reject events arrive through the delivery-events topic, SNS SMS
+# delivery-status failures through a CloudWatch Logs subscription
+DELIVERY_FUNCTION = FunctionSpec(
+    construct_id="DeliveryFunction",
+    handler="arrears.handlers.delivery.handler",
+    local_name="arrears-delivery",
+    memory_mb=256,
+    tables=(BORROWERS, TIMELINE),
+)
 FUNCTIONS: tuple[FunctionSpec, ...] = (
     INGEST_FUNCTION,
     ASSESS_FUNCTION,
@@ -210,6 +220,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     RECORD_FUNCTION,
     OPS_FUNCTION,
     QUEUE_METRICS_FUNCTION,
+    DELIVERY_FUNCTION,
 )
 
 
@@ -268,3 +279,13 @@ OPS_TOPIC_CONSTRUCT_ID = "OpsAlertsTopic"
 OPS_TOPIC_LOCAL_NAME = "arrears-ops-alerts"
 LETTERS_BUCKET_CONSTRUCT_ID = "LettersBucket"
 LETTERS_BUCKET_LOCAL_NAME = "arrears-letters"
+# The SES configuration set every email is sent with; its event destination publishes
+# bounces, complaints, deliveries and rejects to the delivery-events topic, which the
+# delivery function is subscribed to (with a dead-letter queue)
+EMAIL_CONFIGURATION_SET_CONSTRUCT_ID = "EmailConfigurationSet"
+EMAIL_CONFIGURATION_SET_LOCAL_NAME = "arrears-email"
+DELIVERY_TOPIC_CONSTRUCT_ID = "DeliveryEventsTopic"
+DELIVERY_TOPIC_LOCAL_NAME = "arrears-delivery-events"
+DELIVERY_TOPIC_SUBSCRIBER = DELIVERY_FUNCTION
+# SES event types published to the topic (names as SES v2 spells them)
+DELIVERY_EVENT_TYPES: tuple[str, ...] = ("BOUNCE", "COMPLAINT", "DELIVERY", "REJECT")

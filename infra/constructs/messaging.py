@@ -1,4 +1,8 @@
-"""Ops alerts topic and the SMS / email sending rights of the contact function."""
+"""Ops alerts topic, the SES configuration set every email is sent with, and the SMS /
+email sending rights of the contact function.
+
+The configuration set's event destination (bounces, complaints, ...) belongs to the
+delivery-outcomes construct (`infra/constructs/delivery.py`)."""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from arrears import topology
 from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_ses as ses
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
@@ -20,6 +25,23 @@ class Messaging(Construct):
             display_name="Arrears ops alerts",
             master_key=key,
             enforce_ssl=True,
+        )
+        # Emails are sent with this set so that SES reports what became of each one; an
+        # address that hard-bounced or complained is also kept off by SES itself
+        # (account-level suppression), a second line behind the borrower's reachability.
+        self.configuration_set = ses.ConfigurationSet(
+            self,
+            topology.EMAIL_CONFIGURATION_SET_CONSTRUCT_ID,
+            suppression_reasons=ses.SuppressionReasons.BOUNCES_AND_COMPLAINTS,
+            reputation_metrics=True,
+        )
+
+    @property
+    def configuration_set_arn(self) -> str:
+        return Stack.of(self).format_arn(
+            service="ses",
+            resource="configuration-set",
+            resource_name=self.configuration_set.configuration_set_name,
         )
 
     def grant_publish_ops_alert(self, grantee: iam.IGrantable) -> None:
@@ -45,9 +67,8 @@ class Messaging(Construct):
                 actions=["ses:SendEmail", "ses:SendRawEmail"],
                 resources=[
                     stack.format_arn(service="ses", resource="identity", resource_name="*"),
-                    stack.format_arn(
-                        service="ses", resource="configuration-set", resource_name="*"
-                    ),
+                    # SES authorizes the configuration set named on the send as well
+                    self.configuration_set_arn,
                 ],
             )
         )

@@ -41,7 +41,6 @@ LOG_RETENTION = logs.RetentionDays.ONE_YEAR
 # cdk.context.json); unset keys leave the handler defaults of arrears.settings in force.
 DEPLOYMENT_SETTINGS = {
     "emailFrom": c.ENV_EMAIL_FROM,
-    "emailConfigurationSet": c.ENV_EMAIL_CONFIGURATION_SET,
     "smsSenderId": c.ENV_SMS_SENDER_ID,
     "smsOriginationNumber": c.ENV_SMS_ORIGINATION_NUMBER,
     "complianceDefaultPack": c.ENV_COMPLIANCE_DEFAULT_PACK,
@@ -140,6 +139,10 @@ class Workflow(Construct):
             c.ENV_OPS_TOPIC_ARN: self.messaging.ops_topic.topic_arn,
             c.ENV_KMS_KEY_ARN: self.key.key_arn,
             c.ENV_INGEST_DLQ_URL: self.events.dead_letter_queue.queue_url,
+            # the stack's own set, whose event destination feeds delivery outcomes back
+            c.ENV_EMAIL_CONFIGURATION_SET: (
+                self.messaging.configuration_set.configuration_set_name
+            ),
         }
         for table_spec in topology.TABLES:
             environment[table_spec.env_var] = self.data.table(table_spec).table_name
@@ -278,11 +281,6 @@ class Workflow(Construct):
                 stack.format_arn(service="ses", resource="identity", resource_name="*"),
                 "SES checks the sender identity at send time; the verified identity is chosen "
                 "per deployment (docs/deploy.md), so any identity of this account is allowed.",
-            )
-            acknowledge_wildcard_resource(
-                contact.role,  # type: ignore[arg-type]
-                stack.format_arn(service="ses", resource="configuration-set", resource_name="*"),
-                "SES authorizes the configuration set named on each send as well.",
             )
 
         letter = functions.get(topology.LETTER_FUNCTION.construct_id)

@@ -63,13 +63,18 @@ def test_resource_counts_follow_the_topology(synthesized):
         "AWS::Events::Rule": len(topology.RULES)
         + sum(1 for f in topology.FUNCTIONS if f.schedule_minutes is not None),
         "AWS::Events::EventBus": 1,
-        "AWS::SQS::Queue": 2,  # ingest queue + its dead-letter queue
+        # ingest queue + its dead-letter queue, the delivery outcomes' dead-letter queue
+        "AWS::SQS::Queue": 3,
         "AWS::Lambda::EventSourceMapping": 1,
-        "AWS::SNS::Topic": 1,
+        "AWS::SNS::Topic": 2,  # ops alerts, delivery events
+        "AWS::SNS::Subscription": 1,  # the delivery function on the delivery-events topic
+        "AWS::SES::ConfigurationSet": 1,
+        "AWS::SES::ConfigurationSetEventDestination": 1,
+        "AWS::Logs::SubscriptionFilter": 1,  # SMS delivery-status failures -> delivery
         "AWS::S3::Bucket": 2,  # letters + its access logs
         KMS_KEY: 1,
-        # one per function, one per state machine
-        "AWS::Logs::LogGroup": len(topology.FUNCTIONS) + len(topology.STATE_MACHINES),
+        # one per function, one per state machine, SNS's SMS delivery-status failures
+        "AWS::Logs::LogGroup": len(topology.FUNCTIONS) + len(topology.STATE_MACHINES) + 1,
     }
     for resource_type, count in expected.items():
         synthesized.template.resource_count_is(resource_type, count)
