@@ -7,7 +7,9 @@ Three event shapes are understood:
   `eventType`, `bounce.bounceType`, `mail.messageId`, `mail.tags`;
 - SES notifications through SNS (`notificationType: Bounce | Complaint | Delivery`);
 - SMS events of AWS End User Messaging SMS (`eventType: TEXT_PERMANENT_FAILURE`, ...,
-  `context` with the account) and SNS SMS delivery-status records (`status: FAILURE`).
+  `context` with the account) and SNS SMS delivery-status records (`status: FAILURE`),
+  the latter as CloudWatch Logs delivers them to a subscription filter
+  (`{"awslogs": {"data": <base64 gzip>}}`, decoded by `log_subscription_records`).
 
 The account comes from the message's tags (`account_id`, `case_id`), which the sender
 attaches (`messaging.send_email(..., tags=...)`); an outcome without one is counted and
@@ -17,13 +19,21 @@ What an outcome does:
 - permanent (hard) bounce -> `email_bounced` on the borrower: that channel is stopped;
 - complaint (the borrower marked it as spam) -> email opt-out, as if they had replied STOP;
 - permanent SMS failure (unknown or unreachable number) -> `sms_failed`: channel stopped;
-- transient bounces and temporary SMS failures change nothing (SES/SNS retry them);
+- transient (or undetermined) bounces and temporary SMS failures leave the channel open:
+  the next message may well arrive; the case timeline notes that this one did not;
+- a reject (SES refused to send the message: it found a virus in it) is about our content,
+  not the borrower's address: the channel stays open, the timeline notes it;
 - a delivery clears a previous bounce or failure on that channel.
-Each applied outcome writes a `delivery_outcome` line on the case timeline, without PII.
+Each outcome with a case writes a `delivery_outcome` line on its timeline, without PII.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import gzip
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -42,6 +52,7 @@ class Outcome(StrEnum):
     COMPLAINT = "complaint"
     SMS_PERMANENT_FAILURE = "sms_permanent_failure"
     SMS_TEMPORARY_FAILURE = "sms_temporary_failure"
+    REJECTED = "rejected"
 
 
 @dataclass(frozen=True)
@@ -77,14 +88,19 @@ _SMS_PERMANENT = {
     "TEXT_OPTED_OUT",
 }
 _SMS_TEMPORARY = {"TEXT_TTL_EXPIRED", "TEXT_SPAM", "TEXT_UNKNOWN", "TEXT_QUEUED_TOO_LONG"}
-# SNS SMS delivery-status provider responses that mean the number will never work
-_SNS_PERMANENT_HINTS = (
-    "invalid",
-    "unknown",
-    "not reachable",
-    "unreachable",
-    "opted out",
-    "blocked",
+# SNS SMS delivery-status provider responses that say the number itself will not work.
+# Anything else ("Phone is currently unreachable/unavailable": switched off, "Unknown
+# error attempting to reach phone", "Phone carrier has blocked this message": the
+# carrier filtered this text) leaves the channel open: stopping a channel on an
+# ambiguous answer would silence a borrower who can be reached tomorrow.
+_SNS_PERMANENT_RESPONSES = (
+    "invalid phone number",
+    "invalid destination",
+    "phone number is opted out",
+    "phone has blocked sms",
+    "phone is on a blocked list",
+    "not a mobile number",
+    "no longer in service",
 )
 
 
@@ -114,8 +130,14 @@ def _from_ses(message: dict[str, Any]) -> DeliveryOutcome | None:
         )
         at = _time(bounce.get("timestamp") or mail.get("timestamp"))
     elif kind == "Complaint":
+        complaint = message.get("complaint") or {}
+        if complaint.get("complaintFeedbackType") == "not-spam":
+            return None  # the recipient's provider reports it as wanted mail
         outcome = Outcome.COMPLAINT
-        at = _time((message.get("complaint") or {}).get("timestamp") or mail.get("timestamp"))
+        at = _time(complaint.get("timestamp") or mail.get("timestamp"))
+    elif kind == "Reject":
+        outcome = Outcome.REJECTED
+        at = _time(mail.get("timestamp"))
     elif kind == "Delivery":
         outcome = Outcome.DELIVERED
         at = _time((message.get("delivery") or {}).get("timestamp") or mail.get("timestamp"))
@@ -158,7 +180,7 @@ def _from_sms(message: dict[str, Any]) -> DeliveryOutcome | None:
             outcome = Outcome.DELIVERED
         else:
             response = str(delivery.get("providerResponse", "")).lower()
-            permanent = any(hint in response for hint in _SNS_PERMANENT_HINTS)
+            permanent = any(known in response for known in _SNS_PERMANENT_RESPONSES)
             outcome = Outcome.SMS_PERMANENT_FAILURE if permanent else Outcome.SMS_TEMPORARY_FAILURE
         return DeliveryOutcome(
             Channel.SMS,
@@ -169,6 +191,33 @@ def _from_sms(message: dict[str, Any]) -> DeliveryOutcome | None:
             _time(notification.get("timestamp")),
         )
     return None
+
+
+def log_subscription_records(event: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The JSON log records in a CloudWatch Logs subscription delivery.
+
+    CloudWatch Logs invokes a subscribed function with ``{"awslogs": {"data": ...}}``:
+    base64 of a gzip-compressed document whose ``logEvents[].message`` are the log lines
+    (for SNS SMS delivery status, one JSON record each). The ``CONTROL_MESSAGE`` sent when
+    the subscription is created carries no records; a line that is not a JSON object is
+    skipped (it cannot be a delivery-status record).
+    """
+    try:
+        compressed = base64.b64decode(str(event["awslogs"]["data"]), validate=True)
+        document = json.loads(gzip.decompress(compressed))
+    except (KeyError, TypeError, binascii.Error, OSError, EOFError, ValueError) as exc:
+        raise ValueError("not a CloudWatch Logs subscription payload") from exc
+    if not isinstance(document, dict) or document.get("messageType") != "DATA_MESSAGE":
+        return []
+    records: list[dict[str, Any]] = []
+    for log_event in document.get("logEvents") or []:
+        try:
+            record = json.loads(log_event.get("message", ""))
+        except (AttributeError, ValueError):
+            continue
+        if isinstance(record, dict):
+            records.append(record)
+    return records
 
 
 def parse(event: dict[str, Any]) -> DeliveryOutcome | None:
@@ -195,7 +244,13 @@ def apply(outcome: DeliveryOutcome, borrowers: Borrowers, timeline: Timeline) ->
     elif outcome.outcome is Outcome.DELIVERED:
         borrowers.mark_unreachable(account, outcome.channel, False)
         action = "reachable"
-    if outcome.case_id and action != "none":
+    elif outcome.outcome in (
+        Outcome.SOFT_BOUNCE,
+        Outcome.SMS_TEMPORARY_FAILURE,
+        Outcome.REJECTED,
+    ):
+        action = "not_delivered"  # this message did not arrive; the channel stays open
+    if outcome.case_id:
         timeline.append(
             TimelineEntry(
                 case_id=outcome.case_id,

@@ -1,9 +1,11 @@
 """Delivery outcomes (SES bounce/complaint, SMS failure) -> borrower reachability.
 
-Invoked by an EventBridge rule (SES events from the configuration set's EventBridge
-destination), by SNS (SES notifications, SMS events) or by SQS carrying either. Parses
-each record, applies it (`arrears.adapters.delivery`), returns counts. Logs carry the
-outcome and message id only, never an address or a number.
+Deployed, it is invoked by SNS (the delivery-events topic the SES configuration set
+publishes to) and by CloudWatch Logs (the subscription filter on SNS's SMS delivery-status
+failure log group: `infra/constructs/delivery.py`); it also accepts an EventBridge event
+(a configuration set with an EventBridge destination) or SQS records carrying either.
+Parses each record, applies it (`arrears.adapters.delivery`), returns counts. Logs carry
+the outcome and message id only, never an address or a number.
 """
 
 from __future__ import annotations
@@ -33,7 +35,10 @@ def _repos() -> Repositories:
 
 
 def _messages(event: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """The delivery events inside an EventBridge, SNS or SQS invocation."""
+    """The delivery events inside an EventBridge, SNS, SQS or CloudWatch Logs invocation."""
+    if "awslogs" in event:
+        yield from delivery.log_subscription_records(event)
+        return
     records = event.get("Records")
     if not isinstance(records, list):
         yield event

@@ -58,9 +58,45 @@ def test_hard_bounce_stops_email_and_is_audited_without_the_address(repos: Repos
     assert "jane@example.com" not in json.dumps(entries[0].detail)
 
 
-def test_transient_bounce_changes_nothing(repos: Repositories) -> None:
-    counts = process(ses_event("Bounce", bounce={"bounceType": "Transient"}), repos)
-    assert counts == {"none": 1} and borrower(repos).email_bounced is False
+@pytest.mark.parametrize("bounce_type", ["Transient", "Undetermined"])
+def test_soft_bounce_keeps_the_channel_open_and_notes_the_miss(
+    repos: Repositories, bounce_type: str
+) -> None:
+    # Given a bounce SES does not call permanent (mailbox full, greylisting, ...)
+    event = ses_event("Bounce", bounce={"bounceType": bounce_type, "bounceSubType": "General"})
+    # When it is processed
+    counts = process(event, repos)
+    # Then email stays usable, and the case timeline records that this message missed
+    assert counts == {"not_delivered": 1}
+    assert borrower(repos).email_bounced is False
+    (entry,) = [e for e in repos.timeline.list("acc-42#1") if e.kind == "delivery_outcome"]
+    assert entry.detail == {
+        "channel": "email",
+        "outcome": "soft_bounce",
+        "action": "not_delivered",
+        "message_id": "ses-msg-1",
+    }
+
+
+def test_reject_is_about_our_content_not_the_address(repos: Repositories) -> None:
+    # Given SES refused to send a message (it found a virus in it)
+    event = ses_event("Reject", reject={"reason": "Bad content"})
+    # When it is processed
+    counts = process(event, repos)
+    # Then the address is not marked, and the miss is on the timeline
+    assert counts == {"not_delivered": 1}
+    assert borrower(repos).email_bounced is False
+    assert Channel.EMAIL not in borrower(repos).opted_out
+    (entry,) = [e for e in repos.timeline.list("acc-42#1") if e.kind == "delivery_outcome"]
+    assert entry.detail["outcome"] == "rejected"
+
+
+def test_not_spam_feedback_is_not_an_opt_out(repos: Repositories) -> None:
+    # Given a provider's feedback report that says the mail was wanted
+    event = ses_event("Complaint", complaint={"complaintFeedbackType": "not-spam"})
+    # When it is processed, then nothing changes
+    assert process(event, repos) == {"ignored": 1}
+    assert Channel.EMAIL not in borrower(repos).opted_out
 
 
 def test_complaint_opts_the_borrower_out_of_email(repos: Repositories) -> None:
@@ -104,18 +140,34 @@ def test_sms_events_from_end_user_messaging(
     assert borrower(repos).sms_failed is stopped
 
 
-def test_sns_sms_delivery_status_failure_is_classified_by_provider_response() -> None:
+@pytest.mark.parametrize(
+    ("provider_response", "expected"),
+    [
+        ("Invalid phone number", delivery.Outcome.SMS_PERMANENT_FAILURE),
+        ("Phone number is opted out", delivery.Outcome.SMS_PERMANENT_FAILURE),
+        ("Phone has blocked SMS", delivery.Outcome.SMS_PERMANENT_FAILURE),
+        ("Phone is on a blocked list", delivery.Outcome.SMS_PERMANENT_FAILURE),
+        # switched off, out of coverage, a carrier outage, a filtered text: try again later
+        ("Phone is currently unreachable/unavailable", delivery.Outcome.SMS_TEMPORARY_FAILURE),
+        (
+            "Phone carrier is currently unreachable/unavailable",
+            delivery.Outcome.SMS_TEMPORARY_FAILURE,
+        ),
+        ("Unknown error attempting to reach phone", delivery.Outcome.SMS_TEMPORARY_FAILURE),
+        ("Phone carrier has blocked this message", delivery.Outcome.SMS_TEMPORARY_FAILURE),
+    ],
+)
+def test_sns_sms_delivery_status_failure_is_classified_by_provider_response(
+    provider_response: str, expected: delivery.Outcome
+) -> None:
     record = {
         "notification": {"messageId": "x", "timestamp": "2026-11-25 09:00:00.000"},
-        "delivery": {"destination": "+1555", "providerResponse": "Phone number is not reachable"},
+        "delivery": {"destination": "+15555550100", "providerResponse": provider_response},
         "status": "FAILURE",
         "account_id": "acc-42",
     }
     outcome = delivery.parse(record)
-    assert outcome is not None and outcome.outcome is delivery.Outcome.SMS_PERMANENT_FAILURE
-    record["delivery"] = {"providerResponse": "Phone carrier is currently unavailable"}
-    outcome = delivery.parse(record)
-    assert outcome is not None and outcome.outcome is delivery.Outcome.SMS_TEMPORARY_FAILURE
+    assert outcome is not None and outcome.outcome is expected
 
 
 def test_untagged_outcome_is_counted_not_matched_by_address(repos: Repositories) -> None:
