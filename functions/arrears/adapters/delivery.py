@@ -40,6 +40,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from arrears.domain.case import TimelineEntry
+from arrears.domain.message_tags import decode_tag_value
 from arrears.domain.types import Channel
 
 ACTOR = "system:delivery"
@@ -114,9 +115,10 @@ def _time(value: Any) -> datetime:
 
 
 def _ses_tags(mail: dict[str, Any]) -> dict[str, str]:
-    # SES reports tags as {"name": ["value"]}
+    # SES reports tags as {"name": ["value"]}; ours were escaped for SES on the way out
     tags = mail.get("tags") or {}
-    return {k: (v[0] if isinstance(v, list) and v else str(v)) for k, v in tags.items()}
+    values = {k: (v[0] if isinstance(v, list) and v else str(v)) for k, v in tags.items()}
+    return {k: decode_tag_value(values[k]) for k in ("account_id", "case_id") if values.get(k)}
 
 
 def _from_ses(message: dict[str, Any]) -> DeliveryOutcome | None:

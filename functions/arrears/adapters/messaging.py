@@ -22,12 +22,12 @@ import boto3
 from aws_lambda_powertools import Logger
 
 from arrears import constants as c
+from arrears.domain.message_tags import encode_tag_value, tag_name
 from arrears.settings import settings
 
 logger = Logger(service=c.SERVICE_NAME, child=True)
 
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
-TAG_VALUE = re.compile(r"[^A-Za-z0-9_\-.@]")
 
 
 class InvalidRecipient(ValueError):
@@ -124,9 +124,10 @@ class Messenger:
         if self._configuration_set:
             request["ConfigurationSetName"] = self._configuration_set
         if tags:
+            # escaped reversibly (domain.message_tags): SES refuses "#" and most punctuation,
+            # and the delivery function must get the exact account and case ids back
             request["EmailTags"] = [
-                {"Name": TAG_VALUE.sub("_", k), "Value": TAG_VALUE.sub("_", v)}
-                for k, v in tags.items()
+                {"Name": tag_name(k), "Value": encode_tag_value(v)} for k, v in tags.items()
             ]
         response = self.sesv2.send_email(**request)
         message_id = str(response["MessageId"])

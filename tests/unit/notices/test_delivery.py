@@ -12,7 +12,8 @@ from arrears.domain.case import BorrowerRecord
 from arrears.domain.types import Channel
 from arrears.handlers.delivery import process
 
-TAGS = {"account_id": ["acc-42"], "case_id": ["acc-42#1"]}
+# as SES reports them: values escaped on the way out (domain.message_tags)
+TAGS = {"account_id": ["acc-42"], "case_id": ["acc-42_231"]}
 
 
 def ses_event(event_type: str, **extra: Any) -> dict[str, Any]:
