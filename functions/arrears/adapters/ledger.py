@@ -268,6 +268,85 @@ class LedgerBase(ABC):
         if attempt:  # the first retry is immediate: the winner has already committed
             time.sleep(random.uniform(0, min(0.2, 0.01 * 2**attempt)))  # jitter, not crypto
 
+    def session(self, since: datetime) -> LedgerSession:
+        """This ledger for one step invocation: one read of the account's head and entries
+        (from ``since``) serves every claim and lookup of the invocation. See LedgerSession."""
+        return LedgerSession(self, since)
+
+
+class LedgerSession(LedgerBase):
+    """One step invocation's view of the ledger, read once and kept in step with its writes.
+
+    The first lookup of an account reads its head version, then its entries from ``since``
+    (in that order, as ``claim`` does). Later claims and lookups in the same invocation use
+    that view plus what this session itself wrote: after its own sent commit the head is
+    exactly one version on. The optimistic lock is unchanged: a commit is still conditional
+    on the head version the decision was made from, so a sent entry written by anyone else
+    since the view was read fails the commit, drops the view, and the claim re-reads and
+    decides again. A stale view can only lack history, which makes a decision more
+    permissive, never less; and every permissive decision (ALLOW) is exactly what the head
+    condition checks. For a storage round trip per claim instead of four (two channels of a
+    stage: head, query and two transactions instead of eight calls, plus the first-contact
+    lookups of the message content served from the same view).
+    """
+
+    def __init__(self, ledger: LedgerBase, since: datetime) -> None:
+        self._ledger = ledger
+        self._since = since
+        self._views: dict[str, _View] = {}
+
+    def _view(self, account_id: str, since: datetime) -> _View:
+        view = self._views.get(account_id)
+        if view is None or since < view.since:
+            low = min(since, self._since)
+            version = self._ledger._head_version(account_id)  # head first, then entries
+            entries = {e.entry_key: e for e in self._ledger._entries(account_id, low)}
+            view = self._views[account_id] = _View(low, version, entries)
+        return view
+
+    def _head_version(self, account_id: str) -> int:
+        return self._view(account_id, self._since).version
+
+    def _entries(self, account_id: str, since: datetime) -> list[LedgerEntry]:
+        view = self._view(account_id, since)
+        low = time_key(since)
+        return [view.entries[key] for key in sorted(view.entries) if key >= low]
+
+    def _get(self, account_id: str, key: str) -> LedgerEntry | None:
+        if not _KEY_LOW <= key < _KEY_HIGH:  # not a time key (the head): ask the table
+            return self._ledger._get(account_id, key)
+        view = self._view(account_id, self._since)
+        if key < time_key(view.since):  # older than the view covers
+            return self._ledger._get(account_id, key)
+        return view.entries.get(key)
+
+    def _commit_sent(self, entry: LedgerEntry, expected_version: int) -> bool:
+        if not self._ledger._commit_sent(entry, expected_version):
+            self._views.pop(entry.account_id, None)  # someone else moved: read again
+            return False
+        view = self._views.get(entry.account_id)
+        if view is not None:
+            view.version = expected_version + 1
+            if entry.entry_key >= time_key(view.since):
+                view.entries[entry.entry_key] = entry
+        return True
+
+    def _put(self, entry: LedgerEntry) -> bool:
+        if not self._ledger._put(entry):
+            self._views.pop(entry.account_id, None)
+            return False
+        view = self._views.get(entry.account_id)
+        if view is not None and entry.entry_key >= time_key(view.since):
+            view.entries[entry.entry_key] = entry
+        return True
+
+
+@dataclass
+class _View:
+    since: datetime
+    version: int
+    entries: dict[str, LedgerEntry]
+
 
 # ---------------------------------------------------------------------------- DynamoDB
 

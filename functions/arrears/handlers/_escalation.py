@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import cache
@@ -110,6 +110,21 @@ def load_case(deps: StepDeps, case_id: str) -> CaseRecord:
 def load_borrower(deps: StepDeps, case: CaseRecord) -> BorrowerRecord:
     borrower = deps.repos.borrowers.get(case.account_id)
     return borrower or BorrowerRecord(account_id=case.account_id)
+
+
+def with_ledger_session(
+    deps: StepDeps, case: CaseRecord, borrower: BorrowerRecord, now: datetime
+) -> StepDeps:
+    """The step's adapters with a ledger read once for this invocation (``LedgerSession``):
+    from the case's opening (first-contact lookups) or the compliance pack's lookback,
+    whichever is older, so every claim and lookup of the step is served by one read."""
+    from datetime import timedelta
+
+    from arrears.domain.compliance import load_pack
+
+    pack = load_pack(borrower.country or None)
+    since = min(case.opened_at, now - timedelta(days=pack.max_lookback_days))
+    return replace(deps, ledger=deps.ledger.session(since))
 
 
 def policy_of(case: CaseRecord) -> Policy:

@@ -66,6 +66,7 @@ from arrears.handlers._escalation import (
     send_message,
     set_case,
     store_and_announce_letter,
+    with_ledger_session,
 )
 
 logger = Logger(service=c.SERVICE_NAME)
@@ -130,6 +131,7 @@ def act_on_stage(deps: StepDeps, case_id: str, stage: Stage, deliver: Deliver) -
             .as_output()
         )
 
+    deps = with_ledger_session(deps, case, borrower, now)
     results = [
         _act_on_channel(deps, case, borrower, policy, step, channel, now, deliver)
         for channel in step.channels
@@ -476,6 +478,7 @@ def send_receipt(deps: StepDeps, case_id: str) -> dict[str, Any]:
         template=policy.receipt.template,
         letter=None,
     )
+    deps = with_ledger_session(deps, case, borrower, now)
     results = []
     for channel in policy.receipt.channels:
         key = f"{RECEIPT_KEY}#{channel.value}"
