@@ -289,3 +289,8 @@ DELIVERY_TOPIC_LOCAL_NAME = "arrears-delivery-events"
 DELIVERY_TOPIC_SUBSCRIBER = DELIVERY_FUNCTION
 # SES event types published to the topic (names as SES v2 spells them)
 DELIVERY_EVENT_TYPES: tuple[str, ...] = ("BOUNCE", "COMPLAINT", "DELIVERY", "REJECT")
+# what SNS could not deliver to the delivery function, and its failed invocations
+DELIVERY_DLQ_CONSTRUCT_ID = "DeliveryDeadLetterQueue"
+DELIVERY_DLQ_LOCAL_NAME = "arrears-delivery-dlq"
+# the async retries Lambda makes before an invocation goes to the dead-letter queue
+DELIVERY_RETRY_ATTEMPTS = 2

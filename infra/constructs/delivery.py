@@ -75,7 +75,7 @@ class Delivery(Construct):
 
         self.dead_letter_queue = sqs.Queue(
             self,
-            "DeliveryDeadLetterQueue",
+            topology.DELIVERY_DLQ_CONSTRUCT_ID,
             encryption=sqs.QueueEncryption.KMS,
             encryption_master_key=key,
             enforce_ssl=True,
@@ -155,7 +155,7 @@ class Delivery(Construct):
         # ---- failures of the function itself ------------------------------------------
         function.configure_async_invoke(
             on_failure=lambda_destinations.SqsDestination(self.dead_letter_queue),
-            retry_attempts=2,
+            retry_attempts=topology.DELIVERY_RETRY_ATTEMPTS,
         )
         for action in ("kms:GenerateDataKey*", "kms:ReEncrypt*"):
             acknowledge(

@@ -73,7 +73,9 @@ def test_functions_state_machines_topic_and_bucket_exist(default_rt):
         state_machine_arn(s) for s in t.STATE_MACHINES
     }
     topics = default_rt.client("sns").list_topics()["Topics"]
-    assert [x["TopicArn"].rsplit(":", 1)[1] for x in topics] == [t.OPS_TOPIC_LOCAL_NAME]
+    assert sorted(x["TopicArn"].rsplit(":", 1)[1] for x in topics) == sorted(
+        [t.OPS_TOPIC_LOCAL_NAME, t.DELIVERY_TOPIC_LOCAL_NAME]
+    )
     versioning = default_rt.client("s3").get_bucket_versioning(Bucket=t.LETTERS_BUCKET_LOCAL_NAME)
     assert versioning["Status"] == "Enabled"
 

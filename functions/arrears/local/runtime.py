@@ -27,7 +27,7 @@ import re
 import traceback
 import uuid
 import zipfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -35,7 +35,7 @@ from typing import Any
 
 from arrears import constants as c
 from arrears import topology as t
-from arrears.local import moto_patches
+from arrears.local import delivery_events, moto_patches
 from arrears.local.clock import Scheduler, VirtualClock
 
 REGION = "us-east-1"
@@ -71,6 +71,12 @@ class LocalTopology:
     event_bus_name: str = t.EVENT_BUS_LOCAL_NAME
     ops_topic_name: str = t.OPS_TOPIC_LOCAL_NAME
     letters_bucket_name: str = t.LETTERS_BUCKET_LOCAL_NAME
+    # delivery outcomes (infra/constructs/delivery.py): SES events reach the subscriber
+    # through this topic, SMS delivery-status failures through a log subscription
+    delivery_topic_name: str = t.DELIVERY_TOPIC_LOCAL_NAME
+    delivery_dlq_name: str = t.DELIVERY_DLQ_LOCAL_NAME
+    email_configuration_set: str = t.EMAIL_CONFIGURATION_SET_LOCAL_NAME
+    delivery_subscriber: t.FunctionSpec = t.DELIVERY_TOPIC_SUBSCRIBER
 
     @classmethod
     def default(cls) -> LocalTopology:
@@ -173,6 +179,7 @@ def local_environment(topology: LocalTopology) -> dict[str, str]:
     env[c.ENV_EVENT_BUS_NAME] = topology.event_bus_name
     env[c.ENV_LETTERS_BUCKET] = topology.letters_bucket_name
     env[c.ENV_OPS_TOPIC_ARN] = topic_arn(topology.ops_topic_name)
+    env[c.ENV_EMAIL_CONFIGURATION_SET] = topology.email_configuration_set
     return env
 
 
@@ -501,6 +508,7 @@ class LocalRuntime:
             )
 
         self.client("sns").create_topic(Name=topo.ops_topic_name)
+        self._provision_delivery_outcomes()
         s3 = self.client("s3")
         s3.create_bucket(Bucket=topo.letters_bucket_name)
         s3.put_bucket_versioning(
@@ -705,6 +713,82 @@ class LocalRuntime:
             self._schedule_tick(spec, every, at + every)
 
         self.scheduler.schedule(at, tick, f"schedule {spec.local_name}")
+
+    # ---- delivery outcomes (SES events, SMS delivery status) -------------------------------------
+    def publish_delivery_event(self, message: Mapping[str, Any]) -> str:
+        """Publish an SES event to the delivery topic, as the configuration set's event
+        destination does, and deliver it to the subscribed function now, as SNS invokes a
+        Lambda subscriber. Builders: ``arrears.local.delivery_events.ses_event``."""
+        text = json.dumps(message)
+        arn = topic_arn(self.topology.delivery_topic_name)
+        message_id = str(self.client("sns").publish(TopicArn=arn, Message=text)["MessageId"])
+        self._deliver_async(
+            delivery_events.sns_lambda_event(
+                topic_arn=arn, message_id=message_id, message=text, at=self.now
+            )
+        )
+        return message_id
+
+    def deliver_sms_status_logs(self, records: Sequence[Mapping[str, Any]]) -> None:
+        """Hand SMS delivery-status records to the delivery function, as the subscription
+        filter on SNS's ``DirectPublishToPhoneNumber/Failure`` log group does.
+        Builders: ``arrears.local.delivery_events.sms_failure_record``."""
+        self._deliver_async(
+            delivery_events.log_subscription_event(
+                records,
+                log_group=f"sns/{REGION}/{ACCOUNT_ID}/DirectPublishToPhoneNumber/Failure",
+                at=self.now,
+                owner=ACCOUNT_ID,
+            )
+        )
+
+    def delivery_dlq_count(self) -> int:
+        url = queue_url(self.topology.delivery_dlq_name)
+        attributes = self.client("sqs").get_queue_attributes(
+            QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"]
+        )["Attributes"]
+        return int(attributes["ApproximateNumberOfMessages"])
+
+    def _provision_delivery_outcomes(self) -> None:
+        topo = self.topology
+        self.client("sns").create_topic(Name=topo.delivery_topic_name)
+        self.client("sqs").create_queue(
+            QueueName=topo.delivery_dlq_name,
+            Attributes={"MessageRetentionPeriod": str(14 * 86400)},
+        )
+        self.client("sesv2").create_configuration_set(
+            ConfigurationSetName=topo.email_configuration_set
+        )
+
+    def _deliver_async(self, event: dict[str, Any]) -> None:
+        """An asynchronous invocation: Lambda retries a failed one, then sends the event to
+        the on-failure destination (the delivery dead-letter queue)."""
+        name = self.topology.delivery_subscriber.local_name
+        if name not in self._functions:
+            raise KeyError(f"the delivery function {name!r} is not in this topology")
+        attempts = 1 + t.DELIVERY_RETRY_ATTEMPTS
+        for _attempt in range(attempts):
+            payload, errored = self._invoke(name, event)
+            if not errored:
+                break
+        else:
+            # the record Lambda sends an SQS on-failure destination
+            record = {
+                "version": "1.0",
+                "timestamp": _iso(self.now),
+                "requestContext": {
+                    "functionArn": function_arn(self._functions[name]),
+                    "condition": "RetriesExhausted",
+                    "approximateInvokeCount": attempts,
+                },
+                "requestPayload": event,
+                "responsePayload": json.loads(payload),
+            }
+            self.client("sqs").send_message(
+                QueueUrl=queue_url(self.topology.delivery_dlq_name),
+                MessageBody=json.dumps(record),
+            )
+        self.scheduler.run_ready()
 
     # ---- internals: ops ------------------------------------------------------------------------
     def apply_ops_action(self, action: dict[str, Any]) -> None:
