@@ -67,11 +67,6 @@ class Delivery(Construct):
         stack = Stack.of(self)
         self.key = key
         self.function = function
-        configuration_set_arn = stack.format_arn(
-            service="ses",
-            resource="configuration-set",
-            resource_name=configuration_set.configuration_set_name,
-        )
 
         self.dead_letter_queue = sqs.Queue(
             self,
@@ -96,18 +91,6 @@ class Delivery(Construct):
             master_key=key,
             enforce_ssl=True,
         )
-        self.topic.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="AllowSesEventPublishingFromTheConfigurationSet",
-                principals=[iam.ServicePrincipal("ses.amazonaws.com")],
-                actions=["sns:Publish"],
-                resources=[self.topic.topic_arn],
-                conditions={
-                    "StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID},
-                    "ArnLike": {"aws:SourceArn": configuration_set_arn},
-                },
-            )
-        )
         # SES publishes to an encrypted topic only if it may use the topic's key; SNS needs
         # the key to put an undeliverable message in the (encrypted) dead-letter queue.
         for sid, service in (
@@ -123,6 +106,8 @@ class Delivery(Construct):
                     conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}},
                 )
             )
+        # (the SNS destination adds the topic-policy statement letting SES publish, limited
+        # to this configuration set and account)
         self.event_destination = configuration_set.add_event_destination(
             "DeliveryEvents",
             destination=ses.EventDestination.sns_topic(self.topic),

@@ -37,7 +37,17 @@ def local() -> Any:
         }
         queue_url = sqs.get_queue_url(QueueName=t.INGEST_QUEUE.local_name)["QueueUrl"]
         queue = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["All"])
-        yield {"tables": tables, "rules": rules, "queue": queue["Attributes"]}
+        topics = {x["TopicArn"].rsplit(":", 1)[1] for x in rt.client("sns").list_topics()["Topics"]}
+        queues = {u.rsplit("/", 1)[1] for u in sqs.list_queues().get("QueueUrls", [])}
+        configuration_sets = set(rt.client("sesv2").list_configuration_sets()["ConfigurationSets"])
+        yield {
+            "tables": tables,
+            "rules": rules,
+            "queue": queue["Attributes"],
+            "topics": topics,
+            "queues": queues,
+            "configuration_sets": configuration_sets,
+        }
 
 
 def _only(resources: dict[str, dict[str, Any]], kind: str, construct_id: str) -> dict[str, Any]:
@@ -144,3 +154,62 @@ def _per_deployment_settings() -> set[str]:
         if name.startswith("ENV_")
         and not getattr(c, name).endswith(("_TABLE", "_ARN", "_URL", "_BUCKET", "_BUS_NAME"))
     }
+
+
+def _logical_id_of(resources: dict[str, dict[str, Any]], kind: str, construct_id: str) -> str:
+    (found,) = [k for k, r in resources.items() if r["Type"] == kind and construct_id in k]
+    return found
+
+
+def test_delivery_outcomes_reach_the_same_function_through_the_same_topic(
+    synthesized: Any, local: Any
+) -> None:
+    resources = synthesized.resources
+    topology = LocalTopology.default()
+    # the topic exists on both sides
+    topic_id = _logical_id_of(resources, "AWS::SNS::Topic", t.DELIVERY_TOPIC_CONSTRUCT_ID)
+    assert topology.delivery_topic_name in local["topics"]
+    # its one subscriber is the function the local runtime invokes for a published outcome
+    (subscription,) = [
+        r["Properties"]
+        for r in resources.values()
+        if r["Type"] == "AWS::SNS::Subscription"
+        and r["Properties"]["TopicArn"] == {"Ref": topic_id}
+    ]
+    subscriber = topology.delivery_subscriber
+    assert subscriber.construct_id in subscription["Endpoint"]["Fn::GetAtt"][0]
+    assert subscriber in topology.functions
+    # the SMS delivery-status log subscription feeds the same function
+    (log_subscription,) = [
+        r["Properties"] for r in resources.values() if r["Type"] == "AWS::Logs::SubscriptionFilter"
+    ]
+    assert subscriber.construct_id in log_subscription["DestinationArn"]["Fn::GetAtt"][0]
+
+
+def test_failed_delivery_outcomes_dead_letter_after_the_same_retries(
+    synthesized: Any, local: Any
+) -> None:
+    resources = synthesized.resources
+    dlq_id = _logical_id_of(resources, "AWS::SQS::Queue", t.DELIVERY_DLQ_CONSTRUCT_ID)
+    assert LocalTopology.default().delivery_dlq_name in local["queues"]
+    (invoke_config,) = [
+        r["Properties"] for r in resources.values() if r["Type"] == "AWS::Lambda::EventInvokeConfig"
+    ]
+    assert invoke_config["DestinationConfig"]["OnFailure"]["Destination"] == {
+        "Fn::GetAtt": [dlq_id, "Arn"]
+    }
+    # the local runtime retries t.DELIVERY_RETRY_ATTEMPTS times before dead-lettering
+    assert invoke_config["MaximumRetryAttempts"] == t.DELIVERY_RETRY_ATTEMPTS
+
+
+def test_emails_name_a_configuration_set_that_exists_on_both_sides(
+    synthesized: Any, local: Any
+) -> None:
+    resources = synthesized.resources
+    set_id = _logical_id_of(
+        resources, "AWS::SES::ConfigurationSet", t.EMAIL_CONFIGURATION_SET_CONSTRUCT_ID
+    )
+    contact = _only(resources, "AWS::Lambda::Function", t.CONTACT_FUNCTION.construct_id)
+    assert contact["Environment"]["Variables"][c.ENV_EMAIL_CONFIGURATION_SET] == {"Ref": set_id}
+    local_env = local_environment(LocalTopology.default())
+    assert local_env[c.ENV_EMAIL_CONFIGURATION_SET] in local["configuration_sets"]
