@@ -27,6 +27,7 @@ import inspect
 import json
 import sys
 import threading
+import types
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -137,7 +138,31 @@ PATCH_POINTS: tuple[tuple[str, str, tuple[str, ...] | None], ...] = (
     # not moto, but the same kind of per-call cost: pynamodb gives every thread its own
     # botocore session (service models re-read from disk), and executions are threads
     ("pynamodb.connection.base", "get_session", ("env_vars",)),
+    # per-call costs of every emulated AWS call (handlers and aws-sdk service tasks alike):
+    # moto lists a response class's methods (inspect.getmembers) on every request
+    ("moto.core.responses", "method_names_from_class", ("clazz",)),
+    # moto parses an UpdateExpression twice per UpdateItem (handler, then backend)
+    ("moto.dynamodb.parsing.expressions", "UpdateExpressionParser.make", ("expression_str",)),
+    # SigV4 signing of requests moto answers in-process and never checks (see _UNSIGNED_SERVICES)
+    ("botocore.auth", "SigV4Auth.add_auth", ("self", "request")),
 )
+
+# Interpreter modules whose `copy.deepcopy` calls copy JSON state data (inputs, results,
+# parameters, history details): they get a `copy` whose deepcopy copies JSON trees directly.
+_JSON_COPY_MODULES = (
+    "moto.stepfunctions.parser.asl.eval.states",
+    "moto.stepfunctions.parser.asl.eval.environment",
+    "moto.stepfunctions.parser.asl.eval.event.event_manager",
+    "moto.stepfunctions.parser.asl.component.common.string.string_expression",
+    "moto.stepfunctions.parser.asl.component.common.path.result_path",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service",
+)
+
+# Signing names of the services whose moto responses read the Authorization header only
+# for the account (from an access key of 20 capitals and digits, which "testing" is not, so
+# the default account either way) and, when the URL has none, the region (these URLs
+# always carry it). S3 is left signed: moto's S3 treats an unsigned request as anonymous.
+_UNSIGNED_SERVICES = frozenset({"dynamodb", "sqs", "sns", "events", "states", "lambda"})
 
 # Attributes the inline `_evaluate_with_timeout` reads on the state object.
 EXECUTION_STATE_ATTRIBUTES = ("timeout", "assign_decl", "result_selector", "result_path")
@@ -207,6 +232,18 @@ def check_internals() -> list[str]:
     for name in EXECUTION_STATE_ATTRIBUTES:
         if f"self.{name}" not in init_source:
             problems.append(f"ExecutionState.{name} is no longer set by the state")
+    for module_name in _JSON_COPY_MODULES:
+        try:
+            bound = getattr(importlib.import_module(module_name), "copy", None)
+        except ImportError as exc:
+            problems.append(f"{module_name} is gone ({exc})")
+            continue
+        if bound is not copy and bound is not _JSON_COPY:
+            problems.append(f"{module_name} no longer imports the copy module as `copy`")
+    import botocore.auth
+
+    if "_service_name" not in inspect.getsource(botocore.auth.SigV4Auth.__init__):
+        problems.append("botocore.auth.SigV4Auth no longer keeps _service_name")
     # aws-sdk parameter-name mapping (aws_sdk_parameters.py, written for the ops workflow)
     problems.extend(aws_sdk_parameters.problems())
     for name in ("_is_language_query_jsonpath",):
@@ -245,6 +282,11 @@ _PARSED_PROGRAMS: dict[str, Any] = {}
 _INTERPRETER_CLIENTS: dict[tuple[str, str], Any] = {}
 _SHARED_SESSION: Any = None
 _PARSED_JSON_PATHS: dict[tuple[str, str], Any] = {}
+# Kept while a runtime runs (cleared on install): a class gains no methods meanwhile, and a
+# parsed UpdateExpression is only read (moto's validator deep-copies it before resolving).
+_METHOD_NAMES: dict[type, list[str]] = {}
+_PARSED_UPDATE_EXPRESSIONS: dict[tuple[type, str], Any] = {}
+_MAX_CACHED_EXPRESSIONS = 4096
 
 
 def _make_replacements(originals: dict[str, Any]) -> dict[str, Any]:
@@ -302,7 +344,7 @@ def _make_replacements(originals: dict[str, Any]) -> dict[str, Any]:
 
         frame = env.open_frame()
         frame.states.reset(input_value=env.states.get_input())
-        frame.stack = copy.deepcopy(env.stack)
+        frame.stack = _json_copy(env.stack)
         if task is not None:
             task.deadlines.append(hooks.scheduler.clock.now + dt.timedelta(seconds=timeout_seconds))
         try:
@@ -466,6 +508,34 @@ def _make_replacements(originals: dict[str, Any]) -> dict[str, Any]:
         payload, errored = _active().invoke_lambda(self.function_name, event)
         return payload, errored, ""
 
+    def cached_method_names(clazz: Any) -> list[str]:
+        names = _METHOD_NAMES.get(clazz)
+        if names is None:
+            names = originals["method_names_from_class"](clazz)
+            _METHOD_NAMES[clazz] = names
+        return list(names)
+
+    parse_update_expression = originals["UpdateExpressionParser.make"].__func__
+
+    def cached_update_expression(cls: Any, expression_str: str) -> Any:
+        key = (cls, expression_str)
+        ast = _PARSED_UPDATE_EXPRESSIONS.get(key)
+        if ast is None:
+            ast = parse_update_expression(cls, expression_str)  # raises moto's own errors
+            if len(_PARSED_UPDATE_EXPRESSIONS) < _MAX_CACHED_EXPRESSIONS:
+                _PARSED_UPDATE_EXPRESSIONS[key] = ast
+        return ast
+
+    sigv4_add_auth = originals["SigV4Auth.add_auth"]
+    from botocore.auth import SigV4Auth
+
+    def add_auth_unless_in_process(self: Any, request: Any) -> Any:
+        # only plain SigV4 header signing is skipped: presigned URLs (query auth) and S3
+        # are signed as before
+        if type(self) is SigV4Auth and self._service_name in _UNSIGNED_SERVICES:
+            return None
+        return sigv4_add_auth(self, request)
+
     return {
         "ExecutionWorker.start": execution_start,
         "ExecutionWorker.stop": execution_stop,
@@ -487,6 +557,10 @@ def _make_replacements(originals: dict[str, Any]) -> dict[str, Any]:
         "result_path_parse": cached_result_path_parse,
         "lambda_task_in_process": lambda_task_in_process,
         "States._extract": staticmethod(extract_with_json_copy),
+        "method_names_from_class": cached_method_names,
+        "UpdateExpressionParser.make": classmethod(cached_update_expression),
+        "SigV4Auth.add_auth": add_auth_unless_in_process,
+        **{_json_copy_key(name): _JSON_COPY for name in _JSON_COPY_MODULES},
     }
 
 
@@ -503,6 +577,24 @@ def _json_copy(value: Any) -> Any:
     if kind in _ATOMS:
         return value
     return copy.deepcopy(value)
+
+
+def _deepcopy_json_first(value: Any, memo: dict[int, Any] | None = None) -> Any:
+    return _json_copy(value) if memo is None else copy.deepcopy(value, memo)
+
+
+def _make_json_copy_module() -> types.ModuleType:
+    module = types.ModuleType("copy", "the copy module, with deepcopy fast on JSON trees")
+    module.__dict__.update({k: v for k, v in vars(copy).items() if not k.startswith("__")})
+    module.deepcopy = _deepcopy_json_first  # type: ignore[attr-defined]
+    return module
+
+
+_JSON_COPY = _make_json_copy_module()
+
+
+def _json_copy_key(module_name: str) -> str:
+    return f"json_copy:{module_name}"
 
 
 def _wake_waiter(endpoint: Any) -> None:
@@ -538,6 +630,10 @@ _SPEED_KEYS = frozenset(
         "result_path_parse",
         "lambda_task_in_process",
         "States._extract",
+        "method_names_from_class",
+        "UpdateExpressionParser.make",
+        "SigV4Auth.add_auth",
+        *(_json_copy_key(name) for name in _JSON_COPY_MODULES),
     }
 )
 
@@ -553,6 +649,8 @@ _OWNERS = {
     "CallbackEndpoint": "moto.stepfunctions.parser.asl.eval.callback.callback",
     "HeartbeatEndpoint": "moto.stepfunctions.parser.asl.eval.callback.callback",
     "LambdaFunction": "moto.awslambda.models",
+    "UpdateExpressionParser": "moto.dynamodb.parsing.expressions",
+    "SigV4Auth": "botocore.auth",
 }
 _BOTO_CLIENT_MODULE = "moto.stepfunctions.parser.asl.utils.boto_client"
 _PYNAMODB_MODULE = "pynamodb.connection.base"
@@ -591,6 +689,8 @@ def patched(hooks: Hooks, *, virtual_time: bool = True, speedups: bool = True) -
             "HeartbeatEndpoint.clear_and_wait",
             "HeartbeatEndpoint.notify",
             "StepFunctionsParserBackend._validate_definition",
+            "UpdateExpressionParser.make",
+            "SigV4Auth.add_auth",
         ):
             owner, attr = key.split(".")
             originals[key] = getattr(_resolve(_OWNERS[owner], owner), attr)
@@ -601,12 +701,16 @@ def patched(hooks: Hooks, *, virtual_time: bool = True, speedups: bool = True) -
             "json_path_parse": (_JSON_PATH_MODULE, "parse"),
             "result_path_parse": (_RESULT_PATH_MODULE, "parse"),
             "lambda_task_in_process": (_LAMBDA_EVAL_MODULE, "_invoke_lambda_function"),
+            "method_names_from_class": ("moto.core.responses", "method_names_from_class"),
+            **{_json_copy_key(name): (name, "copy") for name in _JSON_COPY_MODULES},
         }
         for key, (module_name, attr) in module_functions.items():
             originals[key] = getattr(importlib.import_module(module_name), attr)
         pynamodb_base = importlib.import_module(_PYNAMODB_MODULE)
         originals["pynamodb_get_session"] = pynamodb_base.get_session
         replacements = _make_replacements(originals)
+        _METHOD_NAMES.clear()
+        _PARSED_UPDATE_EXPRESSIONS.clear()
 
         selected = {
             key: fn

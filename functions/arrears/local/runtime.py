@@ -17,6 +17,7 @@ fixtures and fake handlers.
 from __future__ import annotations
 
 import contextlib
+import gc
 import importlib
 import io
 import json
@@ -312,6 +313,8 @@ class LocalRuntime:
             settings_module.settings.cache_clear()
             stack.callback(settings_module.settings.cache_clear)
             self._provision()
+            if self._speedups:
+                stack.enter_context(_frozen_heap())
             if self._run_schedules:
                 self._start_schedules()
         except BaseException:
@@ -977,6 +980,20 @@ def _environment(values: Mapping[str, str]) -> Iterator[None]:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = old
+
+
+@contextmanager
+def _frozen_heap() -> Iterator[None]:
+    """Leave what is alive at start-up (modules, service models, moto) out of GC passes.
+
+    A full collection walks every tracked object, about 300k once botocore and moto are
+    loaded, and runs once every few thousand emulated calls (about a tenth of a run's CPU).
+    """
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 @contextmanager

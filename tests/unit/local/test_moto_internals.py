@@ -63,3 +63,74 @@ def test_patches_are_removed_when_the_runtime_closes():
 
     # then the original is back
     assert WaitFunction.__dict__["_wait_interval"] is original
+
+
+def test_the_check_names_an_interpreter_module_that_no_longer_imports_copy(monkeypatch):
+    # given an interpreter module whose JSON copies the runtime speeds up, now without `copy`
+    from moto.stepfunctions.parser.asl.eval import states
+
+    monkeypatch.setattr(states, "copy", object())
+
+    # when the internals are checked
+    problems = moto_patches.check_internals()
+
+    # then the report names the module
+    assert any("asl.eval.states no longer imports the copy module" in p for p in problems)
+
+
+def test_the_interpreter_copy_copies_json_trees_and_deep_copies_anything_else():
+    # given state data with nested JSON and a non-JSON value inside
+    from datetime import UTC, datetime
+
+    when = datetime(2026, 11, 2, tzinfo=UTC)
+    data = {"a": [1, {"b": "x", "c": None}], "d": 1.5, "e": True, "when": [when]}
+
+    # when it is copied the way the patched interpreter modules copy
+    copied = moto_patches._JSON_COPY.deepcopy(data)
+
+    # then the copy is equal and shares no container with the original
+    assert copied == data
+    assert copied is not data and copied["a"] is not data["a"]
+    assert copied["a"][1] is not data["a"][1] and copied["when"] is not data["when"]
+    copied["a"][1]["b"] = "changed"
+    assert data["a"][1]["b"] == "x"
+    # and the rest of the copy module is the real one
+    assert moto_patches._JSON_COPY.copy is __import__("copy").copy
+
+
+def test_in_process_requests_skip_sigv4_but_s3_and_presigned_urls_stay_signed():
+    # given a running local runtime and a hook that sees each request as it is sent
+    from arrears.local.runtime import LocalRuntime
+
+    seen: dict[str, dict[str, str]] = {}
+
+    def capture(service):
+        def hook(request, **kwargs):
+            seen[service] = dict(request.headers)
+
+        return hook
+
+    with LocalRuntime() as rt:
+        sqs, s3 = rt.client("sqs"), rt.client("s3")
+        sqs.meta.events.register_first("before-send", capture("sqs"))
+        s3.meta.events.register_first("before-send", capture("s3"))
+        try:
+            # when an SQS call and an S3 call are made, and an S3 URL is presigned
+            queues = sqs.list_queues()
+            s3.list_buckets()
+            url = s3.generate_presigned_url(
+                "get_object", Params={"Bucket": "b", "Key": "k"}, ExpiresIn=60
+            )
+        finally:
+            sqs.meta.events.unregister("before-send", capture("sqs"))
+            s3.meta.events.unregister("before-send", capture("s3"))
+
+    # then moto answered the unsigned SQS call as before (same default account)
+    assert any("/123456789012/" in q for q in queues.get("QueueUrls", []))
+    assert "Authorization" not in seen["sqs"]
+    # and S3 (which tells anonymous from signed requests) and presigned URLs are signed
+    authorization = seen["s3"]["Authorization"]
+    if isinstance(authorization, bytes):
+        authorization = authorization.decode()
+    assert authorization.startswith("AWS4-HMAC-SHA256")
+    assert "Signature=" in url
