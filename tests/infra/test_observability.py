@@ -88,7 +88,7 @@ def test_dead_letter_queue_depth_above_zero_alarms(synthesized):
             "QueueName",
         ]
     }
-    # (the delivery outcomes' own dead-letter queue has its alarm too: test_delivery.py)
+    # (the delivery outcomes' own dead-letter queue has its alarm too: test_delivery_stack.py)
     (dlq_alarm,) = [
         a["Properties"]
         for a in alarms(synthesized).values()
