@@ -58,6 +58,17 @@ def install() -> None:
         cls = module.StateTaskServiceAwsSdk
         session = botocore.session.get_session()
         original = cls._normalise_parameters
+        # (service, operation) -> input shape; a service model is rebuilt on every
+        # get_service_model call, and shapes are only read
+        input_shapes: dict[tuple[str, str], Any] = {}
+
+        def input_shape_of(service: str, operation: str) -> Any:
+            key = (service, operation)
+            if key not in input_shapes:
+                input_shapes[key] = (
+                    session.get_service_model(service).operation_model(operation).input_shape
+                )
+            return input_shapes[key]
 
         def normalise_parameters(
             self: Any,
@@ -70,9 +81,7 @@ def install() -> None:
             action = service_action_name or self.resource.api_action
             operation = action[:1].upper() + action[1:]
             try:
-                input_shape = (
-                    session.get_service_model(service).operation_model(operation).input_shape
-                )
+                input_shape = input_shape_of(service, operation)
             except Exception:  # unknown service/operation: let the call fail as before
                 return
             if input_shape is not None:

@@ -564,16 +564,19 @@ def _make_replacements(originals: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-_ATOMS = (str, int, float, bool, type(None))
+_ATOMS = frozenset({str, int, float, bool, type(None)})
 
 
 def _json_copy(value: Any) -> Any:
     """Deep copy of a JSON tree (dicts, lists, scalars); anything else via deepcopy."""
     kind = type(value)
     if kind is dict:
-        return {key: _json_copy(item) for key, item in value.items()}
+        # scalars are immutable: kept as they are without a call per leaf
+        return {
+            key: item if type(item) in _ATOMS else _json_copy(item) for key, item in value.items()
+        }
     if kind is list:
-        return [_json_copy(item) for item in value]
+        return [item if type(item) in _ATOMS else _json_copy(item) for item in value]
     if kind in _ATOMS:
         return value
     return copy.deepcopy(value)
