@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import inspect
 import io
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
@@ -12,6 +13,7 @@ import pytest
 from arrears.domain.balance import Breakdown
 from arrears.domain.notices import LetterContext, LetterKind, RenderError, render_letter
 from arrears.domain.notices.letters import FONT_FILE, wrap
+from fontTools.ttLib import TTFont
 from fpdf import FPDF
 from fpdf.fonts import TTFFont
 from notices_builders import HEBREW_NAME, LOCALES, LONG_NAME, RTL_NAME, full_letter
@@ -185,11 +187,27 @@ def test_letter_date_is_the_pdf_creation_date() -> None:
 
 
 def test_fpdf2_font_internals_the_cache_relies_on_are_still_there() -> None:
-    # The font cache copies fpdf2's TTFFont and resets these attributes per letter; if a
-    # new fpdf2 renames them, this fails here rather than producing a broken PDF.
+    # The font cache copies fpdf2's TTFFont and resets these attributes per letter, and
+    # swaps in a cut font through a custom OutputProducer; if a new fpdf2 renames them,
+    # this fails here rather than producing a broken PDF.
     for name in ("i", "ttfont", "subset", "missing_glyphs", "biggest_size_pt", "_hbfont", "cw"):
         assert name in TTFFont.__slots__
-    assert FONT_FILE.stat().st_size < 10_000_000
+    assert "output_producer_class" in inspect.signature(FPDF.output).parameters
+    assert FONT_FILE.stat().st_size < 12_000_000  # ~10 MB: every BMP hanzi, see fonts/README
+
+
+def test_a_letter_embeds_only_the_glyphs_it_uses() -> None:
+    # Given a Chinese letter (the font holds ~30,000 glyphs)
+    pdf = render_letter(LetterKind.DEMAND_LETTER, "zh-CN", full_letter(borrower_name="王小明"))
+    # When the embedded font program is read back
+    reader = PdfReader(io.BytesIO(pdf))
+    fonts = reader.pages[0]["/Resources"]["/Font"]
+    (cjk,) = [f.get_object() for f in fonts.values() if "Noto" in str(f.get_object()["/BaseFont"])]
+    descriptor = cjk["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
+    embedded = TTFont(io.BytesIO(descriptor["/FontFile2"].get_object().get_data()))
+    # Then it has the letter's few hundred glyphs at most, and draws its characters
+    assert 50 < len(embedded.getGlyphOrder()) < 400
+    assert {ord(ch) for ch in "王小明催款函"} <= set(embedded.getBestCmap())
 
 
 def test_wrap_breaks_cjk_anywhere_latin_at_spaces_and_cuts_long_words() -> None:

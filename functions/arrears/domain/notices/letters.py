@@ -1,16 +1,18 @@
 """PDF letters with fpdf2 and an embedded, subset CJK font.
 
-One font serves every locale: Noto Sans CJK SC (SIL OFL 1.1), pre-subset to GB2312 hanzi
-plus Latin, punctuation and currency signs and converted to TrueType outlines
-(`arrears/fonts/`, see LICENSE there). fpdf2 embeds only the glyphs a letter uses, so a
-letter stays around 20-40 KB.
+One font serves every locale: Noto Sans CJK SC (SIL OFL 1.1) with every BMP hanzi it has
+(Simplified, Traditional, rare name characters), Latin, punctuation, and the currency
+signs babel prints merged in from Noto Sans, as TrueType outlines (`arrears/fonts/`, see
+README and LICENSE there). fpdf2 embeds only the glyphs a letter uses, so a letter stays
+around 15-40 KB.
 
-Parsing the 4 MB font is the dominant cost of a letter (~150 ms), so it is parsed once per
-process (`_FontCache`) and each letter gets a light copy of the parsed font with its own
-glyph-usage map and its own (lazily read) fontTools object; fpdf2 subsets that object in
-place when it writes the PDF, so it cannot be shared between letters. That copy relies on
-fpdf2's TTFFont attributes (fpdf2 is pinned; tests/unit/notices/test_letters.py fails
-loudly if they move).
+Parsing the 10 MB font is the dominant cost of a first letter (~0.3-0.4 s of CPU), so it
+is parsed once per process (`_FontCache`) and shared read-only by every letter. Each
+letter gets a light copy of fpdf2's font object with its own glyph-usage map; when the
+PDF is written (`_LetterOutput`), the shared font is swapped, for that letter only, for a
+small cut holding just the glyphs it used, which fpdf2's subsetter then cuts down in place.
+That relies on fpdf2's TTFFont attributes and OutputProducer hook (fpdf2 is pinned;
+tests/unit/notices/test_letters.py fails loudly if they move).
 """
 
 from __future__ import annotations
@@ -25,11 +27,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from fontTools.ttLib import TTFont
+from fontTools.ttLib import TTFont, newTable
+from fontTools.ttLib.tables._c_m_a_p import CmapSubtable
 from fontTools.ttLib.tables._g_l_y_f import Glyph
 from fpdf import FPDF
 from fpdf.enums import Align, XPos, YPos
 from fpdf.fonts import SubsetMap, TTFFont
+from fpdf.output import OutputProducer
 
 from arrears.domain.balance import Breakdown
 from arrears.domain.notices import formatting as fmt
@@ -39,7 +43,7 @@ from arrears.domain.notices.variables import clean, variables
 from arrears.domain.types import Channel
 
 FONTS_DIR = Path(__file__).resolve().parents[2] / "fonts"
-FONT_FILE = FONTS_DIR / "NotoSansSC-Regular-GB2312.ttf"
+FONT_FILE = FONTS_DIR / "NotoSansSC-Regular-Letters.ttf"
 FONT_FAMILY = "notosanssc"
 # Right-to-left scripts the CJK font lacks: fallback fonts plus HarfBuzz shaping (joined
 # Arabic letters, right-to-left order), used only in letters that contain such text.
@@ -61,74 +65,121 @@ class _TrimmedGlyph(Glyph):
             super().trim(remove_hinting=True)
 
 
-def _fork(pristine: TTFont) -> TTFont:
-    """A copy of a fully parsed font that fontTools' subsetter may cut down in place.
+def _trimmed(glyph: Glyph) -> _TrimmedGlyph:
+    data = glyph.__dict__.get("data")
+    fresh = _TrimmedGlyph(data) if data is not None else copy.deepcopy(glyph)
+    fresh.__class__ = _TrimmedGlyph
+    Glyph.trim(fresh)  # walks every point flag in Python: done once per glyph, not per letter
+    return fresh
 
-    Tables are copied shallowly; the containers the subsetter replaces or trims (glyph
-    dict and order, cmap subtables, metrics, names) are copied one level deeper. Glyph
-    objects are shared: the subsetter only trims their padding, which changes nothing.
+
+def _cut(
+    pristine: TTFont,
+    glyph_names: Sequence[str],
+    glyph_for: Callable[[str], Glyph],
+    code_points: Mapping[str, list[int]],
+) -> TTFont:
+    """A small font with only the given glyphs (and the first four), for one letter.
+
+    fpdf2 runs fontTools' subsetter on the font object when it writes the PDF, cutting it
+    down in place; on the 30,000-glyph font that costs ~10 ms of list and dict passes
+    over every glyph and cmap entry. Handing it a font that already holds only the
+    letter's glyphs makes that work proportional to the letter and leaves the shared
+    parsed font untouched. Tables are shallow copies (the writer rewrites their scalars);
+    the containers it replaces are built new; glyphs come trimmed from `glyph_for`.
     """
-    fork = TTFont(recalcBBoxes=False, recalcTimestamp=False)
-    fork.sfntVersion = pristine.sfntVersion
-    fork.setGlyphOrder(list(pristine.getGlyphOrder()))
-    fork._reverseGlyphOrderDict = dict(pristine.getReverseGlyphMap())  # saves a rebuild
+    order = pristine.getGlyphOrder()
+    gid = pristine.getReverseGlyphMap()
+    keep = sorted(set(order[:4]).union(glyph_names), key=gid.__getitem__)
+    cut = TTFont(recalcBBoxes=False, recalcTimestamp=False)
+    cut.sfntVersion = pristine.sfntVersion
+    cut.setGlyphOrder(keep)
     for tag in pristine.keys():  # noqa: SIM118 (a TTFont is not a dict)
-        if tag == "GlyphOrder":
+        if tag in ("GlyphOrder", "loca"):
             continue
         table = copy.copy(pristine[tag])
-        state = table.__dict__
-        if tag == "cmap":
-            table.tables = [copy.copy(sub) for sub in table.tables]
-            for sub in table.tables:
-                sub.cmap = dict(sub.cmap)
-        for name, value in list(state.items()):
-            if isinstance(value, dict | list) and name != "tables":
-                state[name] = copy.copy(value)
-        fork[tag] = table
-    return fork
+        if tag == "glyf":
+            table.glyphOrder = keep
+            table.glyphs = {name: glyph_for(name) for name in keep}
+            table.__dict__.pop("_reverseGlyphOrder", None)
+        elif tag == "hmtx":
+            table.metrics = {name: table.metrics[name] for name in keep}
+        elif tag == "cmap":
+            table.tables = [_bmp_cmap({p: n for n in keep for p in code_points.get(n, ())})]
+        elif tag == "post":
+            table.extraNames, table.mapping = [], {}
+        elif tag == "name":
+            table.names = list(table.names)
+        cut[tag] = table
+    cut["loca"] = newTable("loca")
+    return cut
+
+
+def _bmp_cmap(mapping: dict[int, str]) -> Any:
+    subtable = CmapSubtable.newSubtable(4)
+    subtable.platformID, subtable.platEncID, subtable.language = 3, 1, 0
+    subtable.cmap = mapping
+    return subtable
 
 
 class _FontCache:
-    """The font parsed once; each letter gets a private fork that fpdf2 may mutate."""
+    """The font parsed once and shared read-only; each letter writes out its own cut."""
 
     def __init__(self, path: Path) -> None:
         self._path = path
         self._lock = threading.Lock()
         self._template: TTFFont | None = None
-        self._pristine: TTFont | None = None
+        self._code_points: dict[str, list[int]] = {}
+        self._glyphs: dict[str, _TrimmedGlyph] = {}  # trimmed on first use, then shared
 
-    def _load(self) -> tuple[TTFFont, TTFont]:
+    def _load(self) -> TTFFont:
         with self._lock:
-            if self._template is None or self._pristine is None:
+            if self._template is None:
                 probe = FPDF()
                 probe.add_font(FONT_FAMILY, fname=str(self._path))
-                self._template = probe.fonts[FONT_FAMILY]  # type: ignore[assignment]
-                # glyphs stay as compiled bytes (not lazy=False): a letter then copies
-                # its few glyphs through without re-encoding their outlines
-                pristine = TTFont(str(self._path), recalcBBoxes=False, recalcTimestamp=False)
+                template = probe.fonts[FONT_FAMILY]
+                assert isinstance(template, TTFFont)
+                pristine = template.ttfont  # fpdf2 has parsed it; read-only from here on
                 for tag in pristine.keys():  # noqa: SIM118 (a TTFont is not a dict)
                     pristine[tag]  # parse every table now, once
-                for subtable in pristine["cmap"].tables:
-                    subtable.ensureDecompiled()  # cmap subtables parse lazily, per copy
-                for glyph in pristine["glyf"].glyphs.values():
-                    glyph.trim()  # once here, so each letter's subset need not
-                    glyph.__class__ = _TrimmedGlyph
-                self._pristine = pristine
-            template, pristine = self._template, self._pristine
-        assert template is not None and pristine is not None
-        return template, pristine
+                for point, name in template.cmap.items():
+                    self._code_points.setdefault(name, []).append(point)
+                self._template = template
+            return self._template
 
     def install(self, pdf: FPDF) -> None:
-        template, pristine = self._load()
-        font = copy.copy(template)
+        template = self._load()
+        font = copy.copy(template)  # shares the parsed font, widths and cmap (read-only)
         font.i = len(pdf.fonts) + 1
-        font.ttfont = _fork(pristine)
         font.desc = copy.copy(template.desc)  # fpdf2 numbers and links it per PDF
         font.subset = SubsetMap(font)
         font.missing_glyphs = []
         font.biggest_size_pt = 0
         font._hbfont = None
         pdf.fonts[FONT_FAMILY] = font
+
+    def cut_for_output(self, pdf: FPDF) -> None:
+        """Swap the shared font for a cut holding only what this letter used."""
+        font = pdf.fonts[FONT_FAMILY]
+        assert isinstance(font, TTFFont)
+        pristine = self._load().ttfont
+        font.ttfont = _cut(
+            pristine, font.subset.get_all_glyph_names(), self._glyph, self._code_points
+        )
+
+    def _glyph(self, name: str) -> _TrimmedGlyph:
+        glyph = self._glyphs.get(name)
+        if glyph is None:  # two threads may both trim it: same bytes, last one kept
+            glyph = self._glyphs[name] = _trimmed(self._load().ttfont["glyf"].glyphs[name])
+        return glyph
+
+
+class _LetterOutput(OutputProducer):
+    """fpdf2's PDF writer, once every glyph is known (footers and page totals included)."""
+
+    def __init__(self, fpdf: FPDF) -> None:
+        _font_cache().cut_for_output(fpdf)
+        super().__init__(fpdf)
 
 
 @cache
@@ -334,4 +385,4 @@ def render_letter_pdf(
         _lines(pdf, clean(extra), gap=2.5)
     pdf.ln(3)
     _lines(pdf, closing)
-    return bytes(pdf.output())
+    return bytes(pdf.output(output_producer_class=_LetterOutput))
