@@ -240,6 +240,13 @@ def check_internals() -> list[str]:
             continue
         if bound is not copy and bound is not _JSON_COPY:
             problems.append(f"{module_name} no longer imports the copy module as `copy`")
+    try:
+        for klass in _flat_state_types():
+            hooks = {"__copy__", "__deepcopy__", "__reduce__", "__getstate__", "__slots__"}
+            if hooks & set(vars(klass)):
+                problems.append(f"{klass.__name__} now defines its own copy behaviour")
+    except AttributeError as exc:
+        problems.append(f"a program state class is gone ({exc})")
     import botocore.auth
 
     if "_service_name" not in inspect.getsource(botocore.auth.SigV4Auth.__init__):
@@ -579,7 +586,34 @@ def _json_copy(value: Any) -> Any:
         return [item if type(item) in _ATOMS else _json_copy(item) for item in value]
     if kind in _ATOMS:
         return value
+    if kind in _FLAT_STATE_TYPES:
+        return _flat_copy(value)
     return copy.deepcopy(value)
+
+
+def _flat_copy(value: Any) -> Any:
+    """What deepcopy makes of an object whose attributes are all immutable, made directly."""
+    attributes = vars(value)
+    if any(type(item) not in _IMMUTABLE for item in attributes.values()):
+        return copy.deepcopy(value)
+    clone = object.__new__(type(value))
+    vars(clone).update(attributes)
+    return clone
+
+
+def _flat_state_types() -> frozenset[type]:
+    # the interpreter deep-copies its program state (running, next state name) on every
+    # read; these classes hold only strings, None and a datetime
+    from moto.stepfunctions.parser.asl.eval import program_state
+
+    return frozenset(
+        getattr(program_state, name)
+        for name in ("ProgramRunning", "ProgramEnded", "ProgramStopped", "ProgramTimedOut")
+    )
+
+
+_FLAT_STATE_TYPES: frozenset[type] = frozenset()
+_IMMUTABLE = _ATOMS | {dt.datetime}
 
 
 def _deepcopy_json_first(value: Any, memo: dict[int, Any] | None = None) -> Any:
@@ -712,6 +746,8 @@ def patched(hooks: Hooks, *, virtual_time: bool = True, speedups: bool = True) -
         pynamodb_base = importlib.import_module(_PYNAMODB_MODULE)
         originals["pynamodb_get_session"] = pynamodb_base.get_session
         replacements = _make_replacements(originals)
+        global _FLAT_STATE_TYPES
+        _FLAT_STATE_TYPES = _flat_state_types()
         _METHOD_NAMES.clear()
         _PARSED_UPDATE_EXPRESSIONS.clear()
 
