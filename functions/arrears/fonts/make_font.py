@@ -1,6 +1,6 @@
 """Rebuild NotoSansSC-Regular-Letters.ttf from Debian's Noto fonts (run by hand).
 
-    apt-get download fonts-noto-cjk fonts-noto-core
+    apt-get download fonts-noto-cjk fonts-noto-core  # 1:20220127+repack1-1, 20201225-1
     for deb in fonts-noto-*.deb; do dpkg-deb -x "$deb" x; done
     python functions/arrears/fonts/make_font.py \
         x/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc \
@@ -8,13 +8,14 @@
 
 Steps: take face 2 (Simplified Chinese) of the CJK collection; keep every hanzi it has in
 the BMP (CJK Unified Ideographs, Extension A, Compatibility Ideographs: Simplified,
-Traditional and rare name characters alike) plus Latin, punctuation, currency and
-full-width forms; convert the CFF outlines to TrueType quadratics (fpdf2 embeds TrueType
-more compactly and pypdf extracts its text cleanly); drop layout and vertical tables fpdf2
-does not use, and keep a single (Windows BMP) cmap. Then merge, from Noto Sans and a few
-Noto script fonts, the glyphs the CJK face lacks in those ranges: the currency signs
-babel prints (₹ ₽ ₺ ₦ ₪ ₱ ...), the narrow no-break space babel puts in amounts and
-times, and the rest of Latin (Vietnamese), Greek and Cyrillic.
+Traditional and rare name characters alike), every character of GB2312, GBK, Big5 and
+HKSCS it has in the BMP, plus Latin, punctuation, currency and full-width forms; convert
+the CFF outlines to TrueType quadratics (fpdf2 embeds TrueType more compactly and pypdf
+extracts its text cleanly); drop layout and vertical tables fpdf2 does not use, and keep a
+single (Windows BMP) cmap. Then merge, from Noto Sans and a few Noto script fonts, the
+glyphs the CJK face lacks: the currency signs babel prints (₹ ₽ ₺ ₦ ₪ ₱ ...), the narrow
+no-break space babel puts in amounts and times, and the rest of Latin (Vietnamese), Greek
+and Cyrillic.
 """
 
 from __future__ import annotations
