@@ -171,6 +171,56 @@ CALLBACK_ENDPOINT_ATTRIBUTES = ("_notify_event", "_outcome", "_heartbeat_endpoin
 HEARTBEAT_ENDPOINT_ATTRIBUTES = ("_mutex", "_next_heartbeat_event", "_heartbeat_seconds")
 
 
+def _in_process_dynamodb_problems() -> list[str]:
+    """What ``InProcessDynamoDB`` needs from botocore's client and moto's stubber."""
+    import botocore.client
+    import botocore.endpoint
+
+    problems = []
+    needs = {
+        botocore.client.BaseClient: (
+            ("_emit_api_params", ("self", "api_params", "operation_model", "context")),
+            (
+                "_convert_to_request_dict",
+                (
+                    "self",
+                    "api_params",
+                    "operation_model",
+                    "endpoint_url",
+                    "context",
+                    "headers",
+                    "set_user_agent_header",
+                ),
+            ),
+        ),
+        botocore.endpoint.Endpoint: (
+            (
+                "_add_modeled_error_fields",
+                ("self", "response_dict", "parsed_response", "operation_model", "parser"),
+            ),
+        ),
+    }
+    for owner, methods in needs.items():
+        for name, params in methods:
+            method = getattr(owner, name, None)
+            if method is None:
+                problems.append(f"botocore {owner.__name__}.{name} is gone")
+            elif tuple(inspect.signature(method).parameters) != params:
+                problems.append(f"botocore {owner.__name__}.{name} parameters changed")
+    if not hasattr(botocore.endpoint, "convert_to_response_dict"):
+        problems.append("botocore.endpoint.convert_to_response_dict is gone")
+    from moto.core import botocore_stubber, models
+
+    if not hasattr(botocore_stubber, "MockRawResponse"):
+        problems.append("moto.core.botocore_stubber.MockRawResponse is gone")
+    stubber = getattr(models, "botocore_stubber", None)
+    if stubber is None or tuple(inspect.signature(stubber.process_request).parameters) != (
+        "request",
+    ):
+        problems.append("moto.core.models.botocore_stubber.process_request moved or changed")
+    return problems
+
+
 def _resolve(module_name: str, path: str) -> Any:
     obj: Any = importlib.import_module(module_name)
     for part in path.split("."):
@@ -247,6 +297,7 @@ def check_internals() -> list[str]:
                 problems.append(f"{klass.__name__} now defines its own copy behaviour")
     except AttributeError as exc:
         problems.append(f"a program state class is gone ({exc})")
+    problems.extend(_in_process_dynamodb_problems())
     import botocore.auth
 
     if "_service_name" not in inspect.getsource(botocore.auth.SigV4Auth.__init__):
@@ -458,6 +509,8 @@ def _make_replacements(originals: dict[str, Any]) -> dict[str, Any]:
         client = clients.get(key)
         if client is None:
             client = originals["boto_client_for"](region, service, state_credentials)
+            if service == "dynamodb":
+                client = InProcessDynamoDB(client)
             clients[key] = client
         return client
 
@@ -614,6 +667,75 @@ def _flat_state_types() -> frozenset[type]:
 
 _FLAT_STATE_TYPES: frozenset[type] = frozenset()
 _IMMUTABLE = _ATOMS | {dt.datetime}
+
+
+class InProcessDynamoDB:
+    """The interpreter's DynamoDB client, handing each call to moto without the HTTP layer.
+
+    A call runs the client's own parameter hooks, serializer and response parser and
+    moto's own dispatch, exactly as through botocore; what it leaves out is what an
+    in-process call never needs: endpoint rules (DynamoDB's endpoint is fixed), signing,
+    the send/retry event chain (the interpreter's client makes one attempt) and the
+    HTTP request/response objects. Errors are raised as the client raises them (the same
+    ``ClientError`` subclass with the same parsed response), so ASL Catch sees the same
+    error names. Anything but an API operation is the real client's.
+    """
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+        self._operations: dict[str, str] = dict(client.meta.method_to_api_mapping)
+
+    def __getattr__(self, name: str) -> Any:
+        operation = self._operations.get(name)
+        if operation is None:
+            return getattr(self._client, name)
+
+        def call(**params: Any) -> Any:
+            return self._call(operation, params)
+
+        return call
+
+    def _call(self, operation_name: str, params: dict[str, Any]) -> Any:
+        from botocore.awsrequest import AWSResponse, create_request_object
+        from botocore.endpoint import convert_to_response_dict
+        from moto.core.botocore_stubber import MockRawResponse
+        from moto.core.models import botocore_stubber
+
+        client = self._client
+        operation = client.meta.service_model.operation_model(operation_name)
+        context = {"client_region": client.meta.region_name, "client_config": client.meta.config}
+        params = client._emit_api_params(
+            api_params=params, operation_model=operation, context=context
+        )
+        request_dict = client._convert_to_request_dict(
+            api_params=params,
+            operation_model=operation,
+            endpoint_url=client.meta.endpoint_url,
+            context=context,
+        )
+        request = create_request_object(request_dict).prepare()
+        answered = botocore_stubber.process_request(request)
+        if answered is None:  # not something moto serves: the full client path
+            return getattr(client, _python_name(client, operation_name))(**params)
+        status, headers, body = answered
+        http = AWSResponse(request.url, status, headers, MockRawResponse(body))
+        response = convert_to_response_dict(http, operation)
+        protocol = operation.service_model.resolved_protocol
+        parser = client._endpoint._response_parser_factory.create_parser(protocol)
+        parsed: dict[str, Any] = parser.parse(response, operation.output_shape)
+        if status >= 300:
+            client._endpoint._add_modeled_error_fields(response, parsed, operation, parser)
+            error_code = parsed.get("Error", {}).get("Code")
+            raise client.exceptions.from_code(error_code)(parsed, operation_name)
+        parsed.setdefault("ResponseMetadata", {})["RetryAttempts"] = 0
+        return parsed
+
+
+def _python_name(client: Any, operation_name: str) -> str:
+    for python_name, api_name in client.meta.method_to_api_mapping.items():
+        if api_name == operation_name:
+            return str(python_name)
+    raise AttributeError(operation_name)
 
 
 def _deepcopy_json_first(value: Any, memo: dict[int, Any] | None = None) -> Any:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from arrears.local import moto_patches
 
@@ -134,3 +136,86 @@ def test_in_process_requests_skip_sigv4_but_s3_and_presigned_urls_stay_signed():
         authorization = authorization.decode()
     assert authorization.startswith("AWS4-HMAC-SHA256")
     assert "Signature=" in url
+
+
+def _outcome(call):
+    """(result without ResponseMetadata, None) or (None, (error class, error body))."""
+    from botocore.exceptions import ClientError
+
+    try:
+        result = call()
+    except ClientError as exc:
+        body = {k: v for k, v in exc.response.items() if k != "ResponseMetadata"}
+        return None, (type(exc).__name__, body)
+    return {k: v for k, v in result.items() if k != "ResponseMetadata"}, None
+
+
+def test_the_interpreters_in_process_dynamodb_answers_and_fails_as_the_client_does():
+    # given the local runtime's cases table, the real client and the interpreter's one
+    from arrears import topology as t
+    from arrears.local.runtime import LocalRuntime
+
+    with LocalRuntime() as rt:
+        real = rt.client("dynamodb")
+        in_process = moto_patches.InProcessDynamoDB(real)
+        table = t.CASES.local_name
+
+        def update(client, case_id, **extra):
+            params = {
+                "TableName": table,
+                "Key": {"case_id": {"S": case_id}},
+                "UpdateExpression": "SET task_token = :t",
+                "ExpressionAttributeValues": {":t": {"S": "token"}},
+                "ReturnValues": "ALL_NEW",
+            }
+            return lambda: client.update_item(**{**params, **extra})
+
+        # when the same calls are made through both
+        pairs = [
+            (update(real, "c-1"), update(in_process, "c-2")),  # success
+            (  # a failed condition, with the old item in the error (a modeled error field)
+                update(
+                    real,
+                    "c-1",
+                    ConditionExpression="attribute_not_exists(case_id)",
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                ),
+                update(
+                    in_process,
+                    "c-2",
+                    ConditionExpression="attribute_not_exists(case_id)",
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                ),
+            ),
+            (  # a syntax error in the update expression
+                update(real, "c-1", UpdateExpression="SET = :t"),
+                update(in_process, "c-2", UpdateExpression="SET = :t"),
+            ),
+            (  # a validation error: a value the expressions do not use
+                update(real, "c-1", ExpressionAttributeValues={":t": {"S": "a"}, ":x": {"S": "b"}}),
+                update(
+                    in_process,
+                    "c-2",
+                    ExpressionAttributeValues={":t": {"S": "a"}, ":x": {"S": "b"}},
+                ),
+            ),
+            (  # an unknown table
+                lambda: real.get_item(TableName="nope", Key={"case_id": {"S": "c-1"}}),
+                lambda: in_process.get_item(TableName="nope", Key={"case_id": {"S": "c-1"}}),
+            ),
+        ]
+        outcomes = [(_outcome(a), _outcome(b)) for a, b in pairs]
+
+    # then results and errors match, apart from the key that differs on purpose
+    def same_apart_from_key(a, b):
+        return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True).replace("c-2", "c-1")
+
+    (ok_real, _), (ok_in_process, _) = outcomes[0]
+    assert ok_real["Attributes"]["task_token"] == {"S": "token"}
+    assert same_apart_from_key(ok_real, ok_in_process)
+    for (_, real_error), (_, in_process_error) in outcomes[1:]:
+        assert real_error is not None
+        assert same_apart_from_key(real_error, in_process_error)
+    condition_error = outcomes[1][1][1]
+    assert condition_error[0] == "ConditionalCheckFailedException"
+    assert condition_error[1]["Item"]["case_id"] == {"S": "c-2"}
