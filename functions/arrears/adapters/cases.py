@@ -111,6 +111,19 @@ class CaseRepository(Protocol):
         True for the first caller only; raises CaseNotFound for an unknown case."""
         ...
 
+    def get_with_borrower(self, case_id: str) -> tuple[CaseRecord | None, BorrowerRecord | None]:
+        """The case and its borrower in one strongly consistent read (BatchGetItem): every
+        escalation step needs both."""
+        ...
+
+    def commit_step(self, write: StepWrite) -> bool:
+        """A step's change to one case and its audit lines, all or nothing, in one write.
+
+        True when written. False, and nothing written, when ``write.done_action`` is done
+        already (another invocation of the step got there first). Raises ConcurrentUpdate
+        when fields are set on a case closed meanwhile, CaseNotFound for an unknown case."""
+        ...
+
     def store_task_token(self, case_id: str, token: str, waiting_for: str) -> None: ...
 
     def clear_task_token(self, case_id: str, token: str | None = None) -> bool:
@@ -175,6 +188,33 @@ class IngestWrite:
     # flags the event lifts (e.g. wrong_number once a different phone arrives); ingest
     # never writes flags otherwise, so this is a DELETE, not an overwrite of ops' flags
     clear_flags: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class StepWrite:
+    """What one escalation step changes on its case, written by ``commit_step`` at once.
+
+    ``fields``: case attributes to set (None removes one); the version is bumped and the
+    case must still be open. ``done_action``: added to ``done_actions`` only if absent (the
+    step's idempotency claim, like ``mark_action_done``). ``timeline``: the audit lines
+    that explain the change, in the same transaction, so a change never exists without
+    its explanation (nor an explanation without its change). Without fields or a done
+    action it is just the audit lines.
+    """
+
+    case_id: str
+    fields: Mapping[str, Any] = field(default_factory=dict)
+    done_action: str | None = None
+    timeline: tuple[TimelineEntry, ...] = ()
+
+    @property
+    def changes_case(self) -> bool:
+        return bool(self.fields) or self.done_action is not None
+
+
+def account_of(case_id: str) -> str:
+    """``<account_id>#<cycle>`` -> account_id (contracts.md); callers check the loaded case."""
+    return case_id.rsplit("#", 1)[0]
 
 
 class IngestStore(Protocol):
@@ -429,6 +469,24 @@ def _is_condition_failure(error: Exception) -> bool:
     }
 
 
+_TERMINAL = tuple(s.value for s in CaseStatus if s.is_terminal)
+
+
+def _step_update_parts(write: StepWrite) -> tuple[list[Any], Condition]:
+    """The case UpdateItem of a StepWrite: fields (version bumped, case open) and/or the
+    conditional done-action ADD."""
+    stored = {name: _to_attr(value) for name, value in write.fields.items()}
+    actions = _actions(CaseModel, stored)
+    condition = CaseModel.case_id.exists()
+    if write.fields:
+        actions.append(CaseModel.version.add(1))
+        condition &= ~CaseModel.status.is_in(*_TERMINAL)
+    if write.done_action is not None:
+        actions.append(CaseModel.done_actions.add({write.done_action}))
+        condition &= ~CaseModel.done_actions.contains(write.done_action)
+    return actions, condition
+
+
 class DynamoCases:
     def get(self, case_id: str) -> CaseRecord | None:
         try:
@@ -509,6 +567,85 @@ class DynamoCases:
                 return False
             raise
         return True
+
+    def get_with_borrower(self, case_id: str) -> tuple[CaseRecord | None, BorrowerRecord | None]:
+        account_id = account_of(case_id)
+        cases, borrowers = CaseModel.Meta.table_name, BorrowerModel.Meta.table_name
+        request: dict[str, Any] = {
+            cases: {"Keys": [{"case_id": {"S": case_id}}], "ConsistentRead": True},
+            borrowers: {"Keys": [{"account_id": {"S": account_id}}], "ConsistentRead": True},
+        }
+        found: dict[str, list[dict[str, Any]]] = {cases: [], borrowers: []}
+        connection = CaseModel._get_connection().connection
+        for _ in range(5):  # DynamoDB may leave keys unprocessed under throttling
+            data = connection.dispatch("BatchGetItem", {"RequestItems": request})
+            for table, items in (data.get("Responses") or {}).items():
+                found.setdefault(table, []).extend(items)
+            request = data.get("UnprocessedKeys") or {}
+            if not request:
+                break
+        if request:  # still throttled: read them one by one
+            return self.get(case_id), DynamoBorrowers().get(account_id)
+        case = case_from_item(CaseModel.from_raw_data(found[cases][0])) if found[cases] else None
+        borrower = (
+            borrower_from_item(BorrowerModel.from_raw_data(found[borrowers][0]))
+            if found[borrowers]
+            else None
+        )
+        if case is not None and case.account_id != account_id:  # an id not in the usual form
+            borrower = DynamoBorrowers().get(case.account_id)
+        return case, borrower
+
+    def commit_step(self, write: StepWrite) -> bool:
+        if not write.changes_case:
+            timeline = DynamoTimeline()
+            if len(write.timeline) <= 1:
+                for entry in write.timeline:
+                    timeline.append(entry)
+                return True
+        for _ in range(5):  # a timeline key collision needs two writers in one microsecond
+            entries = tuple(replace(e, entry_key=next_entry_key(e.at)) for e in write.timeline)
+            if write.changes_case and not entries:
+                return self._step_update(write)
+            try:
+                with TransactWrite(connection=_transaction_connection(aws_region())) as tx:
+                    if write.changes_case:
+                        actions, condition = _step_update_parts(write)
+                        tx.update(CaseModel(write.case_id), actions=actions, condition=condition)
+                    for entry in entries:
+                        tx.save(
+                            _timeline_item(entry),
+                            condition=TimelineModel.entry_key.does_not_exist(),
+                        )
+            except TransactWriteError as error:
+                reasons = list(error.cancellation_reasons or [])
+                # pynamodb sends the puts first and the updates last: the case is the last item
+                if write.changes_case and reasons and reasons[-1] is not None:
+                    return self._explain_refusal(write, error)
+                if any(r is not None and r.code == "ConditionalCheckFailed" for r in reasons):
+                    continue  # a timeline key was taken: new keys, same write
+                raise
+            return True
+        raise ConcurrentUpdate(f"timeline key collisions for {write.case_id}")
+
+    def _step_update(self, write: StepWrite) -> bool:
+        actions, condition = _step_update_parts(write)
+        try:
+            CaseModel(write.case_id).update(actions=actions, condition=condition)
+        except UpdateError as error:
+            if _is_condition_failure(error):
+                return self._explain_refusal(write, error)
+            raise
+        return True
+
+    def _explain_refusal(self, write: StepWrite, error: Exception) -> bool:
+        """The case's condition failed: no such case, the action was done, or it closed."""
+        stored = self.get(write.case_id)
+        if stored is None:
+            raise CaseNotFound(write.case_id) from error
+        if write.done_action is not None and write.done_action in stored.done_actions:
+            return False
+        raise ConcurrentUpdate(write.case_id) from error
 
     def store_task_token(self, case_id: str, token: str, waiting_for: str) -> None:
         self._update(
@@ -786,6 +923,31 @@ class _MemoryCases:
             )
             return True
 
+    def get_with_borrower(self, case_id: str) -> tuple[CaseRecord | None, BorrowerRecord | None]:
+        case = self.store.case_items.get(case_id)
+        account_id = case.account_id if case is not None else account_of(case_id)
+        return case, self.store.borrower_items.get(account_id)
+
+    def commit_step(self, write: StepWrite) -> bool:
+        with self.store._lock:
+            if write.changes_case:
+                stored = self._require(write.case_id)
+                if write.done_action is not None and write.done_action in stored.done_actions:
+                    return False
+                if write.fields and not stored.is_open:
+                    raise ConcurrentUpdate(write.case_id)
+                changed = replace(stored, **dict(write.fields))
+                if write.fields:
+                    changed = replace(changed, version=stored.version + 1)
+                if write.done_action is not None:
+                    changed = replace(
+                        changed, done_actions=stored.done_actions | {write.done_action}
+                    )
+                self.store.case_items[write.case_id] = changed
+            for entry in write.timeline:
+                self.store.timeline.append(entry)
+            return True
+
     def store_task_token(self, case_id: str, token: str, waiting_for: str) -> None:
         with self.store._lock:
             stored = self._require(case_id)
@@ -892,5 +1054,6 @@ __all__ = [
     "IngestStore",
     "IngestWrite",
     "Repositories",
+    "StepWrite",
     "TimelineRepository",
 ]

@@ -10,17 +10,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import cache
 from typing import Any, Protocol
 
-from arrears.adapters.cases import Repositories
+from arrears.adapters.cases import Repositories, StepWrite
 from arrears.adapters.ledger import ContactLedger, LedgerBase
 from arrears.domain.case import BorrowerRecord, CaseRecord, TimelineEntry
-from arrears.domain.errors import CaseNotFound
+from arrears.domain.errors import CaseNotFound, ConcurrentUpdate
 from arrears.domain.ladder import CaseView
 from arrears.domain.policy import Policy, policy_by_version
 from arrears.domain.types import CaseStatus, Stage
@@ -78,6 +79,10 @@ class StepDeps:
     messenger: Messenger
     letters: LetterStore
     clock: Callable[[], datetime] = field(default=utc_now)
+    # one invocation's pending case change and audit lines (``step_writes``), and the
+    # borrower it loaded with its case; None on the container-wide deps
+    work: StepWork | None = None
+    borrower: BorrowerRecord | None = None
 
     @classmethod
     def aws(cls) -> StepDeps:
@@ -107,9 +112,93 @@ def load_case(deps: StepDeps, case_id: str) -> CaseRecord:
     return case
 
 
+def load_case_and_borrower(deps: StepDeps, case_id: str) -> tuple[StepDeps, CaseRecord]:
+    """The case and its borrower in one read; the returned deps hand that borrower to
+    every ``load_borrower`` of this invocation instead of reading it again."""
+    case, borrower = deps.repos.cases.get_with_borrower(case_id)
+    if case is None:
+        raise CaseNotFound(case_id)
+    return replace(deps, borrower=borrower or BorrowerRecord(account_id=case.account_id)), case
+
+
 def load_borrower(deps: StepDeps, case: CaseRecord) -> BorrowerRecord:
+    if deps.borrower is not None and deps.borrower.account_id == case.account_id:
+        return deps.borrower
     borrower = deps.repos.borrowers.get(case.account_id)
     return borrower or BorrowerRecord(account_id=case.account_id)
+
+
+# ---------------------------------------------------------------------------- one step's writes
+
+
+@dataclass
+class StepWork:
+    """What one invocation changes on its case, gathered and written once (``commit_step``).
+
+    ``set_case``, ``close_case``, ``mark_done`` and ``record`` add to it instead of writing;
+    ``step_writes`` writes it all in one transaction on leaving (an audit line never exists
+    without its change, nor a change without its audit line), and ``flush_step`` writes what
+    is pending before an effect outside the system (a message, a letter), so an audit line
+    is never held back across a send.
+    """
+
+    case: CaseRecord
+    fields: dict[str, Any] = field(default_factory=dict)
+    done_action: str | None = None
+    timeline: list[TimelineEntry] = field(default_factory=list)
+
+    def take(self) -> StepWrite:
+        write = StepWrite(
+            case_id=self.case.case_id,
+            fields=dict(self.fields),
+            done_action=self.done_action,
+            timeline=tuple(self.timeline),
+        )
+        self.fields.clear()
+        self.done_action = None
+        self.timeline.clear()
+        return write
+
+
+@contextmanager
+def step_writes(deps: StepDeps, case: CaseRecord) -> Iterator[StepDeps]:
+    """The invocation's deps, gathering its writes to ``case`` and writing them on leaving.
+
+    On an error the gathered writes are still made (as they were made one by one before
+    the error when each was its own call), and the step's own error is what propagates:
+    the state machine catches CaseClosed and retries ConcurrentUpdate by name.
+    """
+    step = replace(deps, work=StepWork(case))
+    try:
+        yield step
+    except BaseException:
+        with suppress(Exception):
+            flush_step(step)
+        raise
+    flush_step(step)
+
+
+def flush_step(deps: StepDeps) -> bool:
+    """Write what the step has gathered so far; False if its done action was done already
+    (then nothing of it is written: another invocation of the step got there first)."""
+    if deps.work is None:
+        return True
+    write = deps.work.take()
+    if not write.changes_case and not write.timeline:
+        return True
+    return deps.repos.cases.commit_step(write)
+
+
+def mark_done(deps: StepDeps, case_id: str, action: str) -> bool:
+    """Add ``action`` to done_actions if absent. Gathered in a step (written at its end,
+    where a retried step that finds it done writes nothing); at once otherwise."""
+    work = deps.work
+    if work is None or work.case.case_id != case_id or work.done_action is not None:
+        return deps.repos.cases.mark_action_done(case_id, action)
+    if action in work.case.done_actions:
+        return False
+    work.done_action = action
+    return True
 
 
 def with_ledger_session(
@@ -167,9 +256,13 @@ def record(
 ) -> None:
     """One audit line. ``detail`` must never carry PII (no phone, email, name, body)."""
     clean = {k: _plain(v) for k, v in detail.items() if v is not None and v != ""}
-    deps.repos.timeline.append(
-        TimelineEntry(case_id=case_id, at=at or deps.clock(), kind=kind, actor=actor, detail=clean)
+    entry = TimelineEntry(
+        case_id=case_id, at=at or deps.clock(), kind=kind, actor=actor, detail=clean
     )
+    if deps.work is not None and deps.work.case.case_id == case_id:
+        deps.work.timeline.append(entry)
+    else:
+        deps.repos.timeline.append(entry)
 
 
 def _plain(value: Any) -> Any:
@@ -187,7 +280,16 @@ def _plain(value: Any) -> Any:
 
 
 def set_case(deps: StepDeps, case_id: str, **fields: Any) -> CaseRecord:
-    """Update named case attributes, only while the case is open (a closed case stays closed)."""
+    """Update named case attributes, only while the case is open (a closed case stays closed).
+
+    In a step (``step_writes``) the change is gathered and the case as it will be returned."""
+    work = deps.work
+    if work is not None and work.case.case_id == case_id:
+        if not work.case.is_open:
+            raise ConcurrentUpdate(case_id)
+        work.fields.update(fields)
+        work.case = replace(work.case, **fields)
+        return work.case
     return deps.repos.cases.update_fields(case_id, fields, require_open=True)
 
 
@@ -197,17 +299,15 @@ def close_case(
     """Terminal status, stage closed, queue cleared; idempotent for an already closed case."""
     if case.status.is_terminal:
         return case
-    closed = deps.repos.cases.update_fields(
+    closed = set_case(
+        deps,
         case.case_id,
-        {
-            "status": status,
-            "stage": Stage.CLOSED,
-            "outcome": outcome,
-            "closed_at": now,
-            "queue": None,
-            "queue_due_at": None,
-        },
-        require_open=True,
+        status=status,
+        stage=Stage.CLOSED,
+        outcome=outcome,
+        closed_at=now,
+        queue=None,
+        queue_due_at=None,
     )
     record(
         deps,
@@ -291,6 +391,7 @@ def store_and_announce_letter(
     (key, version id, SHA-256, size) is returned, never the content."""
     from arrears import constants as c
 
+    flush_step(deps)  # the audit lines gathered so far are written before anything goes out
     stored = deps.letters.store_letter(case_id, kind, pdf)
     count(c.METRIC_LETTERS_STORED, kind=kind)
     deps.letters.announce_letter_ready(
@@ -356,6 +457,7 @@ def send_message(
     """Send an already rendered message on one channel; returns the message id."""
     from arrears.domain.types import Channel
 
+    flush_step(deps)  # the audit lines gathered so far are written before anything goes out
     if Channel(channel) is Channel.SMS:
         return str(deps.messenger.send_sms(borrower.phone or "", message.body))
     # the tags let an SES bounce or complaint find its borrower (adapters.delivery)

@@ -35,9 +35,10 @@ from arrears.handlers._escalation import (
     count,
     default_deps,
     load_borrower,
-    load_case,
+    load_case_and_borrower,
     record,
     set_case,
+    step_writes,
 )
 from arrears.handlers.reply_processing import latest_sentiment  # issue 9
 from arrears.settings import settings
@@ -56,11 +57,16 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
 
 def assess(deps: StepDeps, case_id: str) -> dict[str, Any]:
     now = deps.clock()
-    case = load_case(deps, case_id)
+    deps, case = load_case_and_borrower(deps, case_id)
     if case.status.is_terminal:
         if case.status in (CaseStatus.PAID, CaseStatus.RESOLVED):
             return NextStep(Route.THANK, outcome="closed", reason=case.status.value).as_output()
         raise CaseClosed(f"{case_id}: {case.status.value}")
+    with step_writes(deps, case) as step:  # the segment and its audit line: one write
+        return _assess(step, case, now)
+
+
+def _assess(deps: StepDeps, case: CaseRecord, now: datetime) -> dict[str, Any]:
     borrower = load_borrower(deps, case)
     policy_file = settings().policy_file
     if case.policy_version:  # a redriven execution keeps the policy it started with

@@ -59,12 +59,13 @@ from arrears.handlers._escalation import (
     default_deps,
     letter_context,
     load_borrower,
-    load_case,
+    load_case_and_borrower,
     notice_context,
     policy_of,
     record,
     send_message,
     set_case,
+    step_writes,
     store_and_announce_letter,
     with_ledger_session,
 )
@@ -115,7 +116,15 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
 def act_on_stage(deps: StepDeps, case_id: str, stage: Stage, deliver: Deliver) -> dict[str, Any]:
     """Run one stage's action on every channel, then say where the case goes next."""
     now = deps.clock()
-    case = load_case(deps, case_id)
+    deps, case = load_case_and_borrower(deps, case_id)
+    with step_writes(deps, case) as step:
+        return _act_on_stage(step, case, stage, deliver, now)
+
+
+def _act_on_stage(
+    deps: StepDeps, case: CaseRecord, stage: Stage, deliver: Deliver, now: datetime
+) -> dict[str, Any]:
+    case_id = case.case_id
     policy = policy_of(case)
     borrower = load_borrower(deps, case)
 
@@ -468,7 +477,12 @@ def _last_payment(deps: StepDeps, case: CaseRecord, now: datetime) -> dict[str, 
 def send_receipt(deps: StepDeps, case_id: str) -> dict[str, Any]:
     """Thank-you / receipt after a payment; at most once per channel per cycle."""
     now = deps.clock()
-    case = load_case(deps, case_id)
+    deps, case = load_case_and_borrower(deps, case_id)
+    with step_writes(deps, case) as step_deps:
+        return _send_receipt(step_deps, case, now)
+
+
+def _send_receipt(deps: StepDeps, case: CaseRecord, now: datetime) -> dict[str, Any]:
     policy = policy_of(case)
     borrower = load_borrower(deps, case)
     step = StageStep.model_construct(

@@ -50,12 +50,16 @@ from arrears.handlers._escalation import (
     close_case,
     count,
     default_deps,
+    flush_step,
     is_overdue,
     load_borrower,
     load_case,
+    load_case_and_borrower,
+    mark_done,
     policy_of,
     record,
     set_case,
+    step_writes,
 )
 from arrears.handlers.assess import rescore
 from arrears.handlers.contact import hold_for_status
@@ -101,24 +105,29 @@ def handle_wake(
     deps: StepDeps, case_id: str, wake: dict[str, Any], pending: dict[str, Any]
 ) -> dict[str, Any]:
     now = deps.clock()
-    case = load_case(deps, case_id)
     reason = wake_reason(wake)
     waiting = str(pending.get("waiting_for") or "") or _waiting_of(pending)
-    nxt = _decide(deps, case, reason, wake, pending, waiting, now)
-    record(
-        deps,
-        case_id,
-        "wake_handled",
-        {
-            "wake": reason,
-            "waiting_for": waiting,
-            "agent_outcome": wake.get("outcome"),
-            "route": nxt.route,
-            "outcome": nxt.outcome,
-            "reason": nxt.reason,
-        },
-        now,
-    )
+    if waiting == WaitingFor.LEGAL_DECISION:  # the legal review's answers need no borrower
+        case = load_case(deps, case_id)
+    else:
+        deps, case = load_case_and_borrower(deps, case_id)
+    # what the wake changes and the audit lines saying so (wake_handled last): one write
+    with step_writes(deps, case) as step:
+        nxt = _decide(step, case, reason, wake, pending, waiting, now)
+        record(
+            step,
+            case_id,
+            "wake_handled",
+            {
+                "wake": reason,
+                "waiting_for": waiting,
+                "agent_outcome": wake.get("outcome"),
+                "route": nxt.route,
+                "outcome": nxt.outcome,
+                "reason": nxt.reason,
+            },
+            now,
+        )
     count("WakeHandled", wake=reason, route=nxt.route.value)
     if nxt.route in (Route.THANK, Route.CLOSED, Route.LITIGATION):
         count("CaseResolved", outcome=nxt.outcome or "closed")
@@ -256,6 +265,8 @@ def _deadline_passed(
     pending: dict[str, Any],
     now: datetime,
 ) -> NextStep:
+    if waiting == WaitingFor.LEGAL_DECISION:
+        return _legal_review_overdue(deps, case, policy, now)
     borrower = load_borrower(deps, case)
     if waiting == WaitingFor.AGENT_OUTCOME:
         if case.queue:
@@ -264,8 +275,6 @@ def _deadline_passed(
         return plan_next(policy, case_view(case, borrower), now).with_outcome(
             "moved_on", "agent_outcome_deadline"
         )
-    if waiting == WaitingFor.LEGAL_DECISION:
-        return _legal_review_overdue(deps, case, policy, now)
     if waiting == WaitingFor.OVERDUE:
         if not is_overdue(case):
             # no OVERDUE arrived after the due date: never chase an unconfirmed debt
@@ -313,9 +322,8 @@ def _legal_review_overdue(
         # nobody decided: close unreferred (litigation only ever follows an approval)
         closed = close_case(deps, case, CaseStatus.CLOSED, "legal_review_expired", now)
         return _terminal(closed)
-    deps.repos.cases.mark_action_done(
-        case.case_id, f"{Stage.LEGAL_REVIEW}#{ALERT_ACTION}{alerts + 1}"
-    )
+    # gathered with the audit lines: a retried step that finds this alert done writes none
+    mark_done(deps, case.case_id, f"{Stage.LEGAL_REVIEW}#{ALERT_ACTION}{alerts + 1}")
     deadline = now + timedelta(days=policy.legal_review.decision_deadline_days)
     record(deps, case.case_id, "legal_review_overdue", {"alert": alerts + 1}, now)
     return wait_until(
@@ -370,11 +378,16 @@ def open_legal_review(deps: StepDeps, case_id: str) -> dict[str, Any]:
     if guard.verdict is Guard.HOLD:
         return hold_for_status(policy, case, now).with_outcome("skipped", guard.reason).as_output()
     deadline = now + timedelta(days=policy.legal_review.decision_deadline_days)
-    if deps.repos.cases.mark_action_done(case_id, action_key(Stage.LEGAL_REVIEW, REVIEW_ACTION)):
-        set_case(deps, case_id, stage=Stage.LEGAL_REVIEW)
-        record(deps, case_id, "stage_entered", {"stage": Stage.LEGAL_REVIEW, "outcome": "opened"})
-    elif case.queue_due_at is not None:  # a redriven step: keep the deadline already given
-        deadline = max(case.queue_due_at, now)
+    # the review's done mark, the stage and its audit line in one conditional write
+    with step_writes(deps, case) as step:
+        first = mark_done(step, case_id, action_key(Stage.LEGAL_REVIEW, REVIEW_ACTION))
+        if first:
+            set_case(step, case_id, stage=Stage.LEGAL_REVIEW)
+            opened = {"stage": Stage.LEGAL_REVIEW, "outcome": "opened"}
+            record(step, case_id, "stage_entered", opened)
+            first = flush_step(step)
+    if not first and case.queue_due_at is not None:
+        deadline = max(case.queue_due_at, now)  # a redriven step: keep the deadline given
     return (
         wait_until(Route.LEGAL_REVIEW_DECISION, deadline, now, WaitingFor.LEGAL_DECISION)
         .with_outcome("opened", "legal_review")
@@ -388,12 +401,13 @@ def refer_to_litigation(deps: StepDeps, case_id: str, wake: dict[str, Any]) -> d
     case = load_case(deps, case_id)
     if wake_reason(wake) != "APPROVED":
         raise LitigationNotApproved(f"{case_id}: litigation without an approval is never referred")
-    closed = close_case(deps, case, CaseStatus.LITIGATION, "litigation_referred", now)
-    record(
-        deps,
-        case_id,
-        "litigation_referred",
-        {"approver": wake.get("approver"), "balance": case.balance, "currency": case.currency},
-        now,
-    )
+    with step_writes(deps, case) as step:
+        closed = close_case(step, case, CaseStatus.LITIGATION, "litigation_referred", now)
+        record(
+            step,
+            case_id,
+            "litigation_referred",
+            {"approver": wake.get("approver"), "balance": case.balance, "currency": case.currency},
+            now,
+        )
     return {"outcome": closed.status.value.lower(), "reason": "approved"}
