@@ -92,7 +92,25 @@ IDEMPOTENCY = TableSpec(
     partition_key=Key("id"),
     ttl_attribute="expiration",
 )
-TABLES: tuple[TableSpec, ...] = (CASES, BORROWERS, CONTACT_LEDGER, TIMELINE, IDEMPOTENCY)
+# SMS message id -> account and case, remembered when an SMS is sent: SNS's SMS
+# delivery-status records name only the message id (and the phone number), so this is how
+# a failed text finds its borrower without a lookup by number (docs/notices.md). Kept for
+# as long as a delivery report can take to arrive.
+SENT_MESSAGES = TableSpec(
+    construct_id="SentMessagesTable",
+    env_var=c.ENV_SENT_MESSAGES_TABLE,
+    local_name="arrears-sent-messages",
+    partition_key=Key("message_id"),
+    ttl_attribute="expires_at",
+)
+TABLES: tuple[TableSpec, ...] = (
+    CASES,
+    BORROWERS,
+    CONTACT_LEDGER,
+    TIMELINE,
+    IDEMPOTENCY,
+    SENT_MESSAGES,
+)
 
 
 @dataclass(frozen=True)
@@ -169,7 +187,7 @@ CONTACT_FUNCTION = FunctionSpec(
     construct_id="ContactFunction",
     handler="arrears.handlers.contact.handler",
     local_name="arrears-contact",
-    tables=(CASES, BORROWERS, CONTACT_LEDGER, TIMELINE),
+    tables=(CASES, BORROWERS, CONTACT_LEDGER, TIMELINE, SENT_MESSAGES),
 )
 LETTER_FUNCTION = FunctionSpec(
     construct_id="LetterFunction",
@@ -210,7 +228,7 @@ DELIVERY_FUNCTION = FunctionSpec(
     handler="arrears.handlers.delivery.handler",
     local_name="arrears-delivery",
     memory_mb=256,
-    tables=(BORROWERS, TIMELINE),
+    tables=(BORROWERS, TIMELINE, SENT_MESSAGES),
 )
 FUNCTIONS: tuple[FunctionSpec, ...] = (
     INGEST_FUNCTION,

@@ -16,7 +16,9 @@ from typing import Any
 
 import pytest
 from arrears.adapters.cases import Repositories
+from arrears.adapters.sent_messages import SentMessage, SentMessages
 from arrears.domain.case import BorrowerRecord, TimelineEntry
+from arrears.domain.types import Channel
 from arrears.local.delivery_events import ses_event, sms_failure_record
 from escalation_support import (  # noqa: F401 - fixtures
     email_of,
@@ -159,6 +161,45 @@ def test_a_complaint_opts_the_borrower_out_of_email(rt, outbox, email_tags):
     (blocked,) = _timeline(f"{account_id}#1", "contact_blocked")
     assert blocked.detail["channel"] == "email"
     assert blocked.detail["reason"] != "channel_unreachable"  # an opt-out, not a bounce
+
+
+def test_a_permanent_sms_failure_stops_sms_while_email_goes_on(rt, outbox, email_tags):
+    # given a borrower whose day-1 reminder went out by SMS and email
+    account_id = "acc-sms-failed"
+    _reminder_email(rt, outbox, account_id)
+    case_id = f"{account_id}#1"
+    (sms_sent,) = [e for e in _timeline(case_id, "contact_sent") if e.detail["channel"] == "sms"]
+    # the entry Messenger.send_sms(..., tags) leaves in the sent-messages index (the contact
+    # step does not pass the tags to send_sms yet: handlers/_escalation.send_message)
+    SentMessages().remember(
+        SentMessage(sms_sent.detail["message_id"], account_id, case_id, Channel.SMS, rt.now)
+    )
+
+    # when SNS's delivery-status log reports that text as sent to an invalid number
+    rt.deliver_sms_status_logs(
+        [
+            sms_failure_record(
+                message_id=sms_sent.detail["message_id"],
+                destination=phone_of(account_id),
+                provider_response="Invalid phone number",
+                at=rt.now,
+            )
+        ]
+    )
+
+    # then SMS is stopped for the borrower, and the receipt goes by email only
+    assert _borrower(account_id).sms_failed is True
+    (outcome,) = _timeline(case_id, "delivery_outcome")
+    assert (outcome.detail["outcome"], outcome.detail["action"]) == (
+        "sms_permanent_failure",
+        "channel_stopped",
+    )
+    assert phone_of(account_id) not in str(outcome.detail)
+    post(rt, account_id, "PAID", amount_paid="1250.00")
+    rt.advance(timedelta(hours=1))
+    assert _sent_contacts(case_id)[-1] == ("closed", "email", "receipt")
+    (blocked,) = _timeline(case_id, "contact_blocked")
+    assert (blocked.detail["channel"], blocked.detail["reason"]) == ("sms", "channel_unreachable")
 
 
 def test_an_outcome_the_handler_cannot_apply_ends_in_the_delivery_dead_letter_queue(

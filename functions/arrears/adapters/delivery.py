@@ -12,8 +12,10 @@ Three event shapes are understood:
   (`{"awslogs": {"data": <base64 gzip>}}`, decoded by `log_subscription_records`).
 
 The account comes from the message's tags (`account_id`, `case_id`), which the sender
-attaches (`messaging.send_email(..., tags=...)`); an outcome without one is counted and
-dropped, never matched by address (that would need PII in a lookup).
+attaches (`messaging.send_email(..., tags=...)`); an SNS SMS report has none, so its
+message id is looked up in the sent-messages index the messenger writes
+(`adapters.sent_messages`, `resolve`). An outcome still without an account is counted and
+dropped, never matched by address or number (that would need PII in a lookup).
 
 What an outcome does:
 - permanent (hard) bounce -> `email_bounced` on the borrower: that channel is stopped;
@@ -34,11 +36,12 @@ import binascii
 import gzip
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
+from arrears.adapters.sent_messages import SentMessage
 from arrears.domain.case import TimelineEntry
 from arrears.domain.message_tags import decode_tag_value
 from arrears.domain.types import Channel
@@ -76,6 +79,10 @@ class Borrowers(Protocol):
 
 class Timeline(Protocol):
     def append(self, entry: TimelineEntry) -> TimelineEntry: ...
+
+
+class SentMessageLookup(Protocol):
+    def find(self, message_id: str) -> SentMessage | None: ...
 
 
 _SMS_PERMANENT = {
@@ -229,6 +236,16 @@ def parse(event: dict[str, Any]) -> DeliveryOutcome | None:
     if ("eventType" in event and "mail" in event) or "notificationType" in event:
         return _from_ses(event)
     return _from_sms(event)
+
+
+def resolve(outcome: DeliveryOutcome, sent: SentMessageLookup | None) -> DeliveryOutcome:
+    """Fill in the account and case of an untagged outcome from the sent-messages index."""
+    if outcome.account_id is not None or sent is None:
+        return outcome
+    found = sent.find(outcome.message_id)
+    if found is None or found.channel is not outcome.channel:
+        return outcome
+    return replace(outcome, account_id=found.account_id, case_id=outcome.case_id or found.case_id)
 
 
 def apply(outcome: DeliveryOutcome, borrowers: Borrowers, timeline: Timeline) -> str:

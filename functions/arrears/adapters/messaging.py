@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
@@ -22,7 +23,9 @@ import boto3
 from aws_lambda_powertools import Logger
 
 from arrears import constants as c
+from arrears.adapters.sent_messages import SentMessage, SentMessageIndex, SentMessages
 from arrears.domain.message_tags import encode_tag_value, tag_name
+from arrears.domain.types import Channel
 from arrears.settings import settings
 
 logger = Logger(service=c.SERVICE_NAME, child=True)
@@ -44,6 +47,7 @@ class Messenger:
         configuration_set: str = "",
         sns: Any | None = None,
         sesv2: Any | None = None,
+        sent_messages: SentMessageIndex | None = None,
     ) -> None:
         self._sender_id = sender_id
         self._origination_number = origination_number
@@ -51,6 +55,7 @@ class Messenger:
         self._configuration_set = configuration_set
         self._sns = sns
         self._sesv2 = sesv2
+        self._sent_messages = sent_messages
 
     @classmethod
     def from_settings(cls) -> Messenger:
@@ -60,6 +65,7 @@ class Messenger:
             origination_number=s.sms_origination_number,
             email_from=s.email_from,
             configuration_set=s.email_configuration_set,
+            sent_messages=SentMessages(),
         )
 
     @property
@@ -74,8 +80,13 @@ class Messenger:
             self._sesv2 = boto3.client("sesv2")
         return self._sesv2
 
-    def send_sms(self, phone: str, body: str) -> str:
-        """Publish a transactional SMS to an E.164 number; returns the SNS message id."""
+    def send_sms(self, phone: str, body: str, tags: Mapping[str, str] | None = None) -> str:
+        """Publish a transactional SMS to an E.164 number; returns the SNS message id.
+
+        With `tags` ({"account_id": ..., "case_id": ...}) the message id is remembered
+        (adapters.sent_messages), so SNS's delivery-status report, which names only the
+        message id, finds the borrower.
+        """
         phone = phone.replace(" ", "")
         if not E164.match(phone):
             raise InvalidRecipient("sms: the borrower's phone number is not E.164")
@@ -97,7 +108,26 @@ class Messenger:
         response = self.sns.publish(PhoneNumber=phone, Message=body, MessageAttributes=attributes)
         message_id = str(response["MessageId"])
         logger.info("sms sent", extra={"message_id": message_id, "chars": len(body)})
+        self._remember(message_id, tags)
         return message_id
+
+    def _remember(self, message_id: str, tags: Mapping[str, str] | None) -> None:
+        account_id = (tags or {}).get("account_id")
+        if self._sent_messages is None or not account_id:
+            return
+        sent = SentMessage(
+            message_id=message_id,
+            account_id=account_id,
+            case_id=(tags or {}).get("case_id") or None,
+            channel=Channel.SMS,
+            sent_at=datetime.now(UTC),
+        )
+        try:
+            self._sent_messages.remember(sent)
+        except Exception:  # the text is out: failing now would only invite a resend
+            logger.warning(
+                "sms not remembered for delivery reports", extra={"message_id": message_id}
+            )
 
     def send_email(
         self, to: str, subject: str, body: str, tags: Mapping[str, str] | None = None
@@ -140,8 +170,9 @@ def default_messenger() -> Messenger:
     return Messenger.from_settings()
 
 
-def send_sms(phone: str, body: str) -> str:
-    return default_messenger().send_sms(phone, body)
+def send_sms(phone: str, body: str, tags: Mapping[str, str] | None = None) -> str:
+    """`tags`: pass {"account_id": ..., "case_id": ...} so a delivery failure finds them."""
+    return default_messenger().send_sms(phone, body, tags)
 
 
 def send_email(to: str, subject: str, body: str, tags: Mapping[str, str] | None = None) -> str:

@@ -202,8 +202,33 @@ class ContactLedgerModel(Model):
     version = NumberAttribute(null=True)  # HEAD only
 
 
+# --------------------------------------------------------------------------- Sent messages
+
+
+class SentMessageModel(Model):
+    """SMS message id -> account and case (adapters.sent_messages); no phone number."""
+
+    SPEC: ClassVar[TableSpec] = topology.SENT_MESSAGES
+
+    class Meta(_Meta):
+        table_name = table_name(topology.SENT_MESSAGES)
+
+    message_id = UnicodeAttribute(hash_key=True)
+    account_id = UnicodeAttribute()
+    case_id = UnicodeAttribute(null=True)
+    channel = UnicodeAttribute()
+    sent_at = UnicodeAttribute()  # ISO UTC
+    expires_at = TTLAttribute(null=True)
+
+
 # Every model of a topology table, for the drift test and for rebinding table names.
-MODELS: tuple[type[Model], ...] = (CaseModel, BorrowerModel, TimelineModel, ContactLedgerModel)
+MODELS: tuple[type[Model], ...] = (
+    CaseModel,
+    BorrowerModel,
+    TimelineModel,
+    ContactLedgerModel,
+    SentMessageModel,
+)
 # The Idempotency table has no model on purpose: Powertools owns its schema.
 
 

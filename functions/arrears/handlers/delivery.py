@@ -23,6 +23,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from arrears import constants as c
 from arrears.adapters import delivery
 from arrears.adapters.cases import Repositories
+from arrears.adapters.sent_messages import SentMessages
 
 logger = Logger(service=c.SERVICE_NAME)
 tracer = Tracer(service=c.SERVICE_NAME)
@@ -32,6 +33,11 @@ metrics = Metrics(namespace=c.METRICS_NAMESPACE, service=c.SERVICE_NAME)
 @cache
 def _repos() -> Repositories:
     return Repositories.dynamo()
+
+
+@cache
+def _sent_messages() -> SentMessages:
+    return SentMessages()
 
 
 def _messages(event: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -57,13 +63,18 @@ def _messages(event: dict[str, Any]) -> Iterator[dict[str, Any]]:
             yield message
 
 
-def process(event: dict[str, Any], repos: Repositories) -> dict[str, int]:
+def process(
+    event: dict[str, Any],
+    repos: Repositories,
+    sent_messages: delivery.SentMessageLookup | None = None,
+) -> dict[str, int]:
     actions: Counter[str] = Counter()
     for message in _messages(event):
         outcome = delivery.parse(message)
         if outcome is None:
             actions["ignored"] += 1
             continue
+        outcome = delivery.resolve(outcome, sent_messages)
         action = delivery.apply(outcome, repos.borrowers, repos.timeline)
         actions[action] += 1
         logger.info(
@@ -82,7 +93,7 @@ def process(event: dict[str, Any], repos: Repositories) -> dict[str, int]:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
-    counts = process(event, _repos())
+    counts = process(event, _repos(), _sent_messages())
     for action, count in counts.items():
         metrics.add_metric(name=f"Delivery_{action}", unit=MetricUnit.Count, value=count)
     return counts
