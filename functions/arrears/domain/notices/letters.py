@@ -142,6 +142,7 @@ class _FontCache:
                 pristine = template.ttfont  # fpdf2 has parsed it; read-only from here on
                 for tag in pristine.keys():  # noqa: SIM118 (a TTFont is not a dict)
                     pristine[tag]  # parse every table now, once
+                pristine.getReverseGlyphMap()  # built now, not by two letters at once
                 for point, name in template.cmap.items():
                     self._code_points.setdefault(name, []).append(point)
                 self._template = template
