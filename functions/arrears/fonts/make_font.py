@@ -176,7 +176,8 @@ def merge_glyphs(font: TTFont, donor: TTFont, wanted: set[int]) -> list[int]:
 
 
 def build(cjk_collection: str, noto_dir: str) -> TTFont:
-    font = TTCollection(cjk_collection).fonts[SC_FACE]
+    # the source's own timestamp: a rebuild from the same packages gives the same bytes
+    font = TTCollection(cjk_collection, recalcTimestamp=False).fonts[SC_FACE]
     options = subset.Options()
     # no layout closure: GSUB is dropped below, so glyphs only it reaches (vertical and
     # regional variants) would be dead weight (they were half of the GB2312 build)
