@@ -26,7 +26,7 @@ CASE_ID = f"{ACCOUNT_ID}#1"
 class FakeMessenger:
     sent: list[tuple[str, str, str]] = field(default_factory=list)  # channel, to, body
 
-    def send_sms(self, phone: str, body: str) -> str:
+    def send_sms(self, phone: str, body: str, tags: Any = None) -> str:
         self.sent.append(("sms", phone, body))
         return "m-sms"
 

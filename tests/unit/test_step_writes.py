@@ -210,3 +210,45 @@ def test_a_failing_step_still_writes_what_it_gathered_and_raises_its_own_error()
     # then the audit line is there (as when each line was its own write) and the state
     # machine still sees CaseClosed, the error it catches by name
     assert kinds(repos) == ["contact_blocked"]
+
+
+# ----------------------------------------------------------------------- a contact step
+
+
+class TaggingMessenger:
+    """Records the delivery tags each message carried (no PII)."""
+
+    def __init__(self) -> None:
+        self.tags: list[tuple[str, dict[str, str] | None]] = []
+
+    def send_sms(self, phone: str, body: str, tags: dict[str, str] | None = None) -> str:
+        self.tags.append(("sms", tags))
+        return "m-sms"
+
+    def send_email(
+        self, to: str, subject: str, body: str, tags: dict[str, str] | None = None
+    ) -> str:
+        self.tags.append(("email", tags))
+        return "m-email"
+
+
+def test_a_reminder_step_writes_its_stage_and_audit_once_and_tags_every_message():
+    from arrears.handlers.contact import act_on_stage, deliver_message
+    from step_support import ACCOUNT_ID, make_deps
+    from step_support import CASE_ID as STEP_CASE
+
+    # given an open case at the assess stage and a messenger that records delivery tags
+    deps = replace(make_deps(stage=Stage.ASSESS), messenger=TaggingMessenger())
+    # when the reminder stage acts on its channels
+    out = act_on_stage(deps, STEP_CASE, Stage.REMINDER, deliver_message)
+    # then every message carries the account and case, so a delivery report (an SES bounce,
+    # an SNS SMS status that names only the message id) finds its borrower
+    assert out["outcome"] == "sent"
+    sent = deps.messenger.tags  # type: ignore[attr-defined]
+    assert {channel for channel, _ in sent} == {"sms", "email"}
+    assert all(tags == {"account_id": ACCOUNT_ID, "case_id": STEP_CASE} for _, tags in sent)
+    # and the stage moved with its audit line and one line per message
+    stored = deps.repos.cases.get(STEP_CASE)
+    assert stored is not None and stored.stage is Stage.REMINDER
+    lines = [e.kind for e in deps.repos.timeline.list(STEP_CASE)]
+    assert sorted(lines) == ["contact_sent", "contact_sent", "stage_entered"]

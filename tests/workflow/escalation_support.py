@@ -45,7 +45,7 @@ class Outbox:
     sent: list[dict[str, Any]] = field(default_factory=list)
     clock: Any = None
 
-    def send_sms(self, phone: str, body: str) -> str:
+    def send_sms(self, phone: str, body: str, tags: dict[str, str] | None = None) -> str:
         self.sent.append({"channel": "sms", "to": phone, "body": body, "at": self.clock()})
         return f"sms-{len(self.sent)}"
 

@@ -30,7 +30,7 @@ ACTOR = "system:escalation"
 
 
 class Messenger(Protocol):
-    def send_sms(self, phone: str, body: str) -> str: ...
+    def send_sms(self, phone: str, body: str, tags: Mapping[str, str] | None = None) -> str: ...
 
     def send_email(
         self, to: str, subject: str, body: str, tags: Mapping[str, str] | None = None
@@ -458,10 +458,11 @@ def send_message(
     from arrears.domain.types import Channel
 
     flush_step(deps)  # the audit lines gathered so far are written before anything goes out
-    if Channel(channel) is Channel.SMS:
-        return str(deps.messenger.send_sms(borrower.phone or "", message.body))
-    # the tags let an SES bounce or complaint find its borrower (adapters.delivery)
+    # the tags let an SES bounce or complaint, or an SNS SMS delivery report (which names
+    # only the message id), find its borrower (adapters.delivery, adapters.sent_messages)
     tags = {"account_id": borrower.account_id, "case_id": case_id}
+    if Channel(channel) is Channel.SMS:
+        return str(deps.messenger.send_sms(borrower.phone or "", message.body, tags))
     return str(
         deps.messenger.send_email(borrower.email or "", message.subject or "", message.body, tags)
     )
