@@ -114,8 +114,9 @@ def test_in_process_requests_skip_sigv4_but_s3_and_presigned_urls_stay_signed():
 
     with LocalRuntime() as rt:
         sqs, s3 = rt.client("sqs"), rt.client("s3")
-        sqs.meta.events.register_first("before-send", capture("sqs"))
-        s3.meta.events.register_first("before-send", capture("s3"))
+        hooks = {"sqs": capture("sqs"), "s3": capture("s3")}
+        sqs.meta.events.register_first("before-send", hooks["sqs"])
+        s3.meta.events.register_first("before-send", hooks["s3"])
         try:
             # when an SQS call and an S3 call are made, and an S3 URL is presigned
             queues = sqs.list_queues()
@@ -124,8 +125,8 @@ def test_in_process_requests_skip_sigv4_but_s3_and_presigned_urls_stay_signed():
                 "get_object", Params={"Bucket": "b", "Key": "k"}, ExpiresIn=60
             )
         finally:
-            sqs.meta.events.unregister("before-send", capture("sqs"))
-            s3.meta.events.unregister("before-send", capture("s3"))
+            sqs.meta.events.unregister("before-send", hooks["sqs"])
+            s3.meta.events.unregister("before-send", hooks["s3"])
 
     # then moto answered the unsigned SQS call as before (same default account)
     assert any("/123456789012/" in q for q in queues.get("QueueUrls", []))
