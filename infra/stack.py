@@ -54,6 +54,8 @@ class ArrearsStack(Stack):
             functions=self.workflow.functions,
             dead_letter_queue=self.events.dead_letter_queue,
             ingest_queue=self.events.ingest_queue,
+            delivery_dead_letter_queue=self.delivery.dead_letter_queue,
+            other_alarms=[self.delivery.dead_letter_alarm],
         )
         self._outputs()
 

@@ -57,3 +57,4 @@ METRIC_AGENT_TASKS_OVERDUE = "AgentTasksOverdue"
 METRIC_LEGAL_REVIEWS_WAITING = "LegalReviewsWaiting"
 METRIC_LEGAL_REVIEWS_OVERDUE = "LegalReviewsOverdue"
 METRIC_OPS_ACTION_REFUSED = "OpsActionRefused"  # ops function; action, error
+METRIC_DELIVERY_OUTCOMES = "DeliveryOutcomes"  # delivery function; action (channel_stopped...)

@@ -8,7 +8,7 @@ Alarms notify the ops topic.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from arrears import constants as c
 from arrears import topology
@@ -72,7 +72,11 @@ class Observability(Construct):
         functions: Mapping[str, lambda_.IFunction],
         dead_letter_queue: sqs.IQueue,
         ingest_queue: sqs.IQueue,
+        delivery_dead_letter_queue: sqs.IQueue,
+        other_alarms: Sequence[cloudwatch.Alarm] = (),
     ) -> None:
+        """``other_alarms``: alarms other constructs own (they notify ops themselves);
+        they join the dashboard's alarm panel so one glance shows everything that broke."""
         super().__init__(scope, construct_id)
         notify_ops = actions.SnsAction(ops_topic)
         self.alarms: list[cloudwatch.Alarm] = []
@@ -235,7 +239,19 @@ class Observability(Construct):
                 left=[_search(c.METRIC_OPS_ACTION_REFUSED)],
                 width=12,
             ),
+            graph(
+                title="Delivery reports (by action) and delivery DLQ",
+                left=[_search(c.METRIC_DELIVERY_OUTCOMES)],
+                right=[
+                    delivery_dead_letter_queue.metric_approximate_number_of_messages_visible(
+                        label="delivery DLQ depth"
+                    )
+                ],
+                width=12,
+            ),
         )
         self.dashboard.add_widgets(
-            cloudwatch.AlarmStatusWidget(title="Alarms", alarms=self.alarms, width=24),
+            cloudwatch.AlarmStatusWidget(
+                title="Alarms", alarms=[*self.alarms, *other_alarms], width=24
+            ),
         )

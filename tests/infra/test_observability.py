@@ -138,9 +138,17 @@ def test_dashboard_shows_the_operational_metrics(synthesized):
         c.METRIC_AGENT_TASKS_WAITING,
         c.METRIC_LEGAL_REVIEWS_WAITING,
         c.METRIC_OPS_ACTION_REFUSED,
+        c.METRIC_DELIVERY_OUTCOMES,
         "ApproximateNumberOfMessagesVisible",
         "ExecutionsFailed",
         "ExecutionsTimedOut",
     ):
         assert metric_name in body, metric_name
     assert f'Namespace=\\\\\\"{c.METRICS_NAMESPACE}\\\\\\"' in body
+
+
+def test_the_alarm_panel_shows_every_alarm_including_the_delivery_dlq(synthesized):
+    (dashboard,) = synthesized.of_type("AWS::CloudWatch::Dashboard").values()
+    body = json.dumps(dashboard["Properties"]["DashboardBody"])
+    for logical_id in alarms(synthesized):
+        assert logical_id in body, logical_id  # the panel lists alarms by their ARN

@@ -16,8 +16,8 @@ from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from arrears import constants as c
@@ -27,7 +27,6 @@ from arrears.adapters.sent_messages import SentMessages
 
 logger = Logger(service=c.SERVICE_NAME)
 tracer = Tracer(service=c.SERVICE_NAME)
-metrics = Metrics(namespace=c.METRICS_NAMESPACE, service=c.SERVICE_NAME)
 
 
 @cache
@@ -91,9 +90,16 @@ def process(
 
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
-@metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
     counts = process(event, _repos(), _sent_messages())
     for action, count in counts.items():
-        metrics.add_metric(name=f"Delivery_{action}", unit=MetricUnit.Count, value=count)
+        # one metric, the action as a dimension: the dashboard graphs all actions at once
+        with single_metric(
+            name=c.METRIC_DELIVERY_OUTCOMES,
+            unit=MetricUnit.Count,
+            value=count,
+            namespace=c.METRICS_NAMESPACE,
+        ) as metric:
+            metric.add_dimension(name="service", value=c.SERVICE_NAME)
+            metric.add_dimension(name="action", value=action)
     return counts
