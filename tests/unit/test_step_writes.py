@@ -252,3 +252,27 @@ def test_a_reminder_step_writes_its_stage_and_audit_once_and_tags_every_message(
     assert stored is not None and stored.stage is Stage.REMINDER
     lines = [e.kind for e in deps.repos.timeline.list(STEP_CASE)]
     assert sorted(lines) == ["contact_sent", "contact_sent", "stage_entered"]
+
+
+def test_messages_sent_stay_audited_when_the_case_closes_during_the_step():
+    from arrears.handlers.contact import act_on_stage, deliver_message
+    from step_support import CASE_ID as STEP_CASE
+    from step_support import make_deps
+
+    # given a reminder step whose borrower pays (ingest closes the case) while it sends
+    deps = make_deps(stage=Stage.ASSESS)
+
+    class PaidWhileSending(TaggingMessenger):
+        def send_email(self, to, subject, body, tags=None):
+            deps.repos.cases.update_fields(STEP_CASE, {"status": CaseStatus.PAID})
+            return super().send_email(to, subject, body, tags)
+
+    deps = replace(deps, messenger=PaidWhileSending())
+    # when the step ends, its stage change is refused as a lost race (the state machine
+    # retries the step, which then finds the case paid)
+    with pytest.raises(ConcurrentUpdate):
+        act_on_stage(deps, STEP_CASE, Stage.REMINDER, deliver_message)
+    # then both messages that went out are on the timeline, and no stage was entered
+    lines = [e.kind for e in deps.repos.timeline.list(STEP_CASE)]
+    assert lines == ["contact_sent", "contact_sent"]
+    assert deps.repos.cases.get(STEP_CASE).stage is Stage.ASSESS  # type: ignore[union-attr]

@@ -22,9 +22,9 @@ from arrears.local.portfolio import build_portfolio
 from arrears.local.runtime import LocalRuntime
 
 STEP_MODULES = ("assess", "contact", "letter", "record")
-# measured 53 (99 before the ledger session and the one-write steps: docs/benchmarks.md)
+# measured 58 (99 before the ledger session and the one-write steps: docs/benchmarks.md)
 # a step that needs a new call raises this on purpose, with the reason
-BUDGET = 53
+BUDGET = 58
 
 
 class CallMeter:

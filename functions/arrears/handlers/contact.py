@@ -57,6 +57,7 @@ from arrears.handlers._escalation import (
     case_view,
     count,
     default_deps,
+    flush_step,
     letter_context,
     load_borrower,
     load_case_and_borrower,
@@ -157,6 +158,10 @@ def _act_on_stage(
         nxt = plan_retry(stage, min(deferred), now)
     else:
         if case.stage is not stage:
+            # the lines of what was decided and sent are facts: written now, whatever becomes
+            # of the conditional stage change (refused if the case closed meanwhile), which
+            # goes together with its own line
+            flush_step(deps)
             set_case(deps, case_id, stage=stage)
         record(deps, case_id, "stage_entered", {"stage": stage, "outcome": outcome})
         if stage is Stage.AGENT_CALL and outcome == "sent":
