@@ -186,6 +186,26 @@ def test_an_ingest_never_overwrites_an_opt_out(repos: Repositories) -> None:
     )
 
 
+def test_an_ingest_lifts_only_the_stopped_channels_it_names(repos: Repositories) -> None:
+    # given a borrower whose email bounced and whose number failed
+    borrower = BorrowerRecord("acc-1", phone="+8613800000000", last_sequence=1, country="CN")
+    repos.ingest.commit(IngestWrite(borrower=borrower, expected_last_sequence=None))
+    repos.borrowers.mark_unreachable("acc-1", Channel.EMAIL)
+    repos.borrowers.mark_unreachable("acc-1", Channel.SMS)
+    # when an ingest reopens SMS (a new number) and says nothing of email
+    repos.ingest.commit(
+        IngestWrite(
+            borrower=replace(borrower, last_sequence=2),
+            expected_last_sequence=1,
+            reachable_again=frozenset({Channel.SMS}),
+        )
+    )
+    # then SMS is open again and email stays stopped
+    stored = repos.borrowers.get("acc-1")
+    assert stored is not None
+    assert (stored.sms_failed, stored.email_bounced) == (False, True)
+
+
 def test_an_ingest_update_leaves_ladder_fields_alone(repos: Repositories) -> None:
     # given a case the ingest read at version 0
     repos.cases.create(a_case())

@@ -539,3 +539,29 @@ def test_a_different_phone_clears_the_wrong_number_flag(aws: Aws) -> None:
     assert {Channel.SMS, Channel.CALL} <= borrower.verified_channels
     assert "wrong_number" not in borrower.flags
     assert borrower.phone == "+8613900000001"
+
+
+# --------------------------------------------------------------------------- stopped channels
+
+
+def test_a_stopped_channel_reopens_only_for_a_different_address_or_number(aws: Aws) -> None:
+    # given a borrower whose email hard-bounced and whose number failed (delivery reports)
+    invoke(envelope(payment("OVERDUE", 12)))
+    aws.repos.borrowers.mark_unreachable("acc-42", Channel.EMAIL)
+    aws.repos.borrowers.mark_unreachable("acc-42", Channel.SMS)
+    # when the next event repeats the same email and brings a different phone number
+    detail = payment("PAYMENT_PENDING", 13)
+    detail["borrower"] = {**detail["borrower"], "phone": "+8613900000001"}
+    invoke(envelope(detail))
+    # then SMS is worth trying on the new number; the bounced email stays stopped
+    borrower = aws.repos.borrowers.get("acc-42")
+    assert borrower is not None
+    assert borrower.sms_failed is False
+    assert borrower.email_bounced is True
+    # when a later event brings a different email too
+    detail = payment("PAYMENT_PENDING", 14)
+    detail["borrower"] = {**detail["borrower"], "email": "li.wei@new.example.cn"}
+    invoke(envelope(detail))
+    # then email reopens as well
+    borrower = aws.repos.borrowers.get("acc-42")
+    assert borrower is not None and borrower.email_bounced is False

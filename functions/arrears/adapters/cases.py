@@ -188,6 +188,9 @@ class IngestWrite:
     # flags the event lifts (e.g. wrong_number once a different phone arrives); ingest
     # never writes flags otherwise, so this is a DELETE, not an overwrite of ops' flags
     clear_flags: frozenset[str] = frozenset()
+    # channels a new address or number makes worth trying again (email_bounced /
+    # sms_failed lifted); like clear_flags, ingest only ever lifts them, never sets them
+    reachable_again: frozenset[Channel] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -765,6 +768,10 @@ class DynamoIngestStore:
                     actions = _actions(BorrowerModel, fields)
                     if write.clear_flags:
                         actions.append(BorrowerModel.flags.delete(set(write.clear_flags)))
+                    if Channel.EMAIL in write.reachable_again:
+                        actions.append(BorrowerModel.email_bounced.set(False))
+                    if Channel.SMS in write.reachable_again:
+                        actions.append(BorrowerModel.sms_failed.set(False))
                     tx.update(
                         BorrowerModel(write.borrower.account_id),
                         actions=actions,
@@ -837,6 +844,8 @@ class InMemoryStore:
                 # like the DynamoDB transaction: fields outside the ingest's ownership stay
                 kept = {k: getattr(base, k) for k in _NOT_INGESTED}
                 kept["flags"] = base.flags - write.clear_flags
+                kept["email_bounced"] &= Channel.EMAIL not in write.reachable_again
+                kept["sms_failed"] &= Channel.SMS not in write.reachable_again
                 self.borrower_items[write.borrower.account_id] = replace(write.borrower, **kept)
             if write.create_case is not None:
                 self.case_items[write.create_case.case_id] = write.create_case

@@ -734,9 +734,13 @@ def _with_contact_data(
     (docs/events.md records this assumption). The exception is a borrower flagged
     ``wrong_number`` (an agent reached someone else): the same number again does not
     re-verify SMS and calls, only a different number does (and clears the flag).
+    Likewise a hard-bounced email or a failed SMS number stays stopped until a different
+    address or number arrives: the old one is known not to work, a new one is not.
     """
     current = borrower or BorrowerRecord(account_id=event.account_id)
     sent = event.borrower
+    new_email = bool(sent.email) and sent.email != current.email
+    new_phone = bool(sent.phone) and sent.phone != current.phone
     channels = sent.channels
     flags = current.flags
     if WRONG_NUMBER_FLAG in flags:
@@ -770,6 +774,8 @@ def _with_contact_data(
         country=sent.country or current.country,
         verified_channels=current.verified_channels | channels,
         flags=flags,
+        email_bounced=current.email_bounced and not new_email,
+        sms_failed=current.sms_failed and not new_phone,
         last_sequence=event.sequence,
         last_event_id=event.event_id,
         account=account,

@@ -60,6 +60,7 @@ from arrears.domain.events import (
     parse_detail,
     parse_envelope,
 )
+from arrears.domain.types import Channel
 from arrears.settings import settings
 
 logger = Logger(service=c.SERVICE_NAME)
@@ -184,6 +185,7 @@ class Ingestor:
                     expected_case_version=decision.expected_case_version,
                     timeline=decision.timeline,
                     clear_flags=_cleared_flags(borrower, decision.borrower),
+                    reachable_again=_reachable_again(borrower, decision.borrower),
                 )
             try:
                 self.repos.ingest.commit(write)
@@ -279,6 +281,20 @@ def _cleared_flags(before: BorrowerRecord | None, after: BorrowerRecord | None) 
     if before is None or after is None:
         return frozenset()
     return before.flags - after.flags
+
+
+def _reachable_again(
+    before: BorrowerRecord | None, after: BorrowerRecord | None
+) -> frozenset[Channel]:
+    """Stopped channels the decision reopened (a different email or phone arrived)."""
+    if before is None or after is None:
+        return frozenset()
+    reopened: set[Channel] = set()
+    if before.email_bounced and not after.email_bounced:
+        reopened.add(Channel.EMAIL)
+    if before.sms_failed and not after.sms_failed:
+        reopened.add(Channel.SMS)
+    return frozenset(reopened)
 
 
 def on_due_soon(notice: DueSoonNotice, opened: CaseRecord | None) -> None:
