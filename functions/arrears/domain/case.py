@@ -17,7 +17,15 @@ from typing import Any
 
 from arrears import constants as c
 from arrears.domain.events import PaymentStatusChanged, minor_units
-from arrears.domain.types import BorrowerProfile, CaseStatus, Channel, PaymentStatus, Stage
+from arrears.domain.types import (
+    PHONE_CHANNELS,
+    WRONG_NUMBER_FLAG,
+    BorrowerProfile,
+    CaseStatus,
+    Channel,
+    PaymentStatus,
+    Stage,
+)
 
 # --------------------------------------------------------------------------- identities
 
@@ -259,10 +267,6 @@ class IgnoreReason(StrEnum):
 
 # ``waiting_for`` of a pre-due case holding for its OVERDUE event (ladder.WaitingFor.OVERDUE).
 WAITING_FOR_OVERDUE = "overdue"
-
-# Set by ops when the phone on file reaches someone else (domain.ops, wrong_number outcome).
-WRONG_NUMBER_FLAG = "wrong_number"
-PHONE_CHANNELS = frozenset({Channel.SMS, Channel.CALL})
 
 # Statuses a pending payment may interrupt (and return to if it fails).
 _PENDABLE = frozenset({CaseStatus.OPEN, CaseStatus.PROMISED, CaseStatus.ON_PLAN})

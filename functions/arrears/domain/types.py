@@ -14,6 +14,12 @@ class Channel(StrEnum):
     LETTER = "letter"  # postal letter, PDF produced by Arrears
 
 
+# Set by ops when the phone on file reaches someone else (domain.ops, wrong_number outcome):
+# no SMS or call goes to that number until a different one arrives (ingest lifts the flag).
+WRONG_NUMBER_FLAG = "wrong_number"
+PHONE_CHANNELS = frozenset({Channel.SMS, Channel.CALL})
+
+
 class Stage(StrEnum):
     """Escalation ladder, in order. State names in escalation.asl.json follow these."""
 

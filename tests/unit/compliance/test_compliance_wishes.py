@@ -71,6 +71,24 @@ def test_only_verified_channels_are_used():
     assert verdict_of(borrower, purpose=Purpose.RECEIPT).reason == Reason.UNVERIFIED_CHANNEL
 
 
+@pytest.mark.parametrize("purpose", list(Purpose))
+def test_a_wrong_number_gets_no_sms_or_call_even_if_still_marked_verified(purpose):
+    # given an agent found the number reaches someone else, but a racing ingest wrote the
+    # phone channels back as verified
+    borrower = profile(flags=frozenset({"wrong_number"}))
+    # then no SMS or call goes to that number, for any purpose; email is unaffected
+    for channel in (Channel.SMS, Channel.CALL):
+        decision = verdict_of(borrower, channel=channel, purpose=purpose)
+        assert (decision.verdict, decision.reason, decision.rule) == (
+            Verdict.BLOCK,
+            Reason.UNVERIFIED_CHANNEL,
+            "wrong_number",
+        )
+    assert verdict_of(borrower, channel=Channel.EMAIL, purpose=purpose).reason != (
+        Reason.UNVERIFIED_CHANNEL
+    )
+
+
 @pytest.mark.parametrize(
     ("kwargs", "reason"),
     [

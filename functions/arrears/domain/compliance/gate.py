@@ -27,7 +27,14 @@ from arrears.domain.compliance.model import (
 )
 from arrears.domain.compliance.pack import BlockingFlag, CompliancePack
 from arrears.domain.compliance.zones import candidate_zones
-from arrears.domain.types import BorrowerProfile, CaseStatus, Channel, ContactRecord
+from arrears.domain.types import (
+    PHONE_CHANNELS,
+    WRONG_NUMBER_FLAG,
+    BorrowerProfile,
+    CaseStatus,
+    Channel,
+    ContactRecord,
+)
 
 
 def _block(reason: Reason, rule: str | None = None) -> Decision:
@@ -41,6 +48,10 @@ def blocking_reason(
     channel, purpose = intent.channel, intent.purpose
     if channel not in profile.verified_channels:
         return _block(Reason.UNVERIFIED_CHANNEL)
+    if channel in PHONE_CHANNELS and WRONG_NUMBER_FLAG in profile.flags:
+        # the flag, not only verified_channels: an ingest that read the borrower before the
+        # agent's outcome may still write SMS and call back as verified
+        return _block(Reason.UNVERIFIED_CHANNEL, rule=WRONG_NUMBER_FLAG)
     if channel not in pack.channels:
         return _block(Reason.CHANNEL_NOT_PERMITTED)
     for flag in sorted(pack.blocking_flags):
