@@ -145,6 +145,13 @@ PATCH_POINTS: tuple[tuple[str, str, tuple[str, ...] | None], ...] = (
     ("moto.dynamodb.parsing.expressions", "UpdateExpressionParser.make", ("expression_str",)),
     # SigV4 signing of requests moto answers in-process and never checks (see _UNSIGNED_SERVICES)
     ("botocore.auth", "SigV4Auth.add_auth", ("self", "request")),
+    # TransactWriteItems deep-copies every table it touches, once per item, to roll back:
+    # the cost grows with the portfolio. The touched items are saved and restored instead.
+    (
+        "moto.dynamodb.models",
+        "DynamoDBBackend.transact_write_items",
+        ("self", "transact_items"),
+    ),
 )
 
 # Interpreter modules whose `copy.deepcopy` calls copy JSON state data (inputs, results,
@@ -218,6 +225,22 @@ def _in_process_dynamodb_problems() -> list[str]:
         "request",
     ):
         problems.append("moto.core.models.botocore_stubber.process_request moved or changed")
+    return problems
+
+
+def _transaction_rollback_problems() -> list[str]:
+    """What ``transact_write_items_saving_touched_items`` relies on in moto's DynamoDB."""
+    from moto.dynamodb import models
+    from moto.dynamodb.models.table import Table
+
+    problems = []
+    if getattr(models, "copy", None) not in (copy, _TABLES_KEPT_COPY):
+        problems.append(f"{_DYNAMODB_MODELS} no longer imports the copy module as `copy`")
+    backup = inspect.getsource(models.DynamoDBBackend.transact_write_items)
+    if "copy.deepcopy(" not in backup or "original_table_state" not in backup:
+        problems.append("DynamoDBBackend.transact_write_items no longer backs up whole tables")
+    if "self.items[hash_value][range_value] = item" not in inspect.getsource(Table.put_item):
+        problems.append("Table.items is no longer {hash: item} / {hash: {range: item}}")
     return problems
 
 
@@ -298,6 +321,7 @@ def check_internals() -> list[str]:
     except AttributeError as exc:
         problems.append(f"a program state class is gone ({exc})")
     problems.extend(_in_process_dynamodb_problems())
+    problems.extend(_transaction_rollback_problems())
     import botocore.auth
 
     if "_service_name" not in inspect.getsource(botocore.auth.SigV4Auth.__init__):
@@ -586,6 +610,18 @@ def _make_replacements(originals: dict[str, Any]) -> dict[str, Any]:
                 _PARSED_UPDATE_EXPRESSIONS[key] = ast
         return ast
 
+    transact_write_items = originals["DynamoDBBackend.transact_write_items"]
+
+    def transact_write_items_saving_touched_items(self: Any, transact_items: Any) -> None:
+        # moto's own rollback now "restores" the very tables it holds (_TABLES_KEPT_COPY);
+        # what the transaction may have changed is put back from this snapshot instead
+        touched = _touched_items(self, transact_items)
+        try:
+            transact_write_items(self, transact_items)
+        except BaseException:
+            _restore_items(touched)
+            raise
+
     sigv4_add_auth = originals["SigV4Auth.add_auth"]
     from botocore.auth import SigV4Auth
 
@@ -620,8 +656,73 @@ def _make_replacements(originals: dict[str, Any]) -> dict[str, Any]:
         "method_names_from_class": cached_method_names,
         "UpdateExpressionParser.make": classmethod(cached_update_expression),
         "SigV4Auth.add_auth": add_auth_unless_in_process,
+        "DynamoDBBackend.transact_write_items": transact_write_items_saving_touched_items,
+        _DYNAMODB_COPY_KEY: _TABLES_KEPT_COPY,
         **{_json_copy_key(name): _JSON_COPY for name in _JSON_COPY_MODULES},
     }
+
+
+def _touched_items(backend: Any, transact_items: Any) -> list[tuple[Any, Any, Any, Any]]:
+    """(table, hash value, range value, deep copy of the item or None) per transaction item."""
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    touched = []
+    for entry in transact_items:
+        if not isinstance(entry, dict) or len(entry) != 1:
+            continue  # moto refuses it before writing anything
+        (op,) = entry.values()
+        table = backend.tables.get(op.get("TableName")) if isinstance(op, dict) else None
+        key = (op.get("Key") or op.get("Item") or {}) if table is not None else {}
+        if table is None or table.hash_key_attr not in key:
+            continue
+        if table.range_key_attr and table.range_key_attr not in key:
+            continue  # a validation error, raised before any write
+        hash_value = DynamoType(key[table.hash_key_attr])
+        if table.range_key_attr:
+            range_value = DynamoType(key[table.range_key_attr])
+            before = table.items.get(hash_value, {}).get(range_value)
+        else:
+            range_value = None
+            before = table.items.get(hash_value)
+        touched.append((table, hash_value, range_value, copy.deepcopy(before)))
+    return touched
+
+
+def _restore_items(touched: list[tuple[Any, Any, Any, Any]]) -> None:
+    for table, hash_value, range_value, before in reversed(touched):
+        if range_value is None:
+            if before is None:
+                table.items.pop(hash_value, None)
+            else:
+                table.items[hash_value] = before
+            continue
+        bucket = table.items.get(hash_value)
+        if before is not None:
+            table.items[hash_value] = {**(bucket or {}), range_value: before}
+        elif bucket is not None:
+            bucket.pop(range_value, None)
+            if not bucket:
+                del table.items[hash_value]
+
+
+def _deepcopy_keeping_tables(value: Any, memo: dict[int, Any] | None = None) -> Any:
+    from moto.dynamodb.models.table import Table
+
+    return value if isinstance(value, Table) else copy.deepcopy(value, memo)
+
+
+def _make_tables_kept_copy_module() -> types.ModuleType:
+    module = types.ModuleType("copy", "the copy module, whose deepcopy keeps DynamoDB tables")
+    module.__dict__.update({k: v for k, v in vars(copy).items() if not k.startswith("__")})
+    module.deepcopy = _deepcopy_keeping_tables  # type: ignore[attr-defined]
+    return module
+
+
+# moto.dynamodb.models' `copy` while a runtime runs: TransactWriteItems' whole-table backups
+# become the tables themselves (transact_write_items_saving_touched_items restores instead)
+_TABLES_KEPT_COPY = _make_tables_kept_copy_module()
+_DYNAMODB_COPY_KEY = "dynamodb_models_copy"
+_DYNAMODB_MODELS = "moto.dynamodb.models"
 
 
 _ATOMS = frozenset({str, int, float, bool, type(None)})
@@ -792,6 +893,8 @@ _SPEED_KEYS = frozenset(
         "method_names_from_class",
         "UpdateExpressionParser.make",
         "SigV4Auth.add_auth",
+        "DynamoDBBackend.transact_write_items",
+        _DYNAMODB_COPY_KEY,
         *(_json_copy_key(name) for name in _JSON_COPY_MODULES),
     }
 )
@@ -810,6 +913,7 @@ _OWNERS = {
     "LambdaFunction": "moto.awslambda.models",
     "UpdateExpressionParser": "moto.dynamodb.parsing.expressions",
     "SigV4Auth": "botocore.auth",
+    "DynamoDBBackend": "moto.dynamodb.models",
 }
 _BOTO_CLIENT_MODULE = "moto.stepfunctions.parser.asl.utils.boto_client"
 _PYNAMODB_MODULE = "pynamodb.connection.base"
@@ -850,6 +954,7 @@ def patched(hooks: Hooks, *, virtual_time: bool = True, speedups: bool = True) -
             "StepFunctionsParserBackend._validate_definition",
             "UpdateExpressionParser.make",
             "SigV4Auth.add_auth",
+            "DynamoDBBackend.transact_write_items",
         ):
             owner, attr = key.split(".")
             originals[key] = getattr(_resolve(_OWNERS[owner], owner), attr)
@@ -861,6 +966,7 @@ def patched(hooks: Hooks, *, virtual_time: bool = True, speedups: bool = True) -
             "result_path_parse": (_RESULT_PATH_MODULE, "parse"),
             "lambda_task_in_process": (_LAMBDA_EVAL_MODULE, "_invoke_lambda_function"),
             "method_names_from_class": ("moto.core.responses", "method_names_from_class"),
+            _DYNAMODB_COPY_KEY: (_DYNAMODB_MODELS, "copy"),
             **{_json_copy_key(name): (name, "copy") for name in _JSON_COPY_MODULES},
         }
         for key, (module_name, attr) in module_functions.items():

@@ -220,3 +220,70 @@ def test_the_interpreters_in_process_dynamodb_answers_and_fails_as_the_client_do
     condition_error = outcomes[1][1][1]
     assert condition_error[0] == "ConditionalCheckFailedException"
     assert condition_error[1]["Item"]["case_id"] == {"S": "c-2"}
+
+
+def test_a_cancelled_transaction_changes_nothing_without_moto_copying_whole_tables():
+    # given the runtime's cases (hash key) and timeline (hash + range) tables with items
+    from arrears import topology as t
+    from arrears.local.runtime import ACCOUNT_ID, REGION, LocalRuntime
+    from moto.dynamodb.models import dynamodb_backends
+
+    with LocalRuntime() as rt:
+        ddb = rt.client("dynamodb")
+        cases, timeline = t.CASES.local_name, t.TIMELINE.local_name
+        ddb.put_item(TableName=cases, Item={"case_id": {"S": "c-1"}, "n": {"N": "1"}})
+        ddb.put_item(TableName=cases, Item={"case_id": {"S": "c-2"}})
+        line = {"case_id": {"S": "c-1"}, "entry_key": {"S": "old"}, "v": {"S": "keep"}}
+        ddb.put_item(TableName=timeline, Item=line)
+        backend = dynamodb_backends[ACCOUNT_ID][REGION]
+        tables_before = {name: backend.tables[name] for name in (cases, timeline)}
+        bump = {
+            "Update": {
+                "TableName": cases,
+                "Key": {"case_id": {"S": "c-1"}},
+                "UpdateExpression": "ADD n :one",
+                "ExpressionAttributeValues": {":one": {"N": "1"}},
+            }
+        }
+        new_line = {"case_id": {"S": "c-9"}, "entry_key": {"S": "new"}}
+
+        # when a transaction updates, overwrites and adds items, then fails on its last item
+        with pytest.raises(ddb.exceptions.TransactionCanceledException) as cancelled:
+            ddb.transact_write_items(
+                TransactItems=[
+                    bump,
+                    {"Put": {"TableName": timeline, "Item": {**line, "v": {"S": "changed"}}}},
+                    {"Put": {"TableName": timeline, "Item": new_line}},
+                    {
+                        "Put": {
+                            "TableName": cases,
+                            "Item": {"case_id": {"S": "c-2"}},
+                            "ConditionExpression": "attribute_not_exists(case_id)",
+                        }
+                    },
+                ]
+            )
+
+        # then AWS's answer, and nothing it touched changed
+        codes = [r["Code"] for r in cancelled.value.response["CancellationReasons"]]
+        assert codes == ["None", "None", "None", "ConditionalCheckFailed"]
+        item = ddb.get_item(TableName=cases, Key={"case_id": {"S": "c-1"}})["Item"]
+        assert item["n"] == {"N": "1"}
+        kept = ddb.get_item(TableName=timeline, Key={k: line[k] for k in ("case_id", "entry_key")})
+        assert kept["Item"]["v"] == {"S": "keep"}
+        assert ddb.query(
+            TableName=timeline,
+            KeyConditionExpression="case_id = :c",
+            ExpressionAttributeValues={":c": {"S": "c-9"}},
+        )["Items"] == []
+        # and the tables are the same objects: no whole-table copy was made or swapped in
+        assert all(backend.tables[name] is table for name, table in tables_before.items())
+
+        # when the same transaction succeeds without its failing item
+        ddb.transact_write_items(
+            TransactItems=[bump, {"Put": {"TableName": timeline, "Item": new_line}}]
+        )
+        # then every item is written
+        item = ddb.get_item(TableName=cases, Key={"case_id": {"S": "c-1"}})["Item"]
+        assert item["n"] == {"N": "2"}
+        assert "Item" in ddb.get_item(TableName=timeline, Key=new_line)
