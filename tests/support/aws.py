@@ -18,6 +18,18 @@ from arrears import topology
 from arrears.topology import TableSpec
 
 REGION = "us-east-1"
+# What moto needs to answer boto3: a region and any credentials (never a real account's).
+FAKE_CREDENTIALS = {
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+}
+
+
+def use_fake_credentials(monkeypatch: Any) -> None:
+    """Set FAKE_CREDENTIALS for one test (a ``pytest.MonkeyPatch``)."""
+    for key, value in FAKE_CREDENTIALS.items():
+        monkeypatch.setenv(key, value)
 
 
 def table_definition(spec: TableSpec, name: str | None = None) -> dict[str, Any]:

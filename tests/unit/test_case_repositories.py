@@ -17,19 +17,14 @@ from arrears.domain.errors import CaseAlreadyExists, CaseNotFound, ConcurrentUpd
 from arrears.domain.types import CaseStatus, Channel, Stage
 from moto import mock_aws
 
-from tests.support.aws import REGION, create_tables
+from tests.support.aws import REGION, create_tables, use_fake_credentials
 
 T0 = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
 
 
 @contextmanager
 def _dynamo(monkeypatch: pytest.MonkeyPatch) -> Iterator[Repositories]:
-    for key, value in {
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-    }.items():
-        monkeypatch.setenv(key, value)
+    use_fake_credentials(monkeypatch)
     with mock_aws():
         create_tables(boto3.client("dynamodb", region_name=REGION))
         bind_tables()

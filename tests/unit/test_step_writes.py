@@ -28,7 +28,7 @@ from arrears.handlers._escalation import (
 )
 from moto import mock_aws
 
-from tests.support.aws import REGION, create_tables
+from tests.support.aws import REGION, create_tables, use_fake_credentials
 
 T0 = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
 CASE_ID = "acc-1#1"
@@ -41,12 +41,7 @@ def repos(
     if request.param == "memory":
         yield Repositories.in_memory()
         return
-    for key, value in {
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-    }.items():
-        monkeypatch.setenv(key, value)
+    use_fake_credentials(monkeypatch)
     with mock_aws():
         create_tables(boto3.client("dynamodb", region_name=REGION))
         bind_tables()

@@ -705,22 +705,23 @@ def _restore_items(touched: list[tuple[Any, Any, Any, Any]]) -> None:
                 del table.items[hash_value]
 
 
+def _copy_module(deepcopy: Callable[..., Any], what: str) -> types.ModuleType:
+    """The copy module with another ``deepcopy``, to bind as a moto module's ``copy``."""
+    module = types.ModuleType("copy", f"the copy module, whose {what}")
+    module.__dict__.update({k: v for k, v in vars(copy).items() if not k.startswith("__")})
+    module.deepcopy = deepcopy  # type: ignore[attr-defined]
+    return module
+
+
 def _deepcopy_keeping_tables(value: Any, memo: dict[int, Any] | None = None) -> Any:
     from moto.dynamodb.models.table import Table
 
     return value if isinstance(value, Table) else copy.deepcopy(value, memo)
 
 
-def _make_tables_kept_copy_module() -> types.ModuleType:
-    module = types.ModuleType("copy", "the copy module, whose deepcopy keeps DynamoDB tables")
-    module.__dict__.update({k: v for k, v in vars(copy).items() if not k.startswith("__")})
-    module.deepcopy = _deepcopy_keeping_tables  # type: ignore[attr-defined]
-    return module
-
-
 # moto.dynamodb.models' `copy` while a runtime runs: TransactWriteItems' whole-table backups
 # become the tables themselves (transact_write_items_saving_touched_items restores instead)
-_TABLES_KEPT_COPY = _make_tables_kept_copy_module()
+_TABLES_KEPT_COPY = _copy_module(_deepcopy_keeping_tables, "deepcopy keeps DynamoDB tables")
 _DYNAMODB_COPY_KEY = "dynamodb_models_copy"
 _DYNAMODB_MODELS = "moto.dynamodb.models"
 
@@ -843,14 +844,7 @@ def _deepcopy_json_first(value: Any, memo: dict[int, Any] | None = None) -> Any:
     return _json_copy(value) if memo is None else copy.deepcopy(value, memo)
 
 
-def _make_json_copy_module() -> types.ModuleType:
-    module = types.ModuleType("copy", "the copy module, with deepcopy fast on JSON trees")
-    module.__dict__.update({k: v for k, v in vars(copy).items() if not k.startswith("__")})
-    module.deepcopy = _deepcopy_json_first  # type: ignore[attr-defined]
-    return module
-
-
-_JSON_COPY = _make_json_copy_module()
+_JSON_COPY = _copy_module(_deepcopy_json_first, "deepcopy fast on JSON trees")
 
 
 def _json_copy_key(module_name: str) -> str:

@@ -271,11 +271,14 @@ def test_a_cancelled_transaction_changes_nothing_without_moto_copying_whole_tabl
         assert item["n"] == {"N": "1"}
         kept = ddb.get_item(TableName=timeline, Key={k: line[k] for k in ("case_id", "entry_key")})
         assert kept["Item"]["v"] == {"S": "keep"}
-        assert ddb.query(
-            TableName=timeline,
-            KeyConditionExpression="case_id = :c",
-            ExpressionAttributeValues={":c": {"S": "c-9"}},
-        )["Items"] == []
+        assert (
+            ddb.query(
+                TableName=timeline,
+                KeyConditionExpression="case_id = :c",
+                ExpressionAttributeValues={":c": {"S": "c-9"}},
+            )["Items"]
+            == []
+        )
         # and the tables are the same objects: no whole-table copy was made or swapped in
         assert all(backend.tables[name] is table for name, table in tables_before.items())
 

@@ -16,7 +16,8 @@ from arrears.adapters.letters import LetterStore, letter_key
 from arrears.adapters.messaging import InvalidRecipient, Messenger
 from moto import mock_aws
 
-REGION = "us-east-1"
+from tests.support.aws import REGION, use_fake_credentials
+
 SENDER = "collections@acme.example"
 
 
@@ -39,12 +40,7 @@ class Spy:
 
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for key, value in {
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-    }.items():
-        monkeypatch.setenv(key, value)
+    use_fake_credentials(monkeypatch)
     with mock_aws():
         yield
 

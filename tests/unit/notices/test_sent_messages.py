@@ -27,7 +27,8 @@ from arrears.handlers.delivery import process
 from arrears.topology import SENT_MESSAGES
 from moto import mock_aws
 
-REGION = "us-east-1"
+from tests.support.aws import REGION, use_fake_credentials
+
 PHONE = "+8613800000000"
 TAGS = {"account_id": "acc-42", "case_id": "acc-42#1"}
 
@@ -38,12 +39,7 @@ def _sns() -> object:
 
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for key, value in {
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-    }.items():
-        monkeypatch.setenv(key, value)
+    use_fake_credentials(monkeypatch)
     with mock_aws():
         yield
 
