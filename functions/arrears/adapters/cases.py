@@ -159,6 +159,15 @@ class BorrowerRepository(Protocol):
         """Reachability for scoring: email bounced / SMS failed."""
         ...
 
+    def record_reachability(
+        self, account_id: str, channel: Channel, unreachable: bool, message_sent_at: datetime
+    ) -> bool:
+        """Apply a delivery report about a message sent at ``message_sent_at``, only if no
+        report about a later message has been applied (conditional, so concurrent reports
+        cannot race). At the same send time a stop wins over a clear (a bounce can follow
+        the same message's delivery). False: stale or a duplicate; nothing was written."""
+        ...
+
 
 class TimelineRepository(Protocol):
     def append(self, entry: TimelineEntry) -> TimelineEntry:
@@ -719,6 +728,26 @@ class DynamoBorrowers:
             attribute = BorrowerModel.sms_failed
         BorrowerModel(account_id).update(actions=[attribute.set(unreachable)])
 
+    def record_reachability(
+        self, account_id: str, channel: Channel, unreachable: bool, message_sent_at: datetime
+    ) -> bool:
+        flag, since = BorrowerModel.email_bounced, BorrowerModel.email_reachability_at
+        if Channel(channel) is not Channel.EMAIL:
+            flag, since = BorrowerModel.sms_failed, BorrowerModel.sms_reachability_at
+        sent = iso_utc_micro(message_sent_at)
+        condition = since.does_not_exist() | (since < sent)
+        if unreachable:
+            condition |= (since == sent) & (flag == False)  # noqa: E712 - a DynamoDB BOOL
+        try:
+            BorrowerModel(account_id).update(
+                actions=[flag.set(unreachable), since.set(sent)], condition=condition
+            )
+        except UpdateError as error:
+            if _is_condition_failure(error):
+                return False
+            raise
+        return True
+
 
 class DynamoTimeline:
     def append(self, entry: TimelineEntry) -> TimelineEntry:
@@ -996,6 +1025,8 @@ class _MemoryCases:
 @dataclass
 class _MemoryBorrowers:
     store: InMemoryStore
+    # (account, channel) -> send time of the message behind the flag (*_reachability_at)
+    reachability_at: dict[tuple[str, Channel], datetime] = field(default_factory=dict)
 
     def get(self, account_id: str) -> BorrowerRecord | None:
         return self.store.borrower_items.get(account_id)
@@ -1031,6 +1062,24 @@ class _MemoryBorrowers:
             self._change(account_id, email_bounced=unreachable)
         else:
             self._change(account_id, sms_failed=unreachable)
+
+    def record_reachability(
+        self, account_id: str, channel: Channel, unreachable: bool, message_sent_at: datetime
+    ) -> bool:
+        channel = Channel(channel)
+        flag = "email_bounced" if channel is Channel.EMAIL else "sms_failed"
+        # stored at the DynamoDB attribute's precision, so both compare alike
+        sent = parse_iso_utc(iso_utc_micro(message_sent_at))
+        with self.store._lock:
+            since = self.reachability_at.get((account_id, channel))
+            current = self.get(account_id)
+            stopped = bool(current and getattr(current, flag))
+            newer = since is None or since < sent
+            if not (newer or (unreachable and since == sent and not stopped)):
+                return False
+            self.reachability_at[(account_id, channel)] = sent
+            self._change(account_id, **{flag: unreachable})
+        return True
 
 
 @dataclass

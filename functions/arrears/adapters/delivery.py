@@ -27,6 +27,14 @@ What an outcome does:
   not the borrower's address: the channel stays open, the timeline notes it;
 - a delivery clears a previous bounce or failure on that channel.
 Each outcome with a case writes a `delivery_outcome` line on its timeline, without PII.
+
+Reports arrive late, out of order and more than once, so a stop or a clear applies only if
+the message it is about was sent at or after the message behind the channel's current
+state (`BorrowerRepository.record_reachability`, a conditional write on the borrower's
+`email_reachability_at` / `sms_reachability_at`). One that loses is `stale`: a late
+delivery of an email sent before the address bounced must not reopen it, nor an old
+bounce stop a channel a newer delivery proved. A duplicate of the report applied last is
+stale too, so it neither changes the borrower nor writes a second timeline line.
 """
 
 from __future__ import annotations
@@ -66,13 +74,18 @@ class DeliveryOutcome:
     message_id: str
     account_id: str | None
     case_id: str | None
-    at: datetime
+    at: datetime  # when the report's event happened
+    sent_at: datetime | None = None  # when the message it is about was sent, if reported
+
+    @property
+    def message_sent_at(self) -> datetime:
+        return self.sent_at or self.at
 
 
 class Borrowers(Protocol):
-    def mark_unreachable(
-        self, account_id: str, channel: Channel, unreachable: bool = True
-    ) -> None: ...
+    def record_reachability(
+        self, account_id: str, channel: Channel, unreachable: bool, message_sent_at: datetime
+    ) -> bool: ...
 
     def add_opt_out(self, account_id: str, channel: Channel) -> None: ...
 
@@ -159,6 +172,7 @@ def _from_ses(message: dict[str, Any]) -> DeliveryOutcome | None:
         tags.get("account_id") or None,
         tags.get("case_id") or None,
         at,
+        _time(mail["timestamp"]) if mail.get("timestamp") else None,  # SES: when sent
     )
 
 
@@ -181,6 +195,9 @@ def _from_sms(message: dict[str, Any]) -> DeliveryOutcome | None:
             context.get("account_id") or None,
             context.get("case_id") or None,
             _time(message.get("eventTimestamp")),
+            _time(message["messageRequestTimestamp"])
+            if message.get("messageRequestTimestamp")
+            else None,
         )
     if "delivery" in message and "status" in message:  # SNS SMS delivery-status log
         notification = message.get("notification") or {}
@@ -197,7 +214,7 @@ def _from_sms(message: dict[str, Any]) -> DeliveryOutcome | None:
             str(notification.get("messageId", "")),
             message.get("account_id") or None,
             message.get("case_id") or None,
-            _time(notification.get("timestamp")),
+            _time(notification.get("timestamp")),  # when SNS took the publish: the send
         )
     return None
 
@@ -254,15 +271,17 @@ def apply(outcome: DeliveryOutcome, borrowers: Borrowers, timeline: Timeline) ->
         return "unmatched"
     account = outcome.account_id
     action = "none"
-    if outcome.outcome in (Outcome.HARD_BOUNCE, Outcome.SMS_PERMANENT_FAILURE):
-        borrowers.mark_unreachable(account, outcome.channel, True)
-        action = "channel_stopped"
+    if outcome.outcome in (Outcome.HARD_BOUNCE, Outcome.SMS_PERMANENT_FAILURE, Outcome.DELIVERED):
+        stops = outcome.outcome is not Outcome.DELIVERED
+        if not borrowers.record_reachability(
+            account, outcome.channel, stops, outcome.message_sent_at
+        ):
+            # a report about an older message, or one already applied: a newer fact stands
+            return "stale"
+        action = "channel_stopped" if stops else "reachable"
     elif outcome.outcome is Outcome.COMPLAINT:
         borrowers.add_opt_out(account, Channel.EMAIL)
         action = "opted_out"
-    elif outcome.outcome is Outcome.DELIVERED:
-        borrowers.mark_unreachable(account, outcome.channel, False)
-        action = "reachable"
     elif outcome.outcome in (
         Outcome.SOFT_BOUNCE,
         Outcome.SMS_TEMPORARY_FAILURE,

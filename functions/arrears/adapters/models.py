@@ -95,6 +95,7 @@ class CaseModel(Model):
     model_version = UnicodeAttribute(null=True)
     task_token = UnicodeAttribute(null=True)
     waiting_for = UnicodeAttribute(null=True)
+    pending_wake = UnicodeAttribute(null=True)  # JSON wake output parked for the next wait
     done_actions = UnicodeSetAttribute(null=True)  # "<stage>#<channel>"
     queue = UnicodeAttribute(null=True)
     queue_due_at = UnicodeAttribute(null=True)  # ISO UTC
@@ -141,6 +142,10 @@ class BorrowerModel(Model):
     # reachability, written by the contact adapters
     email_bounced = BooleanAttribute(default=False)
     sms_failed = BooleanAttribute(default=False)
+    # when the message behind each flag was sent (ISO UTC micro): a delivery report about
+    # an older message is stale and changes nothing (adapters.delivery)
+    email_reachability_at = UnicodeAttribute(null=True)
+    sms_reachability_at = UnicodeAttribute(null=True)
     # the optional `account` block of PaymentStatusChanged (risk-scoring inputs)
     credit_limit = UnicodeAttribute(null=True)  # decimal string
     account_opened_at = UnicodeAttribute(null=True)  # ISO date

@@ -4,8 +4,10 @@ Deployed, it is invoked by SNS (the delivery-events topic the SES configuration 
 publishes to) and by CloudWatch Logs (the subscription filter on SNS's SMS delivery-status
 failure log group: `infra/constructs/delivery.py`); it also accepts an EventBridge event
 (a configuration set with an EventBridge destination) or SQS records carrying either.
-Parses each record, applies it (`arrears.adapters.delivery`), returns counts. Logs carry
-the outcome and message id only, never an address or a number.
+Parses each record, applies it (`arrears.adapters.delivery`), returns counts by action;
+a report about an older message than the one behind the borrower's current state, or a
+duplicate, is counted `stale` and changes nothing. Logs carry the outcome and message id
+only, never an address or a number.
 """
 
 from __future__ import annotations
