@@ -239,9 +239,15 @@ def test_long_replies_are_cut_by_the_event_model_and_flagged(world: World) -> No
     assert analysed.detail["truncated"] is True and analysed.detail["chars"] == 2000
 
 
-def test_a_reply_while_no_execution_waits_is_recorded_not_lost(world: World) -> None:
+def test_a_reply_while_no_execution_waits_is_parked_not_lost(world: World) -> None:
+    # given a case whose execution is in a step (no token stored)
     world.repos.cases.clear_task_token(CASE_ID)
+    # when the borrower says it is paid
     world.reply("I already paid")
+    # then nothing is sent, the status is set, and the wake waits on the case for the
+    # execution's next wait (handlers/_waking.py)
     assert world.workflow.woken == []
     assert world.case().status is CaseStatus.PAYMENT_PENDING  # the guards read the status
-    assert world.kinds()[-1] == "execution_not_waiting"
+    assert world.kinds()[-1] == "wake_parked"
+    parked = json.loads(world.case().pending_wake or "{}")
+    assert parked["wake"] == "PAYMENT_PENDING" and parked["via"] == "reply"

@@ -53,7 +53,16 @@ TIMELINE_RETENTION = timedelta(days=7 * 365)
 # Fields the state machine or dedicated operations own; ``save`` never writes them
 # (the escalation ASL sets task_token / waiting_for / queue / queue_due_at directly).
 _NOT_SAVED = frozenset(
-    {"case_id", "task_token", "waiting_for", "done_actions", "queue", "queue_due_at", "version"}
+    {
+        "case_id",
+        "task_token",
+        "waiting_for",
+        "pending_wake",
+        "done_actions",
+        "queue",
+        "queue_due_at",
+        "version",
+    }
 )
 # What an ingest changes on an existing case: payment facts and the status they imply.
 # Stage, segment, score, plans, queues belong to the ladder and ops.
@@ -128,6 +137,15 @@ class CaseRepository(Protocol):
 
     def clear_task_token(self, case_id: str, token: str | None = None) -> bool:
         """Remove task_token/waiting_for (only if the stored token is ``token`` when given)."""
+        ...
+
+    def park_wake(
+        self, case_id: str, wake: str, *, seen_token: str | None, seen_pending: str | None
+    ) -> bool:
+        """Store ``wake`` (JSON) as the case's ``pending_wake`` for the execution's next wait,
+        and drop the (stale) token, only if the case still holds ``seen_token`` (None: no
+        token) and ``seen_pending`` (None: nothing parked). False when either moved: the
+        execution stored a new token meanwhile, or another waker parked first (re-read)."""
         ...
 
     def set_queue(self, case_id: str, queue: str, due_at: datetime) -> None: ...
@@ -218,10 +236,13 @@ class StepWrite:
     fields: Mapping[str, Any] = field(default_factory=dict)
     done_action: str | None = None
     timeline: tuple[TimelineEntry, ...] = ()
+    # the parked wake (``pending_wake``) the step acted on: removed only if it is still the
+    # stored one, else the write fails as ConcurrentUpdate and the retried step takes the newer
+    taken_wake: str | None = None
 
     @property
     def changes_case(self) -> bool:
-        return bool(self.fields) or self.done_action is not None
+        return bool(self.fields) or self.done_action is not None or self.taken_wake is not None
 
 
 def account_of(case_id: str) -> str:
@@ -326,6 +347,7 @@ def case_from_item(item: CaseModel) -> CaseRecord:
         model_version=item.model_version,
         task_token=item.task_token,
         waiting_for=item.waiting_for,
+        pending_wake=item.pending_wake,
         done_actions=frozenset(item.done_actions or ()),
         queue=item.queue,
         queue_due_at=_opt_dt(item.queue_due_at),
@@ -496,6 +518,9 @@ def _step_update_parts(write: StepWrite) -> tuple[list[Any], Condition]:
     if write.done_action is not None:
         actions.append(CaseModel.done_actions.add({write.done_action}))
         condition &= ~CaseModel.done_actions.contains(write.done_action)
+    if write.taken_wake is not None:
+        actions.append(CaseModel.pending_wake.remove())
+        condition &= CaseModel.pending_wake == write.taken_wake
     return actions, condition
 
 
@@ -673,6 +698,29 @@ class DynamoCases:
                 actions=[CaseModel.task_token.remove(), CaseModel.waiting_for.remove()],
                 condition=condition,
             )
+        except UpdateError as error:
+            if _is_condition_failure(error):
+                return False
+            raise
+        return True
+
+    def park_wake(
+        self, case_id: str, wake: str, *, seen_token: str | None, seen_pending: str | None
+    ) -> bool:
+        condition = CaseModel.case_id.exists()
+        if seen_token is None:
+            condition &= CaseModel.task_token.does_not_exist()
+        else:
+            condition &= CaseModel.task_token == seen_token
+        if seen_pending is None:
+            condition &= CaseModel.pending_wake.does_not_exist()
+        else:
+            condition &= CaseModel.pending_wake == seen_pending
+        actions: list[Any] = [CaseModel.pending_wake.set(wake)]
+        if seen_token is not None:
+            actions += [CaseModel.task_token.remove(), CaseModel.waiting_for.remove()]
+        try:
+            CaseModel(case_id).update(actions=actions, condition=condition)
         except UpdateError as error:
             if _is_condition_failure(error):
                 return False
@@ -925,6 +973,7 @@ class _MemoryCases:
                 case,
                 task_token=stored.task_token,
                 waiting_for=stored.waiting_for,
+                pending_wake=stored.pending_wake,
                 done_actions=stored.done_actions,
                 queue=stored.queue,
                 queue_due_at=stored.queue_due_at,
@@ -974,7 +1023,11 @@ class _MemoryCases:
                     return False
                 if write.fields and not stored.is_open:
                     raise ConcurrentUpdate(write.case_id)
+                if write.taken_wake is not None and stored.pending_wake != write.taken_wake:
+                    raise ConcurrentUpdate(write.case_id)  # a newer wake was parked meanwhile
                 changed = replace(stored, **dict(write.fields))
+                if write.taken_wake is not None:
+                    changed = replace(changed, pending_wake=None)
                 if write.fields:
                     changed = replace(changed, version=stored.version + 1)
                 if write.done_action is not None:
@@ -999,6 +1052,21 @@ class _MemoryCases:
             if stored is None or (token is not None and stored.task_token != token):
                 return False
             self.store.case_items[case_id] = replace(stored, task_token=None, waiting_for=None)
+            return True
+
+    def park_wake(
+        self, case_id: str, wake: str, *, seen_token: str | None, seen_pending: str | None
+    ) -> bool:
+        with self.store._lock:
+            stored = self.store.case_items.get(case_id)
+            if stored is None or stored.task_token != seen_token:
+                return False
+            if stored.pending_wake != seen_pending:
+                return False
+            parked = replace(stored, pending_wake=wake)
+            if seen_token is not None:
+                parked = replace(parked, task_token=None, waiting_for=None)
+            self.store.case_items[case_id] = parked
             return True
 
     def set_queue(self, case_id: str, queue: str, due_at: datetime) -> None:

@@ -119,6 +119,8 @@ class CaseRecord:
     model_version: str | None = None
     task_token: str | None = None
     waiting_for: str | None = None
+    # a wake that found no execution waiting (JSON), taken by the execution at its next wait
+    pending_wake: str | None = None
     done_actions: frozenset[str] = frozenset()
     queue: str | None = None  # "AGENT_CALL" / "LEGAL_REVIEW" while a human task waits
     queue_due_at: datetime | None = None

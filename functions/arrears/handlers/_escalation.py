@@ -146,6 +146,7 @@ class StepWork:
     fields: dict[str, Any] = field(default_factory=dict)
     done_action: str | None = None
     timeline: list[TimelineEntry] = field(default_factory=list)
+    taken_wake: str | None = None  # the parked wake this step acts on (``take_parked_wake``)
 
     def take(self) -> StepWrite:
         write = StepWrite(
@@ -153,10 +154,12 @@ class StepWork:
             fields=dict(self.fields),
             done_action=self.done_action,
             timeline=tuple(self.timeline),
+            taken_wake=self.taken_wake,
         )
         self.fields.clear()
         self.done_action = None
         self.timeline.clear()
+        self.taken_wake = None
         return write
 
 
@@ -187,6 +190,19 @@ def flush_step(deps: StepDeps) -> bool:
     if not write.changes_case and not write.timeline:
         return True
     return deps.repos.cases.commit_step(write)
+
+
+def take_parked_wake(deps: StepDeps) -> dict[str, Any] | None:
+    """The wake parked on the step's case (``pending_wake``: it found no execution waiting),
+    removed with the step's write, and only if it is still the stored one: a newer wake
+    parked meanwhile fails the write as ConcurrentUpdate, and the retried step takes that."""
+    from arrears.domain import wakes
+
+    work = deps.work
+    if work is None or not work.case.pending_wake:
+        return None
+    work.taken_wake = work.case.pending_wake
+    return wakes.decode(work.case.pending_wake) or {"wake": "RECHECK", "unreadable": True}
 
 
 def mark_done(deps: StepDeps, case_id: str, action: str) -> bool:

@@ -61,6 +61,7 @@ from arrears.domain.events import (
     parse_envelope,
 )
 from arrears.domain.types import Channel
+from arrears.handlers._waking import Delivered, deliver_wake
 from arrears.settings import settings
 
 logger = Logger(service=c.SERVICE_NAME)
@@ -207,27 +208,16 @@ class Ingestor:
         )
 
     def _wake(self, decision: Decision) -> None:
+        """Wake the waiting execution, or park the wake for its next wait (``_waking``)."""
         assert decision.case is not None and decision.wake is not None
         case_id = decision.case.case_id
         reason = decision.wake.reason.value
-        fresh = self.repos.cases.get(case_id)  # the token the execution stored last
-        token = fresh.task_token if fresh else None
-        if not token:
-            # a Lambda step is running (or the wait has not started): the case status is
-            # already set, and the ladder's guards read it before every action
-            self._record(case_id, "execution_not_waiting", {"wake": reason})
-            return
-        delivered = self.workflow().wake(token, decision.wake.output)
-        self.repos.cases.clear_task_token(case_id, token)
-        if delivered:
+        delivery = deliver_wake(self.repos.cases, self.workflow, case_id, decision.wake.output)
+        if delivery.outcome is Delivered.WOKEN:
             _count("ExecutionsWoken", reason=reason)
-            self._record(
-                case_id,
-                "execution_woken",
-                {"wake": reason, "waiting_for": fresh.waiting_for if fresh else None},
-            )
-        else:
-            self._record(case_id, "execution_not_waiting", {"wake": reason, "token": "expired"})
+        elif delivery.outcome is Delivered.PARKED:
+            _count("WakesParked", reason=reason)
+        self._record(case_id, delivery.timeline_kind, delivery.detail(reason))
 
     # ---------------------------------------------------------------- replies
 

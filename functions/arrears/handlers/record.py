@@ -6,7 +6,9 @@ for the "Go to next step" Choice:
 - ingest or an ops action sent ``{"wake": REASON, ...}`` with the task token on the case;
 - the wait's deadline passed (``{"Error": "States.Timeout"}``): a hold's grace window, an
   agent's or an approver's deadline;
-- the wait found the case already closed (its conditional write failed).
+- the wait found the case already closed, or a wake parked on it (its conditional write
+  failed): a wake that arrived while no execution waited (``handlers/_waking.py``) is
+  taken from the case here and handled exactly as if it had woken the wait.
 
 Ingest and ops have already written the case change that caused the wake (status, balance,
 promise, pause); this step decides what the escalation does about it, and writes only what
@@ -60,6 +62,7 @@ from arrears.handlers._escalation import (
     record,
     set_case,
     step_writes,
+    take_parked_wake,
 )
 from arrears.handlers.assess import rescore
 from arrears.handlers.contact import hold_for_status
@@ -113,6 +116,11 @@ def handle_wake(
         deps, case = load_case_and_borrower(deps, case_id)
     # what the wake changes and the audit lines saying so (wake_handled last): one write
     with step_writes(deps, case) as step:
+        # the wait could not start because a wake was parked while no execution waited
+        # (handlers/_waking.py): act on that wake now, as if it had woken the wait
+        parked = take_parked_wake(step) if reason == RECHECK else None
+        if parked is not None:
+            wake, reason = parked, wake_reason(parked)
         nxt = _decide(step, case, reason, wake, pending, waiting, now)
         record(
             step,
@@ -120,6 +128,7 @@ def handle_wake(
             "wake_handled",
             {
                 "wake": reason,
+                "parked": True if parked is not None else None,
                 "waiting_for": waiting,
                 "agent_outcome": wake.get("outcome"),
                 "route": nxt.route,

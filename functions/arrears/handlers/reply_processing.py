@@ -52,6 +52,7 @@ from arrears.domain.replies import (
     text_fingerprint,
 )
 from arrears.domain.types import CaseStatus, Channel
+from arrears.handlers._waking import deliver_wake
 
 logger = Logger(service=c.SERVICE_NAME)
 
@@ -279,18 +280,11 @@ class ReplyProcessor:
     # ------------------------------------------------------------------ waking
 
     def _wake(self, case_id: str, output: dict[str, Any], now: datetime) -> None:
-        fresh = self.repos.cases.get(case_id)
-        token = fresh.task_token if fresh else None
-        reason = str(output["wake"])
-        if not token:
-            # a step is running: the case status is already written and the ladder's guards
-            # read it before every action (the same rule ingest follows)
-            self._record(case_id, "execution_not_waiting", {"wake": reason}, now)
-            return
-        delivered = self.workflow().wake(token, output)
-        self.repos.cases.clear_task_token(case_id, token)
-        kind = "execution_woken" if delivered else "execution_not_waiting"
-        self._record(case_id, kind, {"wake": reason, "via": "reply"}, now)
+        """Wake the waiting execution, or park the wake for its next wait (``_waking``):
+        a distressed borrower's route to a human is never lost to a running step."""
+        delivery = deliver_wake(self.repos.cases, self.workflow, case_id, output)
+        detail = delivery.detail(str(output["wake"])) | {"via": "reply"}
+        self._record(case_id, delivery.timeline_kind, detail, now)
 
     def _record(self, case_id: str, kind: str, detail: dict[str, Any], now: datetime) -> None:
         clean = {k: v for k, v in detail.items() if v is not None}

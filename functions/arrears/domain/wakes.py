@@ -1,0 +1,87 @@
+"""Wakes that find no execution waiting: which to park on the case, and which one to keep.
+
+A waker (ingest, reply processing) sends ``{"wake": REASON, ...}`` to the task token the
+escalation stored on the case. While a Lambda step runs, or between a wake and the next
+wait, there is no live token; the wake is then parked on the case (``pending_wake``) and
+the execution takes it at its next wait (docs/escalation.md, "Waking"). The case has one
+slot, so when two wakes meet there the more important one stays (a later one of the same
+rank replaces the earlier: the latest status is the one that counts).
+
+Ranks, most important last:
+
+0. not parked: OPT_OUT and unknown reasons change no route (the compliance gate reads the
+   opt-out itself), so parking them would only cost transitions;
+1. status wakes (OVERDUE, PAYMENT_PENDING, PAYMENT_FAILED, PARTIALLY_PAID, DISPUTE, PAUSE,
+   RESUME, PLAN_ACCEPTED): the status is on the case and every step's guard reads it; parked,
+   the hold or the re-plan starts at once instead of at the next stage's deadline;
+2. REPLY with the hardship route (the borrower asked for a plan);
+3. REPLY with the agent route (distress, "call me") and AGENT_OUTCOME: a human must act;
+4. APPROVED / REJECTED (a legal review decision);
+5. PAID, WRITTEN_OFF, CLOSE: the case is over.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+ROUTE_AGENT = "agent"  # reply_processing's REPLY route to a human
+
+_RANKS: dict[str, int] = {
+    "OVERDUE": 1,
+    "PAYMENT_PENDING": 1,
+    "PAYMENT_FAILED": 1,
+    "PARTIALLY_PAID": 1,
+    "DISPUTE": 1,
+    "PAUSE": 1,
+    "RESUME": 1,
+    "PLAN_ACCEPTED": 1,
+    "REPLY": 2,
+    "AGENT_OUTCOME": 3,
+    "APPROVED": 4,
+    "REJECTED": 4,
+    "PAID": 5,
+    "WRITTEN_OFF": 5,
+    "CLOSE": 5,
+}
+
+
+def reason_of(wake: Mapping[str, Any]) -> str:
+    return str(wake.get("wake") or "").upper()
+
+
+def rank(wake: Mapping[str, Any]) -> int:
+    reason = reason_of(wake)
+    if reason == "REPLY" and wake.get("route") == ROUTE_AGENT:
+        return 3
+    return _RANKS.get(reason, 0)
+
+
+def parkable(wake: Mapping[str, Any]) -> bool:
+    """Worth keeping for the execution's next wait (it can change the route)."""
+    return rank(wake) > 0
+
+
+def to_keep(stored: Mapping[str, Any] | None, new: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The wake the case's one slot keeps when ``new`` arrives: the higher rank, the newer
+    one on a tie."""
+    if stored is None or rank(new) >= rank(stored):
+        return new
+    return stored
+
+
+def encode(wake: Mapping[str, Any]) -> str:
+    """The stored form (a JSON string attribute), stable for conditional writes."""
+    return json.dumps(dict(wake), sort_keys=True, separators=(",", ":"), default=str)
+
+
+def decode(text: str | None) -> dict[str, Any] | None:
+    """The parked wake; None when absent or unreadable (then nothing is taken)."""
+    if not text:
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) and isinstance(value.get("wake"), str) else None
