@@ -3,7 +3,8 @@ parked on the case and acted on right after that step, not at the next ordinary 
 
 The reply is processed from inside the reminder step's send: at that instant the reminder
 wait has timed out, its token on the case is stale, and the execution is busy in a Lambda
-(AWS refuses SendTaskSuccess for that token with TaskTimedOut).
+(AWS refuses SendTaskSuccess for that token with TaskTimedOut, and so does the local
+runtime: a callback deadline marks the callback timed out).
 """
 
 # ruff: noqa: F811 - the rt/outbox fixtures are imported from escalation_support
@@ -53,12 +54,6 @@ def _reply_during_first_send(
                         "text": text,
                         "received_at": replied_at[0].strftime("%Y-%m-%dT%H:%M:%SZ"),
                     }
-                )
-                # AWS answers TaskTimedOut for the timed-out wait's token; moto's interpreter
-                # still accepts it (it never marks a timed-out callback), so the stale token
-                # is swapped for one moto refuses too, as AWS would refuse the real one
-                Repositories.dynamo().cases.store_task_token(
-                    f"{account_id}#1", "token-of-the-timed-out-wait", "reminder_due"
                 )
                 ingest.runtime().ingestor.apply_reply(reply)
             return message_id

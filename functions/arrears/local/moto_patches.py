@@ -145,6 +145,13 @@ PATCH_POINTS: tuple[tuple[str, str, tuple[str, ...] | None], ...] = (
     ("moto.dynamodb.parsing.expressions", "UpdateExpressionParser.make", ("expression_str",)),
     # SigV4 signing of requests moto answers in-process and never checks (see _UNSIGNED_SERVICES)
     ("botocore.auth", "SigV4Auth.add_auth", ("self", "request")),
+    # a callback the runtime timed out refuses SendTaskSuccess/Failure as AWS does; moto's
+    # backend means to answer TaskTimedOut but builds its error without a message (TypeError)
+    (
+        "moto.stepfunctions.parser.asl.eval.callback.callback",
+        "CallbackPoolManager.notify",
+        ("self", "callback_id", "outcome"),
+    ),
     # TransactWriteItems deep-copies every table it touches, once per item, to roll back:
     # the cost grows with the portfolio. The touched items are saved and restored instead.
     (
@@ -379,6 +386,10 @@ def _make_replacements(originals: dict[str, Any]) -> dict[str, Any]:
     from moto.stepfunctions.parser.asl.component.state.wait.wait_function.timestamp import (
         Timestamp,
     )
+    from moto.stepfunctions.parser.asl.eval.callback.callback import (
+        CallbackConsumerTimeout,
+        CallbackNotifyConsumerError,
+    )
     from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 
     parsed_programs = _PARSED_PROGRAMS
@@ -490,8 +501,25 @@ def _make_replacements(originals: dict[str, Any]) -> dict[str, Any]:
         deadline = None if timeout is None else scheduler.clock.now + dt.timedelta(seconds=timeout)
         while not self._notify_event.is_set():
             if scheduler.block(deadline) is Wake.DEADLINE:
+                # as in AWS, a late SendTaskSuccess for this token is refused from now on
+                # (moto's own timer never marks the callback, so it accepted and lost it)
+                self.report(CallbackConsumerTimeout())
                 break
         return self._outcome
+
+    pool_notify = originals["CallbackPoolManager.notify"]
+
+    def pool_notify_refusing_ended_tasks(self: Any, callback_id: Any, outcome: Any) -> bool:
+        from moto.stepfunctions.parser.api import TaskDoesNotExist, TaskTimedOut
+
+        try:
+            return bool(pool_notify(self, callback_id, outcome))
+        except CallbackNotifyConsumerError as refused:
+            if isinstance(refused.callback_consumer_error, CallbackConsumerTimeout):
+                raise TaskTimedOut("Task Timed Out", exception_type="TaskTimedOut") from None
+            raise TaskDoesNotExist(
+                "Task does not exist", exception_type="TaskDoesNotExist"
+            ) from None
 
     def callback_notify(self: Any, outcome: Any) -> None:
         originals["CallbackEndpoint.notify"](self, outcome)
@@ -643,6 +671,7 @@ def _make_replacements(originals: dict[str, Any]) -> dict[str, Any]:
         "Timestamp._get_wait_seconds": timestamp_wait_seconds,
         "CallbackEndpoint.wait": callback_wait,
         "CallbackEndpoint.notify": callback_notify,
+        "CallbackPoolManager.notify": pool_notify_refusing_ended_tasks,
         "CallbackEndpoint.interrupt_all": callback_interrupt_all,
         "HeartbeatEndpoint.clear_and_wait": heartbeat_clear_and_wait,
         "HeartbeatEndpoint.notify": heartbeat_notify,
@@ -870,6 +899,7 @@ _VIRTUAL_TIME_KEYS = frozenset(
         "CallbackEndpoint.wait",
         "CallbackEndpoint.notify",
         "CallbackEndpoint.interrupt_all",
+        "CallbackPoolManager.notify",
         "HeartbeatEndpoint.clear_and_wait",
         "HeartbeatEndpoint.notify",
     }
@@ -904,6 +934,7 @@ _OWNERS = {
     "Timestamp": _WAIT + ".timestamp",
     "CallbackEndpoint": "moto.stepfunctions.parser.asl.eval.callback.callback",
     "HeartbeatEndpoint": "moto.stepfunctions.parser.asl.eval.callback.callback",
+    "CallbackPoolManager": "moto.stepfunctions.parser.asl.eval.callback.callback",
     "LambdaFunction": "moto.awslambda.models",
     "UpdateExpressionParser": "moto.dynamodb.parsing.expressions",
     "SigV4Auth": "botocore.auth",
@@ -943,6 +974,7 @@ def patched(hooks: Hooks, *, virtual_time: bool = True, speedups: bool = True) -
             "CallbackEndpoint.wait",
             "CallbackEndpoint.notify",
             "CallbackEndpoint.interrupt_all",
+            "CallbackPoolManager.notify",
             "HeartbeatEndpoint.clear_and_wait",
             "HeartbeatEndpoint.notify",
             "StepFunctionsParserBackend._validate_definition",
