@@ -201,6 +201,33 @@ def test_an_ingest_lifts_only_the_stopped_channels_it_names(repos: Repositories)
     assert (stored.sms_failed, stored.email_bounced) == (False, True)
 
 
+def test_a_late_report_about_the_old_number_does_not_stop_the_new_one(
+    repos: Repositories,
+) -> None:
+    # given a failed number, then a payment event bringing a new one at T0 + 1 h
+    borrower = BorrowerRecord("acc-1", phone="+8613800000000", last_sequence=1, country="CN")
+    repos.ingest.commit(IngestWrite(borrower=borrower, expected_last_sequence=None))
+    assert repos.borrowers.record_reachability("acc-1", Channel.SMS, True, T0)
+    changed = T0 + timedelta(hours=1)
+    repos.ingest.commit(
+        IngestWrite(
+            borrower=replace(borrower, phone="+8613900000001", last_sequence=2, updated_at=changed),
+            expected_last_sequence=1,
+            reachable_again=frozenset({Channel.SMS}),
+        )
+    )
+    # when a failure report arrives late for a text sent to the old number before the change
+    applied = repos.borrowers.record_reachability(
+        "acc-1", Channel.SMS, True, changed - timedelta(minutes=5)
+    )
+    # then it is stale, and the new number stays open; a failure of a later text still counts
+    stored = repos.borrowers.get("acc-1")
+    assert not applied and stored is not None and stored.sms_failed is False
+    assert repos.borrowers.record_reachability(
+        "acc-1", Channel.SMS, True, changed + timedelta(minutes=5)
+    )
+
+
 def test_an_ingest_update_leaves_ladder_fields_alone(repos: Repositories) -> None:
     # given a case the ingest read at version 0
     repos.cases.create(a_case())

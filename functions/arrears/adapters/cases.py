@@ -845,10 +845,15 @@ class DynamoIngestStore:
                     actions = _actions(BorrowerModel, fields)
                     if write.clear_flags:
                         actions.append(BorrowerModel.flags.delete(set(write.clear_flags)))
+                    # from now on only reports about messages sent to the new address or
+                    # number count: a late bounce from the old one must not stop the new one
+                    changed_at = iso_utc_micro(write.borrower.updated_at or datetime.now(UTC))
                     if Channel.EMAIL in write.reachable_again:
                         actions.append(BorrowerModel.email_bounced.set(False))
+                        actions.append(BorrowerModel.email_reachability_at.set(changed_at))
                     if Channel.SMS in write.reachable_again:
                         actions.append(BorrowerModel.sms_failed.set(False))
+                        actions.append(BorrowerModel.sms_reachability_at.set(changed_at))
                     tx.update(
                         BorrowerModel(write.borrower.account_id),
                         actions=actions,
@@ -923,6 +928,13 @@ class InMemoryStore:
                 kept["flags"] = base.flags - write.clear_flags
                 kept["email_bounced"] &= Channel.EMAIL not in write.reachable_again
                 kept["sms_failed"] &= Channel.SMS not in write.reachable_again
+                changed_at = parse_iso_utc(
+                    iso_utc_micro(write.borrower.updated_at or datetime.now(UTC))
+                )
+                for channel in write.reachable_again:
+                    self.borrowers.reachability_at[(write.borrower.account_id, channel)] = (
+                        changed_at
+                    )
                 self.borrower_items[write.borrower.account_id] = replace(write.borrower, **kept)
             if write.create_case is not None:
                 self.case_items[write.create_case.case_id] = write.create_case
