@@ -11,7 +11,8 @@ the environment carries none), keys, GSIs and TTL exactly as the TableSpecs say.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from arrears import topology
@@ -30,6 +31,29 @@ def use_fake_credentials(monkeypatch: Any) -> None:
     """Set FAKE_CREDENTIALS for one test (a ``pytest.MonkeyPatch``)."""
     for key, value in FAKE_CREDENTIALS.items():
         monkeypatch.setenv(key, value)
+
+
+@contextmanager
+def repositories(kind: str, monkeypatch: Any) -> Iterator[Any]:
+    """``Repositories`` on ``"memory"`` or on ``"dynamo"`` (every table on moto).
+
+    For the tests that hold both implementations to one behaviour:
+    ``@pytest.fixture(params=["dynamo", "memory"])``.
+    """
+    from arrears.adapters.cases import Repositories
+    from arrears.adapters.models import bind_tables
+
+    if kind == "memory":
+        yield Repositories.in_memory()
+        return
+    import boto3
+    from moto import mock_aws
+
+    use_fake_credentials(monkeypatch)
+    with mock_aws():
+        create_tables(boto3.client("dynamodb", region_name=REGION))
+        bind_tables()
+        yield Repositories.dynamo()
 
 
 def table_definition(spec: TableSpec, name: str | None = None) -> dict[str, Any]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -11,35 +10,21 @@ from decimal import Decimal
 import boto3
 import pytest
 from arrears.adapters.cases import IngestWrite, Repositories
-from arrears.adapters.models import bind_tables
 from arrears.domain.case import BorrowerRecord, CaseRecord, TimelineEntry
 from arrears.domain.errors import CaseAlreadyExists, CaseNotFound, ConcurrentUpdate
 from arrears.domain.types import CaseStatus, Channel, Stage
-from moto import mock_aws
 
-from tests.support.aws import REGION, create_tables, use_fake_credentials
+from tests.support.aws import REGION, repositories
 
 T0 = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
-
-
-@contextmanager
-def _dynamo(monkeypatch: pytest.MonkeyPatch) -> Iterator[Repositories]:
-    use_fake_credentials(monkeypatch)
-    with mock_aws():
-        create_tables(boto3.client("dynamodb", region_name=REGION))
-        bind_tables()
-        yield Repositories.dynamo()
 
 
 @pytest.fixture(params=["dynamo", "memory"])
 def repos(
     request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Repositories]:
-    if request.param == "memory":
-        yield Repositories.in_memory()
-        return
-    with _dynamo(monkeypatch) as dynamo:
-        yield dynamo
+    with repositories(request.param, monkeypatch) as chosen:
+        yield chosen
 
 
 def a_case(**overrides: object) -> CaseRecord:
@@ -260,7 +245,7 @@ def test_timeline_entries_get_unique_time_ordered_keys(repos: Repositories) -> N
 
 
 def test_timeline_items_expire_years_later(monkeypatch: pytest.MonkeyPatch) -> None:
-    with _dynamo(monkeypatch) as repos:
+    with repositories("dynamo", monkeypatch) as repos:
         repos.timeline.append(TimelineEntry("acc-1#1", T0, "case_opened", "test"))
         client = boto3.client("dynamodb", region_name=REGION)
         [item] = client.scan(TableName="arrears-timeline")["Items"]
@@ -275,7 +260,7 @@ def test_queue_due_at_is_stored_in_the_escalation_asls_form(
     from arrears.adapters.ops import count_waiting
     from arrears.domain.ladder import NextStep, Route
 
-    with _dynamo(monkeypatch) as dynamo:
+    with repositories("dynamo", monkeypatch) as dynamo:
         client = boto3.client("dynamodb", region_name=REGION)
         table = client.list_tables()["TableNames"]
         cases_table = next(name for name in table if "case" in name.lower())

@@ -8,24 +8,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-import boto3
 import pytest
 from arrears.adapters.cases import Repositories, StepWrite
-from arrears.adapters.models import bind_tables
 from arrears.domain import wakes
 from arrears.domain.case import CaseRecord
 from arrears.domain.errors import ConcurrentUpdate
 from arrears.domain.types import CaseStatus, Stage
 from arrears.handlers._waking import Delivered, deliver_wake
-from moto import mock_aws
 
-from tests.support.aws import REGION, create_tables, use_fake_credentials
+from tests.support.aws import repositories
 
 CASE_ID = "acc-1#1"
 T0 = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
@@ -33,27 +29,13 @@ AGENT = {"wake": "REPLY", "route": "agent", "reason": "distress", "via": "reply"
 HARDSHIP = {"wake": "REPLY", "route": "hardship", "reason": "hardship", "via": "reply"}
 
 
-@contextmanager
-def _dynamo(monkeypatch: pytest.MonkeyPatch) -> Iterator[Repositories]:
-    use_fake_credentials(monkeypatch)
-    with mock_aws():
-        create_tables(boto3.client("dynamodb", region_name=REGION))
-        bind_tables()
-        yield Repositories.dynamo()
-
-
 @pytest.fixture(params=["dynamo", "memory"])
 def repos(
     request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Repositories]:
-    if request.param == "memory":
-        repositories = Repositories.in_memory()
-        repositories.cases.create(_case())
-        yield repositories
-        return
-    with _dynamo(monkeypatch) as dynamo:
-        dynamo.cases.create(_case())
-        yield dynamo
+    with repositories(request.param, monkeypatch) as chosen:
+        chosen.cases.create(_case())
+        yield chosen
 
 
 def _case(**overrides: Any) -> CaseRecord:

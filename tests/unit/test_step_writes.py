@@ -10,10 +10,8 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-import boto3
 import pytest
 from arrears.adapters.cases import Repositories, StepWrite
-from arrears.adapters.models import bind_tables
 from arrears.domain.case import BorrowerRecord, CaseRecord, TimelineEntry
 from arrears.domain.errors import CaseClosed, CaseNotFound, ConcurrentUpdate
 from arrears.domain.types import CaseStatus, Stage
@@ -26,9 +24,8 @@ from arrears.handlers._escalation import (
     set_case,
     step_writes,
 )
-from moto import mock_aws
 
-from tests.support.aws import REGION, create_tables, use_fake_credentials
+from tests.support.aws import repositories
 
 T0 = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
 CASE_ID = "acc-1#1"
@@ -38,14 +35,8 @@ CASE_ID = "acc-1#1"
 def repos(
     request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Repositories]:
-    if request.param == "memory":
-        yield Repositories.in_memory()
-        return
-    use_fake_credentials(monkeypatch)
-    with mock_aws():
-        create_tables(boto3.client("dynamodb", region_name=REGION))
-        bind_tables()
-        yield Repositories.dynamo()
+    with repositories(request.param, monkeypatch) as chosen:
+        yield chosen
 
 
 def open_case(repos: Repositories, **overrides: object) -> CaseRecord:

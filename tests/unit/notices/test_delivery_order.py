@@ -11,16 +11,13 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import boto3
 import pytest
 from arrears.adapters.cases import Repositories
-from arrears.adapters.models import bind_tables
 from arrears.domain.case import BorrowerRecord
 from arrears.domain.types import Channel
 from arrears.handlers.delivery import process
-from moto import mock_aws
 
-from tests.support.aws import REGION, create_tables, use_fake_credentials
+from tests.support.aws import repositories
 
 ACCOUNT = "acc-7"
 CASE = "acc-7#1"
@@ -38,14 +35,8 @@ def repos(
         )
         return repositories
 
-    if request.param == "memory":
-        yield with_borrower(Repositories.in_memory())
-        return
-    use_fake_credentials(monkeypatch)
-    with mock_aws():
-        create_tables(boto3.client("dynamodb", region_name=REGION))
-        bind_tables()
-        yield with_borrower(Repositories.dynamo())
+    with repositories(request.param, monkeypatch) as chosen:
+        yield with_borrower(chosen)
 
 
 def _ses_time(moment: datetime) -> str:
