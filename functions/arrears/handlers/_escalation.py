@@ -400,6 +400,26 @@ def _payments_since(case: CaseRecord, timeline: Sequence[TimelineEntry]) -> Deci
     return sum(paid, Decimal("0.00"))
 
 
+def render_and_store_letter(
+    deps: StepDeps,
+    case: CaseRecord,
+    borrower: BorrowerRecord,
+    policy: Policy,
+    kind: str,
+    now: datetime,
+    deadline: date | None = None,
+) -> dict[str, Any]:
+    """Render a letter of ``kind`` in the borrower's language (``deadline`` overrides the
+    policy's), store it and announce it: ``store_and_announce_letter``'s audit detail."""
+    from arrears.domain.notices import render_letter
+
+    context = letter_context(case, borrower, policy, now, deps.repos.timeline.list(case.case_id))
+    if deadline is not None:
+        context = replace(context, deadline=deadline)
+    pdf = render_letter(kind, borrower.locale, context)
+    return store_and_announce_letter(deps, case.case_id, kind, pdf)
+
+
 def store_and_announce_letter(
     deps: StepDeps, case_id: str, kind: str, pdf: bytes
 ) -> dict[str, Any]:

@@ -58,16 +58,15 @@ from arrears.handlers._escalation import (
     count,
     default_deps,
     flush_step,
-    letter_context,
     load_borrower,
     load_case_and_borrower,
     notice_context,
     policy_of,
     record,
+    render_and_store_letter,
     send_message,
     set_case,
     step_writes,
-    store_and_announce_letter,
     with_ledger_session,
 )
 
@@ -461,12 +460,10 @@ def deliver_validation_notice(
     channel: Channel,
     now: datetime,
 ) -> tuple[str, dict[str, Any]]:
-    from arrears.domain.notices import render_letter
-
-    context = letter_context(case, borrower, policy, now, deps.repos.timeline.list(case.case_id))
-    context = replace(context, deadline=now.date() + timedelta(days=VALIDATION_PERIOD_DAYS))
-    pdf = render_letter(VALIDATION_NOTICE, borrower.locale, context)
-    detail = store_and_announce_letter(deps, case.case_id, VALIDATION_NOTICE, pdf)
+    deadline = now.date() + timedelta(days=VALIDATION_PERIOD_DAYS)
+    detail = render_and_store_letter(
+        deps, case, borrower, policy, VALIDATION_NOTICE, now, deadline=deadline
+    )
     return "letter_stored", detail | {"purpose": Purpose.REQUIRED_NOTICE}
 
 

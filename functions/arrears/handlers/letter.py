@@ -21,8 +21,7 @@ from arrears.domain.types import Channel, Stage
 from arrears.handlers._escalation import (
     StepDeps,
     default_deps,
-    letter_context,
-    store_and_announce_letter,
+    render_and_store_letter,
 )
 from arrears.handlers.contact import act_on_stage
 
@@ -47,10 +46,5 @@ def deliver_letter(
     channel: Channel,
     now: datetime,
 ) -> tuple[str, dict[str, Any]]:
-    from arrears.domain.notices import render_letter
-
     kind = step.letter or step.stage.value
-    timeline = deps.repos.timeline.list(case.case_id)
-    context = letter_context(case, borrower, policy, now, timeline)
-    pdf = render_letter(kind, borrower.locale, context)
-    return "letter_stored", store_and_announce_letter(deps, case.case_id, kind, pdf)
+    return "letter_stored", render_and_store_letter(deps, case, borrower, policy, kind, now)
