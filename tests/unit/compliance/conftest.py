@@ -9,6 +9,7 @@ import boto3
 import pytest
 from arrears import topology
 from arrears.adapters.ledger import bind_ledger_table
+from ledger_doubles import make_ledger  # noqa: F401 - the fixture, for every ledger test
 from moto import mock_aws
 
 from tests.support.aws import REGION, create_tables

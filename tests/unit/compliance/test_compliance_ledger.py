@@ -10,58 +10,25 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import boto3
-import pytest
 from arrears import topology
 from arrears.adapters.ledger import (
     HEAD_KEY,
     ContactLedger,
     InMemoryContactLedger,
-    LedgerBase,
     entry_key,
 )
 from arrears.domain.compliance import Purpose, Reason, Verdict, candidate_zones
 from arrears.domain.types import CaseStatus, Channel
-from compliance_builders import intent, pack, profile, utc
+from compliance_builders import intent, pack, utc
 from compliance_oracle import cap_violations, sent_entries
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from ledger_doubles import RacingDynamo, RacingMemory, fresh_profile
 
 from tests.support.aws import REGION
 
 TEN_AM_NY = utc(2026, 11, 3, 15, 0)
 LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
-
-
-def _racing(base: type[LedgerBase]) -> type[LedgerBase]:
-    """A ledger that lets queued rival claims run between a claim's read and its commit."""
-
-    class Racing(base):  # type: ignore[misc, valid-type]
-        def __init__(self) -> None:
-            super().__init__()
-            self.rivals: list = []
-
-        def _commit_sent(self, entry, expected_version):
-            while self.rivals:
-                self.rivals.pop(0)()  # another execution claims and commits right now
-            return super()._commit_sent(entry, expected_version)
-
-    return Racing
-
-
-RacingMemory = _racing(InMemoryContactLedger)
-RacingDynamo = _racing(ContactLedger)
-
-
-@pytest.fixture(params=["memory", "dynamodb"])
-def make_ledger(request):
-    if request.param == "memory":
-        return RacingMemory
-    request.getfixturevalue("ledger_table")
-    return RacingDynamo
-
-
-def fresh_profile(**kwargs):
-    return profile(account_id=f"acc-{uuid.uuid4().hex[:10]}", **kwargs)
 
 
 def test_allowed_claim_writes_a_sent_entry_in_the_contract_shape(make_ledger):

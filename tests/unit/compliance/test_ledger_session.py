@@ -5,67 +5,20 @@ Every test runs against the in-memory fake and the pynamodb adapter on moto.
 
 from __future__ import annotations
 
-import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
-import pytest
-from arrears.adapters.ledger import ContactLedger, InMemoryContactLedger, LedgerBase
 from arrears.domain.compliance import Verdict, candidate_zones
 from arrears.domain.types import Channel
-from compliance_builders import intent, pack, profile, utc
+from compliance_builders import intent, pack, utc
 from compliance_oracle import cap_violations, sent_entries
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from ledger_doubles import RacingDynamo, RacingMemory, fresh_profile
 
 TEN_AM_NY = utc(2026, 11, 3, 15, 0)
 LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
 SINCE = TEN_AM_NY - timedelta(days=60)
-
-
-def _counting_racing(base: type[LedgerBase]) -> type[LedgerBase]:
-    """Counts storage reads; queued rivals claim on the table right before a commit."""
-
-    class Ledger(base):  # type: ignore[misc, valid-type]
-        def __init__(self) -> None:
-            super().__init__()
-            self.reads: Counter[str] = Counter()
-            self.rivals: list = []
-
-        def _head_version(self, account_id):
-            self.reads["head"] += 1
-            return super()._head_version(account_id)
-
-        def _entries(self, account_id, since):
-            self.reads["entries"] += 1
-            return super()._entries(account_id, since)
-
-        def _get(self, account_id, key):
-            self.reads["get"] += 1
-            return super()._get(account_id, key)
-
-        def _commit_sent(self, entry, expected_version):
-            while self.rivals:
-                self.rivals.pop(0)()  # another execution claims and commits right now
-            return super()._commit_sent(entry, expected_version)
-
-    return Ledger
-
-
-Memory = _counting_racing(InMemoryContactLedger)
-Dynamo = _counting_racing(ContactLedger)
-
-
-@pytest.fixture(params=["memory", "dynamodb"])
-def make_ledger(request):
-    if request.param == "memory":
-        return Memory
-    request.getfixturevalue("ledger_table")
-    return Dynamo
-
-
-def fresh_profile(**kwargs):
-    return profile(account_id=f"acc-{uuid.uuid4().hex[:10]}", **kwargs)
 
 
 def test_two_channels_of_one_step_read_the_ledger_once(make_ledger):
@@ -178,7 +131,7 @@ def _assert_caps(ledger, borrower, rules, results):
 @given(plan=plans)
 @settings(max_examples=80, deadline=None)
 def test_a_session_with_rivals_never_breaks_a_cap_in_memory(plan):
-    ledger, borrower, rules = Memory(), fresh_profile(), pack("us")
+    ledger, borrower, rules = RacingMemory(), fresh_profile(), pack("us")
     _assert_caps(ledger, borrower, rules, _run_session_with_rivals(ledger, borrower, rules, plan))
 
 
@@ -189,5 +142,5 @@ def test_a_session_with_rivals_never_breaks_a_cap_in_memory(plan):
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 def test_a_session_with_rivals_never_breaks_a_cap_on_dynamodb(ledger_table, plan):
-    ledger, borrower, rules = Dynamo(), fresh_profile(), pack("us")
+    ledger, borrower, rules = RacingDynamo(), fresh_profile(), pack("us")
     _assert_caps(ledger, borrower, rules, _run_session_with_rivals(ledger, borrower, rules, plan))
