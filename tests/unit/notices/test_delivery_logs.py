@@ -11,6 +11,7 @@ import base64
 import gzip
 import json
 import logging
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from arrears.adapters.cases import Repositories
 from arrears.domain.case import BorrowerRecord
 from arrears.domain.types import Channel
 from arrears.handlers.delivery import process
+from arrears.local import delivery_events
 
 PHONE = "+8613800000000"
 LOG_GROUP = "sns/us-east-1/123456789012/DirectPublishToPhoneNumber/Failure"
@@ -26,21 +28,12 @@ LOG_GROUP = "sns/us-east-1/123456789012/DirectPublishToPhoneNumber/Failure"
 
 def sms_failure_record(provider_response: str, message_id: str = "6e2c9a41-1f0b") -> dict:
     """A delivery-status record as SNS logs it for a failed transactional SMS."""
-    return {
-        "notification": {"messageId": message_id, "timestamp": "2026-11-25 09:00:01.379"},
-        "delivery": {
-            "mnc": 0,
-            "numberOfMessageParts": 1,
-            "destination": PHONE,
-            "priceInUSD": 0.0,
-            "smsType": "Transactional",
-            "mcc": 460,
-            "providerResponse": provider_response,
-            "dwellTimeMs": 1385,
-            "dwellTimeMsUntilDeviceAck": 3148,
-        },
-        "status": "FAILURE",
-    }
+    return delivery_events.sms_failure_record(
+        message_id=message_id,
+        destination=PHONE,
+        provider_response=provider_response,
+        at=datetime(2026, 11, 25, 9, 0, 1, 379000, tzinfo=UTC),
+    )
 
 
 def subscription_event(lines: list[str], message_type: str = "DATA_MESSAGE") -> dict[str, Any]:
