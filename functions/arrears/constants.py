@@ -56,5 +56,6 @@ METRIC_AGENT_TASKS_WAITING = "AgentTasksWaiting"  # scheduled work-queue gauge
 METRIC_AGENT_TASKS_OVERDUE = "AgentTasksOverdue"
 METRIC_LEGAL_REVIEWS_WAITING = "LegalReviewsWaiting"
 METRIC_LEGAL_REVIEWS_OVERDUE = "LegalReviewsOverdue"
+METRIC_CASES_STUCK = "CasesStuck"  # cases whose step failed after its retries, waiting for ops
 METRIC_OPS_ACTION_REFUSED = "OpsActionRefused"  # ops function; action, error
 METRIC_DELIVERY_OUTCOMES = "DeliveryOutcomes"  # delivery function; action (channel_stopped...)

@@ -133,6 +133,24 @@ class Observability(Construct):
                 f"{name}: an execution timed out",
             )
         alarm(
+            cloudwatch.Metric(
+                namespace=c.METRICS_NAMESPACE,
+                metric_name=c.METRIC_CASES_STUCK,
+                dimensions_map={"service": c.SERVICE_NAME},
+                period=five_minutes,
+                statistic="Maximum",
+            ).create_alarm(
+                self,
+                "CasesStuckAlarm",
+                alarm_description="A case step failed after its retries: see the STUCK work "
+                "queue (arrears ops queue --queue STUCK) and resume the case",
+                threshold=0,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                evaluation_periods=1,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            )
+        )
+        alarm(
             dead_letter_queue.metric_approximate_number_of_messages_visible(
                 period=five_minutes, statistic="Maximum"
             ).create_alarm(
@@ -203,6 +221,7 @@ class Observability(Construct):
                     _search(c.METRIC_LEGAL_REVIEWS_WAITING, "Maximum"),
                     _search(c.METRIC_AGENT_TASKS_OVERDUE, "Maximum"),
                     _search(c.METRIC_LEGAL_REVIEWS_OVERDUE, "Maximum"),
+                    _search(c.METRIC_CASES_STUCK, "Maximum"),
                 ],
                 width=12,
             ),

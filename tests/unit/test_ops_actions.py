@@ -845,6 +845,7 @@ class TestQueueMetrics:
             "AgentTasksOverdue": 1,
             "LegalReviewsWaiting": 1,
             "LegalReviewsOverdue": 0,
+            "CasesStuck": 0,
         }
         emitted = capsys.readouterr().out
         assert '"AgentTasksWaiting":[2.0]' in emitted.replace(" ", "")

@@ -52,3 +52,11 @@ class ConcurrentUpdate(ArrearsError):
 
 class CaseAlreadyExists(ArrearsError):
     """A case with that id exists already (a repeated open of the same cycle)."""
+
+
+class AwsThrottled(ArrearsError):
+    """An AWS call the step made was throttled or met a 5xx after the SDK's own retries.
+
+    Nothing was decided from it: the state machine retries the step with backoff, and a
+    step still failing after that parks the case in the STUCK work queue for ops.
+    """

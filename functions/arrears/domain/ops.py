@@ -63,8 +63,14 @@ class CaseNotDisputed(ArrearsError):
 
 QUEUE_AGENT_CALL = "AGENT_CALL"
 QUEUE_LEGAL_REVIEW = "LEGAL_REVIEW"
+# a step failed after its retries: the execution waits for ops to resume it
+QUEUE_STUCK = "STUCK"
 # `waiting_for` the escalation stores while it waits for that human task (domain.ladder)
-WAITING_FOR_QUEUE = {QUEUE_AGENT_CALL: "agent_outcome", QUEUE_LEGAL_REVIEW: "legal_decision"}
+WAITING_FOR_QUEUE = {
+    QUEUE_AGENT_CALL: "agent_outcome",
+    QUEUE_LEGAL_REVIEW: "legal_decision",
+    QUEUE_STUCK: "ops_resume",
+}
 
 # How far ahead an operator may pause a case or accept a promise: beyond this the
 # case should be closed or put on a plan, not parked.
@@ -553,6 +559,8 @@ def _plan_pause(action: Any, case: CaseRecord, now: datetime, facts: OpsFacts) -
 
 def _plan_resume(action: Any, case: CaseRecord, now: datetime, facts: OpsFacts) -> OpsPlan:
     act: Resume = action
+    if _waits_for(case, QUEUE_STUCK):
+        return _plan_resume_stuck(act, case)
     if case.status is not CaseStatus.PAUSED:
         raise CaseNotPaused(f"case {case.case_id} is not paused (status {case.status.value})")
     # back to what it was (a promise or a pending payment still holds), never to terminal
@@ -568,6 +576,22 @@ def _plan_resume(action: Any, case: CaseRecord, now: datetime, facts: OpsFacts) 
         wake={"wake": WakeReason.RESUME.value} if _waiting(case) else None,
         timeline_kind="resumed",
         timeline_detail=_detail(act, reason=act.reason or ""),
+    )
+
+
+def _plan_resume_stuck(act: Resume, case: CaseRecord) -> OpsPlan:
+    """A step failed after its retries and the case waits in STUCK: ops fixed the cause.
+
+    The wake re-plans from the case as it stands, so what was sent is not sent again (the
+    contact ledger and ``done_actions`` say so) and an undecided stage is tried again.
+    """
+    return OpsPlan(
+        action=act,
+        case=CaseChanges(set={}, remove=("queue", "queue_due_at", "needs_attention")),
+        borrower=BorrowerChanges(),
+        wake={"wake": WakeReason.RESUME.value, "reason": "stuck_resumed"},
+        timeline_kind="resumed",
+        timeline_detail=_detail(act, reason=act.reason or "", was="stuck"),
     )
 
 

@@ -15,6 +15,7 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from arrears import constants as c
+from arrears.adapters.transient import names_transient_aws_errors
 from arrears.domain.case import BorrowerRecord, CaseRecord
 from arrears.domain.errors import CaseClosed
 from arrears.domain.guards import hold_reason
@@ -51,6 +52,7 @@ metrics = Metrics(namespace=c.METRICS_NAMESPACE, service=c.SERVICE_NAME)
 @logger.inject_lambda_context(correlation_id_path="case_id", clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
+@names_transient_aws_errors
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return assess(default_deps(), event["case_id"])
 

@@ -16,6 +16,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from arrears import constants as c
 from arrears.adapters.ops import OpsStore
+from arrears.adapters.transient import names_transient_aws_errors
 from arrears.domain.case import TimelineEntry, parse_iso_utc
 from arrears.domain.errors import ArrearsError
 from arrears.domain.ops import OpsAction, RecordCallOutcome, parse_action, plan_action
@@ -162,6 +163,7 @@ _STEPS = {"check": check, "apply": apply, "record": record}
 @metrics.log_metrics
 @tracer.capture_lambda_handler(capture_response=False)
 @logger.inject_lambda_context(log_event=False)  # the event holds operator notes
+@names_transient_aws_errors
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     step = _STEPS[event["step"]]
     return step(event, OpsStore())

@@ -4,7 +4,8 @@ Run on a schedule (topology: ``QUEUE_METRICS_FUNCTION.schedule_minutes``). The q
 on the case items (the sparse ``work_queue`` index), written by the escalation's own
 DynamoDB tasks, so no Lambda sees a task enter or leave it; a periodic count is the
 simplest gauge. Emits ``AgentTasksWaiting``, ``LegalReviewsWaiting`` and their
-``...Overdue`` counterparts (tasks past ``queue_due_at``).
+``...Overdue`` counterparts (tasks past ``queue_due_at``), and ``CasesStuck``: cases
+whose step still failed after its retries, waiting in the STUCK queue for ops.
 """
 
 from __future__ import annotations
@@ -18,16 +19,17 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from arrears import constants as c
 from arrears.adapters.ops import count_waiting
-from arrears.domain.ops import QUEUE_AGENT_CALL, QUEUE_LEGAL_REVIEW
+from arrears.domain.ops import QUEUE_AGENT_CALL, QUEUE_LEGAL_REVIEW, QUEUE_STUCK
 
 logger = Logger(service=c.SERVICE_NAME)
 tracer = Tracer(service=c.SERVICE_NAME)
 metrics = Metrics(namespace=c.METRICS_NAMESPACE, service=c.SERVICE_NAME)
 
-# queue -> (waiting, overdue) metric names
-METRIC_NAMES = {
+# queue -> (waiting, overdue) metric names; a stuck case is overdue from the start
+METRIC_NAMES: dict[str, tuple[str, str | None]] = {
     QUEUE_AGENT_CALL: (c.METRIC_AGENT_TASKS_WAITING, c.METRIC_AGENT_TASKS_OVERDUE),
     QUEUE_LEGAL_REVIEW: (c.METRIC_LEGAL_REVIEWS_WAITING, c.METRIC_LEGAL_REVIEWS_OVERDUE),
+    QUEUE_STUCK: (c.METRIC_CASES_STUCK, None),
 }
 
 
@@ -40,7 +42,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
     for queue, (waiting_metric, overdue_metric) in METRIC_NAMES.items():
         waiting, overdue = count_waiting(queue, now)
         counts[waiting_metric] = waiting
-        counts[overdue_metric] = overdue
+        if overdue_metric:
+            counts[overdue_metric] = overdue
     for metric, value in counts.items():
         metrics.add_metric(name=metric, unit=MetricUnit.Count, value=value)
     logger.info("work queue counted", extra=counts)

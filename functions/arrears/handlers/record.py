@@ -28,6 +28,7 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from arrears import constants as c
+from arrears.adapters.transient import names_transient_aws_errors
 from arrears.domain.case import CaseRecord, parse_iso_utc
 from arrears.domain.errors import ArrearsError, CaseClosed
 from arrears.domain.guards import Verdict as Guard
@@ -83,6 +84,7 @@ class LitigationNotApproved(ArrearsError):
 @logger.inject_lambda_context(correlation_id_path="case_id", clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
+@names_transient_aws_errors
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     deps = default_deps()
     op = event.get("op", "wake")

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from arrears.local.events_file import EventsFileError, ScheduledEntry, read_events_file
+from arrears.local.faults import FaultPlan
 
 DEFAULT_DAYS = 120
 # the demo runs a champion/challenger experiment so its report compares the two arms
@@ -49,6 +50,11 @@ def register(subparsers: Any) -> None:
     run.add_argument("--seed", type=int, default=0, help="seed (same events + seed = same report)")
     run.add_argument("--quiet", action="store_true", help="no progress line, no summary")
     run.add_argument("--policy", help=POLICY_HELP)
+    run.add_argument(
+        "--faults",
+        type=Path,
+        help="inject AWS faults from this YAML/JSON plan (docs/local-runtime.md, Faults)",
+    )
     run.set_defaults(func=run_command)
 
     demo = subparsers.add_parser(
@@ -97,9 +103,20 @@ def run_command(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"arrears run: {exc}", file=sys.stderr)
         return 2
+    try:
+        faults = FaultPlan.load(args.faults) if args.faults else None
+    except (OSError, ValueError) as exc:
+        print(f"arrears run: fault plan {args.faults}: {exc}", file=sys.stderr)
+        return 2
     progress = None if args.quiet else Progress(start, end, sys.stderr)
     report = run_entries(
-        entries, start=start, end=end, seed=args.seed, progress=progress, extra_env=env
+        entries,
+        start=start,
+        end=end,
+        seed=args.seed,
+        progress=progress,
+        extra_env=env,
+        faults=faults,
     )
     if args.report:
         write_json(args.report, report)
@@ -128,11 +145,14 @@ def run_entries(
     before: Callable[[Any], None] | None = None,
     after: Callable[[Any], None] | None = None,
     extra_env: dict[str, str] | None = None,
+    faults: FaultPlan | None = None,
 ) -> dict[str, Any]:
     """Schedule every entry on a fresh local runtime, run to ``end``, return the report."""
     from arrears.local.runtime import LocalRuntime
 
-    with LocalRuntime(start=start, seed=seed, topology=topology, extra_env=extra_env) as rt:
+    with LocalRuntime(
+        start=start, seed=seed, topology=topology, extra_env=extra_env, faults=faults
+    ) as rt:
         schedule_entries(rt, entries)
         if before is not None:
             before(rt)
@@ -140,6 +160,8 @@ def run_entries(
         if progress:
             progress.done()
         report = rt.report()
+        if rt.faults is not None:
+            report["faults_injected"] = rt.faults.summary()
         if after is not None:
             after(rt)
     return report

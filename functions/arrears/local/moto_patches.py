@@ -152,6 +152,15 @@ PATCH_POINTS: tuple[tuple[str, str, tuple[str, ...] | None], ...] = (
         "CallbackPoolManager.notify",
         ("self", "callback_id", "outcome"),
     ),
+    # a Retry's backoff sleeps in real time: it waits on the virtual clock instead
+    ("moto.stepfunctions.parser.asl.component.common.retry.retrier_decl", "time", None),
+    # a variable reference ("x.$": "$name") is evaluated by a JSONata engine moto does not
+    # ship (it fails with "'NoneType' object is not callable"): plain names read the store
+    (
+        "moto.stepfunctions.parser.asl.component.common.string.string_expression",
+        "StringVariableSample._eval_body",
+        ("self", "env"),
+    ),
     # TransactWriteItems deep-copies every table it touches, once per item, to roll back:
     # the cost grows with the portfolio. The touched items are saved and restored instead.
     (
@@ -350,6 +359,8 @@ class Hooks:
     invoke_lambda: Callable[[str, Any], tuple[str, bool]]
     # True: task bodies inline on virtual time; False: moto's own threads and real time
     virtual_time: bool = True
+    # client, operation -> None, or raises the injected fault (local/faults.py)
+    before_aws_call: Callable[[Any, str], None] | None = None
 
 
 _hooks: Hooks | None = None
@@ -470,12 +481,24 @@ def _make_replacements(originals: dict[str, Any]) -> dict[str, Any]:
             env.states.reset(input_value=res)
 
     def wait_interval(self: Any, env: Any, wait_seconds: int) -> None:
-        if wait_seconds <= 0:
+        wait_interval_seconds(wait_seconds, env.is_running)
+
+    def wait_interval_seconds(seconds: float, running: Callable[[], bool] = lambda: True) -> None:
+        if seconds <= 0:
             return
         scheduler = _active().scheduler
-        deadline = scheduler.clock.now + dt.timedelta(seconds=wait_seconds)
-        while env.is_running() and scheduler.clock.now < deadline:
+        deadline = scheduler.clock.now + dt.timedelta(seconds=seconds)
+        while running() and scheduler.clock.now < deadline:
             scheduler.block(deadline)
+
+    def variable_sample(self: Any, env: Any) -> None:
+        name = self.expression[1:]
+        if self.expression.startswith("$") and name.isidentifier():
+            env.stack.append(copy.deepcopy(env.variable_store.get(name)))
+            return
+        originals["StringVariableSample._eval_body"](self, env)
+
+    retry_time = _VirtualSleep(originals["retry_time"], wait_interval_seconds)
 
     def timestamp_wait_seconds(self: Any, env: Any) -> int:
         # moto compares a naive UTC timestamp with naive *local* datetime.now(); compare
@@ -668,6 +691,8 @@ def _make_replacements(originals: dict[str, Any]) -> dict[str, Any]:
         "Program.eval": program_eval,
         "ExecutionState._evaluate_with_timeout": evaluate_inline,
         "WaitFunction._wait_interval": wait_interval,
+        "retry_time": retry_time,
+        "StringVariableSample._eval_body": variable_sample,
         "Timestamp._get_wait_seconds": timestamp_wait_seconds,
         "CallbackEndpoint.wait": callback_wait,
         "CallbackEndpoint.notify": callback_notify,
@@ -689,6 +714,17 @@ def _make_replacements(originals: dict[str, Any]) -> dict[str, Any]:
         _DYNAMODB_COPY_KEY: _TABLES_KEPT_COPY,
         **{_json_copy_key(name): _JSON_COPY for name in _JSON_COPY_MODULES},
     }
+
+
+class _VirtualSleep:
+    """Stands in for the ``time`` module where moto sleeps between Retry attempts."""
+
+    def __init__(self, real_time: Any, wait: Callable[[float], None]) -> None:
+        self._real_time = real_time
+        self.sleep = wait
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real_time, name)
 
 
 def _touched_items(backend: Any, transact_items: Any) -> list[tuple[Any, Any, Any, Any]]:
@@ -833,6 +869,9 @@ class InProcessDynamoDB:
         from moto.core.models import botocore_stubber
 
         client = self._client
+        hooks = _hooks
+        if hooks is not None and hooks.before_aws_call is not None:
+            hooks.before_aws_call(client, operation_name)
         operation = client.meta.service_model.operation_model(operation_name)
         context = {"client_region": client.meta.region_name, "client_config": client.meta.config}
         params = client._emit_api_params(
@@ -895,6 +934,7 @@ _VIRTUAL_TIME_KEYS = frozenset(
         "Program.eval",
         "ExecutionState._evaluate_with_timeout",
         "WaitFunction._wait_interval",
+        "retry_time",
         "Timestamp._get_wait_seconds",
         "CallbackEndpoint.wait",
         "CallbackEndpoint.notify",
@@ -924,6 +964,9 @@ _SPEED_KEYS = frozenset(
 )
 
 _WAIT = "moto.stepfunctions.parser.asl.component.state.wait.wait_function"
+_STRING_EXPRESSION_MODULE = (
+    "moto.stepfunctions.parser.asl.component.common.string.string_expression"
+)
 _OWNERS = {
     "StepFunctionsParserBackend": "moto.stepfunctions.parser.models",
     "States": "moto.stepfunctions.parser.asl.eval.states",
@@ -939,11 +982,13 @@ _OWNERS = {
     "UpdateExpressionParser": "moto.dynamodb.parsing.expressions",
     "SigV4Auth": "botocore.auth",
     "DynamoDBBackend": "moto.dynamodb.models",
+    "StringVariableSample": _STRING_EXPRESSION_MODULE,
 }
 _BOTO_CLIENT_MODULE = "moto.stepfunctions.parser.asl.utils.boto_client"
 _PYNAMODB_MODULE = "pynamodb.connection.base"
 _JSON_PATH_MODULE = "moto.stepfunctions.parser.asl.utils.json_path"
 _RESULT_PATH_MODULE = "moto.stepfunctions.parser.asl.component.common.path.result_path"
+_RETRIER_MODULE = "moto.stepfunctions.parser.asl.component.common.retry.retrier_decl"
 _LAMBDA_EVAL_MODULE = (
     "moto.stepfunctions.parser.asl.component.state.exec.state_task.lambda_eval_utils"
 )
@@ -981,6 +1026,7 @@ def patched(hooks: Hooks, *, virtual_time: bool = True, speedups: bool = True) -
             "UpdateExpressionParser.make",
             "SigV4Auth.add_auth",
             "DynamoDBBackend.transact_write_items",
+            "StringVariableSample._eval_body",
         ):
             owner, attr = key.split(".")
             originals[key] = getattr(_resolve(_OWNERS[owner], owner), attr)
@@ -992,6 +1038,7 @@ def patched(hooks: Hooks, *, virtual_time: bool = True, speedups: bool = True) -
             "result_path_parse": (_RESULT_PATH_MODULE, "parse"),
             "lambda_task_in_process": (_LAMBDA_EVAL_MODULE, "_invoke_lambda_function"),
             "method_names_from_class": ("moto.core.responses", "method_names_from_class"),
+            "retry_time": (_RETRIER_MODULE, "time"),
             _DYNAMODB_COPY_KEY: (_DYNAMODB_MODELS, "copy"),
             **{_json_copy_key(name): (name, "copy") for name in _JSON_COPY_MODULES},
         }

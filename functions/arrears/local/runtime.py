@@ -38,6 +38,7 @@ from arrears import constants as c
 from arrears import topology as t
 from arrears.local import delivery_events, moto_patches
 from arrears.local.clock import Scheduler, VirtualClock
+from arrears.local.faults import LAMBDA_ERROR_TYPES, FaultPlan, raise_if_faulted
 
 REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"  # moto's default account
@@ -249,6 +250,7 @@ class LocalRuntime:
         speedups: bool = True,
         extra_env: Mapping[str, str] | None = None,
         run_schedules: bool = False,
+        faults: FaultPlan | Mapping[str, Any] | Sequence[Any] | None = None,
     ) -> None:
         start = start or datetime(2026, 11, 2, tzinfo=UTC)
         if start.tzinfo is None:
@@ -268,6 +270,10 @@ class LocalRuntime:
         # only one today is a 5-minute metrics gauge, 34,560 invocations in 120 days
         self._run_schedules = run_schedules
         self._rng = random.Random(seed)
+        # injected AWS faults (local/faults.py); they hit only the handlers' and the
+        # workflow's calls, never the runtime's own provisioning, polling or reporting
+        self.faults = FaultPlan.of(faults)
+        self._invoking = 0
         self._handlers: dict[str, Callable[[Any, Any], Any]] = {}
         self._functions = {spec.local_name: spec for spec in self._all_functions()}
         self._stack: ExitStack | None = None
@@ -303,7 +309,11 @@ class LocalRuntime:
                 stack.callback(self.clock.stop)
             stack.enter_context(mock_aws(config={"stepfunctions": {"execute_state_machine": True}}))
             moto_patches.seed_moto_random(self.seed)
-            hooks = moto_patches.Hooks(scheduler=self.scheduler, invoke_lambda=self._invoke)
+            hooks = moto_patches.Hooks(
+                scheduler=self.scheduler,
+                invoke_lambda=self._invoke,
+                before_aws_call=self._inject_aws_fault if self.faults else None,
+            )
             stack.enter_context(
                 moto_patches.patched(
                     hooks, virtual_time=self._virtual_time, speedups=self._speedups
@@ -313,6 +323,8 @@ class LocalRuntime:
             settings_module.settings.cache_clear()
             stack.callback(settings_module.settings.cache_clear)
             self._provision()
+            if self.faults is not None:
+                stack.enter_context(_faults_on_sdk_calls(self._inject_aws_fault))
             if self._speedups:
                 stack.enter_context(_frozen_heap())
             if self._run_schedules:
@@ -578,11 +590,15 @@ class LocalRuntime:
             timeout_seconds=spec.timeout_seconds,
         )
         error: str | None = None
+        fault = self.faults.fires(f"lambda:{_short_name(spec)}", self.now) if self.faults else None
+        if fault is not None and fault.phase == "before":
+            return self._lambda_fault(spec, event, fault.error, request_id)
         # Lambda's stdout is CloudWatch Logs: structured logs and EMF metric lines. Quiet
         # runs drop it (letting Powertools flush, so metrics do not pile up in memory).
         sink = (
             contextlib.redirect_stdout(io.StringIO()) if self._quiet else contextlib.nullcontext()
         )
+        self._invoking += 1
         try:
             with sink:
                 result = self._handler(spec)(event, context)
@@ -596,6 +612,10 @@ class LocalRuntime:
             payload = _error_payload(
                 error, str(exc), request_id, traceback.format_exception(exc)[-5:]
             )
+        finally:
+            self._invoking -= 1
+        if fault is not None and error is None:  # it ran; Lambda reports a failure anyway
+            return self._lambda_fault(spec, event, fault.error, request_id)
         self.invocations.append(
             Invocation(
                 function=spec.local_name,
@@ -605,6 +625,20 @@ class LocalRuntime:
             )
         )
         return payload, error is not None
+
+    def _lambda_fault(
+        self, spec: t.FunctionSpec, event: Any, kind: str, request_id: str
+    ) -> tuple[str, bool]:
+        error = LAMBDA_ERROR_TYPES[kind]
+        self.invocations.append(
+            Invocation(spec.local_name, _iso(self.now), _case_id_of(event), error)
+        )
+        return _error_payload(error, f"injected fault: {kind}", request_id), True
+
+    def _inject_aws_fault(self, client: Any, operation_name: str) -> None:
+        inside = self._invoking or self.scheduler.current_task() is not None
+        if self.faults is not None and inside:
+            raise_if_faulted(self.faults, client, operation_name, lambda: self.now)
 
     def invoke(self, function: str, event: Any) -> Any:
         """Invoke a local function directly (tests); raises if the handler failed."""
@@ -841,6 +875,28 @@ def _client(service: str) -> Any:
         )
         _CLIENTS[service] = client
     return client
+
+
+def _short_name(spec: t.FunctionSpec) -> str:
+    return spec.local_name.removeprefix("arrears-")
+
+
+@contextmanager
+def _faults_on_sdk_calls(check: Callable[[Any, str], None]) -> Iterator[None]:
+    """Every botocore API call (handlers, pynamodb, the interpreter) asks ``check`` first."""
+    from botocore.client import BaseClient
+
+    original = BaseClient._make_api_call
+
+    def make_api_call(self: Any, operation_name: str, api_params: Any) -> Any:
+        check(self, operation_name)
+        return original(self, operation_name, api_params)
+
+    BaseClient._make_api_call = make_api_call
+    try:
+        yield
+    finally:
+        BaseClient._make_api_call = original
 
 
 def _load_ops_hook() -> Callable[[LocalRuntime, dict[str, Any]], None] | None:

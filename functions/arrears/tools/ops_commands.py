@@ -33,13 +33,14 @@ from arrears.domain.ops import (
     ACTION_NAMES,
     QUEUE_AGENT_CALL,
     QUEUE_LEGAL_REVIEW,
+    QUEUE_STUCK,
     InvalidOpsAction,
     OpsAction,
     parse_action,
 )
 
 DEFAULT_STACK = "ArrearsStack"  # infra/stack.py STACK_NAME
-QUEUES = (QUEUE_AGENT_CALL, QUEUE_LEGAL_REVIEW)
+QUEUES = (QUEUE_AGENT_CALL, QUEUE_LEGAL_REVIEW, QUEUE_STUCK)
 _COMMON_FIELDS = ("action", "case_id", "operator")
 _UNSAFE = re.compile(r"[^0-9A-Za-z_-]")
 EXIT_DONE, EXIT_FAILED, EXIT_REFUSED = 0, 1, 2
@@ -298,9 +299,18 @@ def work_queue(
                         "status": _s(item, "status"),
                         "balance": f"{_s(item, 'balance')} {_s(item, 'currency')}".strip(),
                         "waiting_for": _s(item, "waiting_for"),
+                        **_attention(item),
                     }
                 )
     return sorted(rows, key=lambda row: (row["due_at"], row["queue"], row["case_id"]))
+
+
+def _attention(item: dict[str, Any]) -> dict[str, str]:
+    """Where a STUCK case stopped and why (the escalation's ``needs_attention`` map)."""
+    attention = (item.get("needs_attention") or {}).get("M")
+    if not attention:
+        return {}
+    return {"stuck_in": _s(attention, "state"), "error": _s(attention, "error")}
 
 
 def _s(item: dict[str, Any], name: str) -> str:

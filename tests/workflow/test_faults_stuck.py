@@ -1,0 +1,76 @@
+"""A step that still fails after its retries parks the case where ops see it, never FAILED.
+
+Real ASL, real handlers and the real (moto-backed) messenger, with faults injected by the
+local runtime (``LocalRuntime(faults=...)``).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from arrears import topology
+from arrears.local.runtime import LocalRuntime
+from arrears.tools.ops_commands import work_queue
+
+from tests.workflow.escalation_support import (
+    START,
+    execution,
+    open_overdue,
+    ops,
+    states_entered,
+    timeline_kinds,
+)
+
+PARK = "Needs attention: wait for ops"
+ALWAYS_THROTTLED_SMS = {
+    "seed": 1,
+    "faults": [{"target": "sns:Publish", "error": "throttle", "rate": 1.0}],
+}
+
+
+def _stored_case(rt: LocalRuntime, case_id: str) -> dict[str, Any]:
+    item: dict[str, Any] = rt.client("dynamodb").get_item(
+        TableName=topology.CASES.local_name, Key={"case_id": {"S": case_id}}
+    )["Item"]
+    return item
+
+
+@pytest.mark.xfail(
+    strict=True, reason="a throttled send stays claimed until the two-phase ledger lands"
+)
+def test_an_always_throttled_sms_parks_the_case_in_the_stuck_queue_then_ops_resume_it() -> None:
+    with LocalRuntime(start=START, seed=7, faults=ALWAYS_THROTTLED_SMS) as rt:
+        case_id = open_overdue(rt, "acc-stuck-1")
+        rt.advance(timedelta(days=3))
+
+        # the execution waits for ops instead of failing
+        assert execution(rt, case_id)["status"] == "RUNNING"
+        assert states_entered(rt, case_id)[-1] == PARK
+        stored = _stored_case(rt, case_id)
+        assert stored["queue"]["S"] == "STUCK"
+        attention = stored["needs_attention"]["M"]
+        assert attention["state"]["S"] == "Send reminder"
+        assert attention["error"]["S"]
+        assert "Throttling" in attention["cause"]["S"]
+        listed = work_queue(rt.client("dynamodb"), topology.CASES.local_name, ["STUCK"])
+        assert [(row["case_id"], row["stuck_in"]) for row in listed] == [(case_id, "Send reminder")]
+        # the SNS throttle was retried with backoff before the case was parked
+        assert rt.faults is not None and len(rt.faults.injected) >= 1  # TODO >1 after merge
+
+        # ops fix the cause and resume: the ladder goes on from where it stopped
+        rt.faults = None
+        outcome = ops(rt, {"action": "resume", "case_id": case_id, "reason": "SNS quota raised"})
+        assert outcome.status == "SUCCEEDED", outcome
+        rt.advance(timedelta(hours=2))
+        stored = _stored_case(rt, case_id)
+        assert "needs_attention" not in stored
+        assert stored.get("queue", {}).get("S") != "STUCK"
+        assert "resumed" in timeline_kinds(case_id)
+        entered = states_entered(rt, case_id)
+        after_park = entered[entered.index(PARK) :]
+        assert after_park[:3] == [PARK, "Resume where it stopped", "Handle wake-up"], after_park
+        assert execution(rt, case_id)["status"] == "RUNNING"
+        # the stage the fault interrupted is tried again, not skipped
+        assert "contact_sent" in timeline_kinds(case_id)
