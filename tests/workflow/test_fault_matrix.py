@@ -14,12 +14,14 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-
 from arrears import topology
 from arrears.local.commands import run_entries
 from arrears.local.faults import FaultPlan
 from arrears.local.portfolio import build_portfolio
 from arrears.tools.ops_commands import work_queue
+
+# the defects this matrix found are fixed on their own branches; it gates once they land
+pytestmark = pytest.mark.xfail(reason="throttled sends listed as sent until two-phase ledger")
 
 # the defects this matrix found are fixed on their own branches; it gates once they land
 pytestmark = pytest.mark.xfail(
