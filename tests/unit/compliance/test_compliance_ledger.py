@@ -287,3 +287,27 @@ def test_conversation_at_the_same_instant_as_a_claimed_call_keeps_both(make_ledg
     # then the call still counts as an attempt, and the conversation is there too
     records = ledger.history(borrower.account_id, LONG_AGO)
     assert sorted((r.attempt, r.conversation) for r in records) == [(False, True), (True, False)]
+
+
+def test_a_failed_send_frees_its_slot_and_a_sent_one_keeps_it(make_ledger):
+    # given a US pack's SMS cap, and a reserved SMS
+    ledger, borrower = make_ledger(), fresh_profile()
+    decision, key = ledger.reserve(intent(TEN_AM_NY), borrower, pack("us"), "reminder")
+    assert decision.verdict is Verdict.ALLOW
+    # the reservation holds its slot while the provider call is under way
+    assert len(ledger.history(borrower.account_id, LONG_AGO)) == 1
+    # when the provider throttles it, it is recorded failed with the reason and frees the slot
+    assert ledger.settle(borrower.account_id, key, "failed", "Throttling")
+    (entry,) = ledger.entries(borrower.account_id)
+    assert (entry.decision, entry.reason) == ("failed", "Throttling")
+    assert ledger.history(borrower.account_id, LONG_AGO) == []
+    # a failed entry cannot be settled again (it is not reserved any more)
+    assert not ledger.settle(borrower.account_id, key, "sent", message_id="m-1")
+    # and the retry a minute later is reserved afresh and becomes sent with the message id
+    retry = intent(TEN_AM_NY + timedelta(minutes=1))
+    decision, again = ledger.reserve(retry, borrower, pack("us"), "reminder")
+    assert decision.verdict is Verdict.ALLOW and again != key
+    assert ledger.settle(borrower.account_id, again, "sent", message_id="m-1")
+    sent = [e for e in ledger.entries(borrower.account_id) if e.decision == "sent"]
+    assert [(e.entry_key, e.message_id) for e in sent] == [(again, "m-1")]
+    assert len(ledger.history(borrower.account_id, LONG_AGO)) == 1
