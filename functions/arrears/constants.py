@@ -47,6 +47,7 @@ METRIC_CASES_CLOSED = "CasesClosed"  # ingest, a payment event closed the case; 
 METRIC_CASE_RESOLVED = "CaseResolved"  # escalation record step, case resolved; outcome
 METRIC_AMOUNT_RECOVERED = "AmountRecovered"  # ingest, balance reduction by a payment; currency
 METRIC_CONTACT_SENT = "ContactSent"  # contact step; channel, reason (= stage)
+METRIC_CONTACT_FAILED = "ContactFailed"  # contact step; channel, reason (provider code)
 METRIC_CONTACT_DEFERRED = "ContactDeferred"  # channel, reason
 METRIC_CONTACT_BLOCKED = "ContactBlocked"  # channel, reason
 # every blocked contact again, service dimension only: the one series an alarm can watch

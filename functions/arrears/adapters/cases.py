@@ -120,6 +120,11 @@ class CaseRepository(Protocol):
         True for the first caller only; raises CaseNotFound for an unknown case."""
         ...
 
+    def release_action(self, case_id: str, action: str) -> None:
+        """Remove ``action`` from done_actions: its send failed for now (ProviderThrottled),
+        so the retried step may send it again."""
+        ...
+
     def get_with_borrower(self, case_id: str) -> tuple[CaseRecord | None, BorrowerRecord | None]:
         """The case and its borrower in one strongly consistent read (BatchGetItem): every
         escalation step needs both."""
@@ -605,6 +610,9 @@ class DynamoCases:
             raise
         return True
 
+    def release_action(self, case_id: str, action: str) -> None:
+        CaseModel(case_id).update(actions=[CaseModel.done_actions.delete({action})])
+
     def get_with_borrower(self, case_id: str) -> tuple[CaseRecord | None, BorrowerRecord | None]:
         account_id = account_of(case_id)
         cases, borrowers = CaseModel.Meta.table_name, BorrowerModel.Meta.table_name
@@ -1021,6 +1029,13 @@ class _MemoryCases:
                 stored, done_actions=stored.done_actions | {action}
             )
             return True
+
+    def release_action(self, case_id: str, action: str) -> None:
+        with self.store._lock:
+            stored = self._require(case_id)
+            self.store.case_items[case_id] = replace(
+                stored, done_actions=stored.done_actions - {action}
+            )
 
     def get_with_borrower(self, case_id: str) -> tuple[CaseRecord | None, BorrowerRecord | None]:
         case = self.store.case_items.get(case_id)

@@ -1,11 +1,14 @@
 """The contact ledger: every gate decision per borrower, and the lock that keeps caps true.
 
-``claim`` reads the borrower's recent sent contacts, asks the compliance gate, and writes
-the decision. A "sent" entry is written in one DynamoDB transaction with the account's
-head item (``entry_key = "HEAD"``), conditional on the head's version being the one read
-before deciding. Two executions racing for the last slot of a cap therefore cannot both
-win: the second transaction fails its condition, re-reads the ledger (now holding the
-first one's entry) and decides again.
+``claim`` reads the borrower's recent contacts, asks the compliance gate, and writes
+the decision. An allowed contact is recorded in two phases: ``reserved`` before the provider
+call (it holds its slot under every cap), then ``settle`` makes it ``sent`` (with the
+provider's message id) or ``failed`` (with the reason; a failed attempt frees its slot), or
+``blocked`` when the rendered message is refused before sending. A reservation is written
+in one DynamoDB transaction with the account's head item (``entry_key = "HEAD"``),
+conditional on the head's version being the one read before deciding. Two executions racing
+for the last slot of a cap therefore cannot both win: the second transaction fails its
+condition, re-reads the ledger (now holding the first one's entry) and decides again.
 
 ``InMemoryContactLedger`` is the same algorithm over a dict, for unit tests.
 """
@@ -16,6 +19,7 @@ import random
 import threading
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
@@ -44,10 +48,14 @@ MAX_CLAIM_ATTEMPTS = 10
 CONVERSATION_TEMPLATE = "conversation"
 
 SENT, DEFERRED, BLOCKED = "sent", "deferred", "blocked"
+# an allowed contact before its provider call: holds its slot; becomes sent or failed
+RESERVED = "reserved"
+FAILED = "failed"  # the provider did not take it (reason: the provider's error code)
 # a call the borrower made to us: no contact of ours, but it starts the Reg F quiet period
 CONVERSATION = "conversation"
-_HISTORY = frozenset({SENT, CONVERSATION})  # what decide() must see
-_DECISION_OF = {Verdict.ALLOW: SENT, Verdict.DEFER: DEFERRED, Verdict.BLOCK: BLOCKED}
+_HISTORY = frozenset({RESERVED, SENT, CONVERSATION})  # what decide() must see (the caps)
+_TAKEN = frozenset({RESERVED, SENT})  # an allowed contact's slot: claimed once only
+_DECISION_OF = {Verdict.ALLOW: RESERVED, Verdict.DEFER: DEFERRED, Verdict.BLOCK: BLOCKED}
 
 
 # A repeated claim of a contact already allowed (same instant, channel and case): the
@@ -77,7 +85,7 @@ class LedgerEntry:
     case_id: str
     channel: Channel
     template: str
-    decision: str  # sent | deferred | blocked
+    decision: str  # reserved | sent | failed | deferred | blocked | conversation
     reason: str
     at: datetime  # aware UTC
     local_time: str  # ISO with the borrower's offset
@@ -86,6 +94,7 @@ class LedgerEntry:
     not_before: datetime | None = None
     rule: str | None = None
     expires_at: datetime | None = None
+    message_id: str | None = None  # the provider's, once sent
 
     def to_record(self) -> ContactRecord:
         return ContactRecord(
@@ -99,7 +108,9 @@ class LedgerEntry:
         )
 
     def to_decision(self) -> Decision:
-        verdict = {SENT: Verdict.ALLOW, DEFERRED: Verdict.DEFER}.get(self.decision, Verdict.BLOCK)
+        verdict = {SENT: Verdict.ALLOW, RESERVED: Verdict.ALLOW, DEFERRED: Verdict.DEFER}.get(
+            self.decision, Verdict.BLOCK
+        )
         return Decision(verdict, self.reason, not_before=self.not_before, rule=self.rule)
 
 
@@ -124,7 +135,12 @@ class LedgerBase(ABC):
     @abstractmethod
     def _put(self, entry: LedgerEntry) -> bool:
         """Write a deferred/blocked entry (takes no slot, needs no lock), never over a
-        sent entry with the same key; False if one is there."""
+        reserved or sent entry with the same key; False if one is there."""
+
+    @abstractmethod
+    def _settle(self, entry: LedgerEntry) -> bool:
+        """Overwrite a reserved entry with its outcome (sent, failed, blocked); False if the
+        entry is not reserved any more."""
 
     # ------------------------------------------------------------------ public API
 
@@ -135,12 +151,24 @@ class LedgerBase(ABC):
         pack: CompliancePack,
         template: str,
     ) -> Decision:
-        """Decide and record. On ALLOW the slot is yours: send exactly once.
+        """Decide and record. On ALLOW the slot is reserved for you: send exactly once,
+        then ``settle`` it (sent with the message id, or failed with the reason).
 
         Replaying a claim already allowed (same instant, channel, case, template) returns ALLOW
         again without taking a second slot, unless a blocking rule (opt-out, cease,
-        payment, ...) has started to apply since.
+        payment, ...) has started to apply since. A failed entry at that key is decided
+        afresh (the retry of a failed send).
         """
+        return self.reserve(intent, profile, pack, template)[0]
+
+    def reserve(
+        self,
+        intent: ContactIntent,
+        profile: BorrowerProfile,
+        pack: CompliancePack,
+        template: str,
+    ) -> tuple[Decision, str]:
+        """``claim``, also giving the entry key that ``settle`` takes."""
         account_id = profile.account_id
         key = entry_key(intent.at, intent.channel, intent.case_id)
         since = intent.at - timedelta(days=pack.max_lookback_days)
@@ -150,8 +178,8 @@ class LedgerBase(ABC):
                 # a different message at the very same instant (virtual clocks do this)
                 key = f"{entry_key(intent.at, intent.channel, intent.case_id)}#{template}"
                 existing = self._get(account_id, key)
-            if existing is not None and existing.decision == SENT:
-                return blocking_reason(intent, profile, pack) or REPLAYED
+            if existing is not None and existing.decision in _TAKEN:
+                return blocking_reason(intent, profile, pack) or REPLAYED, key
             # head first, then entries: a sent write landing in between moves the head,
             # so the commit below fails and we decide again
             version = self._head_version(account_id)
@@ -164,16 +192,42 @@ class LedgerBase(ABC):
             entry = self._entry_for(intent, profile, pack, template, key, decision)
             if decision.verdict is not Verdict.ALLOW:
                 if self._put(entry):
-                    return decision
+                    return decision, key
                 continue  # the same contact was just allowed elsewhere: replay it
             if self._commit_sent(entry, version):
-                return decision
+                return decision, key
             self._backoff(attempt)
         raise LedgerContention(f"could not claim a contact slot after {MAX_CLAIM_ATTEMPTS} tries")
 
+    def settle(
+        self,
+        account_id: str,
+        key: str,
+        outcome: str,
+        reason: str | None = None,
+        message_id: str | None = None,
+    ) -> bool:
+        """The outcome of a reserved contact: ``sent`` (with the provider's message id),
+        ``failed`` (with the reason: it no longer counts toward any cap) or ``blocked`` (the
+        rendered message was refused before sending). False if the entry is not reserved
+        (already settled, or never reserved)."""
+        if outcome not in (SENT, FAILED, BLOCKED):
+            raise ValueError(f"not an outcome of a reserved contact: {outcome}")
+        existing = self._get(account_id, key)
+        if existing is None or existing.decision != RESERVED:
+            return False
+        settled = replace(
+            existing,
+            decision=outcome,
+            reason=reason or existing.reason,
+            message_id=message_id,
+        )
+        return self._settle(settled)
+
     def history(self, account_id: str, since: datetime) -> list[ContactRecord]:
-        """Contacts that really happened (sent entries, and conversations the borrower
-        started) at or after ``since``: what the gate decides on."""
+        """Contacts that happened or are under way (sent and reserved entries, and
+        conversations the borrower started) at or after ``since``: what the gate decides
+        on. Failed, deferred and blocked entries take no slot."""
         return [e.to_record() for e in self._entries(account_id, since) if e.decision in _HISTORY]
 
     def first_sent(self, account_id: str, case_id: str) -> datetime | None:
@@ -187,7 +241,8 @@ class LedgerBase(ABC):
         return None
 
     def entries(self, account_id: str, since: datetime | None = None) -> list[LedgerEntry]:
-        """Every decision (sent, deferred, blocked), oldest first: for reports and audits."""
+        """Every entry (reserved, sent, failed, deferred, blocked, conversation), oldest
+        first: for reports and audits."""
         return self._entries(account_id, since or datetime(2000, 1, 1, tzinfo=UTC))
 
     def record_conversation(
@@ -332,7 +387,13 @@ class LedgerSession(LedgerBase):
         return True
 
     def _put(self, entry: LedgerEntry) -> bool:
-        if not self._ledger._put(entry):
+        return self._write(entry, self._ledger._put)
+
+    def _settle(self, entry: LedgerEntry) -> bool:
+        return self._write(entry, self._ledger._settle)
+
+    def _write(self, entry: LedgerEntry, write: Callable[[LedgerEntry], bool]) -> bool:
+        if not write(entry):
             self._views.pop(entry.account_id, None)
             return False
         view = self._views.get(entry.account_id)
@@ -372,6 +433,7 @@ def _to_item(entry: LedgerEntry) -> ContactLedgerModel:
         conversation=entry.conversation,
         attempt=entry.attempt,
         expires_at=entry.expires_at,
+        message_id=entry.message_id,
     )
 
 
@@ -391,6 +453,7 @@ def _from_item(item: ContactLedgerModel) -> LedgerEntry:
         not_before=datetime.fromisoformat(item.not_before) if item.not_before else None,
         rule=item.rule,
         expires_at=item.expires_at,
+        message_id=item.message_id,
     )
 
 
@@ -461,8 +524,18 @@ class ContactLedger(LedgerBase):
         model = self._model
         try:
             _to_item(entry).save(
-                condition=model.entry_key.does_not_exist() | (model.decision != SENT)
+                condition=model.entry_key.does_not_exist()
+                | ((model.decision != SENT) & (model.decision != RESERVED))
             )
+        except PutError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def _settle(self, entry: LedgerEntry) -> bool:
+        try:
+            _to_item(entry).save(condition=self._model.decision == RESERVED)
         except PutError as error:
             if error.cause_response_code == "ConditionalCheckFailedException":
                 return False
@@ -507,7 +580,16 @@ class InMemoryContactLedger(LedgerBase):
         with self._lock:
             items = self._items.setdefault(entry.account_id, {})
             current = items.get(entry.entry_key)
-            if current is not None and current.decision == SENT:
+            if current is not None and current.decision in _TAKEN:
+                return False
+            items[entry.entry_key] = entry
+            return True
+
+    def _settle(self, entry: LedgerEntry) -> bool:
+        with self._lock:
+            items = self._items.setdefault(entry.account_id, {})
+            current = items.get(entry.entry_key)
+            if current is None or current.decision != RESERVED:
                 return False
             items[entry.entry_key] = entry
             return True

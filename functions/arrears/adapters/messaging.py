@@ -21,9 +21,11 @@ from typing import Any
 
 import boto3
 from aws_lambda_powertools import Logger
+from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, HTTPClientError
 
 from arrears import constants as c
 from arrears.adapters.sent_messages import SentMessage, SentMessageIndex, SentMessages
+from arrears.domain.errors import ProviderRejected, ProviderThrottled
 from arrears.domain.message_tags import encode_tag_value, tag_name
 from arrears.domain.types import Channel
 from arrears.settings import settings
@@ -33,8 +35,44 @@ logger = Logger(service=c.SERVICE_NAME, child=True)
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 
 
+# provider error codes that mean "not now", not "never": the send may be tried again
+TRANSIENT_CODES = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "TooManyRequestsException",
+        "LimitExceededException",
+        "RequestLimitExceeded",
+        "InternalError",
+        "InternalFailure",
+        "InternalServerError",
+        "InternalServiceError",
+        "InternalErrorException",
+        "ServiceUnavailable",
+        "ServiceUnavailableException",
+        "RequestTimeout",
+        "RequestTimeoutException",
+    }
+)
+
+
 class InvalidRecipient(ValueError):
     """The phone number or address cannot be sent to (the message never says which)."""
+
+
+def provider_error(error: Exception) -> ProviderThrottled | ProviderRejected:
+    """The domain error for a failed provider call: ProviderThrottled for throttling, a 5xx
+    fault or a connection failure (worth retrying), ProviderRejected for anything else."""
+    if isinstance(error, ClientError):
+        code = str(error.response.get("Error", {}).get("Code") or "ClientError")
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        if code in TRANSIENT_CODES or (isinstance(status, int) and status >= 500):
+            return ProviderThrottled(code)
+        return ProviderRejected(code)
+    if isinstance(error, (ConnectionError, HTTPClientError)):
+        return ProviderThrottled(type(error).__name__)
+    return ProviderRejected(type(error).__name__)
 
 
 class Messenger:
@@ -105,7 +143,14 @@ class Messenger:
                 "DataType": "String",
                 "StringValue": self._origination_number,
             }
-        response = self.sns.publish(PhoneNumber=phone, Message=body, MessageAttributes=attributes)
+        try:
+            response = self.sns.publish(
+                PhoneNumber=phone, Message=body, MessageAttributes=attributes
+            )
+        except (ClientError, BotoCoreError) as error:
+            failure = provider_error(error)
+            logger.warning("sms not sent", extra={"reason": failure.reason})
+            raise failure from error
         message_id = str(response["MessageId"])
         logger.info("sms sent", extra={"message_id": message_id, "chars": len(body)})
         self._remember(message_id, tags)
@@ -159,7 +204,12 @@ class Messenger:
             request["EmailTags"] = [
                 {"Name": tag_name(k), "Value": encode_tag_value(v)} for k, v in tags.items()
             ]
-        response = self.sesv2.send_email(**request)
+        try:
+            response = self.sesv2.send_email(**request)
+        except (ClientError, BotoCoreError) as error:
+            failure = provider_error(error)
+            logger.warning("email not sent", extra={"reason": failure.reason})
+            raise failure from error
         message_id = str(response["MessageId"])
         logger.info("email sent", extra={"message_id": message_id, "chars": len(body)})
         return message_id

@@ -197,7 +197,7 @@ class ContactLedgerModel(Model):
     case_id = UnicodeAttribute(null=True)
     channel = UnicodeAttribute(null=True)
     template = UnicodeAttribute(null=True)
-    decision = UnicodeAttribute(null=True)  # sent | deferred | blocked
+    decision = UnicodeAttribute(null=True)  # reserved | sent | failed | deferred | blocked
     reason = UnicodeAttribute(null=True)
     rule = UnicodeAttribute(null=True)
     at = UnicodeAttribute(null=True)  # ISO UTC
@@ -206,6 +206,7 @@ class ContactLedgerModel(Model):
     conversation = BooleanAttribute(null=True)
     attempt = BooleanAttribute(null=True)
     expires_at = TTLAttribute(null=True)
+    message_id = UnicodeAttribute(null=True)  # the provider's, sent entries only
     version = NumberAttribute(null=True)  # HEAD only
 
 

@@ -60,3 +60,23 @@ class AwsThrottled(ArrearsError):
     Nothing was decided from it: the state machine retries the step with backoff, and a
     step still failing after that parks the case in the STUCK work queue for ops.
     """
+
+
+class ProviderThrottled(ArrearsError):
+    """The SMS or email provider could not take the message just now (throttling, a 5xx
+    fault, a lost connection). Nothing went out; the attempt is recorded as failed and the
+    step may be retried, which sends it again."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason  # the provider's error code, e.g. "Throttling"
+
+
+class ProviderRejected(ArrearsError):
+    """The provider refused the message for good (invalid parameter, rejected content, an
+    opted-out number). Nothing went out; retrying would not help. The contact step records
+    it as failed and moves on: it never leaves the step."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason

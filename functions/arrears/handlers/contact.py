@@ -1,14 +1,21 @@
 """Escalation step: one stage's contact (reminder, follow-up, plan offer, pre-due, agent call).
 
 For each channel of the stage: guard (case open, not held, not already done) → compliance
-gate through the contact ledger (``claim`` decides and records under a lock) → on ALLOW,
-``mark_action_done`` (a conditional add: only the first caller wins, so a retried or
-redriven step never sends twice) → render → send → audit line. A DEFER marks nothing: the
-stage comes back at ``not_before`` and is checked again. A BLOCK marks the action decided:
-the ladder moves on without contacting.
+gate through the contact ledger (``reserve`` decides and records under a lock: an allowed
+contact is *reserved*) → on ALLOW, ``mark_action_done`` (a conditional add: only the first
+caller wins, so a retried or redriven step never sends twice a message that went out) →
+render → send → the reservation is settled *sent* (with the message id) → audit line. A
+DEFER marks nothing: the stage comes back at ``not_before`` and is checked again. A BLOCK
+marks the action decided: the ladder moves on without contacting.
+
+A send the provider could not take now (``ProviderThrottled``) is settled *failed*, its
+action is released (not done any more) and the error leaves the step, so the state machine
+retries it and the retry sends again. A send refused for good (``ProviderRejected``, an
+invalid recipient) is settled *failed* with its reason and the step moves on (outcome
+"failed").
 
 Returns ``{"route", "next_wait_seconds", "wait_until", "waiting_for", "outcome", "reason"}``,
-``outcome`` one of sent / deferred / blocked / skipped / hold.
+``outcome`` one of sent / deferred / blocked / failed / skipped / hold.
 
 The same handler sends the receipt after a payment (``{"op": "receipt"}``).
 """
@@ -25,6 +32,8 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from arrears import constants as c
+from arrears.adapters.ledger import BLOCKED, FAILED, REPLAYED, SENT
+from arrears.adapters.messaging import InvalidRecipient
 from arrears.adapters.transient import names_transient_aws_errors
 from arrears.domain.case import BorrowerRecord, CaseRecord
 from arrears.domain.compliance import (
@@ -37,7 +46,7 @@ from arrears.domain.compliance import (
     missing_content,
     required_content,
 )
-from arrears.domain.errors import CaseClosed
+from arrears.domain.errors import CaseClosed, ProviderRejected, ProviderThrottled
 from arrears.domain.guards import Verdict as Guard
 from arrears.domain.guards import may_act, may_start_stage
 from arrears.domain.ladder import (
@@ -89,7 +98,7 @@ CONTENT_MISSING = "content_missing"
 @dataclass(frozen=True)
 class ChannelResult:
     channel: Channel
-    outcome: str  # sent / deferred / blocked / skipped
+    outcome: str  # sent / deferred / blocked / failed / skipped
     reason: str
     not_before: datetime | None = None
 
@@ -255,8 +264,8 @@ def _act_on_channel(
     if not guard.proceed:
         return ChannelResult(channel, "skipped", guard.reason)
     template = step.letter or step.template or step.stage.value
-    decision = _claim(deps, case, borrower, channel, Purpose.COLLECTION, template, now)
-    return _apply_decision(deps, case, borrower, policy, step, channel, key, decision, now, deliver)
+    claimed = _claim(deps, case, borrower, channel, Purpose.COLLECTION, template, now)
+    return _apply_decision(deps, case, borrower, policy, step, channel, key, claimed, now, deliver)
 
 
 def _claim(
@@ -267,7 +276,8 @@ def _claim(
     purpose: Purpose,
     template: str,
     now: datetime,
-) -> Decision:
+) -> tuple[Decision, str]:
+    """The gate's decision and the ledger entry it was recorded under."""
     intent = ContactIntent(
         case_id=case.case_id,
         channel=channel,
@@ -278,7 +288,7 @@ def _claim(
         disputed=case.status is CaseStatus.DISPUTED,
     )
     pack = load_pack(borrower.country or None)
-    return deps.ledger.claim(intent, borrower.profile(), pack, template)
+    return deps.ledger.reserve(intent, borrower.profile(), pack, template)
 
 
 def _apply_decision(
@@ -289,17 +299,21 @@ def _apply_decision(
     step: StageStep,
     channel: Channel,
     key: str,
-    decision: Decision,
+    claimed: tuple[Decision, str],
     now: datetime,
     deliver: Deliver,
 ) -> ChannelResult:
+    decision, entry = claimed
     base = {"stage": step.stage, "channel": channel, "reason": decision.reason}
     if decision.verdict is Verdict.DEFER:
         record(deps, case.case_id, "contact_deferred", base | {"not_before": decision.not_before})
         _count(c.METRIC_CONTACT_DEFERRED, channel, decision.reason)
         return ChannelResult(channel, "deferred", decision.reason, decision.not_before)
     if not deps.repos.cases.mark_action_done(case.case_id, key):
-        # another invocation of this step got here first: it sends, we do not
+        # another invocation of this step got here first: it sends, we do not (and a slot
+        # reserved just now for this contact is given back)
+        if decision.verdict is Verdict.ALLOW and decision is not REPLAYED:
+            deps.ledger.settle(case.account_id, entry, FAILED, "already_done")
         return ChannelResult(channel, "skipped", "already_done")
     if decision.verdict is Verdict.BLOCK:
         record(deps, case.case_id, "contact_blocked", base | {"rule": decision.rule})
@@ -307,18 +321,57 @@ def _apply_decision(
         # one series over all channels and reasons, for the blocked-contacts anomaly alarm
         count(c.METRIC_CONTACT_BLOCKED_TOTAL)
         return ChannelResult(channel, "blocked", decision.reason)
-    kind, detail = deliver(deps, case, borrower, policy, step, channel, now)
+    try:
+        kind, detail = deliver(deps, case, borrower, policy, step, channel, now)
+    except ProviderThrottled as error:
+        # nothing went out: the slot is freed, the action is not done, the retry sends it
+        _failed(deps, case, key, entry, base, channel, error.reason, transient=True)
+        raise
+    except (ProviderRejected, InvalidRecipient) as error:
+        reason = getattr(error, "reason", "invalid_recipient")
+        _failed(deps, case, key, entry, base, channel, reason, transient=False)
+        return ChannelResult(channel, "failed", reason)
+    except Exception:
+        # an unexpected fault before anything was confirmed: retried like a transient one
+        _failed(deps, case, key, entry, base, channel, "error", transient=True, record_it=False)
+        raise
     record(deps, case.case_id, kind, base | detail)
     if kind == "contact_blocked":  # the delivery refused (content_missing): nothing went out
+        deps.ledger.settle(case.account_id, entry, BLOCKED, detail["reason"])
         _count(c.METRIC_CONTACT_BLOCKED, channel, detail["reason"])
         count(c.METRIC_CONTACT_BLOCKED_TOTAL)
         return ChannelResult(channel, "blocked", detail["reason"])
+    message_id = detail.get("message_id")
+    deps.ledger.settle(case.account_id, entry, SENT, message_id=message_id and str(message_id))
     _count(c.METRIC_CONTACT_SENT, channel, str(step.stage))
     return ChannelResult(channel, "sent", decision.reason)
 
 
+def _failed(
+    deps: StepDeps,
+    case: CaseRecord,
+    key: str,
+    entry: str,
+    base: dict[str, Any],
+    channel: Channel,
+    reason: str,
+    *,
+    transient: bool,
+    record_it: bool = True,
+) -> None:
+    """A send that did not go out: the reservation settled failed (it frees its slot); a
+    transient failure also releases the action, so the retried step sends it again."""
+    deps.ledger.settle(case.account_id, entry, FAILED, reason)
+    if transient:
+        deps.repos.cases.release_action(case.case_id, key)
+    if record_it:
+        detail = base | {"reason": reason, "transient": transient}
+        record(deps, case.case_id, "contact_failed", detail)
+        _count(c.METRIC_CONTACT_FAILED, channel, reason)
+
+
 def _summarise(results: list[ChannelResult]) -> tuple[str, str]:
-    for outcome in ("deferred", "sent", "blocked", "skipped"):
+    for outcome in ("deferred", "sent", "blocked", "failed", "skipped"):
         hits = [r for r in results if r.outcome == outcome]
         if hits:
             return outcome, ",".join(sorted({f"{r.channel.value}:{r.reason}" for r in hits}))
@@ -429,7 +482,7 @@ def send_validation_notice(
         return None
     if first_collection_contact(deps, case, policy) is None:
         return None
-    decision = _claim(
+    claimed = _claim(
         deps, case, borrower, Channel.LETTER, Purpose.REQUIRED_NOTICE, VALIDATION_NOTICE, now
     )
     step = StageStep.model_construct(
@@ -447,7 +500,7 @@ def send_validation_notice(
         step,
         Channel.LETTER,
         VALIDATION_KEY,
-        decision,
+        claimed,
         now,
         deliver_validation_notice,
     )
@@ -504,10 +557,11 @@ def _send_receipt(deps: StepDeps, case: CaseRecord, now: datetime) -> dict[str, 
         if not guard.proceed:
             results.append(ChannelResult(channel, "skipped", guard.reason))
             continue
-        decision = _claim(deps, case, borrower, channel, Purpose.RECEIPT, step.template or "", now)
+        claimed = _claim(deps, case, borrower, channel, Purpose.RECEIPT, step.template or "", now)
+        # a transient send failure (ProviderThrottled) leaves the step: the receipt is retried
         results.append(
             _apply_decision(
-                deps, case, borrower, policy, step, channel, key, decision, now, deliver_message
+                deps, case, borrower, policy, step, channel, key, claimed, now, deliver_message
             )
         )
     outcome, reason = _summarise(results)

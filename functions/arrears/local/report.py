@@ -102,7 +102,9 @@ def _case_report(
             **({"not_before": item["not_before"]} if item.get("not_before") else {}),
         }
         for item in ledger
-        if item.get("decision") in ("blocked", "deferred")
+        # a failed send (the provider did not take it) is listed with its reason, as are
+        # the gate's blocks and deferrals; a reserved one is neither sent nor failed yet
+        if item.get("decision") in ("blocked", "deferred", "failed")
     ]
     letters = [
         {
@@ -232,6 +234,9 @@ def _totals(
     deferred_by_reason = Counter(
         str(b["reason"]) for case in cases for b in case["blocked"] if b["decision"] == "deferred"
     )
+    failed_by_reason = Counter(
+        str(b["reason"]) for case in cases for b in case["blocked"] if b["decision"] == "failed"
+    )
     letters_by_kind = Counter(str(letter["kind"]) for case in cases for letter in case["letters"])
     by_function = Counter(i.function for i in rt.invocations)
     delivery = rt.delivery
@@ -243,6 +248,7 @@ def _totals(
         "contacts_by_channel": dict(sorted(contacts_by_channel.items())),
         "blocked_by_reason": dict(sorted(blocked_by_reason.items())),
         "deferred_by_reason": dict(sorted(deferred_by_reason.items())),
+        "failed_by_reason": dict(sorted(failed_by_reason.items())),
         "letters": sum(letters_by_kind.values()),
         "letters_by_kind": dict(sorted(letters_by_kind.items())),
         "amount_recovered": _recovered_by_currency(cases),
@@ -411,6 +417,7 @@ def render_summary(report: dict[str, Any]) -> str:
     table("Contacts by channel", totals["contacts_by_channel"])
     table("Blocked contacts by reason", totals["blocked_by_reason"])
     table("Deferred contacts by reason", totals["deferred_by_reason"])
+    table("Failed contacts by reason", totals.get("failed_by_reason") or {})
     table("Letters produced", totals["letters_by_kind"])
     table("Amount recovered", totals["amount_recovered"])
     _arm_table(lines, totals.get("by_arm") or {})

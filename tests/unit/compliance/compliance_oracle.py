@@ -10,13 +10,14 @@ from collections.abc import Callable, Sequence
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from arrears.adapters.ledger import CONVERSATION, SENT, LedgerEntry
+from arrears.adapters.ledger import CONVERSATION, RESERVED, SENT, LedgerEntry
 from arrears.domain.compliance import CompliancePack, Purpose
 from arrears.domain.compliance.hours import date_problem
 
 
 def sent_entries(entries: Sequence[LedgerEntry]) -> list[LedgerEntry]:
-    return [entry for entry in entries if entry.decision == SENT]
+    # a reserved contact holds its slot as a sent one does
+    return [entry for entry in entries if entry.decision in (RESERVED, SENT)]
 
 
 def hours_violations(
@@ -81,7 +82,9 @@ def quiet_period_violations(
         return []
     out = []
     sent = sent_entries(entries)
-    conversations = [e for e in entries if e.conversation and e.decision in (SENT, CONVERSATION)]
+    conversations = [
+        e for e in entries if e.conversation and e.decision in (RESERVED, SENT, CONVERSATION)
+    ]
     for call in sent:
         if call.channel not in quiet.channels or call.template == "conversation":
             continue

@@ -31,16 +31,17 @@ TEN_AM_NY = utc(2026, 11, 3, 15, 0)
 LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
 
 
-def test_allowed_claim_writes_a_sent_entry_in_the_contract_shape(make_ledger):
+def test_allowed_claim_writes_a_reserved_entry_in_the_contract_shape(make_ledger):
     # given an empty ledger
     ledger, borrower = make_ledger(), fresh_profile()
     # when an SMS in contact hours is claimed
     decision = ledger.claim(intent(TEN_AM_NY), borrower, pack("us"), "reminder")
-    # then it is allowed and recorded as sent, with local time and retention
+    # then it is allowed and reserved (sent once the provider takes it), with local time
+    # and retention, and it holds its slot
     assert decision.verdict is Verdict.ALLOW
     (entry,) = ledger.entries(borrower.account_id)
     assert entry.entry_key == "2026-11-03T15:00:00.000000Z#sms#acc-1#1"
-    assert (entry.decision, entry.reason, entry.template) == ("sent", "allowed", "reminder")
+    assert (entry.decision, entry.reason, entry.template) == ("reserved", "allowed", "reminder")
     assert entry.local_time == "2026-11-03T10:00:00-05:00"
     assert entry.expires_at is not None and entry.expires_at - entry.at == timedelta(days=1096)
     assert [r.at for r in ledger.history(borrower.account_id, LONG_AGO)] == [TEN_AM_NY]
@@ -169,7 +170,7 @@ def test_stored_item_attributes_match_the_contract(ledger_table):
         "conversation",
         "expires_at",
     } <= set(item)
-    assert item["decision"] == {"S": "sent"}
+    assert item["decision"] == {"S": "reserved"}
     assert item["at"] == {"S": "2026-11-03T15:00:00+00:00"}
     assert int(item["expires_at"]["N"]) == int((TEN_AM_NY + timedelta(days=1096)).timestamp())
 
@@ -255,8 +256,14 @@ def test_first_sent_finds_the_first_contact_about_the_debt(make_ledger):
     ledger, borrower = make_ledger(), fresh_profile()
     assert ledger.first_sent(borrower.account_id, "acc-1#1") is None
     ledger.claim(intent(utc(2026, 11, 3, 7)), borrower, pack("us"), "reminder")  # deferred
-    ledger.claim(intent(TEN_AM_NY, case_id="acc-1#2"), borrower, pack("us"), "reminder")
-    ledger.claim(intent(TEN_AM_NY, channel=Channel.EMAIL), borrower, pack("us"), "reminder")
+    for claimed in (
+        intent(TEN_AM_NY, case_id="acc-1#2"),
+        intent(TEN_AM_NY, channel=Channel.EMAIL),
+    ):
+        _, key = ledger.reserve(claimed, borrower, pack("us"), "reminder")
+        # only a reservation the provider took is a contact that went out
+        assert ledger.first_sent(borrower.account_id, claimed.case_id) is None
+        assert ledger.settle(borrower.account_id, key, "sent", message_id="m-1")
     assert ledger.first_sent(borrower.account_id, "acc-1#1") == TEN_AM_NY
     assert ledger.first_sent(borrower.account_id, "acc-1#3") is None
 
@@ -280,3 +287,27 @@ def test_conversation_at_the_same_instant_as_a_claimed_call_keeps_both(make_ledg
     # then the call still counts as an attempt, and the conversation is there too
     records = ledger.history(borrower.account_id, LONG_AGO)
     assert sorted((r.attempt, r.conversation) for r in records) == [(False, True), (True, False)]
+
+
+def test_a_failed_send_frees_its_slot_and_a_sent_one_keeps_it(make_ledger):
+    # given a US pack's SMS cap, and a reserved SMS
+    ledger, borrower = make_ledger(), fresh_profile()
+    decision, key = ledger.reserve(intent(TEN_AM_NY), borrower, pack("us"), "reminder")
+    assert decision.verdict is Verdict.ALLOW
+    # the reservation holds its slot while the provider call is under way
+    assert len(ledger.history(borrower.account_id, LONG_AGO)) == 1
+    # when the provider throttles it, it is recorded failed with the reason and frees the slot
+    assert ledger.settle(borrower.account_id, key, "failed", "Throttling")
+    (entry,) = ledger.entries(borrower.account_id)
+    assert (entry.decision, entry.reason) == ("failed", "Throttling")
+    assert ledger.history(borrower.account_id, LONG_AGO) == []
+    # a failed entry cannot be settled again (it is not reserved any more)
+    assert not ledger.settle(borrower.account_id, key, "sent", message_id="m-1")
+    # and the retry a minute later is reserved afresh and becomes sent with the message id
+    retry = intent(TEN_AM_NY + timedelta(minutes=1))
+    decision, again = ledger.reserve(retry, borrower, pack("us"), "reminder")
+    assert decision.verdict is Verdict.ALLOW and again != key
+    assert ledger.settle(borrower.account_id, again, "sent", message_id="m-1")
+    sent = [e for e in ledger.entries(borrower.account_id) if e.decision == "sent"]
+    assert [(e.entry_key, e.message_id) for e in sent] == [(again, "m-1")]
+    assert len(ledger.history(borrower.account_id, LONG_AGO)) == 1
