@@ -20,12 +20,6 @@ from arrears.local.faults import FaultPlan
 from arrears.local.portfolio import build_portfolio
 from arrears.tools.ops_commands import work_queue
 
-
-# the defects this matrix found are fixed on their own branches; it gates once they land
-pytestmark = pytest.mark.xfail(
-    reason="throttled sends are listed as sent until the two-phase ledger lands"
-)
-
 BORROWERS = 20
 DAYS = 60
 SEED = 11

@@ -6,10 +6,11 @@ local runtime (``LocalRuntime(faults=...)``).
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from arrears import topology
+from arrears.local.faults import FaultPlan
 from arrears.local.runtime import LocalRuntime
 from arrears.tools.ops_commands import work_queue
 
@@ -70,3 +71,24 @@ def test_an_always_throttled_sms_parks_the_case_in_the_stuck_queue_then_ops_resu
         assert execution(rt, case_id)["status"] == "RUNNING"
         # the stage the fault interrupted is tried again, not skipped
         assert "contact_sent" in timeline_kinds(case_id)
+
+
+def test_a_retried_agent_call_still_enters_the_agent_wait_and_its_queue() -> None:
+    with LocalRuntime(start=START, seed=7) as rt:
+        case_id = open_overdue(rt, "acc-agent-retry")
+        while "Wait until agent call is due" not in states_entered(rt, case_id):
+            rt.advance(timedelta(days=1))
+        due = datetime.fromisoformat(_stored_case(rt, case_id)["wait_until"]["S"])
+        # the first attempt of "Request agent call" does its work, then Lambda reports a
+        # service error; the retry must route exactly as the first attempt would have
+        rt.faults = FaultPlan.of(
+            [{"target": "lambda:contact", "error": "service_error", "at": [due]}]
+        )
+        rt.run_until(due + timedelta(hours=12))
+        assert rt.faults is not None and len(rt.faults.injected) == 1
+        entered = states_entered(rt, case_id)
+        after = entered[entered.index("Request agent call") :]
+        assert after.count("Request agent call") == 1  # one state, retried inside it
+        assert "Wait for agent call outcome" in after, after
+        assert "Wait until demand letter is due" not in after, after
+        assert _stored_case(rt, case_id)["queue"]["S"] == "AGENT_CALL"

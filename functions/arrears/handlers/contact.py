@@ -261,9 +261,11 @@ def _act_on_channel(
 ) -> ChannelResult:
     key = action_key(step.stage, channel.value)
     guard = may_act(case.status, key, case.done_actions)
-    if not guard.proceed:
-        return ChannelResult(channel, "skipped", guard.reason)
     template = step.letter or step.template or step.stage.value
+    if not guard.proceed:
+        if key in case.done_actions:
+            return _as_decided_before(deps, case, channel, template)
+        return ChannelResult(channel, "skipped", guard.reason)
     claimed = _claim(deps, case, borrower, channel, Purpose.COLLECTION, template, now)
     return _apply_decision(deps, case, borrower, policy, step, channel, key, claimed, now, deliver)
 
@@ -289,6 +291,27 @@ def _claim(
     )
     pack = load_pack(borrower.country or None)
     return deps.ledger.reserve(intent, borrower.profile(), pack, template)
+
+
+def _as_decided_before(
+    deps: StepDeps, case: CaseRecord, channel: Channel, template: str
+) -> ChannelResult:
+    """A retried or redriven step meets an action already decided: it reports what was
+    decided then (from the ledger), so the step routes as its first attempt did (a retried
+    agent call still enters its wait), and acts on nothing again."""
+    decided = [
+        entry.decision
+        for entry in deps.ledger.entries(case.account_id, since=case.opened_at)
+        if entry.case_id == case.case_id
+        and entry.channel is channel
+        and entry.template == template
+        and entry.decision in (SENT, BLOCKED)
+    ]
+    if SENT in decided:
+        return ChannelResult(channel, "sent", "already_done")
+    if BLOCKED in decided:
+        return ChannelResult(channel, "blocked", "already_done")
+    return ChannelResult(channel, "skipped", "already_done")
 
 
 def _apply_decision(
