@@ -73,9 +73,10 @@ def test_a_retried_or_redriven_step_never_sends_twice(rt, outbox):
     # when the same step runs again with the same input (a Lambda retry or a redrive)
     again = rt.invoke("arrears-contact", {"case_id": case_id, "stage": "reminder"})
 
-    # then nothing is sent, and the step says why and where the case goes next
+    # then nothing is sent, and the step reports what the first attempt did (so it routes the
+    # same way), says why nothing happened now, and where the case goes next
     assert len(outbox.to("acc-retry")) == 2
-    assert again["outcome"] == "skipped"
+    assert again["outcome"] == "sent"
     assert "already_done" in again["reason"]
     assert again["route"] == "follow_up"
 
