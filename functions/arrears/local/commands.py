@@ -126,6 +126,12 @@ def run_command(args: argparse.Namespace) -> int:
         print(render_summary(report))
         if args.report:
             print(f"report: {args.report}")
+    for rejected in report["rejected_events"]:
+        print(
+            f"arrears run: event {rejected['event_id'] or '(no event id)'} rejected: "
+            f"{rejected['reason']}: {rejected['detail']}",
+            file=sys.stderr,
+        )
     for unsupported in report["unsupported_ops_actions"]:
         print(
             f"arrears run: ops action at {unsupported['at']} not run: {unsupported['reason']}",

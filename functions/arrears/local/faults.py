@@ -167,7 +167,13 @@ def aws_error(service: str, rule: FaultRule) -> dict[str, Any]:
         code = rule.code
     return {
         "Error": {"Code": code, "Message": f"injected fault: {rule.error}"},
-        "ResponseMetadata": {"HTTPStatusCode": status, "RetryAttempts": 0},
+        # what botocore parses from a real error response (the interpreter reads RequestId)
+        "ResponseMetadata": {
+            "RequestId": "injected-fault",
+            "HTTPStatusCode": status,
+            "HTTPHeaders": {},
+            "RetryAttempts": 0,
+        },
     }
 
 

@@ -66,7 +66,24 @@ def build_report(rt: LocalRuntime) -> dict[str, Any]:
         "cases": report_cases,
         "executions_without_case": [_execution_summary(e) for e in executions if not e["case_id"]],
         "unsupported_ops_actions": list(rt.unsupported_ops_actions),
+        "rejected_events": [_rejected(message) for message in rt.dlq_messages()],
         "totals": _totals(rt, report_cases, executions),
+    }
+
+
+def _rejected(message: dict[str, Any]) -> dict[str, Any]:
+    """A dead-lettered event: which one, and the reason ingest gave (no borrower data)."""
+    attributes = message.get("MessageAttributes") or {}
+    try:
+        envelope = json.loads(message.get("Body") or "")
+    except ValueError:
+        envelope = None
+    detail = envelope.get("detail") if isinstance(envelope, dict) else None
+    return {
+        "event_id": detail.get("event_id") if isinstance(detail, dict) else None,
+        "detail_type": envelope.get("detail-type") if isinstance(envelope, dict) else None,
+        "reason": (attributes.get("error_reason") or {}).get("StringValue", "unknown"),
+        "detail": (attributes.get("error_detail") or {}).get("StringValue", ""),
     }
 
 

@@ -419,21 +419,22 @@ class LocalRuntime:
         return self._stats
 
     def dlq_messages(self) -> list[dict[str, Any]]:
-        """Messages in the ingest DLQ (peeked: made visible again at once)."""
-        sqs = self.client("sqs")
-        messages: list[dict[str, Any]] = []
-        while True:
-            got = sqs.receive_message(
-                QueueUrl=self._dlq_url,
-                MaxNumberOfMessages=10,
-                VisibilityTimeout=0,
-                AttributeNames=["All"],
-            ).get("Messages", [])
-            new = [m for m in got if m["MessageId"] not in {x["MessageId"] for x in messages}]
-            if not new:
-                break
-            messages.extend(new)
-        return messages
+        """Every message in the ingest DLQ, in arrival order, as ReceiveMessage shapes them.
+
+        Read from moto's queue rather than received: a receive hides each message at least
+        until the virtual clock moves, so a second look at the same instant would miss them.
+        """
+        from moto.sqs.models import sqs_backends
+
+        queue = sqs_backends[ACCOUNT_ID][REGION].get_queue(self._dlq_url.rsplit("/", 1)[-1])
+        return [
+            {
+                "MessageId": message.id,
+                "Body": message.body,
+                "MessageAttributes": dict(message.message_attributes),
+            }
+            for message in queue._messages
+        ]
 
     def dlq_count(self) -> int:
         attributes = self.client("sqs").get_queue_attributes(
