@@ -92,3 +92,27 @@ def test_a_retried_agent_call_still_enters_the_agent_wait_and_its_queue() -> Non
         assert "Wait for agent call outcome" in after, after
         assert "Wait until demand letter is due" not in after, after
         assert _stored_case(rt, case_id)["queue"]["S"] == "AGENT_CALL"
+
+
+def test_a_reply_whose_wake_is_throttled_is_applied_once_and_its_wake_retried() -> None:
+    from tests.workflow.replies_support import reply
+
+    with LocalRuntime(start=START, seed=7, faults=[]) as rt:  # [] hooks SDK calls, no faults
+        case_id = open_overdue(rt, "acc-reply-wake")
+        rt.advance(timedelta(days=2))
+        assert _stored_case(rt, case_id).get("task_token"), "the case waits on a callback"
+        # the first wake of the reply is refused (its SDK retries spent): SQS redelivers
+        rt.faults = FaultPlan.of(
+            [{"target": "stepfunctions:SendTaskSuccess", "error": "throttle", "at": [rt.now]}]
+        )
+        reply(rt, "acc-reply-wake", "wrong amount")
+        rt.advance(timedelta(hours=1))
+        assert rt.faults is not None and len(rt.faults.injected) == 1
+
+        kinds = timeline_kinds(case_id)
+        for kind in ("reply_received", "reply_analysed", "dispute_opened"):
+            assert kinds.count(kind) == 1, (kind, kinds)
+        # the redelivery woke the execution: it holds the disputed case
+        assert kinds.count("execution_woken") == 1, kinds
+        assert _stored_case(rt, case_id)["status"]["S"] == "DISPUTED"
+        assert "Handle wake-up" in states_entered(rt, case_id)[-4:], states_entered(rt, case_id)

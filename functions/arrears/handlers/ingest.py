@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
@@ -64,6 +64,9 @@ from arrears.domain.types import Channel
 from arrears.handlers._waking import Delivered, deliver_wake
 from arrears.settings import settings
 
+if TYPE_CHECKING:
+    from arrears.handlers.reply_processing import ReplyOutcome, ReplyProcessor
+
 logger = Logger(service=c.SERVICE_NAME)
 tracer = Tracer(service=c.SERVICE_NAME)
 metrics = Metrics(namespace=c.METRICS_NAMESPACE, service=c.SERVICE_NAME)
@@ -87,6 +90,8 @@ class Ingestor:
     resolve_below: Callable[[CaseRecord | None], Decimal | None]
     # issue 6: scores a DUE_SOON account; None keeps DUE_SOON record-only
     pre_due_segment: PreDueSegment | None = None
+    # record_reply behind Powertools Idempotency (the Lambda wiring); None applies it as is
+    record_reply_once: Callable[..., dict[str, Any]] | None = None
 
     # ---------------------------------------------------------------- entry
 
@@ -123,7 +128,13 @@ class Ingestor:
         parsed = parse_detail(parse_envelope(event))
         if isinstance(parsed, PaymentStatusChanged):
             return self.apply_payment_status(parsed)
-        return self.apply_reply(parsed)
+        # A reply's writes are guarded by their own key: when its wake fails and SQS
+        # redelivers, they return their saved outcome and only the wake runs again.
+        writes = {**event, "idempotency_key": f"{event['idempotency_key']}#writes"}
+        record = self.record_reply_once or self.record_reply
+        from arrears.handlers.reply_processing import ReplyOutcome  # replies load lazily
+
+        return self.wake_for_reply(ReplyOutcome.from_saved(record(event=writes)))
 
     # ---------------------------------------------------------------- payments
 
@@ -222,7 +233,16 @@ class Ingestor:
     # ---------------------------------------------------------------- replies
 
     def apply_reply(self, reply: BorrowerReplied) -> dict[str, Any]:
-        """Record that a reply arrived (never its text); issue 9 analyses it."""
+        """Record, analyse and act on a reply, then wake its escalation."""
+        return self.wake_for_reply(self._record_reply(reply))
+
+    def record_reply(self, event: dict[str, Any]) -> dict[str, Any]:
+        """Every write a reply makes (``apply`` runs this once per event id)."""
+        reply = parse_detail(parse_envelope(event))
+        assert isinstance(reply, BorrowerReplied)
+        return self._record_reply(reply).saved()
+
+    def _record_reply(self, reply: BorrowerReplied) -> ReplyOutcome:
         logger.append_keys(account_id=reply.account_id)
         borrower = self.repos.borrowers.get(reply.account_id)
         case_id = (
@@ -242,19 +262,27 @@ class Ingestor:
             },
             actor=f"source:{c.SOURCE_MESSAGING}",
         )
-        # issue 9: analyse the reply and act on it (opt-out, claimed payment, hardship,
-        # dispute, plan acceptance, distress); the text is never stored or logged
-        from arrears.handlers.reply_processing import process_reply
-
-        analysed = process_reply(self.repos, self.workflow, self.clock, reply, case_id)
+        # analyse the reply and act on it (opt-out, claimed payment, hardship, dispute,
+        # plan acceptance, distress); the text is never stored or logged
+        outcome = self._replies().apply(reply, case_id)
         _count("RepliesReceived")
         logger.info("reply recorded", extra={"channel": reply.channel.value})
+        return outcome
+
+    def wake_for_reply(self, outcome: ReplyOutcome) -> dict[str, Any]:
+        logger.set_correlation_id(outcome.case_id)
+        self._replies().wake(outcome)
         return {
             "outcome": "reply_recorded",
-            "case_id": case_id,
-            "intent": analysed.primary,
-            "wake": analysed.wake,
+            "case_id": outcome.case_id,
+            "intent": outcome.primary,
+            "wake": outcome.wake,
         }
+
+    def _replies(self) -> ReplyProcessor:
+        from arrears.handlers.reply_processing import reply_processor
+
+        return reply_processor(self.repos, self.workflow, self.clock)
 
     # ---------------------------------------------------------------- helpers
 
@@ -418,10 +446,11 @@ def runtime() -> _Runtime:
     persistence = DynamoDBPersistenceLayer(
         table_name=env.idempotency_table or topology.IDEMPOTENCY.local_name
     )
-    apply = idempotent_function(
+    once = idempotent_function(
         data_keyword_argument="event", config=config, persistence_store=persistence
-    )(ingestor.apply)
-    return _Runtime(ingestor, config, apply)
+    )
+    ingestor.record_reply_once = once(ingestor.record_reply)
+    return _Runtime(ingestor, config, once(ingestor.apply))
 
 
 def reset() -> None:

@@ -1,6 +1,7 @@
 """Borrower replies (BorrowerReplied), after ingest has validated and recorded their arrival.
 
-Ingest calls ``process_reply`` once per reply (Powertools Idempotency on the event id). It:
+Ingest applies each reply once per event id (Powertools Idempotency) and wakes apart from
+that, so a failed wake is retried without applying the reply again. Applying it:
 
 1. analyses the text (``domain.replies``: language, intents, distress words) and asks
    Comprehend for its sentiment (``adapters.comprehend``; None when unavailable);
@@ -18,7 +19,7 @@ Ingest calls ``process_reply`` once per reply (Powertools Idempotency on the eve
    - plan_accept (only while a plan offer is open): the plan becomes active, case ON_PLAN;
    - hardship: borrower flag ``hardship`` (hardship segment) and a plan offer on the case;
    - agent_request: the case goes to a human agent;
-4. wakes the waiting escalation with ``{"wake": REASON, "via": "reply", ...}``: DISPUTE,
+4. then wakes the waiting escalation with ``{"wake": REASON, "via": "reply", ...}``: DISPUTE,
    PAYMENT_PENDING, PLAN_ACCEPTED, OPT_OUT as contracts.md lists them, and ``REPLY`` (an
    additive extension) for hardship and agent tasks, which ``handlers/plan_steps.py`` routes.
 """
@@ -73,7 +74,26 @@ class ReplyOutcome:
     case_id: str
     primary: str
     actions: tuple[str, ...]
-    wake: str | None
+    wake_output: dict[str, Any] | None  # what the waiting escalation is to be told
+
+    @property
+    def wake(self) -> str | None:
+        return str(self.wake_output["wake"]) if self.wake_output else None
+
+    def saved(self) -> dict[str, Any]:
+        """As JSON, for ingest's idempotency record (a redelivery reads it back)."""
+        return {
+            "case_id": self.case_id,
+            "primary": self.primary,
+            "actions": list(self.actions),
+            "wake_output": self.wake_output,
+        }
+
+    @classmethod
+    def from_saved(cls, saved: dict[str, Any]) -> ReplyOutcome:
+        return cls(
+            saved["case_id"], saved["primary"], tuple(saved["actions"]), saved["wake_output"]
+        )
 
 
 @dataclass
@@ -87,6 +107,13 @@ class ReplyProcessor:
     # ------------------------------------------------------------------ entry
 
     def process(self, reply: BorrowerReplied, case_id: str) -> ReplyOutcome:
+        """Apply the reply, then wake the escalation (ingest runs the two apart)."""
+        outcome = self.apply(reply, case_id)
+        self.wake(outcome)
+        return outcome
+
+    def apply(self, reply: BorrowerReplied, case_id: str) -> ReplyOutcome:
+        """Analyse, audit and act on the reply: every write, and no wake."""
         now = self.clock()
         case = self.repos.cases.get(case_id)
         open_case = case if case is not None and case.is_open else None
@@ -105,8 +132,6 @@ class ReplyProcessor:
             return ReplyOutcome(case_id, analysis.primary.value, tuple(actions), None)
 
         wake = self._case_actions(open_case, plan, analysis, emotion, reply, now, actions)
-        if wake is not None:
-            self._wake(open_case.case_id, wake, now)
         logger.info(
             "reply analysed",
             extra={
@@ -115,9 +140,7 @@ class ReplyProcessor:
                 "wake": wake.get("wake") if wake else None,
             },
         )
-        return ReplyOutcome(
-            case_id, analysis.primary.value, tuple(actions), wake.get("wake") if wake else None
-        )
+        return ReplyOutcome(case_id, analysis.primary.value, tuple(actions), wake)
 
     # ------------------------------------------------------------------ analysis
 
@@ -279,12 +302,16 @@ class ReplyProcessor:
 
     # ------------------------------------------------------------------ waking
 
-    def _wake(self, case_id: str, output: dict[str, Any], now: datetime) -> None:
+    def wake(self, outcome: ReplyOutcome) -> None:
         """Wake the waiting execution, or park the wake for its next wait (``_waking``):
         a distressed borrower's route to a human is never lost to a running step."""
-        delivery = deliver_wake(self.repos.cases, self.workflow, case_id, output)
-        detail = delivery.detail(str(output["wake"])) | {"via": "reply"}
-        self._record(case_id, delivery.timeline_kind, detail, now)
+        if outcome.wake_output is None:
+            return
+        delivery = deliver_wake(
+            self.repos.cases, self.workflow, outcome.case_id, outcome.wake_output
+        )
+        detail = delivery.detail(str(outcome.wake)) | {"via": "reply"}
+        self._record(outcome.case_id, delivery.timeline_kind, detail, self.clock())
 
     def _record(self, case_id: str, kind: str, detail: dict[str, Any], now: datetime) -> None:
         clean = {k: v for k, v in detail.items() if v is not None}
@@ -363,21 +390,16 @@ def latest_sentiment(entries: Iterable[TimelineEntry]) -> str | None:
 # --------------------------------------------------------------------------- wiring
 
 
-def process_reply(
+def reply_processor(
     repos: Repositories,
     workflow: Callable[[], EscalationWorkflow],
     clock: Callable[[], datetime],
-    reply: BorrowerReplied,
-    case_id: str,
-    analyzer: SentimentAnalyzer | None = None,
-    plans: PlanStore | None = None,
-) -> ReplyOutcome:
-    """What ingest's BorrowerReplied route calls (the AWS adapters unless given)."""
-    processor = ReplyProcessor(
+) -> ReplyProcessor:
+    """What ingest's BorrowerReplied route uses, on the AWS adapters."""
+    return ReplyProcessor(
         repos=repos,
         workflow=workflow,
         clock=clock,
-        analyzer=analyzer or ComprehendAnalyzer(),
-        plans=plans or DynamoPlans(),
+        analyzer=ComprehendAnalyzer(),
+        plans=DynamoPlans(),
     )
-    return processor.process(reply, case_id)
