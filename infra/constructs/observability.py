@@ -201,11 +201,12 @@ class Observability(Construct):
         )
         self.dashboard.add_widgets(
             graph(
-                title="Contacts sent, deferred and blocked (by channel and reason)",
+                title="Contacts sent, deferred, blocked and failed (by channel and reason)",
                 left=[
                     _search(c.METRIC_CONTACT_SENT),
                     _search(c.METRIC_CONTACT_DEFERRED),
                     _search(c.METRIC_CONTACT_BLOCKED),
+                    _search(c.METRIC_CONTACT_FAILED),
                 ],
                 width=12,
             ),
@@ -215,12 +216,15 @@ class Observability(Construct):
         )
         self.dashboard.add_widgets(
             graph(
-                title="Human work waiting and overdue (agent calls, legal reviews)",
+                title="Human work waiting and overdue (agent calls, legal decisions, stuck)",
                 left=[
                     _search(c.METRIC_AGENT_TASKS_WAITING, "Maximum"),
                     _search(c.METRIC_LEGAL_REVIEWS_WAITING, "Maximum"),
                     _search(c.METRIC_AGENT_TASKS_OVERDUE, "Maximum"),
                     _search(c.METRIC_LEGAL_REVIEWS_OVERDUE, "Maximum"),
+                    _search(c.METRIC_LEGAL_REVIEWS_ESCALATED, "Maximum"),
+                    _search(c.METRIC_REJECTED_CASES_HELD, "Maximum"),
+                    _search(c.METRIC_AGENCY_PLACEMENTS_WAITING, "Maximum"),
                     _search(c.METRIC_CASES_STUCK, "Maximum"),
                 ],
                 width=12,

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from arrears.domain.errors import CaseClosed
+from arrears.domain.policy import load_policy
 from arrears.domain.types import CaseStatus, Stage
 from arrears.handlers._escalation import StepDeps
 from arrears.handlers.contact import act_on_stage, deliver_message
@@ -43,14 +44,67 @@ def test_approval_of_a_case_not_in_legal_review_resumes_the_same_wait_for_the_ti
     assert out["outcome"] == "unchanged"
 
 
-def test_rejection_closes_the_case_without_litigation():
-    deps = make_deps()
-    pending = {"route": "legal_review_decision", "wait_until": NOW.isoformat()}
-    out = handle_wake(deps, CASE_ID, {"wake": "REJECTED", "approver": "counsel"}, pending)
+REVIEW_WAIT = {"route": "legal_review_decision", "waiting_for": "legal_decision"}
+
+
+def _reject(deps: StepDeps, **wake: str) -> dict:
+    return handle_wake(
+        deps,
+        CASE_ID,
+        {"wake": "REJECTED", "approver": "counsel", **wake},
+        {
+            **REVIEW_WAIT,
+            "wait_until": NOW.isoformat(),
+        },
+    )
+
+
+def test_a_rejection_that_holds_keeps_the_debt_open_for_a_person_in_its_queue():
+    deps = make_deps(stage=Stage.LEGAL_REVIEW)
+    out = _reject(deps, next_step="hold")
+    held = deps.repos.cases.get(CASE_ID)
+    assert (out["route"], out["waiting_for"]) == ("legal_review_decision", "legal_decision")
+    assert held is not None and held.status is CaseStatus.OPEN
+    assert held.decision_queue == "LITIGATION_REJECTED"
+    rejected = [e for e in deps.repos.timeline.list(CASE_ID) if e.kind == "litigation_rejected"]
+    assert [e.detail["next_step"] for e in rejected] == ["hold"]
+
+
+def test_a_rejection_with_no_next_step_takes_the_policys_default():
+    deps = make_deps(stage=Stage.LEGAL_REVIEW)
+    _reject(deps)  # the shipped policy says hold
+    held = deps.repos.cases.get(CASE_ID)
+    assert held is not None and held.is_open and held.decision_queue == "LITIGATION_REJECTED"
+
+
+def test_a_person_may_write_off_on_rejection():
+    deps = make_deps(stage=Stage.LEGAL_REVIEW)
+    out = _reject(deps, next_step="write_off")
     closed = deps.repos.cases.get(CASE_ID)
     assert out["route"] == "closed"
-    assert closed is not None and closed.status is CaseStatus.CLOSED
-    assert closed.outcome == "litigation_rejected"
+    assert closed is not None and closed.status is CaseStatus.WRITTEN_OFF
+    assert closed.outcome == "written_off_after_legal_review"
+
+
+def test_a_rejection_may_place_the_case_with_an_agency_queue():
+    deps = make_deps(stage=Stage.LEGAL_REVIEW)
+    out = _reject(deps, next_step="place_with_agency")
+    placed = deps.repos.cases.get(CASE_ID)
+    assert out["route"] == "legal_review_decision"
+    assert placed is not None and placed.is_open and placed.decision_queue == "AGENCY_PLACEMENT"
+
+
+def test_continuing_the_ladder_after_its_last_stage_waits_for_a_person():
+    ladder = load_policy().segment("standard").ladder
+    done = {f"{step.stage}#{channel}" for step in ladder for channel in step.channels}
+    deps = make_deps(
+        stage=Stage.LEGAL_REVIEW, done_actions=frozenset(done | {"legal_review#review"})
+    )
+    out = _reject(deps, next_step="continue_ladder")
+    case = deps.repos.cases.get(CASE_ID)
+    # legal review is the standard ladder's last stage: nothing is left to send
+    assert out["route"] == "legal_review_decision"
+    assert case is not None and case.is_open and case.decision_queue == "LITIGATION_REJECTED"
 
 
 def test_referral_without_an_approval_fails_loudly_and_changes_nothing():
@@ -62,14 +116,19 @@ def test_referral_without_an_approval_fails_loudly_and_changes_nothing():
     assert deps.repos.cases.get(CASE_ID).status is CaseStatus.LITIGATION  # type: ignore[union-attr]
 
 
-def test_an_overdue_legal_review_alerts_up_to_the_policy_maximum_then_closes():
+def test_an_overdue_legal_review_alerts_then_escalates_to_a_manager_and_never_closes():
     deps = make_deps(stage=Stage.LEGAL_REVIEW)
-    pending = {"route": "legal_review_decision", "waiting_for": "legal_decision"}
     routes = [
-        handle_wake(deps, CASE_ID, {"Error": "States.Timeout"}, pending)["route"] for _ in range(4)
+        handle_wake(deps, CASE_ID, {"Error": "States.Timeout"}, REVIEW_WAIT)["route"]
+        for _ in range(6)
     ]
-    assert routes == ["legal_review_alert"] * 3 + ["closed"]
-    assert deps.repos.cases.get(CASE_ID).outcome == "legal_review_expired"  # type: ignore[union-attr]
+    assert routes == ["legal_review_alert"] * 6
+    case = deps.repos.cases.get(CASE_ID)
+    assert case is not None and case.status is CaseStatus.OPEN
+    # three alerts to the review queue (the shipped policy), then the manager's queue
+    assert case.decision_queue == "LEGAL_REVIEW_ESCALATED"
+    assert _kinds(deps).count("legal_review_escalated") == 1
+    assert _kinds(deps).count("legal_review_overdue") == 6
 
 
 def test_an_agent_deadline_moves_the_ladder_on_and_leaves_the_work_queue():

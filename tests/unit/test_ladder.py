@@ -93,7 +93,7 @@ def test_resume_after_a_segment_change_never_skips_a_stage_that_did_not_happen()
     assert step.route is Route.AGENT_CALL
 
 
-def test_legal_review_is_the_last_stage_and_then_the_ladder_is_complete():
+def test_legal_review_is_the_last_stage_and_then_a_person_decides():
     standard = POLICY.segment("standard")
     done = set()
     for step in standard.ladder[:-1]:
@@ -103,8 +103,10 @@ def test_legal_review_is_the_last_stage_and_then_the_ladder_is_complete():
     )
     done.add("legal_review#review")
     finished = plan_next(POLICY, case(done=done), datetime(2026, 12, 1, tzinfo=UTC))
-    assert finished.route is Route.CLOSED
-    assert finished.outcome == "ladder_complete"
+    # a debt never leaves collection without a decision: a person is asked
+    assert finished.route is Route.LEGAL_REVIEW_DECISION
+    assert finished.waiting_for == "legal_decision"
+    assert finished.reason == "ladder_complete"
 
 
 def test_deferred_contact_returns_to_the_same_stage_until_not_before():
@@ -237,3 +239,31 @@ def test_litigation_is_reachable_only_through_the_legal_review_decision():
         or any(c["Next"] == "Refer to litigation" for c in s.get("Choices", []))
     ]
     assert into == ["Go to next step"]
+
+
+def test_a_policy_writes_off_after_a_rejection_only_at_or_below_its_ceiling():
+    from decimal import Decimal
+
+    from arrears.domain.ladder import rejection_next_step
+    from arrears.domain.policy import LegalReview
+    from arrears.domain.types import AfterRejection
+
+    review = LegalReview(
+        decision_deadline_days=7,
+        max_alerts=3,
+        after_rejection=AfterRejection.WRITE_OFF,
+        write_off_ceiling=Decimal("50.00"),
+    )
+    assert rejection_next_step(None, review, Decimal("50.00")) == (
+        AfterRejection.WRITE_OFF,
+        "policy_default",
+    )
+    assert rejection_next_step(None, review, Decimal("50.01")) == (
+        AfterRejection.HOLD,
+        "above_write_off_ceiling",
+    )
+    # a person may choose any next step, whatever the balance
+    assert rejection_next_step("write_off", review, Decimal("9999")) == (
+        AfterRejection.WRITE_OFF,
+        "chosen_by_approver",
+    )

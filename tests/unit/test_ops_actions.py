@@ -338,6 +338,20 @@ class TestPlans:
         assert plan.wake == {"wake": "REJECTED", "approver": "z"}
         assert plan.case.remove == ()  # nothing to take off the queue
 
+    def test_a_rejection_carries_its_next_step_from_any_decision_queue(self) -> None:
+        case = a_case(
+            stage=Stage.LEGAL_REVIEW, waiting_for="legal_decision", queue="LITIGATION_REJECTED"
+        )
+        raw = action("reject_litigation", approver="z", reason="r", next_step="write_off")
+        plan = plan_action(parse_action(raw), case, NOW)
+        assert plan.wake == {"wake": "REJECTED", "approver": "z", "next_step": "write_off"}
+        assert plan.timeline_detail["next_step"] == "write_off"
+        assert set(plan.case.remove) == {"queue", "queue_due_at"}
+
+    def test_a_rejection_refuses_an_unknown_next_step(self) -> None:
+        raw = action("reject_litigation", approver="z", reason="r", next_step="forget_it")
+        assert "next_step" in refusal(raw, a_case(stage=Stage.LEGAL_REVIEW))
+
     def test_promise_to_pay(self) -> None:
         raw = action(
             "record_call_outcome",
@@ -845,6 +859,9 @@ class TestQueueMetrics:
             "AgentTasksOverdue": 1,
             "LegalReviewsWaiting": 1,
             "LegalReviewsOverdue": 0,
+            "LegalReviewsEscalated": 0,
+            "RejectedCasesHeld": 0,
+            "AgencyPlacementsWaiting": 0,
             "CasesStuck": 0,
         }
         emitted = capsys.readouterr().out

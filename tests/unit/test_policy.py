@@ -113,6 +113,9 @@ def test_policy_bands_tile_the_score_range_for_the_scorer():
         (lambda r: r["score_bands"][1].update(min_score=600), "gap"),
         (lambda r: r["grace"].update(payment_pending_hours=0), "payment_pending_hours"),
         (lambda r: r.update(surprise=1), "surprise"),
+        (lambda r: r["legal_review"].update(after_rejection="write_off"), "write_off_ceiling"),
+        (lambda r: r["legal_review"].update(after_rejection="forget"), "after_rejection"),
+        (lambda r: r["legal_review"].update(write_off_ceiling=50.0), "quoted string"),
         (lambda r: r["experiment"].update(challenger_share="0.2"), "challenger_policy"),
     ],
 )

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from arrears.adapters.cases import Repositories
-from arrears.domain.types import CaseStatus, Stage
+from arrears.domain.types import CaseStatus
 from escalation_support import (  # noqa: F401 - fixtures
     case,
     open_overdue,
@@ -99,10 +99,11 @@ def test_full_ladder_to_legal_review_then_approval_refers_to_litigation(rt, outb
     assert transitions(rt, case_id) <= 40
 
 
-def test_rejected_legal_review_closes_the_case_without_litigation(rt, outbox):
+def test_a_rejected_legal_review_holds_the_debt_for_a_person_until_one_decides(rt, outbox):
     case_id = _to_legal_review(rt, "acc-reject")
     sent_before = len(outbox.to("acc-reject"))
 
+    # given a rejection that names no next step (the policy's default: hold)
     outcome = ops(
         rt,
         {
@@ -112,29 +113,51 @@ def test_rejected_legal_review_closes_the_case_without_litigation(rt, outbox):
             "reason": "balance too small to litigate",
         },
     )
-
     assert outcome.status == "SUCCEEDED", outcome.cause
-    assert states_entered(rt, case_id)[-3:] == ["Handle wake-up", "Go to next step", "Case closed"]
-    closed = case(case_id)
-    assert closed.status is CaseStatus.CLOSED
-    assert closed.outcome == "litigation_rejected"
+    rt.advance(timedelta(hours=1))
+
+    # then the debt stays open, uncontacted, in front of a person: never closed silently
+    held = case(case_id)
+    assert held.status is CaseStatus.OPEN
+    assert held.queue == "LITIGATION_REJECTED"
+    assert states_entered(rt, case_id)[-1] == "Wait for legal review decision"
     assert "litigation_referred" not in timeline_kinds(case_id)
     rt.advance(timedelta(days=30))
     assert len(outbox.to("acc-reject")) == sent_before
+    assert case(case_id).status is CaseStatus.OPEN
+
+    # and when a person decides to write it off, it closes written off
+    outcome = ops(
+        rt,
+        {
+            "action": "reject_litigation",
+            "case_id": case_id,
+            "approver": "head.of.collections",
+            "reason": "uneconomic to pursue",
+            "next_step": "write_off",
+        },
+    )
+    assert outcome.status == "SUCCEEDED", outcome.cause
+    rt.advance(timedelta(hours=1))
+    closed = case(case_id)
+    assert closed.status is CaseStatus.WRITTEN_OFF
+    assert closed.outcome == "written_off_after_legal_review"
+    assert states_entered(rt, case_id)[-1] == "Case closed"
 
 
-def test_an_unanswered_legal_review_alerts_ops_then_closes_never_litigates(rt, outbox):
+def test_an_unanswered_legal_review_alerts_then_escalates_and_never_closes(rt, outbox):
     # given a case in legal review that no approver ever decides
     case_id = _to_legal_review(rt, "acc-silent")
 
     # when the decision deadline passes again and again
     rt.advance(timedelta(days=40))
 
-    # then ops were alerted each time, and the case closed unreferred
+    # then ops were alerted each time, the review went to a manager, and the debt is open
     entered = states_entered(rt, case_id)
-    assert entered.count("Alert ops: legal review overdue") == 3
-    closed = case(case_id)
-    assert closed.status is CaseStatus.CLOSED
-    assert closed.outcome == "legal_review_expired"
-    assert closed.stage is Stage.CLOSED
+    assert entered.count("Alert ops: legal review overdue") >= 4
+    waiting = case(case_id)
+    assert waiting.status is CaseStatus.OPEN
+    assert waiting.queue == "LEGAL_REVIEW_ESCALATED"
+    assert timeline_kinds(case_id).count("legal_review_escalated") == 1
+    assert entered[-1] == "Wait for legal review decision"
     assert "Refer to litigation" not in entered

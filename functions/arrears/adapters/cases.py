@@ -356,6 +356,7 @@ def case_from_item(item: CaseModel) -> CaseRecord:
         done_actions=frozenset(item.done_actions or ()),
         queue=item.queue,
         queue_due_at=_opt_dt(item.queue_due_at),
+        decision_queue=item.decision_queue,
         last_sequence=int(item.last_sequence or 0),
         execution_name=item.execution_name,
         policy_version=item.policy_version,

@@ -99,6 +99,8 @@ class CaseModel(Model):
     done_actions = UnicodeSetAttribute(null=True)  # "<stage>#<channel>"
     queue = UnicodeAttribute(null=True)
     queue_due_at = UnicodeAttribute(null=True)  # ISO UTC
+    # the queue "Wait for legal review decision" lists the case in (LEGAL_REVIEW if absent)
+    decision_queue = UnicodeAttribute(null=True)
     # set by the escalation when a step failed after its retries (state, error, cause, since)
     needs_attention = MapAttribute[str, Any](null=True)
     last_sequence = NumberAttribute(default=0)

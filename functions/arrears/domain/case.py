@@ -124,6 +124,8 @@ class CaseRecord:
     done_actions: frozenset[str] = frozenset()
     queue: str | None = None  # "AGENT_CALL" / "LEGAL_REVIEW" while a human task waits
     queue_due_at: datetime | None = None
+    # the queue a case waiting for a person's decision is listed in (LEGAL_REVIEW if None)
+    decision_queue: str | None = None
     last_sequence: int = 0
     execution_name: str | None = None
     policy_version: str | None = None

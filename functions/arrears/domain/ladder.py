@@ -16,12 +16,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from arrears.domain.policy import Policy, StageStep
-from arrears.domain.types import Stage
+from arrears.domain.policy import LegalReview, Policy, StageStep
+from arrears.domain.types import AfterRejection, Stage
 
 # Step Functions caps a task timeout at the execution's one-year lifetime; stay well under.
 MAX_WAIT_SECONDS = 300 * 24 * 3600
@@ -199,12 +200,32 @@ def plan_next(
         return _plan_before_due(policy, case, now)
     step = next_ladder_step(policy, case)
     if step is None:
-        # Every stage decided and no legal review on this ladder: nothing left to do.
-        return NextStep(Route.CLOSED, outcome="ladder_complete", reason="no stage left")
+        # Every stage decided: a debt never leaves collection without a person's decision
+        return await_decision(policy, now).with_outcome("decision_needed", "ladder_complete")
     due = planned_time(policy, case.due_date, step.day, case.timezone)
     if not_before is not None:
         due = max(due, not_before)
     return wait_until(Route(step.stage.value), due, now, stage_waiting_for(step.stage))
+
+
+def await_decision(policy: Policy, now: datetime) -> NextStep:
+    """Wait for a person's decision on the case (legal review and the queues after it)."""
+    deadline = now + timedelta(days=policy.legal_review.decision_deadline_days)
+    return wait_until(Route.LEGAL_REVIEW_DECISION, deadline, now, WaitingFor.LEGAL_DECISION)
+
+
+def rejection_next_step(
+    chosen: str | None, review: LegalReview, balance: Decimal
+) -> tuple[AfterRejection, str]:
+    """What a rejected litigation leads to, and why: the approver's choice, else the
+    policy's; the policy writes off only at or below its ceiling, else a person decides."""
+    if chosen:
+        return AfterRejection(chosen), "chosen_by_approver"
+    step = review.after_rejection
+    ceiling = review.write_off_ceiling
+    if step is AfterRejection.WRITE_OFF and (ceiling is None or balance > ceiling):
+        return AfterRejection.HOLD, "above_write_off_ceiling"
+    return step, "policy_default"
 
 
 def plan_resume(policy: Policy, case: CaseView, now: datetime) -> NextStep:

@@ -33,7 +33,7 @@ from pydantic import (
 
 from arrears.domain.case import CaseRecord, iso_utc
 from arrears.domain.errors import ArrearsError, CaseClosed, CaseNotFound
-from arrears.domain.types import CaseStatus, Channel, Stage
+from arrears.domain.types import AfterRejection, CaseStatus, Channel, Stage
 
 # --------------------------------------------------------------------------- errors
 # Names are the `Error` an operator sees on the failed ops execution: keep them plain.
@@ -63,12 +63,25 @@ class CaseNotDisputed(ArrearsError):
 
 QUEUE_AGENT_CALL = "AGENT_CALL"
 QUEUE_LEGAL_REVIEW = "LEGAL_REVIEW"
+# after the review's alerts: a manager decides (the review never closes by itself)
+QUEUE_LEGAL_REVIEW_ESCALATED = "LEGAL_REVIEW_ESCALATED"
+# litigation rejected, the debt held open for a person (hold, or nothing left on the ladder)
+QUEUE_LITIGATION_REJECTED = "LITIGATION_REJECTED"
+# litigation rejected, to be placed with a collection agency by ops
+QUEUE_AGENCY_PLACEMENT = "AGENCY_PLACEMENT"
+# every queue of a case waiting in "Wait for legal review decision"
+DECISION_QUEUES = (
+    QUEUE_LEGAL_REVIEW,
+    QUEUE_LEGAL_REVIEW_ESCALATED,
+    QUEUE_LITIGATION_REJECTED,
+    QUEUE_AGENCY_PLACEMENT,
+)
 # a step failed after its retries: the execution waits for ops to resume it
 QUEUE_STUCK = "STUCK"
 # `waiting_for` the escalation stores while it waits for that human task (domain.ladder)
 WAITING_FOR_QUEUE = {
     QUEUE_AGENT_CALL: "agent_outcome",
-    QUEUE_LEGAL_REVIEW: "legal_decision",
+    **{queue: "legal_decision" for queue in DECISION_QUEUES},
     QUEUE_STUCK: "ops_resume",
 }
 
@@ -219,11 +232,13 @@ class ApproveLitigation(_Action):
 
 
 class RejectLitigation(_Action):
-    """Reject litigation for a case waiting for a legal review (the case closes)."""
+    """Reject litigation for a case waiting for a legal review, saying what happens next
+    (without ``next_step``, the policy's ``legal_review.after_rejection``)."""
 
     action: Literal[ActionName.REJECT_LITIGATION]
     approver: Annotated[str, Field(min_length=1, max_length=128)]
     reason: Text
+    next_step: AfterRejection | None = None
 
 
 class Pause(_Action):
@@ -508,7 +523,7 @@ def _plan_call_outcome(action: Any, case: CaseRecord, now: datetime, facts: OpsF
 
 def _plan_litigation(action: Any, case: CaseRecord, now: datetime, facts: OpsFacts) -> OpsPlan:
     act: ApproveLitigation | RejectLitigation = action
-    if not _waits_for(case, QUEUE_LEGAL_REVIEW):
+    if not any(_waits_for(case, queue) for queue in DECISION_QUEUES):
         raise CaseNotInLegalReview(
             f"case {case.case_id} is not waiting for a legal review (stage {case.stage.value}, "
             f"status {case.status.value}); litigation is approved or rejected only then"
@@ -521,13 +536,21 @@ def _plan_litigation(action: Any, case: CaseRecord, now: datetime, facts: OpsFac
         "litigation_approver": act.approver,
         "litigation_decided_at": iso_utc(now),
     }
+    chosen = act.next_step if isinstance(act, RejectLitigation) else None
+    next_step = chosen.value if chosen else ""
+    wake = {"wake": reason.value, "approver": act.approver}
+    if next_step:
+        wake["next_step"] = next_step
+    clear = ("queue", "queue_due_at") if case.queue in DECISION_QUEUES else ()
     return OpsPlan(
         action=act,
-        case=CaseChanges(set=sets, remove=_clear_queue(case, QUEUE_LEGAL_REVIEW)),
+        case=CaseChanges(set=sets, remove=clear),
         borrower=BorrowerChanges(),
-        wake={"wake": reason.value, "approver": act.approver} if _waiting(case) else None,
+        wake=wake if _waiting(case) else None,
         timeline_kind="approval",
-        timeline_detail=_detail(act, decision=decision, approver=act.approver, reason=act.reason),
+        timeline_detail=_detail(
+            act, decision=decision, approver=act.approver, reason=act.reason, next_step=next_step
+        ),
     )
 
 

@@ -28,7 +28,7 @@ from pydantic import (
 from arrears.domain.plans import PlanPolicy
 from arrears.domain.scoring.assignment import Arm, assign_arm
 from arrears.domain.scoring.segments import BandError, parse_bands
-from arrears.domain.types import Channel, Stage
+from arrears.domain.types import AfterRejection, Channel, Stage
 
 POLICIES_DIR = Path(__file__).resolve().parent.parent / "policies"
 DEFAULT_POLICY_FILE = "default.yaml"
@@ -158,7 +158,25 @@ class AgentCall(_Strict):
 
 class LegalReview(_Strict):
     decision_deadline_days: int = Field(gt=0, le=90)
+    # alerts to the review queue before the review escalates to the manager's queue
     max_alerts: int = Field(ge=0, le=20)
+    # a rejection that names no next step takes this one
+    after_rejection: AfterRejection = AfterRejection.HOLD
+    # the policy may write off unattended only at or below this balance (case currency)
+    write_off_ceiling: Decimal | None = Field(default=None, ge=0)
+
+    @field_validator("write_off_ceiling", mode="before")
+    @classmethod
+    def _money_is_text(cls, value: object) -> object:
+        if isinstance(value, float):
+            raise ValueError('write money as a quoted string, e.g. "50.00"')
+        return value
+
+    @model_validator(mode="after")
+    def _write_off_has_a_ceiling(self) -> LegalReview:
+        if self.after_rejection is AfterRejection.WRITE_OFF and self.write_off_ceiling is None:
+            raise ValueError("after_rejection: write_off needs a write_off_ceiling")
+        return self
 
 
 class PreDue(_Strict):

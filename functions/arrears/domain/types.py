@@ -20,6 +20,15 @@ WRONG_NUMBER_FLAG = "wrong_number"
 PHONE_CHANNELS = frozenset({Channel.SMS, Channel.CALL})
 
 
+class AfterRejection(StrEnum):
+    """What happens to a debt when litigation is rejected in legal review (never silence)."""
+
+    CONTINUE_LADDER = "continue_ladder"  # the ladder's stages left, else as HOLD
+    HOLD = "hold"  # open, no contact, in the LITIGATION_REJECTED queue for a person
+    PLACE_WITH_AGENCY = "place_with_agency"  # open, no contact, in the AGENCY_PLACEMENT queue
+    WRITE_OFF = "write_off"  # closed WRITTEN_OFF: by a person, or a policy under its ceiling
+
+
 class Stage(StrEnum):
     """Escalation ladder, in order. State names in escalation.asl.json follow these."""
 

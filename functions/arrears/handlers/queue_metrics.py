@@ -19,7 +19,14 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from arrears import constants as c
 from arrears.adapters.ops import count_waiting
-from arrears.domain.ops import QUEUE_AGENT_CALL, QUEUE_LEGAL_REVIEW, QUEUE_STUCK
+from arrears.domain.ops import (
+    QUEUE_AGENCY_PLACEMENT,
+    QUEUE_AGENT_CALL,
+    QUEUE_LEGAL_REVIEW,
+    QUEUE_LEGAL_REVIEW_ESCALATED,
+    QUEUE_LITIGATION_REJECTED,
+    QUEUE_STUCK,
+)
 
 logger = Logger(service=c.SERVICE_NAME)
 tracer = Tracer(service=c.SERVICE_NAME)
@@ -29,6 +36,9 @@ metrics = Metrics(namespace=c.METRICS_NAMESPACE, service=c.SERVICE_NAME)
 METRIC_NAMES: dict[str, tuple[str, str | None]] = {
     QUEUE_AGENT_CALL: (c.METRIC_AGENT_TASKS_WAITING, c.METRIC_AGENT_TASKS_OVERDUE),
     QUEUE_LEGAL_REVIEW: (c.METRIC_LEGAL_REVIEWS_WAITING, c.METRIC_LEGAL_REVIEWS_OVERDUE),
+    QUEUE_LEGAL_REVIEW_ESCALATED: (c.METRIC_LEGAL_REVIEWS_ESCALATED, None),
+    QUEUE_LITIGATION_REJECTED: (c.METRIC_REJECTED_CASES_HELD, None),
+    QUEUE_AGENCY_PLACEMENT: (c.METRIC_AGENCY_PLACEMENTS_WAITING, None),
     QUEUE_STUCK: (c.METRIC_CASES_STUCK, None),
 }
 

@@ -39,13 +39,21 @@ from arrears.domain.ladder import (
     Route,
     WaitingFor,
     action_key,
+    await_decision,
     plan_next,
     plan_resume,
+    rejection_next_step,
     route_for_waiting,
     wait_until,
 )
+from arrears.domain.ops import (
+    QUEUE_AGENCY_PLACEMENT,
+    QUEUE_LEGAL_REVIEW,
+    QUEUE_LEGAL_REVIEW_ESCALATED,
+    QUEUE_LITIGATION_REJECTED,
+)
 from arrears.domain.policy import Policy
-from arrears.domain.types import CaseStatus, Stage
+from arrears.domain.types import AfterRejection, CaseStatus, Stage
 from arrears.handlers import plan_steps  # issue 9: replies and repayment plans
 from arrears.handlers._escalation import (
     StepDeps,
@@ -186,8 +194,7 @@ def _decide(
     if reason == "REJECTED":
         if waiting != WaitingFor.LEGAL_DECISION:
             return _resume_pending(policy, case, deps, pending, now, "rejection_not_awaited")
-        closed = close_case(deps, case, CaseStatus.CLOSED, "litigation_rejected", now)
-        return _terminal(closed).with_outcome("rejected", str(wake.get("approver", "")))
+        return _after_rejection(deps, case, policy, wake, now)
     if reason == TIMEOUT:
         return _deadline_passed(deps, case, policy, waiting, pending, now)
     if reason == "REPLY":  # issue 9: a borrower reply that re-routes the case
@@ -326,20 +333,59 @@ def _deadline_passed(
 def _legal_review_overdue(
     deps: StepDeps, case: CaseRecord, policy: Policy, now: datetime
 ) -> NextStep:
+    """The decision is late: alert ops and wait again; after the policy's alerts the review
+    escalates to a manager's queue. It never closes by itself, and never litigates."""
     alerts = sum(
         1 for key in case.done_actions if key.startswith(f"{Stage.LEGAL_REVIEW}#{ALERT_ACTION}")
     )
-    if alerts >= policy.legal_review.max_alerts:
-        # nobody decided: close unreferred (litigation only ever follows an approval)
-        closed = close_case(deps, case, CaseStatus.CLOSED, "legal_review_expired", now)
-        return _terminal(closed)
+    escalate = case.decision_queue is None and alerts >= policy.legal_review.max_alerts
     # gathered with the audit lines: a retried step that finds this alert done writes none
     mark_done(deps, case.case_id, f"{Stage.LEGAL_REVIEW}#{ALERT_ACTION}{alerts + 1}")
-    deadline = now + timedelta(days=policy.legal_review.decision_deadline_days)
-    record(deps, case.case_id, "legal_review_overdue", {"alert": alerts + 1}, now)
+    queue = QUEUE_LEGAL_REVIEW_ESCALATED if escalate else case.decision_queue
+    record(
+        deps,
+        case.case_id,
+        "legal_review_overdue",
+        {"alert": alerts + 1, "queue": queue or QUEUE_LEGAL_REVIEW},
+        now,
+    )
+    if escalate:
+        set_case(deps, case.case_id, decision_queue=queue)
+        record(deps, case.case_id, "legal_review_escalated", {"queue": queue}, now)
+    why = f"escalated to {queue}" if escalate else f"alert {alerts + 1}"
     return wait_until(
-        Route.LEGAL_REVIEW_ALERT, deadline, now, WaitingFor.LEGAL_DECISION
-    ).with_outcome("alerted", f"alert {alerts + 1} of {policy.legal_review.max_alerts}")
+        Route.LEGAL_REVIEW_ALERT,
+        now + timedelta(days=policy.legal_review.decision_deadline_days),
+        now,
+        WaitingFor.LEGAL_DECISION,
+    ).with_outcome("escalated" if escalate else "alerted", why)
+
+
+def _after_rejection(
+    deps: StepDeps, case: CaseRecord, policy: Policy, wake: dict[str, Any], now: datetime
+) -> NextStep:
+    """Litigation rejected: the debt goes where the rejection (or the policy) says."""
+    chosen = str(wake.get("next_step") or "") or None
+    step, why = rejection_next_step(chosen, policy.legal_review, case.balance)
+    detail = {"next_step": step.value, "why": why, "approver": wake.get("approver")}
+    record(deps, case.case_id, "litigation_rejected", detail, now)
+    if step is AfterRejection.WRITE_OFF:
+        closed = close_case(
+            deps, case, CaseStatus.WRITTEN_OFF, "written_off_after_legal_review", now
+        )
+        return _terminal(closed).with_outcome("rejected", step.value)
+    if step is AfterRejection.CONTINUE_LADDER:
+        nxt = plan_next(policy, case_view(case, load_borrower(deps, case)), now)
+        if nxt.route is not Route.LEGAL_REVIEW_DECISION:
+            return nxt.with_outcome("rejected", step.value)
+        # nothing left on the ladder: held for a person, as with hold
+    queue = (
+        QUEUE_AGENCY_PLACEMENT
+        if step is AfterRejection.PLACE_WITH_AGENCY
+        else QUEUE_LITIGATION_REJECTED
+    )
+    set_case(deps, case.case_id, decision_queue=queue)
+    return await_decision(policy, now).with_outcome("rejected", step.value)
 
 
 def _resume_pending(

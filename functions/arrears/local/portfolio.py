@@ -345,7 +345,8 @@ class AgentDesk:
                 "approver": "legal.demo",
                 "reason": "balance and history justify a referral"
                 if approve
-                else "amount too small to refer; keep collecting",
+                else "amount too small to litigate; place with an agency",
+                **({} if approve else {"next_step": "place_with_agency"}),
             }
         call: dict[str, Any] = {**base, "action": "record_call_outcome"}
         match b.behaviour:

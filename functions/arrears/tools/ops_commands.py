@@ -3,7 +3,7 @@
     arrears ops approve_litigation --case-id 'acc-42#1' --operator li.wei \\
         --approver zhang.min --reason "no reply to the lawyer letter"
     arrears ops close --input close.json
-    arrears ops queue [--queue AGENT_CALL|LEGAL_REVIEW] [--due-before ISO]
+    arrears ops queue [--queue AGENT_CALL|LEGAL_REVIEW|...|STUCK] [--due-before ISO]
 
 Against a deployed account (default; your AWS credentials) an action starts one execution
 of the ops-action state machine, exactly as the console does, and waits for its end.
@@ -31,8 +31,8 @@ from arrears import topology
 from arrears.domain.case import queue_time
 from arrears.domain.ops import (
     ACTION_NAMES,
+    DECISION_QUEUES,
     QUEUE_AGENT_CALL,
-    QUEUE_LEGAL_REVIEW,
     QUEUE_STUCK,
     InvalidOpsAction,
     OpsAction,
@@ -40,7 +40,7 @@ from arrears.domain.ops import (
 )
 
 DEFAULT_STACK = "ArrearsStack"  # infra/stack.py STACK_NAME
-QUEUES = (QUEUE_AGENT_CALL, QUEUE_LEGAL_REVIEW, QUEUE_STUCK)
+QUEUES = (QUEUE_AGENT_CALL, *DECISION_QUEUES, QUEUE_STUCK)
 _COMMON_FIELDS = ("action", "case_id", "operator")
 _UNSAFE = re.compile(r"[^0-9A-Za-z_-]")
 EXIT_DONE, EXIT_FAILED, EXIT_REFUSED = 0, 1, 2
@@ -89,7 +89,7 @@ def register(subparsers: Any) -> None:
         "queue", help="agent calls and legal reviews waiting, soonest due first"
     )
     _target_arguments(queue)
-    queue.add_argument("--queue", choices=QUEUES, help="one queue only (default: both)")
+    queue.add_argument("--queue", choices=QUEUES, help="one queue only (default: all)")
     queue.add_argument("--due-before", type=_instant, help="only tasks due by then (ISO-8601)")
     queue.add_argument("--json", action="store_true", help="print JSON lines instead of a table")
     queue.set_defaults(func=queue_command)
