@@ -182,7 +182,7 @@ def test_distress_routes_to_an_agent_and_flags_the_borrower(world: World) -> Non
     assert borrower is not None and "distressed" in borrower.flags
     woken = world.workflow.woken[-1]
     assert (woken["wake"], woken["route"], woken["reason"]) == ("REPLY", "agent", "distress")
-    analysed = world.repos.timeline.list(CASE_ID)[0]
+    [analysed] = [e for e in world.repos.timeline.list(CASE_ID) if e.kind == "reply_analysed"]
     assert analysed.detail["sentiment"]["negative"] == "0.97"
     assert analysed.detail["emotion"]["reasons"] == ["strongly_negative"]
     assert latest_sentiment(world.repos.timeline.list(CASE_ID)) == "negative"
@@ -216,6 +216,7 @@ def test_a_reply_without_a_case_is_analysed_and_opt_out_still_applies(world: Wor
     borrower = world.repos.borrowers.get("acc-1")
     assert borrower is not None and Channel.SMS in borrower.opted_out
     assert [e.kind for e in world.repos.timeline.list(processor_case)] == [
+        "reply_received",
         "reply_analysed",
         "opted_out",
     ]
@@ -228,14 +229,14 @@ def test_text_is_never_in_the_audit_or_the_logs(world: World, capsys) -> None:
     logged = capsys.readouterr().out
     for fragment in ("Acme", "+8613800000000", "zzqx"):
         assert fragment not in stored and fragment not in logged
-    analysed = world.repos.timeline.list(CASE_ID)[0]
+    [analysed] = [e for e in world.repos.timeline.list(CASE_ID) if e.kind == "reply_analysed"]
     assert analysed.detail["intents"] == ["hardship", "agent_request"]
     assert len(analysed.detail["text_sha256"]) == 64
 
 
 def test_long_replies_are_cut_by_the_event_model_and_flagged(world: World) -> None:
     world.reply("please call me " + "x" * 5000)
-    analysed = world.repos.timeline.list(CASE_ID)[0]
+    [analysed] = [e for e in world.repos.timeline.list(CASE_ID) if e.kind == "reply_analysed"]
     assert analysed.detail["truncated"] is True and analysed.detail["chars"] == 2000
 
 
@@ -251,3 +252,31 @@ def test_a_reply_while_no_execution_waits_is_parked_not_lost(world: World) -> No
     assert world.kinds()[-1] == "wake_parked"
     parked = json.loads(world.case().pending_wake or "{}")
     assert parked["wake"] == "PAYMENT_PENDING" and parked["via"] == "reply"
+
+
+def test_a_reply_applied_again_under_its_key_writes_no_audit_line_twice(world: World) -> None:
+    processor = ReplyProcessor(
+        repos=world.repos,
+        workflow=lambda: world.workflow,  # type: ignore[arg-type,return-value]
+        clock=lambda: NOW,
+        analyzer=world.analyzer,
+        plans=world.plans,
+        reply_key="event:r-1",
+    )
+    event = BorrowerReplied.model_validate(
+        {
+            "account_id": "acc-1",
+            "channel": "sms",
+            "text": "wrong amount, STOP",
+            "received_at": "2026-11-05T02:00:00Z",
+        }
+    )
+    # an attempt that failed after its writes, then the redelivery's attempt
+    first = processor.apply(event, CASE_ID)
+    again = processor.apply(event, CASE_ID)
+    assert again == first
+    kinds = world.kinds()
+    for kind in ("reply_received", "reply_analysed", "opted_out", "dispute_opened"):
+        assert kinds.count(kind) == 1, (kind, kinds)
+    keys = {e.detail.get("reply_key") for e in world.repos.timeline.list(CASE_ID)}
+    assert keys == {"event:r-1"}

@@ -22,10 +22,11 @@ from arrears.local.portfolio import build_portfolio
 from arrears.local.runtime import LocalRuntime
 
 STEP_MODULES = ("assess", "contact", "letter", "record")
-# measured 64 (99 before the ledger session and the one-write steps: docs/benchmarks.md;
-# 58 before each allowed contact was settled sent or failed after the provider answered)
+# measured 70: the ladder (64 when an unanswered legal review closed after three alerts; 99
+# before the ledger session and the one-write steps: docs/benchmarks.md) and, now that the
+# review stays open, its alerts every 7 days until day 120 (2 calls each)
 # a step that needs a new call raises this on purpose, with the reason
-BUDGET = 64
+BUDGET = 70
 
 
 class CallMeter:
@@ -95,8 +96,9 @@ def test_a_never_paying_case_stays_within_its_storage_round_trip_budget(meter):
     for (_, operation), n in meter.calls.items():
         operations[operation] += n
     print("by operation:", dict(operations))
-    # then it reached the end of the ladder through every step
-    assert case["status"] == CaseStatus.CLOSED.value
-    assert meter.invocations == Counter({"assess": 1, "contact": 3, "letter": 2, "record": 6})
+    # then it reached the end of the ladder through every step, and waits for a person
+    # (legal review opened, then one alert per deadline: never closed without a decision)
+    assert case["status"] == CaseStatus.OPEN.value
+    assert meter.invocations == Counter({"assess": 1, "contact": 3, "letter": 2, "record": 9})
     # and the steps stayed within their budget of AWS calls
     assert meter.total <= BUDGET

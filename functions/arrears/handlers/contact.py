@@ -332,7 +332,14 @@ def _apply_decision(
         record(deps, case.case_id, "contact_deferred", base | {"not_before": decision.not_before})
         _count(c.METRIC_CONTACT_DEFERRED, channel, decision.reason)
         return ChannelResult(channel, "deferred", decision.reason, decision.not_before)
-    if not deps.repos.cases.mark_action_done(case.case_id, key):
+    try:
+        done_now = deps.repos.cases.mark_action_done(case.case_id, key)
+    except Exception:
+        # the slot reserved for this contact is given back, so the retry is not capped by it
+        if decision.verdict is Verdict.ALLOW and decision is not REPLAYED:
+            deps.ledger.settle(case.account_id, entry, FAILED, "error")
+        raise
+    if not done_now:
         # another invocation of this step got here first: it sends, we do not (and a slot
         # reserved just now for this contact is given back)
         if decision.verdict is Verdict.ALLOW and decision is not REPLAYED:

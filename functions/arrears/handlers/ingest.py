@@ -50,7 +50,6 @@ from arrears.domain.case import (
     PreDueSegment,
     TimelineEntry,
     decide,
-    iso_utc,
     no_case_id,
 )
 from arrears.domain.errors import ConcurrentUpdate, InvalidEvent
@@ -234,15 +233,16 @@ class Ingestor:
 
     def apply_reply(self, reply: BorrowerReplied) -> dict[str, Any]:
         """Record, analyse and act on a reply, then wake its escalation."""
-        return self.wake_for_reply(self._record_reply(reply))
+        key = f"event:{reply.event_id}" if reply.event_id else ""
+        return self.wake_for_reply(self._record_reply(reply, key))
 
     def record_reply(self, event: dict[str, Any]) -> dict[str, Any]:
         """Every write a reply makes (``apply`` runs this once per event id)."""
         reply = parse_detail(parse_envelope(event))
         assert isinstance(reply, BorrowerReplied)
-        return self._record_reply(reply).saved()
+        return self._record_reply(reply, str(event["idempotency_key"])).saved()
 
-    def _record_reply(self, reply: BorrowerReplied) -> ReplyOutcome:
+    def _record_reply(self, reply: BorrowerReplied, key: str) -> ReplyOutcome:
         logger.append_keys(account_id=reply.account_id)
         borrower = self.repos.borrowers.get(reply.account_id)
         case_id = (
@@ -251,20 +251,9 @@ class Ingestor:
             else no_case_id(reply.account_id)
         )
         logger.set_correlation_id(case_id)
-        self._record(
-            case_id,
-            "reply_received",
-            {
-                "channel": reply.channel.value,
-                "chars": len(reply.text),
-                "truncated": reply.truncated,
-                "received_at": iso_utc(reply.received_at),
-            },
-            actor=f"source:{c.SOURCE_MESSAGING}",
-        )
-        # analyse the reply and act on it (opt-out, claimed payment, hardship, dispute,
-        # plan acceptance, distress); the text is never stored or logged
-        outcome = self._replies().apply(reply, case_id)
+        # recorded (never its text), analysed and acted on: opt-out, claimed payment,
+        # hardship, dispute, plan acceptance, distress
+        outcome = self._replies(key).apply(reply, case_id)
         _count("RepliesReceived")
         logger.info("reply recorded", extra={"channel": reply.channel.value})
         return outcome
@@ -279,10 +268,10 @@ class Ingestor:
             "wake": outcome.wake,
         }
 
-    def _replies(self) -> ReplyProcessor:
+    def _replies(self, reply_key: str = "") -> ReplyProcessor:
         from arrears.handlers.reply_processing import reply_processor
 
-        return reply_processor(self.repos, self.workflow, self.clock)
+        return reply_processor(self.repos, self.workflow, self.clock, reply_key)
 
     # ---------------------------------------------------------------- helpers
 

@@ -27,7 +27,7 @@ that, so a failed wake is retried without applying the reply again. Applying it:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -103,6 +103,10 @@ class ReplyProcessor:
     clock: Callable[[], datetime]
     analyzer: SentimentAnalyzer
     plans: PlanStore
+    # the reply's idempotency key: its audit lines carry it, and a redelivery after an
+    # attempt that failed part way writes only the lines that attempt did not
+    reply_key: str = ""
+    _written: set[str] = field(default_factory=set, init=False)
 
     # ------------------------------------------------------------------ entry
 
@@ -113,8 +117,25 @@ class ReplyProcessor:
         return outcome
 
     def apply(self, reply: BorrowerReplied, case_id: str) -> ReplyOutcome:
-        """Analyse, audit and act on the reply: every write, and no wake."""
+        """Record, analyse, audit and act on the reply: every write, and no wake."""
         now = self.clock()
+        if self.reply_key:
+            self._written = {
+                e.kind
+                for e in self.repos.timeline.list(case_id)
+                if e.detail.get("reply_key") == self.reply_key
+            }
+        self._record(
+            case_id,
+            "reply_received",
+            {
+                "channel": reply.channel.value,
+                "chars": len(reply.text),
+                "truncated": reply.truncated,
+                "received_at": iso_utc(reply.received_at),
+            },
+            now,
+        )
         case = self.repos.cases.get(case_id)
         open_case = case if case is not None and case.is_open else None
         plan = self.plans.get(case_id) if open_case is not None else None
@@ -314,7 +335,12 @@ class ReplyProcessor:
         self._record(outcome.case_id, delivery.timeline_kind, detail, self.clock())
 
     def _record(self, case_id: str, kind: str, detail: dict[str, Any], now: datetime) -> None:
+        if kind in self._written:
+            return  # written by an earlier attempt at this reply
         clean = {k: v for k, v in detail.items() if v is not None}
+        if self.reply_key:
+            clean["reply_key"] = self.reply_key
+            self._written.add(kind)
         self.repos.timeline.append(
             TimelineEntry(case_id=case_id, at=now, kind=kind, actor=ACTOR_REPLY, detail=clean)
         )
@@ -394,6 +420,7 @@ def reply_processor(
     repos: Repositories,
     workflow: Callable[[], EscalationWorkflow],
     clock: Callable[[], datetime],
+    reply_key: str = "",
 ) -> ReplyProcessor:
     """What ingest's BorrowerReplied route uses, on the AWS adapters."""
     return ReplyProcessor(
@@ -402,4 +429,5 @@ def reply_processor(
         clock=clock,
         analyzer=ComprehendAnalyzer(),
         plans=DynamoPlans(),
+        reply_key=reply_key,
     )
