@@ -4,10 +4,14 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
+from pathlib import Path
 
+import jsonschema
 from arrears.adapters.cases import Repositories
 from arrears.domain.types import CaseStatus
+from arrears.local.report import build_report
 from escalation_support import (  # noqa: F401 - fixtures
     case,
     open_overdue,
@@ -17,6 +21,10 @@ from escalation_support import (  # noqa: F401 - fixtures
     states_entered,
     timeline_kinds,
     transitions,
+)
+
+REPORT_SCHEMA = json.loads(
+    (Path(__file__).resolve().parents[2] / "docs" / "report.schema.json").read_text()
 )
 
 LADDER = [
@@ -161,3 +169,10 @@ def test_an_unanswered_legal_review_alerts_then_escalates_and_never_closes(rt, o
     assert timeline_kinds(case_id).count("legal_review_escalated") == 1
     assert entered[-1] == "Wait for legal review decision"
     assert "Refer to litigation" not in entered
+
+    # and the report says where it waits, for whom
+    report = build_report(rt)
+    jsonschema.validate(report, REPORT_SCHEMA)
+    listed = next(c for c in report["cases"] if c["case_id"] == case_id)
+    assert listed["queue"] == "LEGAL_REVIEW_ESCALATED"
+    assert report["totals"]["cases_by_queue"]["LEGAL_REVIEW_ESCALATED"] >= 1

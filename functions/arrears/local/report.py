@@ -161,6 +161,7 @@ def _case_report(
         "stage": case.get("stage"),
         "segment": case.get("segment"),
         "outcome": case.get("outcome"),
+        "queue": case.get("queue"),
         # champion/challenger (issue 6): the arm and the policy version the case was planned with
         "arm": case.get("arm"),
         "policy_version": case.get("policy_version"),
@@ -261,6 +262,7 @@ def _totals(
         "cases": len(cases),
         "cases_by_status": _sorted_counts(str(c["status"]) for c in cases),
         "cases_by_outcome": _sorted_counts(str(c["outcome"] or "open") for c in cases),
+        "cases_by_queue": _sorted_counts(str(c["queue"]) for c in cases if c["queue"]),
         "contacts": sum(contacts_by_channel.values()),
         "contacts_by_channel": dict(sorted(contacts_by_channel.items())),
         "blocked_by_reason": dict(sorted(blocked_by_reason.items())),
@@ -431,6 +433,7 @@ def render_summary(report: dict[str, Any]) -> str:
     )
     table("Cases by outcome", totals["cases_by_outcome"])
     table("Cases by status", totals["cases_by_status"])
+    table("Cases waiting for a person, by queue", totals.get("cases_by_queue") or {})
     table("Contacts by channel", totals["contacts_by_channel"])
     table("Blocked contacts by reason", totals["blocked_by_reason"])
     table("Deferred contacts by reason", totals["deferred_by_reason"])
