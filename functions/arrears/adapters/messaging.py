@@ -21,10 +21,11 @@ from typing import Any
 
 import boto3
 from aws_lambda_powertools import Logger
-from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, HTTPClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from arrears import constants as c
 from arrears.adapters.sent_messages import SentMessage, SentMessageIndex, SentMessages
+from arrears.adapters.transient import is_transient
 from arrears.domain.errors import ProviderRejected, ProviderThrottled
 from arrears.domain.message_tags import encode_tag_value, tag_name
 from arrears.domain.types import Channel
@@ -33,28 +34,6 @@ from arrears.settings import settings
 logger = Logger(service=c.SERVICE_NAME, child=True)
 
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
-
-
-# provider error codes that mean "not now", not "never": the send may be tried again
-TRANSIENT_CODES = frozenset(
-    {
-        "Throttling",
-        "ThrottlingException",
-        "ThrottledException",
-        "TooManyRequestsException",
-        "LimitExceededException",
-        "RequestLimitExceeded",
-        "InternalError",
-        "InternalFailure",
-        "InternalServerError",
-        "InternalServiceError",
-        "InternalErrorException",
-        "ServiceUnavailable",
-        "ServiceUnavailableException",
-        "RequestTimeout",
-        "RequestTimeoutException",
-    }
-)
 
 
 class InvalidRecipient(ValueError):
@@ -66,11 +45,8 @@ def provider_error(error: Exception) -> ProviderThrottled | ProviderRejected:
     fault or a connection failure (worth retrying), ProviderRejected for anything else."""
     if isinstance(error, ClientError):
         code = str(error.response.get("Error", {}).get("Code") or "ClientError")
-        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-        if code in TRANSIENT_CODES or (isinstance(status, int) and status >= 500):
-            return ProviderThrottled(code)
-        return ProviderRejected(code)
-    if isinstance(error, (ConnectionError, HTTPClientError)):
+        return ProviderThrottled(code) if is_transient(error) else ProviderRejected(code)
+    if is_transient(error):
         return ProviderThrottled(type(error).__name__)
     return ProviderRejected(type(error).__name__)
 
