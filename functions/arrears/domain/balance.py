@@ -14,10 +14,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from typing import Annotated
+
+from pydantic import BeforeValidator
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 DAYS_PER_YEAR = Decimal(365)
+
+
+def _money_is_text(value: object) -> object:
+    # YAML reads 5.00 as a float; money must be written as a string to stay exact
+    if isinstance(value, float):
+        raise ValueError('write money as a quoted string, e.g. "5.00"')
+    return value
+
+
+# an amount in a policy file: a quoted string, never a YAML float
+PolicyMoney = Annotated[Decimal, BeforeValidator(_money_is_text)]
 
 
 def to_cents(value: Decimal) -> Decimal:

@@ -26,8 +26,9 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
+from arrears.domain.balance import PolicyMoney
 from arrears.domain.errors import ArrearsError
 
 
@@ -62,19 +63,12 @@ class PlanPolicy(BaseModel):
 
     max_installments: int = Field(default=6, ge=1, le=36)
     # no installment smaller than this (in the case currency): fewer installments instead
-    min_installment: Decimal = Field(default=Decimal("50.00"), gt=0)
+    min_installment: PolicyMoney = Field(default=Decimal("50.00"), gt=0)
     interval_days: int = Field(default=30, ge=7, le=92)
     first_due_days: int = Field(default=7, ge=1, le=60)  # from acceptance to the first due date
     grace_days: int = Field(default=3, ge=0, le=30)  # after a due date before it counts as missed
     max_deferral_days: int = Field(default=60, ge=1, le=180)
     offer_valid_days: int = Field(default=14, ge=1, le=60)
-
-    @field_validator("min_installment", mode="before")
-    @classmethod
-    def _money_is_text(cls, value: object) -> object:
-        if isinstance(value, float):
-            raise ValueError('write money as a quoted string, e.g. "50.00"')
-        return value
 
 
 @dataclass(frozen=True)

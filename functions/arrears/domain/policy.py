@@ -25,6 +25,7 @@ from pydantic import (
     model_validator,
 )
 
+from arrears.domain.balance import PolicyMoney
 from arrears.domain.plans import PlanPolicy
 from arrears.domain.scoring.assignment import Arm, assign_arm
 from arrears.domain.scoring.segments import BandError, parse_bands
@@ -163,14 +164,7 @@ class LegalReview(_Strict):
     # a rejection that names no next step takes this one
     after_rejection: AfterRejection = AfterRejection.HOLD
     # the policy may write off unattended only at or below this balance (case currency)
-    write_off_ceiling: Decimal | None = Field(default=None, ge=0)
-
-    @field_validator("write_off_ceiling", mode="before")
-    @classmethod
-    def _money_is_text(cls, value: object) -> object:
-        if isinstance(value, float):
-            raise ValueError('write money as a quoted string, e.g. "50.00"')
-        return value
+    write_off_ceiling: PolicyMoney | None = Field(default=None, ge=0)
 
     @model_validator(mode="after")
     def _write_off_has_a_ceiling(self) -> LegalReview:
@@ -227,7 +221,7 @@ class Policy(_Strict):
     version: str = Field(min_length=1)
     description: str = ""
     preferred_local_hour: int = Field(default=10, ge=0, le=23)
-    resolve_below: Decimal = Field(ge=0)
+    resolve_below: PolicyMoney = Field(ge=0)
     score_bands: tuple[ScoreBand, ...] = Field(min_length=1)
     grace: Grace
     holds: Holds
@@ -240,14 +234,6 @@ class Policy(_Strict):
     # repayment plans offered to hardship cases and by agents (arrears.domain.plans)
     plans: PlanPolicy = PlanPolicy()
     segments: dict[SegmentName, Segment]
-
-    @field_validator("resolve_below", mode="before")
-    @classmethod
-    def _money_is_text(cls, value: object) -> object:
-        # YAML reads 5.00 as a float; money must be written as a string to stay exact
-        if isinstance(value, float):
-            raise ValueError('write money as a quoted string, e.g. "5.00"')
-        return value
 
     @model_validator(mode="after")
     def _every_segment_defined(self) -> Policy:
