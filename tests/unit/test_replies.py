@@ -22,6 +22,7 @@ from arrears.domain.replies import (
     text_fingerprint,
 )
 
+CEASE, CALLS, SMS = Intent.CEASE_ALL, Intent.STOP_CALLS, Intent.STOP_SMS
 OPT, DIS, PAY, ACC, HARD, AGENT, NONE = (
     Intent.OPT_OUT,
     Intent.DISPUTE,
@@ -37,7 +38,7 @@ PRIMARY = [
     # opt-out
     ("STOP", OPT),
     ("stop", OPT),
-    ("Stop texting me!!", OPT),
+    ("Stop texting me!!", SMS),  # names its channel
     ("Ｓｔｏｐ", OPT),  # full-width
     ("STOOOP", OPT),  # squeezed
     ("please unsubscribe me", OPT),
@@ -112,14 +113,14 @@ def test_negated_phrases_do_not_count(text: str, absent: Intent) -> None:
 
 # (text, every intent expected, in priority order)
 MULTIPLE = [
-    ("I already paid, STOP texting me", (OPT, PAY)),
+    ("I already paid, STOP texting me", (SMS, PAY)),
     ("我已经还款了 please stop", (OPT, PAY)),
     ("I lost my job 失业了 please call me", (HARD, AGENT)),
     ("我失业了，可以分期吗", (HARD, AGENT)),
     ("I haven't paid because I lost my job", (HARD,)),
     ("not my debt, stop", (OPT, DIS)),
-    ("please just leave me alone, I lost my job", (OPT, HARD)),
-    ("别烦我了，我失业了", (OPT, HARD)),
+    ("please just leave me alone, I lost my job", (CEASE, HARD)),
+    ("别烦我了，我失业了", (CEASE, HARD)),
 ]
 
 
@@ -233,6 +234,7 @@ def test_the_audit_form_keeps_no_text() -> None:
 
 def test_the_shipped_table_loads_and_a_bad_table_is_refused() -> None:
     rules = load_rules()
-    assert next(i for i, _ in rules.ordered()) is Intent.OPT_OUT
+    # stopping contact outranks everything else a reply says
+    assert next(i for i, _ in rules.ordered()) is Intent.CEASE_ALL
     with pytest.raises(RepliesConfigError, match="intents"):
         parse_rules({"version": "x", "intents": {"shout": {}}, "distress": {}}, "bad.yaml")

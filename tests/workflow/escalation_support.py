@@ -163,6 +163,8 @@ def payment_event(
     occurred_at: datetime | None = None,
     country: str = "CN",
     account: dict[str, Any] | None = None,
+    borrower: dict[str, Any] | None = None,
+    currency: str | None = None,
 ) -> dict[str, Any]:
     """A PaymentStatusChanged detail as the wallet sends it (DESIGN.md contract)."""
     if sequence is None:
@@ -170,13 +172,14 @@ def payment_event(
     _sequences[account_id] = max(sequence, _sequences.get(account_id, 0))
     occurred = occurred_at or datetime.now(UTC)
     due = due or (occurred - timedelta(days=1)).date()
-    borrower = {
+    contact = {
         "name": "Test Borrower",
         "phone": phone_of(account_id, country),
         "email": email_of(account_id),
         "locale": "zh-CN" if country == "CN" else "en-US",
         "timezone": "Asia/Shanghai" if country == "CN" else "America/New_York",
         "country": country,
+        **(borrower or {}),
     }
     detail: dict[str, Any] = {
         "event_id": event_id or f"evt-{account_id}-{sequence}",
@@ -185,11 +188,11 @@ def payment_event(
         "status": status,
         "amount_due": amount_due,
         "amount_paid": amount_paid,
-        "currency": "CNY" if country == "CN" else "USD",
+        "currency": currency or ("CNY" if country == "CN" else "USD"),
         "due_date": due.isoformat(),
         "occurred_at": occurred.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "sequence": sequence,
-        "borrower": borrower,
+        "borrower": contact,
     }
     if account:
         detail["account"] = account

@@ -53,7 +53,7 @@ def test_distressed_reply_goes_to_a_human_agent_and_later_messages_are_softer(rt
     assert later and set(later) == {"soft_reminder"}
 
 
-def test_leave_me_alone_stops_the_channel_and_still_goes_to_a_human(rt, outbox):
+def test_leave_me_alone_ceases_all_contact_and_still_goes_to_a_human(rt, outbox):
     # given a standard case that got its day-1 reminder by SMS
     case_id = open_overdue(rt, "acc-alone")
     rt.advance(timedelta(days=2))
@@ -62,19 +62,19 @@ def test_leave_me_alone_stops_the_channel_and_still_goes_to_a_human(rt, outbox):
     replied_at = rt.now
     reply(rt, "acc-alone", "please leave me alone")
 
-    # then SMS is opted out and a human reviews the case (is it a cease-communication?)
+    # then every channel ceases (not only SMS) and a human reviews the case
     borrower = Repositories.dynamo().borrowers.get("acc-alone")
-    assert borrower is not None and "sms" in borrower.opted_out
+    assert borrower is not None and borrower.cease_communication
     assert case(case_id).queue == "AGENT_CALL"
 
     # when the agent's deadline passes and automation resumes
     rt.advance(timedelta(days=8))
 
-    # then no further SMS goes out; the gate records why
+    # then nothing more is sent on any channel; the gate records why
     entries = [e for e in Repositories.dynamo().timeline.list(case_id) if e.at > replied_at]
-    assert not [e for e in entries if e.kind == "contact_sent" and e.detail["channel"] == "sms"]
+    assert [e.detail["channel"] for e in entries if e.kind == "contact_sent"] == []
     blocked = [e.detail["reason"] for e in entries if e.kind == "contact_blocked"]
-    assert "channel_opted_out" in blocked
+    assert "cease_communication" in blocked
 
 
 def test_claimed_payment_is_not_chased_until_its_grace_window_ends(rt, outbox):

@@ -40,6 +40,6 @@ def test_stop_by_sms_opts_out_of_sms_and_email_continues(rt, outbox):
     # and the audit holds the intent and a hash of the reply, never its text
     entries = Repositories.dynamo().timeline.list(case_id)
     analysed = next(e for e in entries if e.kind == "reply_analysed")
-    assert analysed.detail["intent"] == "opt_out"
+    assert analysed.detail["intent"] == "stop_sms"
     assert len(analysed.detail["text_sha256"]) == 64
-    assert "texting" not in json.dumps([e.detail for e in entries], default=str)
+    assert "Stop texting me" not in json.dumps([e.detail for e in entries], default=str)

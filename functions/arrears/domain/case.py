@@ -406,6 +406,34 @@ def decide(
     return _apply_payment_news(event, updated_borrower, last, case, now, resolve_below)
 
 
+def note_language_fallback(
+    decision: Decision, serving_locale: Callable[[str], str], now: datetime
+) -> Decision:
+    """A new case whose borrower's language no template set is written in says so on its
+    timeline (``language_fallback``) at ingest, so the fallback is a recorded fact and not
+    something a reader discovers in a sent message. A same-language fallback (en-GB served
+    by en-US) is not one: the borrower reads it. ``serving_locale`` names the template set
+    that serves a locale."""
+    if not decision.case_is_new or decision.case is None or decision.borrower is None:
+        return decision
+    requested = decision.borrower.locale
+    served_locale = serving_locale(requested)
+    if _language(requested) == _language(served_locale):
+        return decision
+    note = TimelineEntry(
+        case_id=decision.case.case_id,
+        at=now,
+        kind="language_fallback",
+        actor=ACTOR_INGEST,
+        detail={"requested": requested, "served": served_locale},
+    )
+    return replace(decision, timeline=(*decision.timeline, note))
+
+
+def _language(locale: str) -> str:
+    return locale.replace("_", "-").split("-")[0].lower()
+
+
 # --------------------------------------------------------------------------- the branches
 
 

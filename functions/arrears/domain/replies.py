@@ -30,6 +30,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from arrears.domain.types import Channel
+
 INTENTS_FILE = Path(__file__).resolve().parent.parent / "policies" / "replies" / "intents.yaml"
 
 # Share of CJK ideographs among all letters from which a reply counts as Chinese, and the
@@ -39,7 +41,11 @@ MIXED_MIN_SHARE = Decimal("0.2")
 
 
 class Intent(StrEnum):
-    OPT_OUT = "opt_out"
+    CEASE_ALL = "cease_all"  # stop contacting me at all
+    STOP_CALLS = "stop_calls"
+    STOP_SMS = "stop_sms"
+    STOP_EMAIL = "stop_email"
+    OPT_OUT = "opt_out"  # a bare STOP: the channel the reply came in on
     DISPUTE = "dispute"
     PAYMENT_CLAIMED = "payment_claimed"
     PLAN_ACCEPT = "plan_accept"
@@ -51,6 +57,13 @@ class Intent(StrEnum):
 class Language(StrEnum):
     EN = "en"
     ZH = "zh"
+    ES = "es"
+    PT = "pt"
+    ID = "id"
+
+
+LANGUAGES = tuple(Language)
+_NAMED_STOPS = (Intent.CEASE_ALL, Intent.STOP_CALLS, Intent.STOP_SMS, Intent.STOP_EMAIL)
 
 
 class RepliesConfigError(ValueError):
@@ -64,26 +77,42 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class _Negations(_Strict):
+class ByLanguage(_Strict):
+    """Phrases per language; every table is tried on every reply (mixed replies)."""
+
     en: tuple[str, ...] = ()
     zh: tuple[str, ...] = ()
+    es: tuple[str, ...] = ()
+    pt: tuple[str, ...] = ()
+    id: tuple[str, ...] = ()
+
+    def all(self) -> tuple[str, ...]:
+        return (*self.en, *self.zh, *self.es, *self.pt, *self.id)
 
 
-class IntentRule(_Strict):
+class IntentRule(ByLanguage):
     description: str = ""
-    en: tuple[str, ...] = ()
-    zh: tuple[str, ...] = ()
     whole_message: tuple[str, ...] = ()
-    negations: _Negations = _Negations()
+    negations: ByLanguage = ByLanguage()
+    # phrases that mean this intent when a negator stands before them ("don't" + "call")
+    when_negated: ByLanguage = ByLanguage()
+    # a negator before one of the intent's phrases cancels it ("don't call me" is no request)
+    negatable: bool = False
     only_with_open_offer: bool = False
 
 
-class DistressRule(_Strict):
-    en: tuple[str, ...] = ()
-    zh: tuple[str, ...] = ()
-    negations: _Negations = _Negations()
+class DistressRule(ByLanguage):
+    negations: ByLanguage = ByLanguage()
     negative_score: Decimal = Field(ge=0, le=1)
     negative_with_hardship: Decimal = Field(ge=0, le=1)
+
+
+class Negators(ByLanguage):
+    """Words that negate what follows them in the same clause: within ``window`` words
+    (Latin scripts) or ``cjk_window`` characters (Chinese)."""
+
+    window: int = Field(default=3, ge=1, le=6)
+    cjk_window: int = Field(default=4, ge=1, le=8)
 
 
 class Fuzzy(_Strict):
@@ -97,6 +126,9 @@ class ReplyRules(_Strict):
     fuzzy: Fuzzy = Fuzzy()
     intents: dict[Intent, IntentRule]
     distress: DistressRule
+    negators: Negators = Negators()
+    # common words that tell the Latin-script languages apart (Chinese is told by script)
+    language_words: ByLanguage = ByLanguage()
 
     def ordered(self) -> list[tuple[Intent, IntentRule]]:
         """Intents in file order: the priority order (the first found is the primary)."""
@@ -146,17 +178,31 @@ def _is_cjk(ch: str) -> bool:
 
 
 def normalise(text: str) -> str:
-    """NFKC, case folded, apostrophes dropped, punctuation -> space, squeezed, single spaces."""
+    """NFKC, case folded, accents dropped from Latin letters ("não" -> "nao", so borrowers
+    who type without them match), apostrophes dropped, punctuation -> space, squeezed,
+    single spaces."""
     folded = unicodedata.normalize("NFKC", text).casefold()
     folded = _APOSTROPHES.sub("", folded)
     chars = []
-    for ch in folded:
+    for ch in unicodedata.normalize("NFD", folded):
+        if unicodedata.category(ch) == "Mn":
+            continue
         if ch.isalnum() or _is_cjk(ch):
             chars.append(ch)
         else:
             chars.append(" ")
-    squeezed = _SQUEEZE.sub(r"\1", "".join(chars))
+    squeezed = _SQUEEZE.sub(r"\1", unicodedata.normalize("NFC", "".join(chars)))
     return " ".join(squeezed.split())
+
+
+# punctuation that ends a clause: a negator never reaches across it ("No, ya pagué")
+_CLAUSE_END = re.compile(r"[.,;:!?¡¿…\n\r\t，。；：！？、]+")
+
+
+def clauses(text: str) -> list[str]:
+    """The reply's clauses, each normalised (empty ones dropped)."""
+    parts = _CLAUSE_END.split(unicodedata.normalize("NFKC", text))
+    return [n for n in (normalise(part) for part in parts) if n]
 
 
 def _tokens(normalised: str) -> list[str]:
@@ -182,25 +228,38 @@ class LanguageGuess:
     mixed: bool
 
 
-def detect_language(text: str) -> LanguageGuess:
-    """``zh`` when at least half the letters are CJK ideographs, else ``en``.
+def detect_language(text: str, rules: ReplyRules | None = None) -> LanguageGuess:
+    """``zh`` when at least half the letters are CJK ideographs; otherwise the Latin-script
+    language whose common words (``language_words``) the reply uses most, ``en`` on a tie.
 
-    Honest and simple: Arrears writes only English and Chinese, so this only has to tell
-    those two apart; Comprehend's DetectDominantLanguage may refine it where available.
+    Honest and simple: it only has to pick which of the languages Arrears writes in a reply
+    is in, for Comprehend's sentiment; the intent tables do not depend on it.
     """
     cjk = latin = 0
     for ch in unicodedata.normalize("NFKC", text):
         if _is_cjk(ch):
             cjk += 1
-        elif ch.isascii() and ch.isalpha():
+        elif ch.isalpha() and not _is_cjk(ch):
             latin += 1
     letters = cjk + latin
     if letters == 0:
         return LanguageGuess(Language.EN, Decimal(0), False)
     share = (Decimal(cjk) / Decimal(letters)).quantize(Decimal("0.01"))
-    language = Language.ZH if share >= ZH_RATIO else Language.EN
     mixed = MIXED_MIN_SHARE <= share <= 1 - MIXED_MIN_SHARE
-    return LanguageGuess(language, share, mixed)
+    if share >= ZH_RATIO:
+        return LanguageGuess(Language.ZH, share, mixed)
+    return LanguageGuess(_latin_language(text, rules or load_rules()), share, mixed)
+
+
+def _latin_language(text: str, rules: ReplyRules) -> Language:
+    common = _compiled(rules).common_words
+    words = _tokens(normalise(text))
+    best, best_hits = Language.EN, 0
+    for language in (Language.EN, Language.ES, Language.PT, Language.ID):
+        hits = sum(1 for word in words if word in common[language])
+        if hits > best_hits:
+            best, best_hits = language, hits
+    return best
 
 
 # --------------------------------------------------------------------------- matching
@@ -261,7 +320,9 @@ class _CompiledRule:
     intent: Intent
     phrases: tuple[_Phrase, ...]
     negations: tuple[_Phrase, ...]
+    when_negated: tuple[_Phrase, ...]
     whole_message: frozenset[str]
+    negatable: bool
     only_with_open_offer: bool
 
 
@@ -275,20 +336,31 @@ class _Compiled:
         self.rules = [
             _CompiledRule(
                 intent=intent,
-                phrases=_compile_all((*rule.en, *rule.zh)),
-                negations=_compile_all((*rule.negations.en, *rule.negations.zh)),
+                phrases=_compile_all(rule.all()),
+                negations=_compile_all(rule.negations.all()),
+                when_negated=_compile_all(rule.when_negated.all()),
                 whole_message=frozenset(normalise(w) for w in rule.whole_message),
+                negatable=rule.negatable,
                 only_with_open_offer=rule.only_with_open_offer,
             )
             for intent, rule in rules.ordered()
         ]
-        self.distress = _compile_all((*rules.distress.en, *rules.distress.zh))
-        self.distress_negations = _compile_all(
-            (*rules.distress.negations.en, *rules.distress.negations.zh)
-        )
+        self.distress = _compile_all(rules.distress.all())
+        self.distress_negations = _compile_all(rules.distress.negations.all())
+        self.negators = _compile_all(rules.negators.all())
+        self.window = rules.negators.window
+        self.cjk_window = rules.negators.cjk_window
+        self.common_words = {
+            language: frozenset(normalise(w) for w in getattr(rules.language_words, language))
+            for language in LANGUAGES
+        }
         vocabulary = {
             word
-            for group in [*(r.phrases for r in self.rules), self.distress]
+            for group in [
+                *(r.phrases for r in self.rules),
+                *(r.when_negated for r in self.rules),
+                self.distress,
+            ]
             for phrase in group
             for word in phrase.words
         }
@@ -329,43 +401,83 @@ def _compiled(rules: ReplyRules) -> _Compiled:
 
 
 class _Text:
-    """One reply, normalised: where each vocabulary word occurs, and its CJK characters."""
+    """One reply, normalised: where each vocabulary word occurs, and its CJK characters.
 
-    def __init__(self, normalised: str, compiled: _Compiled) -> None:
-        self.whole = normalised
-        self.cjk = _cjk_text(normalised)
+    Clauses are kept apart: word positions jump between clauses and the CJK text has a
+    ``|`` between them, so neither a phrase nor a negator reaches across punctuation.
+    """
+
+    def __init__(self, text: str, compiled: _Compiled) -> None:
+        self.compiled = compiled
+        parts = clauses(text)
+        self.cjk = "|".join(_cjk_text(part) for part in parts)
         self.positions: dict[str, list[int]] = {}
         matches: dict[str, set[str]] = {}
-        for index, token in enumerate(_tokens(normalised)):
-            if token not in matches:
-                matches[token] = compiled.vocabulary_matches(token)
-            for word in matches[token]:
-                self.positions.setdefault(word, []).append(index)
+        index = 0
+        for part in parts:
+            for token in _tokens(part):
+                if token not in matches:
+                    matches[token] = compiled.vocabulary_matches(token)
+                for word in matches[token]:
+                    self.positions.setdefault(word, []).append(index)
+                index += 1
+            index += compiled.window + 1  # the clause gap
+
+    def _starts(self, phrase: _Phrase, blocked: frozenset[int]) -> list[int]:
+        """Token positions where a Latin phrase occurs outside ``blocked``."""
+        first, rest = phrase.words[0], phrase.words[1:]
+        found = []
+        for start in self.positions.get(first, ()):
+            span = range(start, start + len(phrase.words))
+            if any(i in blocked for i in span):
+                continue
+            if all(start + k + 1 in self.positions.get(w, ()) for k, w in enumerate(rest)):
+                found.append(start)
+        return found
+
+    def _cjk_starts(self, phrase: _Phrase, cjk: str) -> list[int]:
+        found, at = [], cjk.find(phrase.cjk)
+        while at >= 0:
+            found.append(at)
+            at = cjk.find(phrase.cjk, at + 1)
+        return found
+
+    def _negated_word(self, start: int) -> bool:
+        """A negator ends within the window of words before ``start`` (same clause)."""
+        low = start - self.compiled.window
+        for negator in self.compiled.negators:
+            if negator.words:
+                for at in self._starts(negator, frozenset()):
+                    if low <= at + len(negator.words) <= start:
+                        return True
+        return False
+
+    def _negated_cjk(self, start: int, cjk: str) -> bool:
+        before = cjk[max(0, start - self.compiled.cjk_window) : start].split("|")[-1]
+        return any(n.cjk and n.cjk in before for n in self.compiled.negators)
+
+    def occurrences(self, phrase: _Phrase, blocked: frozenset[int], cjk: str) -> list[bool]:
+        """Each occurrence of ``phrase`` outside the blocked spans: is it negated?"""
+        if phrase.cjk:
+            return [self._negated_cjk(at, cjk) for at in self._cjk_starts(phrase, cjk)]
+        return [self._negated_word(at) for at in self._starts(phrase, blocked)]
 
     def find(
         self, phrase: _Phrase, blocked: frozenset[int] = frozenset(), cjk: str | None = None
     ) -> bool:
         if phrase.cjk:
             return phrase.cjk in (self.cjk if cjk is None else cjk)
-        first, rest = phrase.words[0], phrase.words[1:]
-        for start in self.positions.get(first, ()):
-            span = range(start, start + len(phrase.words))
-            if any(i in blocked for i in span):
-                continue
-            if all(start + k + 1 in self.positions.get(w, ()) for k, w in enumerate(rest)):
-                return True
-        return False
+        return bool(self._starts(phrase, blocked))
 
     def spans(self, phrase: _Phrase) -> set[int]:
         """Token positions covered by every occurrence of a Latin phrase."""
-        covered: set[int] = set()
         if not phrase.words:
-            return covered
-        first, rest = phrase.words[0], phrase.words[1:]
-        for start in self.positions.get(first, ()):
-            if all(start + k + 1 in self.positions.get(w, ()) for k, w in enumerate(rest)):
-                covered.update(range(start, start + len(phrase.words)))
-        return covered
+            return set()
+        return {
+            i
+            for start in self._starts(phrase, frozenset())
+            for i in range(start, start + len(phrase.words))
+        }
 
     def without(self, negations: Sequence[_Phrase]) -> tuple[frozenset[int], str]:
         """Token positions and CJK text left after blanking the negated spans."""
@@ -379,13 +491,19 @@ class _Text:
         return frozenset(blocked), cjk
 
 
-def _first_match(
-    text: _Text, phrases: Sequence[_Phrase], negations: Sequence[_Phrase]
-) -> str | None:
-    """The first table phrase found outside negated spans (the table's wording)."""
-    blocked, cjk = text.without(negations)
-    for phrase in phrases:
-        if text.find(phrase, blocked, cjk):
+def _rule_match(text: _Text, rule: _CompiledRule) -> str | None:
+    """The table phrase that shows the rule's intent, or None.
+
+    A phrase counts outside the rule's own negations; for a ``negatable`` rule only where
+    no negator stands before it. A ``when_negated`` phrase counts only where one does.
+    """
+    blocked, cjk = text.without(rule.negations)
+    for phrase in rule.phrases:
+        found = text.occurrences(phrase, blocked, cjk)
+        if any(not negated for negated in found) or (found and not rule.negatable):
+            return phrase.text
+    for phrase in rule.when_negated:
+        if any(text.occurrences(phrase, blocked, cjk)):
             return phrase.text
     return None
 
@@ -409,6 +527,19 @@ class ReplyAnalysis:
     def has(self, intent: Intent) -> bool:
         return intent in self.intents
 
+    def stopped_channels(self, reply_channel: Channel) -> tuple[Channel, ...]:
+        """Channels the borrower asked us to stop, in a fixed order. A bare STOP names the
+        channel it came in on; cease_all is handled apart (``Intent.CEASE_ALL``: every
+        contact stops except the notices the law requires)."""
+        named = {
+            Channel.CALL: self.has(Intent.STOP_CALLS),
+            Channel.SMS: self.has(Intent.STOP_SMS)
+            or (self.has(Intent.OPT_OUT) and reply_channel is Channel.SMS),
+            Channel.EMAIL: self.has(Intent.STOP_EMAIL)
+            or (self.has(Intent.OPT_OUT) and reply_channel is Channel.EMAIL),
+        }
+        return tuple(channel for channel, stopped in named.items() if stopped)
+
 
 def classify(
     text: str, *, open_offer: bool = False, rules: ReplyRules | None = None
@@ -421,8 +552,8 @@ def classify(
     rules = rules or load_rules()
     compiled = _compiled(rules)
     normalised = normalise(text)
-    reply = _Text(normalised, compiled)
-    guess = detect_language(text)
+    reply = _Text(text, compiled)
+    guess = detect_language(text, rules)
 
     found: list[Intent] = []
     matched: dict[str, str] = {}
@@ -433,10 +564,14 @@ def classify(
             found.append(rule.intent)
             matched[rule.intent.value] = normalised
             continue
-        hit = _first_match(reply, rule.phrases, rule.negations)
+        hit = _rule_match(reply, rule)
         if hit is not None:
             found.append(rule.intent)
             matched[rule.intent.value] = hit
+    if Intent.OPT_OUT in found and any(i in found for i in _NAMED_STOPS):
+        # "stop calling me" names its channel: the bare "stop" in it is not a second request
+        found.remove(Intent.OPT_OUT)
+        matched.pop(Intent.OPT_OUT.value, None)
     blocked, cjk = reply.without(compiled.distress_negations)
     distress = tuple(p.text for p in compiled.distress if reply.find(p, blocked, cjk))
     return ReplyAnalysis(

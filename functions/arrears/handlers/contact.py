@@ -495,7 +495,8 @@ def _missing_content(
     if not collection:
         required &= {ContentRequirement.OPT_OUT_INSTRUCTION}
     text = "\n".join(part for part in (message.subject, message.body) if part)
-    return sorted(missing_content(pack, required, text, borrower.locale))
+    # judged in the language the message is written in, which a fallback may have changed
+    return sorted(missing_content(pack, required, text, message.locale))
 
 
 # ------------------------------------------------------------------------- validation notice

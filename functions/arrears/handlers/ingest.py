@@ -51,6 +51,7 @@ from arrears.domain.case import (
     TimelineEntry,
     decide,
     no_case_id,
+    note_language_fallback,
 )
 from arrears.domain.errors import ConcurrentUpdate, InvalidEvent
 from arrears.domain.events import (
@@ -59,6 +60,7 @@ from arrears.domain.events import (
     parse_detail,
     parse_envelope,
 )
+from arrears.domain.notices.templates import catalogue
 from arrears.domain.types import Channel
 from arrears.handlers._waking import Delivered, deliver_wake
 from arrears.settings import settings
@@ -178,14 +180,16 @@ class Ingestor:
             case = None
             if borrower is not None and borrower.open_case_id:
                 case = self.repos.cases.get(borrower.open_case_id)
+            now = self.clock()
             decision = decide(
                 event,
                 borrower,
                 case,
-                now=self.clock(),
+                now=now,
                 resolve_below=self.resolve_below(case),
                 pre_due_segment=self.pre_due_segment,
             )
+            decision = note_language_fallback(decision, catalogue().resolve, now)
             write = IngestWrite(timeline=decision.timeline)
             if decision.outcome not in (Outcome.REDELIVERY,):
                 write = IngestWrite(

@@ -9,8 +9,11 @@ that, so a failed wake is retried without applying the reply again. Applying it:
    sentiment scores, the emotion decision and a SHA-256 of the text. The text itself is
    never stored or logged (docs/replies-and-plans.md explains the choice);
 3. acts on it:
-   - opt_out: the reply's channel goes into the borrower's ``opted_out`` (the compliance
-     gate blocks it from then on), whatever else the reply says;
+   - opt-outs: the channels the reply asks us to stop go into the borrower's ``opted_out``
+     (a bare STOP: the channel it came in on; "stop calling": calls; "don't text me": SMS;
+     "stop emailing": email), whatever else the reply says; the gate blocks them from then;
+   - cease_all ("stop contacting me", "leave me alone"): cease_communication, so every
+     contact stops except the notices the law requires;
    - distress: borrower flag ``distressed`` (softer templates from now on) and the case goes
      to a human agent (AGENT_CALL queue) instead of automated escalation;
    - dispute: case DISPUTED (no collection contact until ops resolve it);
@@ -213,12 +216,17 @@ class ReplyProcessor:
     ) -> list[str]:
         actions = []
         account = reply.account_id
-        if analysis.has(Intent.OPT_OUT):
-            self.repos.borrowers.add_opt_out(account, Channel(reply.channel))
-            self._record(
-                case_id, "opted_out", {"channel": reply.channel.value, "via": "reply"}, now
-            )
+        stopped = analysis.stopped_channels(Channel(reply.channel))
+        for channel in stopped:
+            self.repos.borrowers.add_opt_out(account, channel)
+            self._record(case_id, "opted_out", {"channel": channel.value, "via": "reply"}, now)
+        if stopped:
             actions.append("opted_out")
+        if analysis.has(Intent.CEASE_ALL):
+            # every contact stops except the notices the law requires (compliance gate)
+            self.repos.borrowers.set_cease_communication(account)
+            self._record(case_id, "cease_communication", {"via": "reply"}, now)
+            actions.append("cease_communication")
         if emotion.distressed:
             self.repos.borrowers.add_flag(account, FLAG_DISTRESSED)
             actions.append("flagged_distressed")
@@ -272,8 +280,10 @@ class ReplyProcessor:
             return {**base, "wake": WAKE_REPLY, "route": ROUTE_AGENT, "reason": reason}
         if analysis.has(Intent.HARDSHIP):
             return {**base, "wake": WAKE_REPLY, "route": ROUTE_HARDSHIP, "reason": "hardship"}
-        if analysis.has(Intent.OPT_OUT):
-            return {**base, "wake": "OPT_OUT", "channel": reply.channel.value}
+        stopped = analysis.stopped_channels(Channel(reply.channel))
+        if stopped or analysis.has(Intent.CEASE_ALL):
+            channels = "all" if analysis.has(Intent.CEASE_ALL) else stopped[0].value
+            return {**base, "wake": "OPT_OUT", "channel": channels}
         return None
 
     def _set_status(self, case: CaseRecord, fields: dict[str, Any]) -> None:

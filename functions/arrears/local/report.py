@@ -162,6 +162,7 @@ def _case_report(
         "segment": case.get("segment"),
         "outcome": case.get("outcome"),
         "queue": case.get("queue"),
+        "language_fallback": _language_fallback(timeline),
         # champion/challenger (issue 6): the arm and the policy version the case was planned with
         "arm": case.get("arm"),
         "policy_version": case.get("policy_version"),
@@ -263,6 +264,11 @@ def _totals(
         "cases_by_status": _sorted_counts(str(c["status"]) for c in cases),
         "cases_by_outcome": _sorted_counts(str(c["outcome"] or "open") for c in cases),
         "cases_by_queue": _sorted_counts(str(c["queue"]) for c in cases if c["queue"]),
+        "language_fallbacks": _sorted_counts(
+            f"{fallback['requested']} -> {fallback['served']}"
+            for c in cases
+            if (fallback := c["language_fallback"])
+        ),
         "contacts": sum(contacts_by_channel.values()),
         "contacts_by_channel": dict(sorted(contacts_by_channel.items())),
         "blocked_by_reason": dict(sorted(blocked_by_reason.items())),
@@ -434,6 +440,7 @@ def render_summary(report: dict[str, Any]) -> str:
     table("Cases by outcome", totals["cases_by_outcome"])
     table("Cases by status", totals["cases_by_status"])
     table("Cases waiting for a person, by queue", totals.get("cases_by_queue") or {})
+    table("Written in a fallback language", totals.get("language_fallbacks") or {})
     table("Contacts by channel", totals["contacts_by_channel"])
     table("Blocked contacts by reason", totals["blocked_by_reason"])
     table("Deferred contacts by reason", totals["deferred_by_reason"])
@@ -519,6 +526,15 @@ def render_timelines(report: dict[str, Any], labels: dict[str, str] | None = Non
             )
         blocks.append("\n".join(lines))
     return "\n\n".join(["Cases", "=====", *blocks])
+
+
+def _language_fallback(timeline: list[dict[str, Any]]) -> dict[str, str] | None:
+    """The language_fallback ingest noted when the case opened, if any."""
+    for entry in timeline:
+        detail = entry.get("detail")
+        if entry.get("kind") == "language_fallback" and isinstance(detail, dict):
+            return {"requested": str(detail["requested"]), "served": str(detail["served"])}
+    return None
 
 
 def _short_time(value: Any) -> str:
