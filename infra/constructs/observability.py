@@ -216,7 +216,7 @@ class Observability(Construct):
         )
         self.dashboard.add_widgets(
             graph(
-                title="Human work waiting and overdue (agent calls, legal decisions, stuck)",
+                title="Human work waiting and overdue (calls, replies, legal decisions, stuck)",
                 left=[
                     _search(c.METRIC_AGENT_TASKS_WAITING, "Maximum"),
                     _search(c.METRIC_LEGAL_REVIEWS_WAITING, "Maximum"),
@@ -225,6 +225,8 @@ class Observability(Construct):
                     _search(c.METRIC_LEGAL_REVIEWS_ESCALATED, "Maximum"),
                     _search(c.METRIC_REJECTED_CASES_HELD, "Maximum"),
                     _search(c.METRIC_AGENCY_PLACEMENTS_WAITING, "Maximum"),
+                    _search(c.METRIC_REPLY_REVIEWS_WAITING, "Maximum"),
+                    _search(c.METRIC_REPLY_REVIEWS_OVERDUE, "Maximum"),
                     _search(c.METRIC_CASES_STUCK, "Maximum"),
                 ],
                 width=12,

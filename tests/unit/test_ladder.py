@@ -20,6 +20,7 @@ from arrears.domain.ladder import (
     plan_retry,
     route_for_waiting,
     wait_seconds,
+    wait_until,
 )
 from arrears.domain.policy import load_policy
 from arrears.domain.types import Stage
@@ -155,8 +156,18 @@ def test_output_always_carries_every_key_the_state_machine_reads():
         "waiting_for",
         "outcome",
         "reason",
+        "queue",
     }
     assert isinstance(out["next_wait_seconds"], int)
+
+
+def test_a_person_s_task_is_listed_in_the_queue_the_step_names():
+    now = datetime(2026, 11, 2, tzinfo=UTC)
+    agent = wait_until(Route.AGENT_CALL_OUTCOME, now, now, "agent_outcome")
+    assert agent.as_output()["queue"] == "AGENT_CALL"
+    review = agent.in_queue("REPLY_REVIEW").with_outcome("reply_review")
+    assert review.as_output()["queue"] == "REPLY_REVIEW"
+    assert review.as_output()["outcome"] == "reply_review"
 
 
 @pytest.mark.parametrize(

@@ -862,6 +862,8 @@ class TestQueueMetrics:
             "LegalReviewsEscalated": 0,
             "RejectedCasesHeld": 0,
             "AgencyPlacementsWaiting": 0,
+            "ReplyReviewsWaiting": 0,
+            "ReplyReviewsOverdue": 0,
             "CasesStuck": 0,
         }
         emitted = capsys.readouterr().out

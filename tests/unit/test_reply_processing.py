@@ -169,10 +169,12 @@ def test_yes_accepts_an_open_offer_and_puts_the_case_on_plan(world: World) -> No
     assert "plan_accepted" in world.kinds()
 
 
-def test_yes_without_an_offer_does_nothing(world: World) -> None:
+def test_yes_without_an_offer_accepts_nothing_and_a_person_reads_it(world: World) -> None:
     outcome = world.reply("yes")
-    assert outcome.primary == "none" and outcome.wake is None
-    assert world.case().status is CaseStatus.OPEN and world.workflow.woken == []
+    assert outcome.primary == "none" and outcome.actions == ("review_requested",)
+    assert world.case().status is CaseStatus.OPEN
+    woken = world.workflow.woken[-1]
+    assert (woken["wake"], woken["route"], woken["reason"]) == ("REPLY", "review", "unclear_reply")
 
 
 def test_distress_routes_to_an_agent_and_flags_the_borrower(world: World) -> None:

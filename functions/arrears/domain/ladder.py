@@ -14,7 +14,7 @@ and a changed segment never repeats or skips what really happened.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -108,6 +108,8 @@ class NextStep:
     waiting_for: str = ""
     outcome: str = ""
     reason: str = ""
+    # the work queue a person's task is listed in while the case waits for it
+    queue: str = ""
 
     def as_output(self) -> dict[str, Any]:
         # Every key is always present: the ASL ResultSelector reads each one.
@@ -118,12 +120,19 @@ class NextStep:
             "waiting_for": self.waiting_for,
             "outcome": self.outcome,
             "reason": self.reason,
+            "queue": self.queue or _DEFAULT_QUEUE.get(self.route, ""),
         }
 
     def with_outcome(self, outcome: str, reason: str = "") -> NextStep:
-        return NextStep(
-            self.route, self.wait_until, self.wait_seconds, self.waiting_for, outcome, reason
-        )
+        return replace(self, outcome=outcome, reason=reason)
+
+    def in_queue(self, queue: str) -> NextStep:
+        return replace(self, queue=queue)
+
+
+# "Wait for agent call outcome" lists the case in the step's queue: an agent's call unless
+# the step names another person's task (a reply to review)
+_DEFAULT_QUEUE = {Route.AGENT_CALL_OUTCOME: "AGENT_CALL"}
 
 
 @dataclass(frozen=True)

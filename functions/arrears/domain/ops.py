@@ -62,6 +62,8 @@ class CaseNotDisputed(ArrearsError):
 # --------------------------------------------------------------------------- vocabulary
 
 QUEUE_AGENT_CALL = "AGENT_CALL"
+# a borrower's reply no rule understood: a person reads it, acts, and resumes the case
+QUEUE_REPLY_REVIEW = "REPLY_REVIEW"
 QUEUE_LEGAL_REVIEW = "LEGAL_REVIEW"
 # after the review's alerts: a manager decides (the review never closes by itself)
 QUEUE_LEGAL_REVIEW_ESCALATED = "LEGAL_REVIEW_ESCALATED"
@@ -81,6 +83,7 @@ QUEUE_STUCK = "STUCK"
 # `waiting_for` the escalation stores while it waits for that human task (domain.ladder)
 WAITING_FOR_QUEUE = {
     QUEUE_AGENT_CALL: "agent_outcome",
+    QUEUE_REPLY_REVIEW: "agent_outcome",
     **{queue: "legal_decision" for queue in DECISION_QUEUES},
     QUEUE_STUCK: "ops_resume",
 }
@@ -584,6 +587,8 @@ def _plan_resume(action: Any, case: CaseRecord, now: datetime, facts: OpsFacts) 
     act: Resume = action
     if _waits_for(case, QUEUE_STUCK):
         return _plan_resume_stuck(act, case)
+    if case.queue == QUEUE_REPLY_REVIEW:
+        return _plan_reply_reviewed(act)
     if case.status is not CaseStatus.PAUSED:
         raise CaseNotPaused(f"case {case.case_id} is not paused (status {case.status.value})")
     # back to what it was (a promise or a pending payment still holds), never to terminal
@@ -615,6 +620,19 @@ def _plan_resume_stuck(act: Resume, case: CaseRecord) -> OpsPlan:
         wake={"wake": WakeReason.RESUME.value, "reason": "stuck_resumed"},
         timeline_kind="resumed",
         timeline_detail=_detail(act, reason=act.reason or "", was="stuck"),
+    )
+
+
+def _plan_reply_reviewed(act: Resume) -> OpsPlan:
+    """A person read the reply no rule understood and did what it asked (an opt-out, a
+    plan, a note): escalation goes on from the case as it stands."""
+    return OpsPlan(
+        action=act,
+        case=CaseChanges(set={}, remove=("queue", "queue_due_at")),
+        borrower=BorrowerChanges(),
+        wake={"wake": WakeReason.RESUME.value, "reason": "reply_reviewed"},
+        timeline_kind="reply_reviewed",
+        timeline_detail=_detail(act, reason=act.reason or ""),
     )
 
 

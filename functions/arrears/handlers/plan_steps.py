@@ -24,6 +24,7 @@ from typing import Any
 from arrears.adapters.plans import DynamoPlans, PlanStore
 from arrears.domain.case import BorrowerRecord, CaseRecord
 from arrears.domain.ladder import NextStep, Route, WaitingFor, hold, plan_next, wait_until
+from arrears.domain.ops import QUEUE_REPLY_REVIEW
 from arrears.domain.plans import Plan, PlanStatus, check, close, record_paid
 from arrears.domain.policy import Policy
 from arrears.domain.types import CaseStatus
@@ -38,6 +39,7 @@ from arrears.handlers._escalation import (
 from arrears.handlers.reply_processing import (
     FLAG_DISTRESSED,
     ROUTE_AGENT,
+    ROUTE_REVIEW,
     offer_plan,
     plan_summary,
 )
@@ -79,6 +81,14 @@ def after_reply(
         return wait_until(
             Route.AGENT_CALL_OUTCOME, deadline, now, WaitingFor.AGENT_OUTCOME
         ).with_outcome("agent_task", str(wake.get("reason") or "reply"))
+    if wake.get("route") == ROUTE_REVIEW:
+        deadline = now + timedelta(hours=policy.agent_call.outcome_deadline_hours)
+        record(deps, case.case_id, "reply_review_opened", {"deadline": deadline}, now)
+        return (
+            wait_until(Route.AGENT_CALL_OUTCOME, deadline, now, WaitingFor.AGENT_OUTCOME)
+            .in_queue(QUEUE_REPLY_REVIEW)
+            .with_outcome("reply_review", str(wake.get("reason") or "reply"))
+        )
     if case.status is CaseStatus.ON_PLAN:
         return hold_on_plan(deps, case, policy, now)
     # hardship: the flag is on the borrower, so scoring chooses the hardship segment, whose

@@ -22,6 +22,8 @@ that, so a failed wake is retried without applying the reply again. Applying it:
    - plan_accept (only while a plan offer is open): the plan becomes active, case ON_PLAN;
    - hardship: borrower flag ``hardship`` (hardship segment) and a plan offer on the case;
    - agent_request: the case goes to a human agent;
+   - nothing understood: the case goes to a person (REPLY_REVIEW) and escalation waits for
+     the review or its deadline;
 4. then wakes the waiting escalation with ``{"wake": REASON, "via": "reply", ...}``: DISPUTE,
    PAYMENT_PENDING, PLAN_ACCEPTED, OPT_OUT as contracts.md lists them, and ``REPLY`` (an
    additive extension) for hardship and agent tasks, which ``handlers/plan_steps.py`` routes.
@@ -66,6 +68,7 @@ FLAG_HARDSHIP = "hardship"
 WAKE_REPLY = "REPLY"  # additive wake reason: a reply that needs the escalation to re-route
 ROUTE_AGENT = "agent"
 ROUTE_HARDSHIP = "hardship"
+ROUTE_REVIEW = "review"  # no rule understood the reply: a person reads it
 ATTEMPTS = 3
 
 # Statuses a payment claim may interrupt (and return to if the payment never settles).
@@ -284,6 +287,10 @@ class ReplyProcessor:
         if stopped or analysis.has(Intent.CEASE_ALL):
             channels = "all" if analysis.has(Intent.CEASE_ALL) else stopped[0].value
             return {**base, "wake": "OPT_OUT", "channel": channels}
+        if analysis.primary is Intent.NONE:
+            # a borrower who wrote to us is answered by a person, not by the next reminder
+            actions.append("review_requested")
+            return {**base, "wake": WAKE_REPLY, "route": ROUTE_REVIEW, "reason": "unclear_reply"}
         return None
 
     def _set_status(self, case: CaseRecord, fields: dict[str, Any]) -> None:

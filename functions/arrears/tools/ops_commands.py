@@ -33,6 +33,7 @@ from arrears.domain.ops import (
     ACTION_NAMES,
     DECISION_QUEUES,
     QUEUE_AGENT_CALL,
+    QUEUE_REPLY_REVIEW,
     QUEUE_STUCK,
     InvalidOpsAction,
     OpsAction,
@@ -40,7 +41,7 @@ from arrears.domain.ops import (
 )
 
 DEFAULT_STACK = "ArrearsStack"  # infra/stack.py STACK_NAME
-QUEUES = (QUEUE_AGENT_CALL, *DECISION_QUEUES, QUEUE_STUCK)
+QUEUES = (QUEUE_AGENT_CALL, QUEUE_REPLY_REVIEW, *DECISION_QUEUES, QUEUE_STUCK)
 _COMMON_FIELDS = ("action", "case_id", "operator")
 _UNSAFE = re.compile(r"[^0-9A-Za-z_-]")
 EXIT_DONE, EXIT_FAILED, EXIT_REFUSED = 0, 1, 2
