@@ -9,15 +9,18 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from arrears.domain.plans import build_schedule
 from arrears.domain.replies import classify, load_rules
+from arrears.tools.reply_corpus import load_corpus, predicted, table
 from pytest_benchmark.fixture import BenchmarkFixture
 
 TYPICAL = (
     "Hi, I lost my job last month and cannot pay the full amount now. 可以分期吗? Please call me."
 )
+CORPUS = Path(__file__).resolve().parents[1] / "tests" / "unit" / "data" / "reply_corpus.yaml"
 LONGEST = ("I really want to sort this out but money is tight this month. " * 40)[:2000]
 
 
@@ -48,3 +51,17 @@ def test_build_a_36_installment_schedule(benchmark: BenchmarkFixture) -> None:
     )
     assert sum((i.amount for i in schedule), Decimal(0)) == Decimal("98765.43")
     assert median_seconds(benchmark) <= 0.001
+
+
+@pytest.mark.bench
+def test_the_labelled_corpus_precision_and_recall(
+    benchmark: BenchmarkFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Classify every reply of the independently written corpus; print precision/recall."""
+    corpus = load_corpus(CORPUS)
+    load_rules()
+    found = benchmark(lambda: [predicted(reply) for reply in corpus])
+    assert len(found) == len(corpus)
+    with capsys.disabled():
+        print(f"\nreply classifier on {len(corpus)} labelled replies (docs/replies-and-plans.md)")
+        print(table(corpus))

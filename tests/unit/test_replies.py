@@ -74,9 +74,10 @@ PRIMARY = [
     ("家里有人去世了", HARD),
     # agent request / plan request
     ("Can you call me?", AGENT),
-    ("can I pay in installments", AGENT),
-    ("is there a payment plan", AGENT),
-    ("可以分期吗", AGENT),
+    # asking for instalments is answered by the plan offer (the hardship path)
+    ("can I pay in installments", HARD),
+    ("is there a payment plan", HARD),
+    ("可以分期吗", HARD),
     ("请给我打电话", AGENT),
     # nothing actionable
     ("hello", NONE),
@@ -116,7 +117,7 @@ MULTIPLE = [
     ("I already paid, STOP texting me", (SMS, PAY)),
     ("我已经还款了 please stop", (OPT, PAY)),
     ("I lost my job 失业了 please call me", (HARD, AGENT)),
-    ("我失业了，可以分期吗", (HARD, AGENT)),
+    ("我失业了，可以分期吗，请给我打电话", (HARD, AGENT)),
     ("I haven't paid because I lost my job", (HARD,)),
     ("not my debt, stop", (OPT, DIS)),
     ("please just leave me alone, I lost my job", (CEASE, HARD)),

@@ -22,11 +22,12 @@ from arrears.local.portfolio import build_portfolio
 from arrears.local.runtime import LocalRuntime
 
 STEP_MODULES = ("assess", "contact", "letter", "record")
-# measured 70: the ladder (64 when an unanswered legal review closed after three alerts; 99
-# before the ledger session and the one-write steps: docs/benchmarks.md) and, now that the
-# review stays open, its alerts every 7 days until day 120 (2 calls each)
+# measured 76: the ladder (64 when an unanswered legal review closed after three alerts; 99
+# before the ledger session and the one-write steps: docs/benchmarks.md), the review's alerts
+# every 7 days until day 120 (2 calls each), and, since Portuguese templates exist, the texts
+# and emails this Brazilian borrower gets (before, each was blocked unsent: 70)
 # a step that needs a new call raises this on purpose, with the reason
-BUDGET = 70
+BUDGET = 76
 
 
 class CallMeter:

@@ -64,6 +64,7 @@ class Language(StrEnum):
 
 LANGUAGES = tuple(Language)
 _NAMED_STOPS = (Intent.CEASE_ALL, Intent.STOP_CALLS, Intent.STOP_SMS, Intent.STOP_EMAIL)
+_NO_CALLS = (Intent.CEASE_ALL, Intent.STOP_CALLS)
 
 
 class RepliesConfigError(ValueError):
@@ -572,6 +573,10 @@ def classify(
         # "stop calling me" names its channel: the bare "stop" in it is not a second request
         found.remove(Intent.OPT_OUT)
         matched.pop(Intent.OPT_OUT.value, None)
+    if Intent.AGENT_REQUEST in found and any(i in found for i in _NO_CALLS):
+        # "stop calling me ... you ring me five times a day": the safe reading is the stop
+        found.remove(Intent.AGENT_REQUEST)
+        matched.pop(Intent.AGENT_REQUEST.value, None)
     blocked, cjk = reply.without(compiled.distress_negations)
     distress = tuple(p.text for p in compiled.distress if reply.find(p, blocked, cjk))
     return ReplyAnalysis(

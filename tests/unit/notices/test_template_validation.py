@@ -25,7 +25,14 @@ def edit(path: Path, change: Callable[[str], str]) -> None:
 
 
 def test_the_packaged_templates_load(templates: Path) -> None:
-    assert set(load_catalogue(templates).locales) == {"en-US", "zh-CN"}
+    assert set(load_catalogue(templates).locales) == {
+        "en-US",
+        "zh-CN",
+        "es-MX",
+        "es-ES",
+        "pt-BR",
+        "id-ID",
+    }
 
 
 @pytest.mark.parametrize(
@@ -99,3 +106,11 @@ def test_a_new_locale_must_be_complete(templates: Path) -> None:
     (templates / "messages" / "fr-FR").mkdir()
     with pytest.raises(TemplateError, match=r"fr-FR/_phrases\.yaml: missing"):
         load_catalogue(templates)
+
+
+def test_a_locale_without_its_own_set_is_written_in_its_language_s_main_set() -> None:
+    catalogue = load_catalogue(TEMPLATES_DIR)
+    assert catalogue.resolve("es-AR") == "es-MX"  # not es-ES, first in the alphabet
+    assert catalogue.resolve("pt-PT") == "pt-BR"
+    assert catalogue.resolve("es-ES") == "es-ES"
+    assert catalogue.resolve("th-TH") == "en-US"

@@ -227,6 +227,11 @@ class LocalePack:
     letters: Mapping[LetterKind, LetterTemplate]
 
 
+# the set a locale of the language without its own set is written in: most speakers of
+# Spanish and Portuguese (es-US, es-419, pt-PT...) read the Latin American sets best
+LANGUAGE_FALLBACK = {"en": "en-US", "zh": "zh-CN", "es": "es-MX", "pt": "pt-BR", "id": "id-ID"}
+
+
 @dataclass(frozen=True)
 class Catalogue:
     packs: Mapping[str, LocalePack]
@@ -242,6 +247,9 @@ class Catalogue:
         if wanted in by_lower:
             return by_lower[wanted]
         language = wanted.split("-")[0]
+        preferred = LANGUAGE_FALLBACK.get(language, "")
+        if preferred in self.packs:
+            return preferred
         for name in sorted(self.packs):
             if name.lower().split("-")[0] == language:
                 return name
