@@ -29,7 +29,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from arrears import constants as c
 from arrears.adapters.transient import names_transient_aws_errors
-from arrears.domain.case import CaseRecord, parse_iso_utc
+from arrears.domain.case import BorrowerRecord, CaseRecord, parse_iso_utc
 from arrears.domain.errors import ArrearsError, CaseClosed
 from arrears.domain.guards import Verdict as Guard
 from arrears.domain.guards import hold_reason, may_start_stage
@@ -51,8 +51,10 @@ from arrears.domain.ops import (
     QUEUE_LEGAL_REVIEW,
     QUEUE_LEGAL_REVIEW_ESCALATED,
     QUEUE_LITIGATION_REJECTED,
+    QUEUE_REPLY_REVIEW,
 )
 from arrears.domain.policy import Policy
+from arrears.domain.scoring.segments import HARDSHIP_FLAG, Segment
 from arrears.domain.types import AfterRejection, CaseStatus, Stage
 from arrears.handlers import plan_steps  # issue 9: replies and repayment plans
 from arrears.handlers._escalation import (
@@ -213,6 +215,27 @@ def _decide(
     return _resume_pending(policy, case, deps, pending, now, reason.lower())
 
 
+def _person_did_not_act(
+    deps: StepDeps, case: CaseRecord, policy: Policy, borrower: BorrowerRecord, now: datetime
+) -> NextStep:
+    """An agent call or a reply review passed its deadline unworked: the ladder goes on, and
+    a borrower who told of hardship meanwhile goes on on the hardship ladder (its plan offer
+    first, from now), so the hardship is acted on even when nobody took the task."""
+    review = case.queue == QUEUE_REPLY_REVIEW
+    if case.queue:
+        set_case(deps, case.case_id, queue=None, queue_due_at=None)
+    if review:
+        record(deps, case.case_id, "reply_review_expired", {}, now)
+    else:
+        record(deps, case.case_id, "agent_call_expired", {"stage": Stage.AGENT_CALL}, now)
+    reason = "reply_review_deadline" if review else "agent_outcome_deadline"
+    if HARDSHIP_FLAG in borrower.flags and case.segment != Segment.HARDSHIP:
+        segment = rescore(deps, case, borrower, policy, now, trigger="hardship_unanswered")
+        view = case_view(case, borrower, segment=segment)
+        return plan_next(policy, view, now, not_before=now).with_outcome("hardship", reason)
+    return plan_next(policy, case_view(case, borrower), now).with_outcome("moved_on", reason)
+
+
 def _terminal(case: CaseRecord) -> NextStep:
     if case.status in (CaseStatus.PAID, CaseStatus.RESOLVED):
         return NextStep(Route.THANK, outcome=case.status.value.lower(), reason=case.outcome or "")
@@ -287,12 +310,7 @@ def _deadline_passed(
         return _legal_review_overdue(deps, case, policy, now)
     borrower = load_borrower(deps, case)
     if waiting == WaitingFor.AGENT_OUTCOME:
-        if case.queue:
-            set_case(deps, case.case_id, queue=None, queue_due_at=None)
-        record(deps, case.case_id, "agent_call_expired", {"stage": Stage.AGENT_CALL}, now)
-        return plan_next(policy, case_view(case, borrower), now).with_outcome(
-            "moved_on", "agent_outcome_deadline"
-        )
+        return _person_did_not_act(deps, case, policy, borrower, now)
     if waiting == WaitingFor.OVERDUE:
         if not is_overdue(case):
             # no OVERDUE arrived after the due date: never chase an unconfirmed debt
