@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,6 +30,11 @@ START = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
 DUE = date(2026, 11, 1)
 # how a paid or resolved case's execution ends
 THANKED = ["Thank borrower for payment", "Go to next step", "Case closed"]
+
+# the `arrears run` report's JSON Schema (docs/report.schema.json)
+REPORT_SCHEMA = json.loads(
+    (Path(__file__).resolve().parents[2] / "docs" / "report.schema.json").read_text()
+)
 
 
 @dataclass

@@ -4,15 +4,14 @@
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
-from pathlib import Path
 
 import jsonschema
 from arrears.adapters.cases import Repositories
 from arrears.domain.types import CaseStatus
 from arrears.local.report import build_report
 from escalation_support import (  # noqa: F401 - fixtures
+    REPORT_SCHEMA,
     case,
     open_overdue,
     ops,
@@ -21,10 +20,6 @@ from escalation_support import (  # noqa: F401 - fixtures
     states_entered,
     timeline_kinds,
     transitions,
-)
-
-REPORT_SCHEMA = json.loads(
-    (Path(__file__).resolve().parents[2] / "docs" / "report.schema.json").read_text()
 )
 
 LADDER = [

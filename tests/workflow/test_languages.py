@@ -9,9 +9,7 @@ noted on the case at ingest (``language_fallback``), not discovered at send time
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -19,6 +17,7 @@ import pytest
 from arrears.adapters.cases import Repositories
 from arrears.local.report import build_report
 from escalation_support import (  # noqa: F401 - fixtures
+    REPORT_SCHEMA,
     email_of,
     open_overdue,
     outbox,
@@ -26,9 +25,6 @@ from escalation_support import (  # noqa: F401 - fixtures
     rt,
 )
 
-REPORT_SCHEMA = json.loads(
-    (Path(__file__).resolve().parents[2] / "docs" / "report.schema.json").read_text()
-)
 MARKETS = {
     # locale: (country, timezone, phone, currency, words every message in it carries)
     "es-MX": ("MX", "America/Mexico_City", "+525512345678", "MXN", "dejar de recibir"),
