@@ -49,6 +49,7 @@ from arrears.domain.events import BorrowerReplied, minor_units
 from arrears.domain.plans import Plan, PlanError, PlanStatus, offer_for_hardship
 from arrears.domain.policy import PolicyError, policy_by_version
 from arrears.domain.replies import (
+    LANGUAGES,
     EmotionDecision,
     Intent,
     ReplyAnalysis,
@@ -172,10 +173,10 @@ class ReplyProcessor:
     # ------------------------------------------------------------------ analysis
 
     def _language(self, text: str, analysis: ReplyAnalysis) -> str:
-        """The script detector decides; Comprehend is asked only when both scripts appear."""
+        """The script and word detector decides; Comprehend is asked only when scripts mix."""
         if analysis.mixed_script:
             dominant = self.analyzer.detect_dominant_language(text)
-            if dominant in ("en", "zh"):
+            if dominant in {language.value for language in LANGUAGES}:
                 return dominant
         return analysis.language.value
 
