@@ -153,7 +153,9 @@ INGEST_QUEUE = QueueSpec(
     dlq_local_name="arrears-ingest-dlq",
     # six times the ingest function's timeout, as AWS recommends for SQS event sources
     visibility_timeout_seconds=180,
-    max_receive_count=5,
+    # a transient fault (throttled writes) gets ten tries, half an hour apart at most, before
+    # the record goes to the DLQ; malformed records go there at once, so nothing loops long
+    max_receive_count=10,
     batch_size=10,
 )
 
