@@ -413,6 +413,7 @@ class _Text:
         parts = clauses(text)
         self.cjk = "|".join(_cjk_text(part) for part in parts)
         self.positions: dict[str, list[int]] = {}
+        self._negator_ends: frozenset[int] | None = None
         matches: dict[str, set[str]] = {}
         index = 0
         for part in parts:
@@ -445,13 +446,15 @@ class _Text:
 
     def _negated_word(self, start: int) -> bool:
         """A negator ends within the window of words before ``start`` (same clause)."""
+        if self._negator_ends is None:  # found once per reply, on first need
+            self._negator_ends = frozenset(
+                at + len(negator.words)
+                for negator in self.compiled.negators
+                if negator.words
+                for at in self._starts(negator, frozenset())
+            )
         low = start - self.compiled.window
-        for negator in self.compiled.negators:
-            if negator.words:
-                for at in self._starts(negator, frozenset()):
-                    if low <= at + len(negator.words) <= start:
-                        return True
-        return False
+        return any(low <= end <= start for end in self._negator_ends)
 
     def _negated_cjk(self, start: int, cjk: str) -> bool:
         before = cjk[max(0, start - self.compiled.cjk_window) : start].split("|")[-1]

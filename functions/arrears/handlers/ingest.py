@@ -189,7 +189,10 @@ class Ingestor:
                 resolve_below=self.resolve_below(case),
                 pre_due_segment=self.pre_due_segment,
             )
-            decision = note_language_fallback(decision, catalogue().resolve, now)
+            # the template catalogue is loaded only when a case opens, not on every event
+            decision = note_language_fallback(
+                decision, lambda locale: catalogue().resolve(locale), now
+            )
             write = IngestWrite(timeline=decision.timeline)
             if decision.outcome not in (Outcome.REDELIVERY,):
                 write = IngestWrite(
