@@ -8,27 +8,21 @@ tables were never improved against) as well as on the whole corpus.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from arrears.adapters.cases import Repositories
-from arrears.adapters.plans import InMemoryPlans
-from arrears.domain.case import BorrowerRecord, CaseRecord
 from arrears.domain.compliance.gate import decide
 from arrears.domain.compliance.model import ContactIntent, Purpose, Verdict
 from arrears.domain.compliance.pack import load_pack
-from arrears.domain.events import BorrowerReplied
 from arrears.domain.replies import LANGUAGES, Intent
-from arrears.domain.types import CaseStatus, Channel, Stage
-from arrears.handlers.reply_processing import ReplyProcessor
+from arrears.domain.types import CaseStatus, Channel
 from arrears.tools.reply_corpus import STOP_INTENTS, half, load_corpus, pooled, predicted, score
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from reply_world import CASE_ID, NOW, new_world
 
-NOW = datetime(2026, 11, 5, 2, 0, tzinfo=UTC)
 CORPUS = load_corpus(Path(__file__).resolve().parent / "data" / "reply_corpus.yaml")
 STOPS = sorted(str(intent) for intent in STOP_INTENTS)
 OTHERS = sorted(
@@ -93,69 +87,17 @@ STOPPED_BY_LABEL = {
 STOP_REPLIES = [reply for reply in CORPUS if reply.intents & set(STOPS)]
 
 
-def _apply(text: str, channel: Channel) -> tuple[Repositories, list[dict[str, Any]]]:
-    """One reply through the real reply processor, on in-memory repositories."""
-    repos = Repositories.in_memory()
-    repos.borrowers.save_profile(
-        BorrowerRecord(account_id="acc-1", timezone="Asia/Shanghai", country="CN")
-    )
-    repos.cases.create(
-        CaseRecord(
-            case_id="acc-1#1",
-            account_id="acc-1",
-            cycle=1,
-            status=CaseStatus.OPEN,
-            stage=Stage.FOLLOW_UP,
-            balance=Decimal("1250.00"),
-            currency="CNY",
-            opened_at=NOW - timedelta(days=3),
-            due_date=date(2026, 11, 1),
-        )
-    )
-    repos.cases.store_task_token("acc-1#1", "token-1", "follow_up_due")
-    woken: list[dict[str, Any]] = []
-
-    class Workflow:
-        def wake(self, token: str, output: dict[str, Any]) -> bool:
-            woken.append(dict(output))
-            return True
-
-    class NoSentiment:
-        def detect_sentiment(self, text: str, language: str) -> None:
-            return None
-
-        def detect_dominant_language(self, text: str) -> None:
-            return None
-
-    processor = ReplyProcessor(
-        repos=repos,
-        workflow=Workflow,  # type: ignore[arg-type]
-        clock=lambda: NOW,
-        analyzer=NoSentiment(),
-        plans=InMemoryPlans(),
-    )
-    event = BorrowerReplied.model_validate(
-        {
-            "account_id": "acc-1",
-            "channel": channel.value,
-            "text": text,
-            "received_at": "2026-11-05T02:00:00Z",
-        }
-    )
-    processor.process(event, "acc-1#1")
-    return repos, woken
-
-
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(reply=st.sampled_from(STOP_REPLIES), channel=st.sampled_from([Channel.SMS, Channel.EMAIL]))
 def test_a_request_to_stop_is_never_followed_by_an_automated_contact_on_that_channel(
     reply: Any, channel: Channel
 ) -> None:
     # given any corpus reply that asks us to stop, arriving by text or email
-    repos, woken = _apply(reply.text, channel)
+    world = new_world()
+    world.reply(reply.text, channel=channel.value)
 
     # then either the gate blocks a collection contact on every channel it names ...
-    borrower = repos.borrowers.get("acc-1")
+    borrower = world.repos.borrowers.get("acc-1")
     assert borrower is not None
     named = {c for label in reply.intents for c in STOPPED_BY_LABEL.get(label, ())}
     if "opt_out" in reply.intents:
@@ -166,7 +108,7 @@ def test_a_request_to_stop_is_never_followed_by_an_automated_contact_on_that_cha
         for c in named
         if decide(
             ContactIntent(
-                "acc-1#1", c, Purpose.COLLECTION, NOW + timedelta(hours=1), CaseStatus.OPEN
+                CASE_ID, c, Purpose.COLLECTION, NOW + timedelta(hours=1), CaseStatus.OPEN
             ),
             borrower.profile(),
             (),
@@ -177,4 +119,7 @@ def test_a_request_to_stop_is_never_followed_by_an_automated_contact_on_that_cha
     if blocked == named:
         return
     # ... or the table missed it and a person reads the reply before anything else happens
-    assert [w.get("route") for w in woken] == ["review"], (reply.text, named - blocked)
+    assert [w.get("route") for w in world.workflow.woken] == ["review"], (
+        reply.text,
+        named - blocked,
+    )
