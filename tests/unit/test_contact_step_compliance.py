@@ -149,9 +149,10 @@ def _message_stages(segment: str) -> list[tuple[Stage, int]]:
     ("borrower", "morning"), [(US_BORROWER, US_MORNING), ({}, CN_MORNING)], ids=["US", "CN"]
 )
 def test_every_shipped_message_passes_the_content_check_and_is_sent(
-    plans, segment, borrower, morning
+    plans, us_debt_collector, segment, borrower, morning
 ):
-    # given a case on this segment's ladder, for a US or a Chinese borrower
+    # given a case on this segment's ladder, for a US borrower (a debt collector writing)
+    # or a Chinese borrower
     clock = Clock(morning)
     deps = make_deps(borrower=borrower, segment=segment, stage=Stage.PRE_DUE)
     deps.clock = clock
@@ -205,7 +206,7 @@ def test_a_template_without_the_opt_out_line_is_blocked_not_sent(monkeypatch, ca
     assert "follow_up#sms" in deps.repos.cases.get(CASE_ID).done_actions  # type: ignore[union-attr]
 
 
-def test_a_us_first_message_without_the_full_disclosure_is_blocked(monkeypatch):
+def test_a_us_first_message_without_the_full_disclosure_is_blocked(monkeypatch, us_debt_collector):
     # given a US reminder whose text lost the "attempt to collect a debt" sentence
     from arrears.domain import notices
 
@@ -243,8 +244,8 @@ class FakeLetters:
         pass
 
 
-def test_a_us_first_contact_sends_the_validation_notice_letter_once():
-    # given a US borrower's case, opened at 800.00, never contacted
+def test_a_us_first_contact_sends_the_validation_notice_letter_once(us_debt_collector):
+    # given a US borrower's case, opened at 800.00, never contacted, and a debt collector
     clock = Clock(US_MORNING)
     deps = make_deps(borrower=US_BORROWER, currency="USD")
     deps.clock = clock
@@ -260,6 +261,21 @@ def test_a_us_first_contact_sends_the_validation_notice_letter_once():
     assert stored.at == US_MORNING
     assert stored.detail["purpose"] == "required_notice"
     assert letters.stored[0][2].startswith(b"%PDF")
+
+
+def test_a_us_lender_collecting_its_own_debt_sends_no_validation_notice_nor_disclosure():
+    # given a US borrower's case and the shipped US pack (the lender is the first party)
+    clock = Clock(US_MORNING)
+    deps = make_deps(borrower=US_BORROWER, currency="USD")
+    deps.clock = clock
+    deps.letters = FakeLetters()  # type: ignore[assignment]
+    # when the first reminder goes out
+    out = act_on_stage(deps, CASE_ID, Stage.REMINDER, deliver_message)
+    # then it is sent without a debt collector's disclosure, and no validation notice is made
+    assert out["outcome"] == "sent"
+    bodies = [body for _, _, body in deps.messenger.sent]  # type: ignore[attr-defined]
+    assert bodies and not any("debt collector" in b for b in bodies)
+    assert deps.letters.stored == []  # type: ignore[attr-defined]
 
 
 def test_a_chinese_borrower_gets_no_validation_notice():

@@ -22,6 +22,7 @@ import itertools
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from dataclasses import fields as dataclass_fields
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from enum import Enum
@@ -33,6 +34,7 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
 from arrears.adapters.models import BorrowerModel, CaseModel, TimelineModel, aws_region
+from arrears.domain.balance import StatedSplit
 from arrears.domain.case import (
     AccountFacts,
     BorrowerRecord,
@@ -70,6 +72,7 @@ INGEST_CASE_FIELDS = (
     "status",
     "balance",
     "obligations",
+    "stated_splits",
     "due_date",
     "closed_at",
     "outcome",
@@ -313,7 +316,14 @@ def _to_attr(value: Any) -> Any:
         return {_to_attr(v) for v in value} or None  # DynamoDB has no empty sets
     if isinstance(value, dict):
         return {str(k): _to_attr(v) for k, v in value.items()}
+    if isinstance(value, StatedSplit):
+        return {f.name: _to_attr(getattr(value, f.name)) for f in dataclass_fields(value)}
     return value
+
+
+def _stated_splits(attribute: Any) -> dict[str, StatedSplit]:
+    raw = attribute.as_dict() if attribute is not None else {}
+    return {obligation: StatedSplit.parse(parts) for obligation, parts in raw.items()}
 
 
 def _opt_dt(text: str | None) -> datetime | None:
@@ -344,6 +354,7 @@ def case_from_item(item: CaseModel) -> CaseRecord:
         currency=item.currency,
         opened_at=parse_iso_utc(item.opened_at),
         obligations={k: Decimal(str(v)) for k, v in raw_obligations.items()},
+        stated_splits=_stated_splits(item.stated_splits),
         due_date=_opt_date(item.due_date),
         closed_at=_opt_dt(item.closed_at),
         outcome=item.outcome,

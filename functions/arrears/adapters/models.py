@@ -86,6 +86,8 @@ class CaseModel(Model):
     currency = UnicodeAttribute()
     # obligation id -> outstanding amount (decimal string)
     obligations = MapAttribute[str, Any](default=dict)
+    # obligation id -> the producer's split {amount_due, principal, interest, fees}
+    stated_splits = MapAttribute[str, Any](null=True)
     due_date = UnicodeAttribute(null=True)  # ISO date
     opened_at = UnicodeAttribute()  # ISO UTC
     closed_at = UnicodeAttribute(null=True)

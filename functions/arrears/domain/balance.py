@@ -12,6 +12,7 @@ examples to configure per portfolio with counsel, not legal advice.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Annotated
@@ -142,3 +143,89 @@ def breakdown(
         interest = min(interest, room - late_fee)
 
     return Breakdown.of(principal, interest, late_fee)
+
+
+@dataclass(frozen=True)
+class StatedSplit:
+    """The producer's split of one obligation's amount due, as its latest event sent it."""
+
+    amount_due: Decimal
+    principal: Decimal
+    interest: Decimal
+    fees: Decimal
+
+    @classmethod
+    def parse(cls, parts: Mapping[str, object]) -> StatedSplit:
+        """From stored decimal strings (the case item, the audit of an event)."""
+        names = ("amount_due", "principal", "interest", "fees")
+        return cls(**{name: Decimal(str(parts[name])) for name in names})
+
+    def outstanding(self, owed: Decimal) -> Breakdown:
+        """What is left of the split when ``owed`` is still outstanding: what was paid
+        is taken from fees first, then interest, then principal (the usual order; a
+        producer that allocates otherwise sends its own split with the next event)."""
+        paid = max(self.amount_due - owed, ZERO)
+        parts = []
+        for part in (self.fees, self.interest, self.principal):
+            taken = min(part, paid)
+            parts.append(part - taken)
+            paid -= taken
+        fees, interest, principal = parts
+        return Breakdown.of(principal, interest, fees)
+
+
+def case_breakdown(
+    obligations: Mapping[str, Decimal],
+    stated: Mapping[str, StatedSplit],
+    days_past_due: int,
+    policy: ChargePolicy | None = None,
+    caps: ChargeCaps | None = None,
+) -> Breakdown:
+    """A case's breakdown: each obligation from the producer's split when it sent one,
+    else its outstanding amount as principal with the policy's charges on top."""
+    total = Breakdown.of(ZERO, ZERO, ZERO)
+    for obligation, owed in sorted(obligations.items()):
+        split = stated.get(obligation)
+        part = split.outstanding(owed) if split else breakdown(owed, days_past_due, policy, caps)
+        total = Breakdown.of(
+            total.principal + part.principal,
+            total.interest + part.interest,
+            total.late_fees + part.late_fees,
+        )
+    return total
+
+
+@dataclass(frozen=True)
+class Itemization:
+    """What changed since the itemization date (12 CFR 1006.34(c)(2)(vi)-(viii))."""
+
+    interest: Decimal
+    fees: Decimal
+    credits: Decimal  # interest or fees the producer has since taken off
+
+
+def itemize_since(
+    obligations: Mapping[str, Decimal],
+    stated: Mapping[str, StatedSplit],
+    stated_at_start: Mapping[str, StatedSplit],
+    days_past_due: int,
+    policy: ChargePolicy | None = None,
+    caps: ChargeCaps | None = None,
+) -> Itemization:
+    """Interest and fees added since the itemization date: for an obligation the producer
+    splits, the growth of its stated interest and fees since the first split (a fall is a
+    credit); for the others, the policy's charges, all of which accrue after the date."""
+    interest = fees = credits = ZERO
+    for obligation, owed in sorted(obligations.items()):
+        split = stated.get(obligation)
+        if split is None:
+            part = breakdown(owed, days_past_due, policy, caps)
+            interest, fees = interest + part.interest, fees + part.late_fees
+            continue
+        start = stated_at_start.get(obligation, split)
+        interest_change = split.interest - start.interest
+        fee_change = split.fees - start.fees
+        interest += max(interest_change, ZERO)
+        fees += max(fee_change, ZERO)
+        credits += max(-interest_change, ZERO) + max(-fee_change, ZERO)
+    return Itemization(interest=interest, fees=fees, credits=credits)

@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from arrears import constants as c
+from arrears.domain.balance import StatedSplit
 from arrears.domain.events import PaymentStatusChanged, minor_units
 from arrears.domain.types import (
     PHONE_CHANNELS,
@@ -111,6 +112,9 @@ class CaseRecord:
     currency: str
     opened_at: datetime
     obligations: dict[str, Decimal] = field(default_factory=dict)
+    # the producer's split of an obligation's amount due (principal, interest, fees), by
+    # obligation, from the latest event that sent one: letters itemize from it
+    stated_splits: dict[str, StatedSplit] = field(default_factory=dict)
     due_date: date | None = None  # earliest due date among the case's obligations
     closed_at: datetime | None = None
     outcome: str | None = None
@@ -503,6 +507,7 @@ def _open_cycle(
         currency=event.currency,
         opened_at=now,
         obligations={event.obligation_id: outstanding},
+        stated_splits=with_stated_split({}, event),
         due_date=event.due_date,
         last_sequence=event.sequence,
         execution_name=execution_name(case_id, cycle),
@@ -560,6 +565,7 @@ def _add_overdue(
     updated = replace(
         case,
         obligations=obligations,
+        stated_splits=with_stated_split(case.stated_splits, event),
         balance=total(obligations, case.currency),
         due_date=min(due_dates) if due_dates else None,
         last_sequence=event.sequence,
@@ -617,6 +623,7 @@ def _apply_payment_news(
         balance = total(obligations, case.currency)
         changes.update(
             obligations=obligations,
+            stated_splits=with_stated_split(case.stated_splits, event),
             balance=balance,
             pending_since=None,
             resume_status=None,
@@ -819,9 +826,20 @@ def _with_contact_data(
     )
 
 
+def with_stated_split(
+    splits: dict[str, StatedSplit], event: PaymentStatusChanged
+) -> dict[str, StatedSplit]:
+    """The case's stated splits after ``event``: its own split replaces the obligation's."""
+    if event.principal is None or event.interest is None or event.fees is None:
+        return splits
+    split = StatedSplit(event.amount_due, event.principal, event.interest, event.fees)
+    return {**splits, event.obligation_id: split}
+
+
 def _event_detail(event: PaymentStatusChanged) -> dict[str, Any]:
-    """What the audit keeps of an event: ids, status, amounts. No contact data."""
-    return {
+    """What the audit keeps of an event: ids, status, amounts (with the producer's
+    breakdown when it sent one: letters itemize from it). No contact data."""
+    detail = {
         "event_id": event.event_id,
         "status": event.status.value,
         "sequence": event.sequence,
@@ -831,6 +849,13 @@ def _event_detail(event: PaymentStatusChanged) -> dict[str, Any]:
         "currency": event.currency,
         "occurred_at": iso_utc(event.occurred_at),
     }
+    if event.principal is not None:
+        detail["breakdown"] = {
+            "principal": _money(event.principal),
+            "interest": _money(event.interest or Decimal(0)),
+            "fees": _money(event.fees or Decimal(0)),
+        }
+    return detail
 
 
 def _received(

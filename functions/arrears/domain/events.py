@@ -236,6 +236,10 @@ class PaymentStatusChanged(_Strict):
     sequence: Sequence_
     borrower: BorrowerDetail
     account: AccountDetail | None = None
+    # the producer's own split of amount_due, when it sends one (all three, adding up)
+    principal: Amount | None = None
+    interest: Amount | None = None
+    fees: Amount | None = None
 
     @model_validator(mode="after")
     def _amounts_fit_currency(self) -> PaymentStatusChanged:
@@ -243,6 +247,16 @@ class PaymentStatusChanged(_Strict):
         _check_minor_units(self.amount_paid, self.currency, "amount_paid")
         if self.account and self.account.credit_limit is not None:
             _check_minor_units(self.account.credit_limit, self.currency, "account.credit_limit")
+        parts = {"principal": self.principal, "interest": self.interest, "fees": self.fees}
+        given = {name: value for name, value in parts.items() if value is not None}
+        if given and len(given) != len(parts):
+            missing = sorted(set(parts) - set(given))
+            raise ValueError(f"a breakdown needs principal, interest and fees; missing {missing}")
+        if given:
+            for name, value in given.items():
+                _check_minor_units(value, self.currency, name)
+            if sum(given.values()) != self.amount_due:
+                raise ValueError("principal + interest + fees must equal amount_due")
         return self
 
     @property

@@ -217,6 +217,21 @@ def plan_next(
     return wait_until(Route(step.stage.value), due, now, stage_waiting_for(step.stage))
 
 
+# letters that give the borrower a deadline to pay or reply: the next step of the ladder
+# never comes before that deadline has passed
+DEADLINE_LETTERS = frozenset({"demand_letter", "lawyer_letter"})
+
+
+def after_letter_deadline(
+    policy: Policy, step: StageStep, sent_on: date, response_days: int, timezone: str | None
+) -> datetime | None:
+    """The earliest the step after ``step``'s letter may come: the day after the letter's
+    deadline, at the policy's preferred local hour (None: the letter sets no deadline)."""
+    if (step.letter or step.stage.value) not in DEADLINE_LETTERS:
+        return None
+    return planned_time(policy, sent_on, response_days + 1, timezone)
+
+
 def await_decision(policy: Policy, now: datetime) -> NextStep:
     """Wait for a person's decision on the case (legal review and the queues after it)."""
     deadline = now + timedelta(days=policy.legal_review.decision_deadline_days)

@@ -25,11 +25,11 @@ from pydantic import (
     model_validator,
 )
 
-from arrears.domain.balance import PolicyMoney
+from arrears.domain.balance import ChargePolicy, PolicyMoney
 from arrears.domain.plans import PlanPolicy
 from arrears.domain.scoring.assignment import Arm, assign_arm
 from arrears.domain.scoring.segments import BandError, parse_bands
-from arrears.domain.types import AfterRejection, Channel, Stage
+from arrears.domain.types import LETTER_KINDS, AfterRejection, Channel, Stage
 
 POLICIES_DIR = Path(__file__).resolve().parent.parent / "policies"
 DEFAULT_POLICY_FILE = "default.yaml"
@@ -61,7 +61,6 @@ def _messages_only(channels: tuple[Channel, ...]) -> tuple[Channel, ...]:
 
 # Pre-due reminders and receipts are plain messages: never a call or a letter.
 MessageChannels = Annotated[tuple[Channel, ...], AfterValidator(_messages_only)]
-LETTER_KINDS = frozenset({"reminder_letter", "demand_letter", "lawyer_letter", "validation_notice"})
 
 
 class PolicyError(ValueError):
@@ -205,6 +204,26 @@ class NoticeDefaults(_Strict):
         return self
 
 
+class Charges(_Strict):
+    """What the lender charges on an overdue amount when its events send no breakdown:
+    simple interest per day past due and one late fee after ``grace_days``, capped by the
+    borrower's jurisdiction (``balance.JURISDICTION_CAPS``). Letters and messages itemize
+    these; payments are still matched against the balance the lender's events state."""
+
+    annual_interest_rate: PolicyMoney = Field(default=Decimal("0"), ge=0, le=1)
+    late_fee_flat: PolicyMoney = Field(default=Decimal("0"), ge=0)
+    late_fee_rate: PolicyMoney = Field(default=Decimal("0"), ge=0, le=1)
+    grace_days: int = Field(default=0, ge=0, le=365)
+
+    def as_charge_policy(self) -> ChargePolicy:
+        return ChargePolicy(
+            annual_interest_rate=self.annual_interest_rate,
+            late_fee_flat=self.late_fee_flat,
+            late_fee_rate=self.late_fee_rate,
+            grace_days=self.grace_days,
+        )
+
+
 class Experiment(_Strict):
     name: str = "default"
     challenger_share: Decimal = Field(default=Decimal("0"), ge=0, le=1)
@@ -233,6 +252,7 @@ class Policy(_Strict):
     experiment: Experiment = Experiment()
     # repayment plans offered to hardship cases and by agents (arrears.domain.plans)
     plans: PlanPolicy = PlanPolicy()
+    charges: Charges = Charges()
     segments: dict[SegmentName, Segment]
 
     @model_validator(mode="after")

@@ -18,6 +18,8 @@ class Channel(StrEnum):
 # no SMS or call goes to that number until a different one arrives (ingest lifts the flag).
 WRONG_NUMBER_FLAG = "wrong_number"
 PHONE_CHANNELS = frozenset({Channel.SMS, Channel.CALL})
+# the letters a policy stage or a compliance pack may name (notices.LetterKind values)
+LETTER_KINDS = frozenset({"reminder_letter", "demand_letter", "lawyer_letter", "validation_notice"})
 
 
 class AfterRejection(StrEnum):

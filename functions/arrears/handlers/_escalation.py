@@ -363,24 +363,68 @@ def letter_context(
     policy: Policy,
     now: datetime,
     timeline: Sequence[TimelineEntry] = (),
+    kind: str | None = None,
 ) -> Any:
-    """A letter's context. The itemization (US validation notice, 12 CFR 1006.34(c)(2))
-    starts on the day the case opened, at the balance ingest recorded on the ``case_opened``
-    audit line, with the payments recorded since; pass the case's ``timeline`` for it."""
+    """A letter's context: who it comes from, where a dispute goes and the legal text
+    come from the borrower's compliance pack (``letters``), the rest from the policy. The
+    itemization (US validation notice, 12 CFR 1006.34(c)(2)) starts on the day the case
+    opened, at the balance ingest recorded on the ``case_opened`` audit line, with the
+    payments recorded since; pass the case's ``timeline`` for it."""
     from datetime import timedelta
 
+    from arrears.domain.balance import caps_for, itemize_since
+    from arrears.domain.compliance import load_pack
     from arrears.domain.notices import LetterContext
 
-    deadline = now.date() + timedelta(days=policy.notices.letter_deadline_days)
+    rules = load_pack(borrower.country or None).letters
+    fields = _notice_fields(case, borrower, policy, now)
+    days = rules.response_days(kind or "", policy.notices.letter_deadline_days)
+    creditor, collector, firm = rules.creditor, rules.collector, rules.law_firm
+    since = itemize_since(
+        case.obligations,
+        case.stated_splits,
+        _first_stated_splits(timeline),
+        fields["days_past_due"],
+        policy.charges.as_charge_policy(),
+        caps_for(borrower.country),
+    )
     return LetterContext(
-        **_notice_fields(case, borrower, policy, now),
+        **fields,
         letter_date=now.date(),
-        deadline=deadline,
+        deadline=now.date() + timedelta(days=days),
         contract_reference=", ".join(sorted(case.obligations)) or None,
+        creditor_address=creditor.address if creditor else (),
+        registration=creditor.registration if creditor else None,
+        sender_name=firm.name if firm else None,
+        sender_address=firm.address if firm else (),
+        collector_name=collector.name if collector else None,
+        collector_address=collector.address if collector else (),
+        dispute_address=rules.dispute_address
+        or (collector.address if collector else creditor.address if creditor else ()),
+        legal_text=rules.legal_text.get(kind or "", {}),
+        variant=rules.variants.get(kind or ""),
         itemization_date=case.opened_at.date(),
         amount_on_itemization_date=opening_balance(case, timeline),
+        interest_since=since.interest,
+        fees_since=since.fees,
+        credits_since=since.credits,
         payments_since=_payments_since(case, timeline),
     )
+
+
+def _first_stated_splits(timeline: Sequence[TimelineEntry]) -> dict[str, Any]:
+    """Each obligation's first split the producer sent (the audit of its events)."""
+    from arrears.domain.balance import StatedSplit
+
+    first: dict[str, Any] = {}
+    for entry in timeline:
+        split = entry.detail.get("breakdown") if entry.kind == "event_received" else None
+        obligation = entry.detail.get("obligation_id")
+        if split and obligation and obligation not in first:
+            first[obligation] = StatedSplit.parse(
+                {**split, "amount_due": entry.detail["amount_due"]}
+            )
+    return first
 
 
 def opening_balance(case: CaseRecord, timeline: Sequence[TimelineEntry]) -> Decimal:
@@ -413,7 +457,8 @@ def render_and_store_letter(
     policy's), store it and announce it: ``store_and_announce_letter``'s audit detail."""
     from arrears.domain.notices import render_letter
 
-    context = letter_context(case, borrower, policy, now, deps.repos.timeline.list(case.case_id))
+    timeline = deps.repos.timeline.list(case.case_id)
+    context = letter_context(case, borrower, policy, now, timeline, kind)
     if deadline is not None:
         context = replace(context, deadline=deadline)
     pdf = render_letter(kind, borrower.locale, context)
@@ -449,26 +494,43 @@ def store_and_announce_letter(
 def _notice_fields(
     case: CaseRecord, borrower: BorrowerRecord, policy: Policy, now: datetime
 ) -> dict[str, Any]:
+    """What every notice says: the creditor and its contact details from the borrower's
+    compliance pack when it names them (each market its own number), else the policy's;
+    the amount itemized from the producer's split, else with the policy's charges."""
+    from arrears.domain.balance import caps_for, case_breakdown
+    from arrears.domain.compliance import load_pack
+
+    rules = load_pack(borrower.country or None).letters
     reference = case_reference(case)
     defaults = policy.notices
     due = case.due_date or case.opened_at.date()
+    days_past_due = max((now.date() - due).days, 0)
+    breakdown = case_breakdown(
+        case.obligations,
+        case.stated_splits,
+        days_past_due,
+        policy.charges.as_charge_policy(),
+        caps_for(borrower.country),
+    )
     return {
         "borrower_name": borrower.name or "",
-        "amount_due": case.balance,
+        "amount_due": breakdown.total,
+        "breakdown": breakdown,
         "currency": case.currency,
         "due_date": due,
-        "creditor_name": defaults.creditor_name,
+        "creditor_name": rules.creditor.name if rules.creditor else defaults.creditor_name,
         "case_reference": reference,
         "pay_link": defaults.pay_link.format(case_reference=reference)
         if defaults.pay_link
         else None,
         "payment_instructions": defaults.payment_instructions,
-        "contact_phone": defaults.contact_phone,
-        "contact_email": defaults.contact_email,
+        "contact_phone": rules.contact_phone or defaults.contact_phone,
+        "contact_email": rules.contact_email or defaults.contact_email,
         "opt_out_link": defaults.opt_out_link,
-        "days_past_due": max((now.date() - due).days, 0),
+        "days_past_due": days_past_due,
         "timezone": borrower.timezone,
         "jurisdiction": borrower.country or None,
+        "debt_collector": rules.is_debt_collector,
     }
 
 

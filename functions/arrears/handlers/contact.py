@@ -54,6 +54,7 @@ from arrears.domain.ladder import (
     Route,
     WaitingFor,
     action_key,
+    after_letter_deadline,
     plan_next,
     plan_retry,
     pre_due_step,
@@ -179,9 +180,28 @@ def _act_on_stage(
             deadline = now + timedelta(hours=policy.agent_call.outcome_deadline_hours)
             nxt = wait_until(Route.AGENT_CALL_OUTCOME, deadline, now, WaitingFor.AGENT_OUTCOME)
         else:
-            nxt = plan_next(policy, case_view(case, borrower, frozenset(done)), now)
+            view = case_view(case, borrower, frozenset(done))
+            nxt = plan_next(
+                policy, view, now, _letter_answer_window(policy, borrower, step, results, now)
+            )
     logger.info("stage acted", extra={"stage": stage.value, "outcome": outcome, "route": nxt.route})
     return nxt.with_outcome(outcome, reason).as_output()
+
+
+def _letter_answer_window(
+    policy: Policy,
+    borrower: BorrowerRecord,
+    step: StageStep,
+    results: list[ChannelResult],
+    now: datetime,
+) -> datetime | None:
+    """A letter sent with a deadline holds the next step until that deadline has passed
+    (GB: the 30 days the Pre-Action Protocol gives to reply to a letter of claim)."""
+    if not any(r.channel is Channel.LETTER and r.outcome == "sent" for r in results):
+        return None
+    rules = load_pack(borrower.country or None).letters
+    days = rules.response_days(step.letter or step.stage.value, policy.notices.letter_deadline_days)
+    return after_letter_deadline(policy, step, now.date(), days, borrower.timezone)
 
 
 def _ladder_step(policy: Policy, case: CaseRecord, stage: Stage) -> StageStep | None:
@@ -505,11 +525,15 @@ def _missing_content(
 def send_validation_notice(
     deps: StepDeps, case: CaseRecord, borrower: BorrowerRecord, policy: Policy, now: datetime
 ) -> ChannelResult | None:
-    """US (packs with ``validation_notice_days``): the validation notice letter, once per
-    case, as soon as the first collection message has gone out (12 CFR 1006.34(a)(1)(i)(B):
-    within five days of it). A deferral is tried again at the next contact step."""
+    """US (packs with ``validation_notice_days`` whose letters come from a debt collector,
+    ``collector_role: third_party``): the validation notice letter, once per case, as soon
+    as the first collection message has gone out (12 CFR 1006.34(a)(1)(i)(B): within five
+    days of it). A deferral is tried again at the next contact step."""
     pack = load_pack(borrower.country or None)
-    if pack.content.validation_notice_days is None or VALIDATION_KEY in case.done_actions:
+    needs_notice = (
+        pack.content.validation_notice_days is not None and pack.letters.is_debt_collector
+    )
+    if not needs_notice or VALIDATION_KEY in case.done_actions:
         return None
     if first_collection_contact(deps, case, policy) is None:
         return None

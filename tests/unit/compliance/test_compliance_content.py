@@ -14,6 +14,8 @@ from arrears.domain.compliance import (
 from arrears.domain.types import Channel
 from compliance_builders import pack, utc
 
+from tests.support.packs import as_debt_collector
+
 OPT_OUT = ContentRequirement.OPT_OUT_INSTRUCTION
 MINI_MIRANDA = ContentRequirement.DEBT_COLLECTION_DISCLOSURE
 IDENTITY = ContentRequirement.DEBT_COLLECTOR_IDENTITY
@@ -28,8 +30,16 @@ IDENTITY = ContentRequirement.DEBT_COLLECTOR_IDENTITY
         (Channel.CALL, False, {IDENTITY}),
     ],
 )
-def test_us_requirements(channel, first, expected):
-    assert required_content(pack("us"), channel, first) == expected
+def test_us_requirements_of_a_debt_collector(channel, first, expected):
+    assert required_content(as_debt_collector(pack("us")), channel, first) == expected
+
+
+@pytest.mark.parametrize("channel", list(Channel))
+def test_a_us_lender_collecting_its_own_debt_owes_no_debt_collector_disclosure(channel):
+    # the shipped US pack is a first party's: only the opt-out line remains
+    expected = {OPT_OUT} if channel in (Channel.SMS, Channel.EMAIL) else set()
+    assert required_content(pack("us"), channel, True) == expected
+    assert required_content(pack("us"), channel, False) == expected
 
 
 @pytest.mark.parametrize("name", ["cn", "gb", "default"])
@@ -41,12 +51,13 @@ def test_other_packs_need_the_opt_out_line_on_electronic_channels_only(name):
 
 def test_validation_notice_is_due_five_days_after_first_communication():
     first = utc(2026, 11, 3, 15, 0)
-    assert validation_notice_due(pack("us"), first) == first + timedelta(days=5)
+    assert validation_notice_due(as_debt_collector(pack("us")), first) == first + timedelta(days=5)
+    assert validation_notice_due(pack("us"), first) is None  # a creditor sends none
     assert validation_notice_due(pack("cn"), first) is None
 
 
 def test_missing_content_reads_the_rendered_text():
-    us = pack("us")
+    us = as_debt_collector(pack("us"))
     needs = required_content(us, Channel.SMS, True)
     good = "This is an attempt to collect a debt. Pay at example.com. Reply STOP to opt out."
     assert missing_content(us, needs, good, "en-US") == set()

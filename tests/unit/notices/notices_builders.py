@@ -73,6 +73,9 @@ def full_letter(**overrides: object) -> LetterContext:
             "amount_on_itemization_date": Decimal("1250.00"),
             "interest_since": Decimal("6.35"),
             "fees_since": Decimal("20.00"),
+            "collector_name": "Example Collections LLC",
+            "collector_address": ("300 Example Street", "Wilmington, DE 19801"),
+            "dispute_address": ("Disputes", "PO Box 100", "Wilmington, DE 19801"),
         }
     )
     values.update(overrides)

@@ -230,6 +230,8 @@ def test_every_letter_renders_with_only_what_its_kind_needs(kind: LetterKind, lo
         LetterKind.VALIDATION_NOTICE: {
             "itemization_date": date(2026, 10, 1),
             "amount_on_itemization_date": Decimal("0.01"),
+            "collector_name": "Example Collections LLC",
+            "dispute_address": ("PO Box 100", "Wilmington, DE 19801"),
         },
     }.get(kind, {})
     context = LetterContext(

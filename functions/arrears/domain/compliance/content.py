@@ -32,7 +32,8 @@ def required_content(pack: CompliancePack, channel: Channel, is_first_contact: b
     required: set[str] = set()
     if channel in rules.opt_out_channels:
         required.add(ContentRequirement.OPT_OUT_INSTRUCTION)
-    if channel in rules.disclosure_channels:
+    # the FDCPA disclosures are a debt collector's duty, not a creditor's own
+    if pack.letters.is_debt_collector and channel in rules.disclosure_channels:
         if is_first_contact and rules.first_contact_disclosure:
             required.add(ContentRequirement.DEBT_COLLECTION_DISCLOSURE)
         elif not is_first_contact and rules.subsequent_disclosure:
@@ -69,6 +70,6 @@ def validation_notice_due(pack: CompliancePack, first_contact_at: datetime) -> d
     information itself.
     """
     days = pack.content.validation_notice_days
-    if days is None:
+    if days is None or not pack.letters.is_debt_collector:
         return None
     return first_contact_at + timedelta(days=days)

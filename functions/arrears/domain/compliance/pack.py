@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from arrears import constants as c
 from arrears.domain.compliance.model import Purpose, Reason
-from arrears.domain.types import Channel
+from arrears.domain.types import LETTER_KINDS, Channel
 
 PACKS_DIR = Path(__file__).resolve().parent.parent.parent / "policies" / "compliance"
 DEFAULT_PACK_NAME = "default"
@@ -126,6 +126,64 @@ class ContentRules(_Frozen):
     source: str = ""
 
 
+class CollectorRole(StrEnum):
+    """Who sends the pack's letters: the lender collecting its own debt, or a debt
+    collector collecting for it (US: only a debt collector owes the FDCPA disclosures and
+    the validation notice)."""
+
+    FIRST_PARTY = "first_party"
+    THIRD_PARTY = "third_party"
+
+
+class Party(_Frozen):
+    """A name and postal address printed on a letter."""
+
+    name: str = Field(min_length=1)
+    address: tuple[str, ...] = ()
+    # e.g. "Authorised and regulated by the Financial Conduct Authority (FRN 000000)"
+    registration: str | None = None
+
+
+class LetterRules(_Frozen):
+    """Who a letter in this jurisdiction comes from, where a dispute goes, and the legal
+    text the law wants on it. Values here win over the policy's ``notices`` defaults."""
+
+    collector_role: CollectorRole = CollectorRole.FIRST_PARTY
+    creditor: Party | None = None  # the lender's legal identity in this market
+    collector: Party | None = None  # the debt collector (third_party only)
+    law_firm: Party | None = None  # signs the lawyer's letter
+    dispute_address: tuple[str, ...] = ()  # where a written dispute or reply form goes
+    contact_phone: str | None = None
+    contact_email: str | None = None
+    # the template variant a letter kind uses here, e.g. lawyer_letter: pre_action_debt
+    variants: dict[str, str] = Field(default_factory=dict)
+    # the fewest days a letter with a deadline may give the borrower (GB Pre-Action
+    # Protocol for Debt Claims: 30 days to reply to a letter of claim)
+    min_response_days: dict[str, int] = Field(default_factory=dict)
+    # paragraphs the law wants on a letter kind, per language: {kind: {language: [...]}}
+    legal_text: dict[str, dict[str, tuple[str, ...]]] = Field(default_factory=dict)
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _collector_named(self) -> LetterRules:
+        if self.collector_role is CollectorRole.THIRD_PARTY and self.collector is None:
+            raise ValueError("letters.collector_role third_party needs letters.collector")
+        kinds = {*self.variants, *self.min_response_days, *self.legal_text}
+        unknown = kinds - LETTER_KINDS
+        if unknown:
+            raise ValueError(f"letters: unknown letter kind(s) {sorted(unknown)}")
+        return self
+
+    @property
+    def is_debt_collector(self) -> bool:
+        return self.collector_role is CollectorRole.THIRD_PARTY
+
+    def response_days(self, kind: str, policy_days: int) -> int:
+        """Days a letter of ``kind`` gives the borrower: the policy's, or more where the law
+        asks for more."""
+        return max(policy_days, self.min_response_days.get(kind, 0))
+
+
 class CompliancePack(_Frozen):
     name: str = Field(pattern=r"^[a-z0-9_]+$")
     version: str
@@ -141,6 +199,7 @@ class CompliancePack(_Frozen):
     # collection contact while the debt is disputed waits until the dispute is resolved
     dispute_pauses_collection: bool = True
     content: ContentRules = ContentRules()
+    letters: LetterRules = LetterRules()
     ledger_retention_days: int = Field(default=1096, ge=1)  # 1006.100: three years
 
     @field_validator("countries")

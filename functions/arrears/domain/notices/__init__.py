@@ -3,7 +3,7 @@
 Public API (docs/notices.md):
 
     render_message(template_id, channel, locale, context) -> RenderedMessage(subject, body)
-    render_letter(kind, locale, context) -> bytes  (a PDF)
+    render_letter(kind, locale, context) -> bytes  (a PDF; context.variant: the pack's form)
     catalogue() -> Catalogue  (every template, validated at load)
 
 Pure: no AWS, no network. Templates are YAML files under `arrears/templates/`.
@@ -96,13 +96,13 @@ def render_message(
 
 
 def render_letter(kind: LetterKind | str, locale: str, context: LetterContext) -> bytes:
-    """A PDF letter (bytes) in the borrower's locale, CJK font embedded and subset."""
+    """A PDF letter (bytes) in the borrower's locale, CJK font embedded and subset; in the
+    jurisdiction's form of the letter when the context names one (``context.variant``)."""
     from arrears.domain.notices.letters import render_letter_pdf
 
-    kind = LetterKind(kind)
-    pack = catalogue().pack(locale)
+    pack, template = catalogue().letter(LetterKind(kind), locale, context.variant)
     fmt_locale = _format_locale(locale, pack.locale)
-    return render_letter_pdf(kind, pack, fmt_locale, context)
+    return render_letter_pdf(template, pack, fmt_locale, context)
 
 
 def _format_locale(requested: str, template_locale: str) -> str:

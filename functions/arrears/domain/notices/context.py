@@ -7,6 +7,7 @@ so a missing optional value drops a phrase instead of leaving a blank in a messa
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -97,6 +98,14 @@ class LetterContext(NoticeContext):
     contract_reference: str | None = None
     sender_name: str | None = None  # the law firm for a lawyer's letter
     sender_address: tuple[str, ...] = ()
+    # a third party's letter: the debt collector who sends it (US validation notice)
+    collector_name: str | None = None
+    collector_address: tuple[str, ...] = ()
+    dispute_address: tuple[str, ...] = ()  # where a written dispute or reply form goes
+    registration: str | None = None  # the creditor's regulatory status line
+    # the jurisdiction's legal paragraphs for this letter, per language ("en": (...))
+    legal_text: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    variant: str | None = None  # the jurisdiction's form of the letter (compliance pack)
     # US validation notice (12 CFR 1006.34(c)): the itemization since the itemization date
     itemization_date: date | None = None
     amount_on_itemization_date: Decimal | None = None

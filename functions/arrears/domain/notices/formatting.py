@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_date, format_time, get_timezone_gmt
-from babel.numbers import format_currency
+from babel.numbers import format_currency, get_currency_precision
 
 
 @cache
@@ -20,6 +20,11 @@ def babel_locale(tag: str) -> Locale:
 
 @lru_cache(maxsize=4096)  # a letter prints the same few amounts several times
 def money(amount: Decimal, currency: str, locale: str) -> str:
+    # rounded to the currency's digits here (half up, like every amount Arrears computes);
+    # an amount that rounds to nothing is printed as nothing, never as "-$0.00"
+    amount = amount.quantize(Decimal(1).scaleb(-get_currency_precision(currency)), ROUND_HALF_UP)
+    if amount == 0:
+        amount = abs(amount)
     # decimal_quantization keeps the currency's own digits (2 for USD/CNY, 0 for JPY)
     return format_currency(amount, currency, locale=babel_locale(locale))
 

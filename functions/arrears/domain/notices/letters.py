@@ -38,7 +38,7 @@ from fpdf.output import OutputProducer
 from arrears.domain.balance import Breakdown
 from arrears.domain.notices import formatting as fmt
 from arrears.domain.notices.context import LetterContext, LetterKind
-from arrears.domain.notices.templates import LocalePack, Text
+from arrears.domain.notices.templates import LetterTemplate, LocalePack, Text
 from arrears.domain.notices.variables import clean, variables
 from arrears.domain.types import Channel
 
@@ -313,10 +313,19 @@ def _breakdown_table(
     pdf.ln(4)
 
 
+def legal_paragraphs(context: LetterContext, language: str) -> tuple[str, ...]:
+    """The jurisdiction's legal text in the letter's language, else in the first language
+    the pack wrote it in: a legal paragraph is never dropped for want of a translation."""
+    texts = context.legal_text
+    if not texts:
+        return ()
+    return texts.get(language) or next(iter(texts.values()))
+
+
 def render_letter_pdf(
-    kind: LetterKind, pack: LocalePack, locale: str, context: LetterContext
+    template: LetterTemplate, pack: LocalePack, locale: str, context: LetterContext
 ) -> bytes:
-    template = pack.letters[kind]
+    kind = template.kind
     labels = pack.labels
     values = variables(context, pack, locale, Channel.LETTER)
     breakdown = context.breakdown or Breakdown.principal_only(context.amount_due)
@@ -325,7 +334,13 @@ def render_letter_pdf(
     title = _render(template.title, values)
     salutation = _render(template.salutation, values)
     paragraphs = [_render(p, values) for p in template.paragraphs]
+    paragraphs += [clean(p) for p in legal_paragraphs(context, pack.locale.split("-")[0])]
     closing = _render(template.closing, values)
+    enclosures = [
+        (_render(e.title, values), [_render(p, values) for p in e.paragraphs])
+        for e in template.enclosures
+    ]
+    registration = clean(context.registration) if context.registration else ""
 
     pdf = _Letter(format="A4", unit="mm")
     pdf.set_margins(MARGIN, MARGIN, MARGIN)
@@ -349,6 +364,10 @@ def render_letter_pdf(
             *context.extra_lines,
             context.sender_name or "",
             *context.sender_address,
+            context.collector_name or "",
+            *context.collector_address,
+            registration,
+            *(text for title, body in enclosures for text in (title, *body)),
         ]
     )
     if has_rtl(everything):
@@ -358,9 +377,12 @@ def render_letter_pdf(
     pdf.footer_text = clean(context.case_reference)
     pdf.add_page()
 
-    # Sender block: the law firm for a lawyer's letter, else the creditor.
+    # Sender block: the law firm for a lawyer's letter, the debt collector for a
+    # validation notice, else the creditor.
     if kind is LetterKind.LAWYER_LETTER and context.sender_name:
         sender_name, sender_address = clean(context.sender_name), context.sender_address
+    elif kind is LetterKind.VALIDATION_NOTICE and context.collector_name:
+        sender_name, sender_address = clean(context.collector_name), context.collector_address
     else:
         sender_name, sender_address = clean(context.creditor_name), context.creditor_address
     _lines(pdf, sender_name, size=13)
@@ -386,4 +408,12 @@ def render_letter_pdf(
         _lines(pdf, clean(extra), gap=2.5)
     pdf.ln(3)
     _lines(pdf, closing)
+    if registration:
+        pdf.ln(4)
+        _lines(pdf, registration, size=8.5)
+    for enclosure_title, body in enclosures:
+        pdf.add_page()
+        _lines(pdf, enclosure_title, size=13, gap=3)
+        for paragraph in body:
+            _lines(pdf, paragraph, gap=2.5)
     return bytes(pdf.output(output_producer_class=_LetterOutput))

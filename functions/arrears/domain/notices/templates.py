@@ -5,6 +5,9 @@ Templates live as YAML files a reviewer can read and edit (`arrears/templates/`)
     messages/<locale>/<template_id>.yaml   sms: "...", email: {subject: "...", body: "..."}
     messages/<locale>/_phrases.yaml        opt-out lines, US disclosures, how-to-pay wording
     letters/<locale>/<kind>.yaml           title, salutation, paragraphs, closing
+                                           [, enclosures: pages sent with the letter]
+    letters/<locale>/<kind>.<variant>.yaml a jurisdiction's form of a letter, chosen by
+                                           the compliance pack (e.g. pre_action_debt)
     letters/<locale>/_labels.yaml          table and header labels
 
 Placeholders are `{name}` with names from `MESSAGE_VARIABLES` / `LETTER_VARIABLES`. A part
@@ -20,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -83,10 +86,28 @@ MESSAGE_OPTIONAL = frozenset(
 )
 MESSAGE_VARIABLES = MESSAGE_ALWAYS | MESSAGE_OPTIONAL
 LETTER_ALWAYS = MESSAGE_ALWAYS | frozenset(
-    {"letter_date", "interest_since", "fees_since", "payments_since", "credits_since"}
+    {
+        "letter_date",
+        "interest_since",
+        "fees_since",
+        "payments_since",
+        "credits_since",
+        # the same itemization signed the way Model Form B-1 prints it ("+ $5.00",
+        # "– $20.00"), and a plain "$0.00" for nothing: never a negative zero
+        "interest_added",
+        "fees_added",
+        "paid_or_credited",
+    }
 )
 LETTER_OPTIONAL = MESSAGE_OPTIONAL | frozenset(
-    {"contract_reference", "sender_name", "itemization_date", "amount_on_itemization_date"}
+    {
+        "contract_reference",
+        "sender_name",
+        "itemization_date",
+        "amount_on_itemization_date",
+        "collector_name",  # the debt collector sending a third party's letter
+        "dispute_address",  # where a written dispute or reply form goes, on one line
+    }
 )
 LETTER_VARIABLES = LETTER_ALWAYS | LETTER_OPTIONAL
 
@@ -108,7 +129,14 @@ LETTER_MUST_SHOW: dict[LetterKind, frozenset[str]] = {
         {"amount_due", "creditor_name", "contract_reference", "deadline", "contact"}
     ),
     LetterKind.VALIDATION_NOTICE: frozenset(
-        {"creditor_name", "itemization_date", "amount_on_itemization_date", "deadline"}
+        {
+            "collector_name",
+            "creditor_name",
+            "itemization_date",
+            "amount_on_itemization_date",
+            "deadline",
+            "dispute_address",
+        }
     ),
 }
 LETTER_NEEDS: dict[LetterKind, frozenset[str]] = {
@@ -116,7 +144,13 @@ LETTER_NEEDS: dict[LetterKind, frozenset[str]] = {
     LetterKind.DEMAND_LETTER: frozenset({"deadline"}),
     LetterKind.LAWYER_LETTER: frozenset({"deadline", "contract_reference", "contact"}),
     LetterKind.VALIDATION_NOTICE: frozenset(
-        {"deadline", "itemization_date", "amount_on_itemization_date"}
+        {
+            "deadline",
+            "itemization_date",
+            "amount_on_itemization_date",
+            "collector_name",
+            "dispute_address",
+        }
     ),
 }
 
@@ -133,6 +167,7 @@ LETTER_LABELS = (
     "total",
 )
 LETTER_FIELDS = ("title", "salutation", "paragraphs", "closing")
+ENCLOSURE_FIELDS = ("title", "paragraphs")
 
 
 @dataclass(frozen=True)
@@ -209,6 +244,14 @@ class MessageTemplate:
 
 
 @dataclass(frozen=True)
+class Enclosure:
+    """A page sent with a letter (a reply form, an information sheet), on its own page."""
+
+    title: Text
+    paragraphs: tuple[Text, ...]
+
+
+@dataclass(frozen=True)
 class LetterTemplate:
     kind: LetterKind
     locale: str
@@ -216,6 +259,8 @@ class LetterTemplate:
     salutation: Text
     paragraphs: tuple[Text, ...]
     closing: Text
+    enclosures: tuple[Enclosure, ...] = ()
+    variant: str | None = None
 
 
 @dataclass(frozen=True)
@@ -225,6 +270,8 @@ class LocalePack:
     labels: Mapping[str, str]
     messages: Mapping[TemplateId, MessageTemplate]
     letters: Mapping[LetterKind, LetterTemplate]
+    # a jurisdiction's form of a letter: (kind, variant) -> template
+    variants: Mapping[tuple[LetterKind, str], LetterTemplate] = field(default_factory=dict)
 
 
 # the set a locale of the language without its own set is written in: most speakers of
@@ -257,6 +304,20 @@ class Catalogue:
 
     def pack(self, locale: str | None) -> LocalePack:
         return self.packs[self.resolve(locale)]
+
+    def letter(
+        self, kind: LetterKind, locale: str | None, variant: str | None = None
+    ) -> tuple[LocalePack, LetterTemplate]:
+        """The template a letter is written from, and the set it comes from. A variant the
+        borrower's language has no text for is written in the default locale: the law's
+        form in English beats the ordinary letter in the borrower's language."""
+        pack = self.pack(locale)
+        if variant is None:
+            return pack, pack.letters[kind]
+        for candidate in (pack, self.packs[DEFAULT_LOCALE]):
+            if (kind, variant) in candidate.variants:
+                return candidate, candidate.variants[kind, variant]
+        raise TemplateError(f"no template set has {kind.value}.{variant}")
 
 
 def _load_yaml(path: Path) -> dict[str, Any]:
@@ -300,27 +361,62 @@ def _load_message(path: Path, root: Path, template_id: TemplateId, locale: str) 
     return MessageTemplate(template_id, locale, sms, subject, body)
 
 
-def _load_letter(path: Path, root: Path, kind: LetterKind, locale: str) -> LetterTemplate:
+def _paragraphs(src: str, raw: Any, args: tuple[frozenset[str], ...]) -> tuple[Text, ...]:
+    if not isinstance(raw, list) or not raw:
+        raise TemplateError(f"{src}: paragraphs must be a non-empty list")
+    return tuple(parse_text(f"{src}: paragraphs[{i}]", text, *args) for i, text in enumerate(raw))
+
+
+def _load_enclosures(src: str, raw: Any, args: tuple[frozenset[str], ...]) -> tuple[Enclosure, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not all(isinstance(e, dict) for e in raw):
+        raise TemplateError(f"{src}: enclosures must be a list of {list(ENCLOSURE_FIELDS)}")
+    enclosures = []
+    for i, item in enumerate(raw):
+        where = f"{src}: enclosures[{i}]"
+        if set(item) != set(ENCLOSURE_FIELDS):
+            raise TemplateError(f"{where}: expected exactly {list(ENCLOSURE_FIELDS)}")
+        title = parse_text(f"{where}.title", item["title"], *args)
+        enclosures.append(Enclosure(title, _paragraphs(where, item["paragraphs"], args)))
+    return tuple(enclosures)
+
+
+def _load_letter(
+    path: Path, root: Path, kind: LetterKind, locale: str, variant: str | None = None
+) -> LetterTemplate:
     data = _load_yaml(path)
     src = _rel(path, root)
-    extra = set(data) - {*LETTER_FIELDS, "description"}
+    extra = set(data) - {*LETTER_FIELDS, "enclosures", "description"}
     if extra:
         raise TemplateError(f"{src}: unexpected keys {sorted(extra)}")
-    paragraphs_raw = data.get("paragraphs")
-    if not isinstance(paragraphs_raw, list) or not paragraphs_raw:
-        raise TemplateError(f"{src}: paragraphs must be a non-empty list")
     args = (LETTER_VARIABLES, LETTER_OPTIONAL, LETTER_NEEDS[kind])
     title = parse_text(f"{src}: title", data.get("title"), *args)
     salutation = parse_text(f"{src}: salutation", data.get("salutation"), *args)
-    paragraphs = tuple(
-        parse_text(f"{src}: paragraphs[{i}]", raw, *args) for i, raw in enumerate(paragraphs_raw)
-    )
+    paragraphs = _paragraphs(src, data.get("paragraphs"), args)
     closing = parse_text(f"{src}: closing", data.get("closing"), *args)
-    shown = frozenset().union(*(t.placeholders for t in (title, salutation, *paragraphs, closing)))
+    enclosures = _load_enclosures(src, data.get("enclosures"), args)
+    texts = (title, salutation, *paragraphs, closing)
+    texts += tuple(t for e in enclosures for t in (e.title, *e.paragraphs))
+    shown = frozenset().union(*(t.placeholders for t in texts))
     missing = sorted(LETTER_MUST_SHOW[kind] - shown)
     if missing:
         raise TemplateError(f"{src}: must show {missing}")
-    return LetterTemplate(kind, locale, title, salutation, paragraphs, closing)
+    return LetterTemplate(kind, locale, title, salutation, paragraphs, closing, enclosures, variant)
+
+
+def _load_variants(
+    directory: Path, root: Path, locale: str
+) -> dict[tuple[LetterKind, str], LetterTemplate]:
+    variants = {}
+    for path in sorted(directory.glob("*.*.yaml")):
+        kind_name, variant = path.name.removesuffix(".yaml").split(".", 1)
+        try:
+            kind = LetterKind(kind_name)
+        except ValueError:
+            raise TemplateError(f"{_rel(path, root)}: unknown letter kind {kind_name!r}") from None
+        variants[kind, variant] = _load_letter(path, root, kind, locale, variant)
+    return variants
 
 
 def load_catalogue(root: Path = TEMPLATES_DIR) -> Catalogue:
@@ -372,7 +468,8 @@ def load_catalogue(root: Path = TEMPLATES_DIR) -> Catalogue:
             if not path.is_file():
                 raise TemplateError(f"{_rel(path, root)}: missing")
             letters[kind] = _load_letter(path, root, kind, locale)
-        packs[locale] = LocalePack(locale, phrases, dict(label_data), messages, letters)
+        variants = _load_variants(letters_dir / locale, root, locale)
+        packs[locale] = LocalePack(locale, phrases, dict(label_data), messages, letters, variants)
     return Catalogue(packs)
 
 

@@ -48,6 +48,11 @@ def variables(
     def money(amount: Decimal | None) -> str | None:
         return None if amount is None else fmt.money(amount, context.currency, locale)
 
+    def signed(amount: Decimal, sign: str) -> str:
+        # Model Form B-1 prints the sign before a non-zero amount; nothing is never "- $0.00"
+        shown = fmt.money(abs(amount), context.currency, locale)
+        return shown if amount == 0 else f"{sign} {shown}"
+
     def day(value: date | None) -> str | None:
         return None if value is None else fmt.long_date(value, locale)
 
@@ -117,6 +122,16 @@ def variables(
                 "fees_since": money(context.fees_since),
                 "payments_since": money(context.payments_since),
                 "credits_since": money(context.credits_since),
+                "interest_added": signed(context.interest_since, "+"),
+                "fees_added": signed(context.fees_since, "+"),
+                "paid_or_credited": signed(context.payments_since + context.credits_since, "–"),
+                "collector_name": (
+                    clean(context.collector_name) if context.collector_name else None
+                ),
+                "dispute_address": (
+                    ", ".join(clean(line) for line in context.dispute_address if line.strip())
+                    or None
+                ),
             }
         )
     return values
