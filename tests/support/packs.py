@@ -23,7 +23,11 @@ COLLECTOR = Party(
 
 def as_debt_collector(pack: CompliancePack) -> CompliancePack:
     letters = pack.letters.model_copy(
-        update={"collector_role": CollectorRole.THIRD_PARTY, "collector": COLLECTOR}
+        update={
+            "collector_role": CollectorRole.THIRD_PARTY,
+            "collector": COLLECTOR,
+            "dispute_address": COLLECTOR.address,
+        }
     )
     return pack.model_copy(update={"letters": letters})
 

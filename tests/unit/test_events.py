@@ -317,3 +317,34 @@ def test_bad_envelopes_are_rejected_with_a_reason(body: Any, reason: str) -> Non
     with pytest.raises(InvalidEvent) as caught:
         parse_detail(parse_envelope(copy.deepcopy(body)))
     assert caught.value.reason == reason
+
+
+# ------------------------------------------------------------------ amount breakdown
+
+
+def test_a_breakdown_of_the_amount_due_is_accepted_when_it_adds_up() -> None:
+    event = parse_payment_status(
+        payment(principal="1200.00", interest="30.00", fees="20.00", amount_due="1250.00")
+    )
+    assert (event.principal, event.interest, event.fees) == (
+        Decimal("1200.00"),
+        Decimal("30.00"),
+        Decimal("20.00"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("breakdown", "phrase"),
+    [
+        ({"principal": "1200.00", "interest": "30.00", "fees": "10.00"}, "must equal amount_due"),
+        ({"principal": "1250.00"}, "missing ['fees', 'interest']"),
+        ({"principal": "1200.00", "interest": 30.0, "fees": "20.00"}, "not a JSON number"),
+        ({"principal": "1200.001", "interest": "30.00", "fees": "19.999"}, "CNY has 2"),
+    ],
+)
+def test_a_breakdown_that_does_not_add_up_or_is_partial_is_rejected(
+    breakdown: dict[str, Any], phrase: str
+) -> None:
+    error = rejection(payment(**breakdown))
+    assert error.reason == "schema_validation"
+    assert phrase in error.detail

@@ -73,6 +73,7 @@ class Outbox:
                 "to": account_id,
                 "kind": kind,
                 "bytes": len(pdf),
+                "pdf": pdf,
                 "at": self.clock(),
             }
         )
@@ -171,8 +172,10 @@ def payment_event(
     account: dict[str, Any] | None = None,
     borrower: dict[str, Any] | None = None,
     currency: str | None = None,
+    **breakdown: str,
 ) -> dict[str, Any]:
-    """A PaymentStatusChanged detail as the wallet sends it (DESIGN.md contract)."""
+    """A PaymentStatusChanged detail as the wallet sends it (DESIGN.md contract);
+    ``breakdown``: the optional principal, interest and fees of the amount due."""
     if sequence is None:
         sequence = _sequences.get(account_id, 0) + 1
     _sequences[account_id] = max(sequence, _sequences.get(account_id, 0))
@@ -202,6 +205,7 @@ def payment_event(
     }
     if account:
         detail["account"] = account
+    detail.update(breakdown)
     return detail
 
 

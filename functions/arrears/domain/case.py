@@ -839,7 +839,7 @@ def with_stated_split(
 def _event_detail(event: PaymentStatusChanged) -> dict[str, Any]:
     """What the audit keeps of an event: ids, status, amounts (with the producer's
     breakdown when it sent one: letters itemize from it). No contact data."""
-    detail = {
+    detail: dict[str, Any] = {
         "event_id": event.event_id,
         "status": event.status.value,
         "sequence": event.sequence,

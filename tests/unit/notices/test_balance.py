@@ -114,3 +114,41 @@ def test_bad_inputs_are_refused() -> None:
         breakdown(Decimal("1.005"), 3)
     with pytest.raises(ValueError, match="add up"):
         Breakdown(Decimal("1.00"), Decimal("0.10"), Decimal("0"), Decimal("1.11"))
+
+
+# ------------------------------------------------------------ stated splits and charges
+
+
+def test_a_payment_is_taken_from_fees_then_interest_then_principal() -> None:
+    from arrears.domain.balance import StatedSplit
+
+    split = StatedSplit(Decimal("1250.00"), Decimal("1200.00"), Decimal("30.00"), Decimal("20.00"))
+    assert split.outstanding(Decimal("1250.00")) == Breakdown.of(
+        Decimal("1200.00"), Decimal("30.00"), Decimal("20.00")
+    )
+    # 35.00 paid: the 20.00 fee, then 15.00 of the interest
+    assert split.outstanding(Decimal("1215.00")) == Breakdown.of(
+        Decimal("1200.00"), Decimal("15.00"), Decimal("0.00")
+    )
+    # 100.00 paid: fee and interest gone, 50.00 off the principal
+    assert split.outstanding(Decimal("1150.00")) == Breakdown.of(
+        Decimal("1150.00"), Decimal("0.00"), Decimal("0.00")
+    )
+
+
+def test_a_case_breakdown_uses_the_producers_split_else_the_policys_charges() -> None:
+    from arrears.domain.balance import ChargePolicy, StatedSplit, case_breakdown
+
+    split = StatedSplit(Decimal("100.00"), Decimal("90.00"), Decimal("4.00"), Decimal("6.00"))
+    charges = ChargePolicy(annual_interest_rate=Decimal("0.365"), late_fee_flat=Decimal("5.00"))
+    total = case_breakdown(
+        {"inst-1": Decimal("100.00"), "inst-2": Decimal("200.00")},
+        {"inst-1": split},
+        days_past_due=10,
+        policy=charges,
+    )
+    # inst-1 as the producer split it; inst-2 as principal with 10 days at 36.5 % and the fee
+    assert total == Breakdown.of(Decimal("290.00"), Decimal("6.00"), Decimal("11.00"))
+    # with no charges in the policy, the case balance is all principal (the default)
+    plain = case_breakdown({"inst-2": Decimal("200.00")}, {}, days_past_due=10)
+    assert plain == Breakdown.principal_only(Decimal("200.00"))
