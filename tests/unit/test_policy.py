@@ -160,3 +160,26 @@ def test_everyone_is_champion_while_the_challenger_share_is_zero():
     policy, arm = policy_for_account("acc-1")
     assert arm == "champion"
     assert policy is load_policy()
+
+
+def test_ingest_reads_the_default_language_of_the_policy_a_new_case_runs_on(tmp_path):
+    # given a lender's policy whose default language is Mexican Spanish
+    from arrears.domain.policy import POLICIES_DIR
+    from arrears.handlers.ingest import _policy_default_locale
+
+    text = (POLICIES_DIR / "default.yaml").read_text(encoding="utf-8")
+    text = text.replace("notices:\n", "notices:\n  default_locale: es-MX\n", 1)
+    (tmp_path / "spanish.yaml").write_text(text, encoding="utf-8")
+    # then ingest's fallback language for an account on that policy is es-MX
+    assert _policy_default_locale(str(tmp_path / "spanish.yaml"))("acc-1") == "es-MX"
+    # and the shipped policy keeps en-US
+    assert _policy_default_locale("default.yaml")("acc-1") == "en-US"
+
+
+def test_a_default_language_must_be_a_language_tag():
+    from arrears.domain.policy import NoticeDefaults
+
+    with pytest.raises(ValueError, match="default_locale"):
+        NoticeDefaults(
+            creditor_name="Acme", pay_link="https://x.example", default_locale="Spanish!"
+        )

@@ -196,6 +196,8 @@ class NoticeDefaults(_Strict):
     opt_out_link: str | None = None
     # a lawyer's letter and the demand letter give the borrower this many days to pay
     letter_deadline_days: int = Field(default=14, ge=1, le=90)
+    # the template set a borrower is written in when no set has their language
+    default_locale: str = Field(default="en-US", pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
     @model_validator(mode="after")
     def _how_to_pay(self) -> NoticeDefaults:

@@ -531,6 +531,7 @@ def _notice_fields(
         "timezone": borrower.timezone,
         "jurisdiction": borrower.country or None,
         "debt_collector": rules.is_debt_collector,
+        "fallback_locale": defaults.default_locale,
     }
 
 

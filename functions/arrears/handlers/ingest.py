@@ -93,6 +93,8 @@ class Ingestor:
     pre_due_segment: PreDueSegment | None = None
     # record_reply behind Powertools Idempotency (the Lambda wiring); None applies it as is
     record_reply_once: Callable[..., dict[str, Any]] | None = None
+    # account id -> the default language of the policy its new case runs on
+    default_locale: Callable[[str], str | None] = lambda _account_id: None
 
     # ---------------------------------------------------------------- entry
 
@@ -191,7 +193,9 @@ class Ingestor:
             )
             # the template catalogue is loaded only when a case opens, not on every event
             decision = note_language_fallback(
-                decision, lambda locale: catalogue().resolve(locale), now
+                decision,
+                lambda locale: catalogue().resolve(locale, self.default_locale(event.account_id)),
+                now,
             )
             write = IngestWrite(timeline=decision.timeline)
             if decision.outcome not in (Outcome.REDELIVERY,):
@@ -398,6 +402,19 @@ def _count_recovered(before: CaseRecord | None, decision: Decision) -> None:
         metric.add_dimension(name="currency", value=after.currency)
 
 
+def _policy_default_locale(policy_file: str) -> Callable[[str], str | None]:
+    def default_locale(account_id: str) -> str | None:
+        from arrears.domain.policy import PolicyError, policy_for_account
+
+        try:
+            return policy_for_account(account_id, policy_file)[0].notices.default_locale
+        except PolicyError:
+            logger.exception("policy could not be loaded; en-US is the fallback language")
+            return None
+
+    return default_locale
+
+
 def _policy_threshold(policy_file: str) -> Callable[[CaseRecord | None], Decimal | None]:
     def resolve_below(case: CaseRecord | None) -> Decimal | None:
         from arrears.domain.policy import PolicyError, policy_by_version
@@ -433,6 +450,7 @@ def runtime() -> _Runtime:
         clock=lambda: datetime.now(UTC),
         resolve_below=_policy_threshold(env.policy_file),
         pre_due_segment=pre_due_segment(env.policy_file),
+        default_locale=_policy_default_locale(env.policy_file),
     )
     config = IdempotencyConfig(
         event_key_jmespath="idempotency_key",

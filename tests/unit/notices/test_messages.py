@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from arrears.domain.notices import RenderError, TemplateId, catalogue, render_message
+from arrears.domain.notices import (
+    LetterKind,
+    RenderError,
+    TemplateId,
+    catalogue,
+    render_letter,
+    render_message,
+)
 from arrears.domain.types import Channel
-from notices_builders import HEBREW_NAME, LOCALES, LONG_NAME, RTL_NAME, full_notice, minimal_notice
+from notices_builders import (
+    HEBREW_NAME,
+    LOCALES,
+    LONG_NAME,
+    RTL_NAME,
+    full_letter,
+    full_notice,
+    minimal_notice,
+)
 
 CHANNELS = (Channel.SMS, Channel.EMAIL)
 ALL = [(t, c, loc) for t in TemplateId for c in CHANNELS for loc in LOCALES]
@@ -139,6 +155,24 @@ def test_unknown_locale_falls_back_by_language_then_default() -> None:
     assert render_message("reminder", "sms", "fr-FR", context).locale == "en-US"
     # en-GB keeps British date order: the text is English, the format the borrower's
     assert "1 November 2026" in render_message("reminder", "sms", "en-GB", context).body
+
+
+def test_a_language_no_set_serves_falls_back_to_the_policys_default_language() -> None:
+    # a lender whose portfolio speaks Spanish sets its policy's default language to es-MX
+    context = replace(full_notice(), fallback_locale="es-MX")
+    assert render_message("reminder", "sms", "fr-FR", context).locale == "es-MX"
+    # a borrower's own language still comes first, then the same language's set
+    assert render_message("reminder", "sms", "zh-TW", context).locale == "zh-CN"
+    assert render_message("reminder", "sms", "en-GB", context).locale == "en-US"
+    # a default no set serves is ignored rather than leaving the borrower unwritten to
+    odd = replace(full_notice(), fallback_locale="fr-FR")
+    assert render_message("reminder", "sms", "de-DE", odd).locale == "en-US"
+    # and a letter follows the same order
+    letter = replace(full_letter(), fallback_locale="pt-BR")
+    assert render_letter("reminder_letter", "fr-FR", letter)[:5] == b"%PDF-"
+    assert (
+        catalogue().letter(LetterKind.REMINDER_LETTER, "fr-FR", None, "pt-BR")[0].locale == "pt-BR"
+    )
 
 
 def test_call_channel_is_not_a_message_channel() -> None:

@@ -77,13 +77,14 @@ class RenderedMessage:
 def render_message(
     template_id: TemplateId | str, channel: Channel | str, locale: str, context: NoticeContext
 ) -> RenderedMessage:
-    """Render a message template for the borrower's locale (fallback: language, then en-US)."""
+    """Render a message template for the borrower's locale (fallback: the same language,
+    then the policy's default language, ``context.fallback_locale``, then en-US)."""
     template_id = TemplateId(template_id)
     channel = Channel(channel)
     if channel not in MESSAGE_CHANNELS:
         raise ValueError(f"messages go by sms or email, not {channel.value}")
     cat = catalogue()
-    pack = cat.pack(locale)
+    pack = cat.pack(locale, context.fallback_locale)
     fmt_locale = _format_locale(locale, pack.locale)
     template = pack.messages[template_id]
     values = variables(context, pack, fmt_locale, channel)
@@ -100,7 +101,9 @@ def render_letter(kind: LetterKind | str, locale: str, context: LetterContext) -
     jurisdiction's form of the letter when the context names one (``context.variant``)."""
     from arrears.domain.notices.letters import render_letter_pdf
 
-    pack, template = catalogue().letter(LetterKind(kind), locale, context.variant)
+    pack, template = catalogue().letter(
+        LetterKind(kind), locale, context.variant, context.fallback_locale
+    )
     fmt_locale = _format_locale(locale, pack.locale)
     return render_letter_pdf(template, pack, fmt_locale, context)
 

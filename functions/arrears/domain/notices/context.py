@@ -74,6 +74,8 @@ class NoticeContext:
     jurisdiction: str | None = None  # ISO country of the rules that apply, e.g. "US"
     first_contact: bool = False  # US: the first communication carries the full disclosure
     debt_collector: bool = True  # US FDCPA disclosures apply to a debt collector
+    # the policy's default language: written in when no template set has the borrower's
+    fallback_locale: str | None = None
 
     def __post_init__(self) -> None:
         if self.pay_link is None and self.payment_instructions is None:

@@ -287,9 +287,10 @@ class Catalogue:
     def locales(self) -> tuple[str, ...]:
         return tuple(sorted(self.packs))
 
-    def resolve(self, locale: str | None) -> str:
-        """The locale to use: exact match, else same language, else the default."""
-        wanted = (locale or DEFAULT_LOCALE).replace("_", "-").lower()
+    def resolve(self, locale: str | None, default: str | None = None) -> str:
+        """The locale to use: exact match, else same language, else ``default`` (the
+        policy's default language) when a set serves it, else en-US."""
+        wanted = (locale or default or DEFAULT_LOCALE).replace("_", "-").lower()
         by_lower = {name.lower(): name for name in self.packs}
         if wanted in by_lower:
             return by_lower[wanted]
@@ -300,18 +301,24 @@ class Catalogue:
         for name in sorted(self.packs):
             if name.lower().split("-")[0] == language:
                 return name
+        if default and default.replace("_", "-").lower() != wanted:
+            return self.resolve(default)
         return DEFAULT_LOCALE
 
-    def pack(self, locale: str | None) -> LocalePack:
-        return self.packs[self.resolve(locale)]
+    def pack(self, locale: str | None, default: str | None = None) -> LocalePack:
+        return self.packs[self.resolve(locale, default)]
 
     def letter(
-        self, kind: LetterKind, locale: str | None, variant: str | None = None
+        self,
+        kind: LetterKind,
+        locale: str | None,
+        variant: str | None = None,
+        default: str | None = None,
     ) -> tuple[LocalePack, LetterTemplate]:
         """The template a letter is written from, and the set it comes from. A variant the
-        borrower's language has no text for is written in the default locale: the law's
-        form in English beats the ordinary letter in the borrower's language."""
-        pack = self.pack(locale)
+        borrower's language has no text for is written in en-US: the law's form in
+        English beats the ordinary letter in the borrower's language."""
+        pack = self.pack(locale, default)
         if variant is None:
             return pack, pack.letters[kind]
         for candidate in (pack, self.packs[DEFAULT_LOCALE]):
