@@ -483,3 +483,28 @@ def test_the_record_helpers_keep_domain_values() -> None:
     assert case.done_key(Stage.REMINDER, Channel.SMS) == "reminder#sms"
     assert replace(case, status=CaseStatus.PAID).is_open is False
     assert BorrowerRecord("a", phone="+1").profile().phone == "+1"
+
+
+def test_a_restated_amount_without_a_split_drops_the_old_split():
+    from arrears.domain.balance import StatedSplit
+    from arrears.domain.case import with_stated_split
+    from arrears.domain.events import parse_payment_status
+
+    def event(**extra):
+        detail = {
+            "event_id": "e1", "account_id": "acc-1", "obligation_id": "inst-1",
+            "status": "OVERDUE", "amount_due": "100.00", "amount_paid": "0.00",
+            "currency": "USD", "due_date": "2026-11-01",
+            "occurred_at": "2026-11-02T01:00:00Z", "sequence": 1,
+            "borrower": {"country": "US"}, **extra,
+        }  # fmt: skip
+        return parse_payment_status(detail)
+
+    split = StatedSplit(Decimal("100.00"), Decimal("90.00"), Decimal("4.00"), Decimal("6.00"))
+    kept = {"inst-1": split}
+    # the same amount restated without a split keeps the producer's split ...
+    assert with_stated_split(kept, event()) == kept
+    # ... a new amount without one drops it, and a new split replaces it
+    assert with_stated_split(kept, event(amount_due="130.00")) == {}
+    newer = event(amount_due="130.00", principal="90.00", interest="20.00", fees="20.00")
+    assert with_stated_split(kept, newer)["inst-1"].interest == Decimal("20.00")

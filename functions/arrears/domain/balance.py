@@ -171,6 +171,9 @@ class StatedSplit:
             parts.append(part - taken)
             paid -= taken
         fees, interest, principal = parts
+        # more owed than the split knows of (never from ingest): the rest is principal, so
+        # the breakdown always adds up to what is owed
+        principal += max(owed - self.amount_due, ZERO)
         return Breakdown.of(principal, interest, fees)
 
 

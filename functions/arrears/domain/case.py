@@ -829,8 +829,13 @@ def _with_contact_data(
 def with_stated_split(
     splits: dict[str, StatedSplit], event: PaymentStatusChanged
 ) -> dict[str, StatedSplit]:
-    """The case's stated splits after ``event``: its own split replaces the obligation's."""
+    """The case's stated splits after ``event``: its own split replaces the obligation's;
+    an event that restates the amount due without a split drops the old one, which no
+    longer describes it (the policy's charges apply again)."""
     if event.principal is None or event.interest is None or event.fees is None:
+        old = splits.get(event.obligation_id)
+        if old is not None and old.amount_due != event.amount_due:
+            return {k: v for k, v in splits.items() if k != event.obligation_id}
         return splits
     split = StatedSplit(event.amount_due, event.principal, event.interest, event.fees)
     return {**splits, event.obligation_id: split}

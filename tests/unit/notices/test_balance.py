@@ -152,3 +152,11 @@ def test_a_case_breakdown_uses_the_producers_split_else_the_policys_charges() ->
     # with no charges in the policy, the case balance is all principal (the default)
     plain = case_breakdown({"inst-2": Decimal("200.00")}, {}, days_past_due=10)
     assert plain == Breakdown.principal_only(Decimal("200.00"))
+
+
+def test_a_split_always_adds_up_to_what_is_owed() -> None:
+    from arrears.domain.balance import StatedSplit
+
+    split = StatedSplit(Decimal("100.00"), Decimal("90.00"), Decimal("4.00"), Decimal("6.00"))
+    for owed in ("0.00", "3.00", "95.00", "100.00", "120.00"):
+        assert split.outstanding(Decimal(owed)).total == Decimal(owed)
