@@ -1,4 +1,5 @@
-"""US borrowers: the validation notice follows the first collection contact within 5 days."""
+"""US borrowers: a debt collector's validation notice follows the first collection contact
+within 5 days; a lender collecting its own debt sends none."""
 
 # ruff: noqa: F811 - the rt/outbox fixtures are imported from escalation_support
 
@@ -14,8 +15,10 @@ from escalation_support import (  # noqa: F401 - fixtures
 )
 
 
-def test_a_us_borrower_gets_the_validation_notice_within_5_days_of_the_first_contact(rt, outbox):
-    # given an overdue US account nobody pays
+def test_a_us_borrower_gets_the_validation_notice_within_5_days_of_the_first_contact(
+    rt, outbox, us_debt_collector
+):
+    # given an overdue US account nobody pays, collected by a debt collector
     case_id = open_overdue(rt, "acc-us-valid", country="US")
     # when the first two weeks of its ladder run
     rt.advance(timedelta(days=14))
@@ -38,6 +41,18 @@ def test_a_us_borrower_gets_the_validation_notice_within_5_days_of_the_first_con
     ]
     assert len(stored) == 1
     assert stored[0]["purpose"] == "required_notice" and len(stored[0]["sha256"]) == 64
+
+
+def test_a_us_lender_collecting_its_own_debt_sends_no_validation_notice(rt, outbox):
+    # given an overdue US account, collected by the lender itself (the shipped US pack)
+    open_overdue(rt, "acc-us-first", country="US")
+    # when the first two weeks run
+    rt.advance(timedelta(days=14))
+    sent = outbox.to("acc-us-first")
+    # then messages go out without a debt collector's disclosure, and no validation notice
+    messages = [s for s in sent if s["channel"] in ("sms", "email")]
+    assert messages and not any("debt collector" in m["body"] for m in messages)
+    assert "validation_notice" not in [s.get("kind") for s in sent if s["channel"] == "letter"]
 
 
 def test_a_chinese_borrower_gets_no_validation_notice(rt, outbox):
