@@ -172,7 +172,7 @@ def _recovered(stdout: str) -> list[tuple[float, str]]:
 def test_payments_emit_the_amount_they_took_off_the_balance(capsys):
     from arrears.adapters.cases import Repositories
     from arrears.adapters.dead_letters import DeadLetters
-    from arrears.handlers.ingest import Ingestor
+    from arrears.steps.ingest import Ingestor
 
     # given a case opened for 1250.00 EUR
     ingestor = Ingestor(
@@ -213,8 +213,8 @@ def test_a_stored_letter_is_counted_by_kind(capsys):
     from arrears.domain.case import BorrowerRecord, CaseRecord
     from arrears.domain.policy import load_policy
     from arrears.domain.types import CaseStatus, Channel, Stage
-    from arrears.handlers._escalation import StepDeps
-    from arrears.handlers.letter import deliver_letter
+    from arrears.steps.unit_of_work import StepDeps
+    from arrears.steps.letter import deliver_letter
 
     # given a demand-letter step of the default policy
     now = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)

@@ -14,7 +14,7 @@ from arrears.domain.case import BorrowerRecord, CaseRecord
 from arrears.domain.events import BorrowerReplied
 from arrears.domain.replies import SentimentLabel, SentimentScores
 from arrears.domain.types import CaseStatus, Stage
-from arrears.handlers.reply_processing import ReplyProcessor
+from arrears.steps.reply import ReplyProcessor
 
 NOW = datetime(2026, 11, 5, 2, 0, tzinfo=UTC)
 CASE_ID = "acc-1#1"

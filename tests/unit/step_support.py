@@ -15,7 +15,7 @@ from arrears.adapters.cases import Repositories
 from arrears.adapters.ledger import InMemoryContactLedger
 from arrears.domain.case import BorrowerRecord, CaseRecord
 from arrears.domain.types import CaseStatus, Channel, Stage
-from arrears.handlers._escalation import StepDeps
+from arrears.steps.unit_of_work import StepDeps
 
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 ACCOUNT_ID = "acc-9"

@@ -14,10 +14,10 @@ from arrears.adapters.plans import InMemoryPlans
 from arrears.domain.case import TimelineEntry
 from arrears.domain.policy import policy_by_version
 from arrears.domain.types import CaseStatus, Channel, Stage
-from arrears.handlers import plan_steps
-from arrears.handlers._escalation import StepDeps, letter_context
-from arrears.handlers.contact import act_on_stage, deliver_message, send_receipt
-from arrears.handlers.letter import deliver_letter
+from arrears.steps import plans as plan_steps
+from arrears.steps.unit_of_work import StepDeps, letter_context
+from arrears.steps.contact import act_on_stage, deliver_message, send_receipt
+from arrears.steps.letter import deliver_letter
 from step_support import CASE_ID, NOW, make_deps, sent_channels
 
 

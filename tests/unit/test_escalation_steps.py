@@ -8,9 +8,9 @@ import pytest
 from arrears.domain.errors import CaseClosed
 from arrears.domain.policy import load_policy
 from arrears.domain.types import CaseStatus, Stage
-from arrears.handlers._escalation import StepDeps
-from arrears.handlers.contact import act_on_stage, deliver_message
-from arrears.handlers.record import (
+from arrears.steps.unit_of_work import StepDeps
+from arrears.steps.contact import act_on_stage, deliver_message
+from arrears.steps.wake import (
     LitigationNotApproved,
     handle_wake,
     open_legal_review,

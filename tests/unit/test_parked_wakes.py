@@ -19,7 +19,7 @@ from arrears.domain import wakes
 from arrears.domain.case import CaseRecord
 from arrears.domain.errors import ConcurrentUpdate
 from arrears.domain.types import CaseStatus, Stage
-from arrears.handlers._waking import Delivered, deliver_wake
+from arrears.steps.waking import Delivered, deliver_wake
 
 from tests.support.aws import repositories
 

@@ -165,7 +165,7 @@ def test_everyone_is_champion_while_the_challenger_share_is_zero():
 def test_ingest_reads_the_default_language_of_the_policy_a_new_case_runs_on(tmp_path):
     # given a lender's policy whose default language is Mexican Spanish
     from arrears.domain.policy import POLICIES_DIR
-    from arrears.handlers.ingest import _policy_default_locale
+    from arrears.steps.ingest import _policy_default_locale
 
     text = (POLICIES_DIR / "default.yaml").read_text(encoding="utf-8")
     text = text.replace("notices:\n", "notices:\n  default_locale: es-MX\n", 1)

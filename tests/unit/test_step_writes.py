@@ -15,7 +15,7 @@ from arrears.adapters.cases import Repositories, StepWrite
 from arrears.domain.case import BorrowerRecord, CaseRecord, TimelineEntry
 from arrears.domain.errors import CaseClosed, CaseNotFound, ConcurrentUpdate
 from arrears.domain.types import CaseStatus, Stage
-from arrears.handlers._escalation import (
+from arrears.steps.unit_of_work import (
     StepDeps,
     load_borrower,
     load_case_and_borrower,
@@ -219,7 +219,7 @@ class TaggingMessenger:
 
 
 def test_a_reminder_step_writes_its_stage_and_audit_once_and_tags_every_message():
-    from arrears.handlers.contact import act_on_stage, deliver_message
+    from arrears.steps.contact import act_on_stage, deliver_message
     from step_support import ACCOUNT_ID, make_deps
     from step_support import CASE_ID as STEP_CASE
 
@@ -241,7 +241,7 @@ def test_a_reminder_step_writes_its_stage_and_audit_once_and_tags_every_message(
 
 
 def test_messages_sent_stay_audited_when_the_case_closes_during_the_step():
-    from arrears.handlers.contact import act_on_stage, deliver_message
+    from arrears.steps.contact import act_on_stage, deliver_message
     from step_support import CASE_ID as STEP_CASE
     from step_support import make_deps
 

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 from arrears.adapters.cases import Repositories
 from arrears.domain.case import CaseRecord, execution_name
-from arrears.handlers import _escalation
+from arrears.steps import unit_of_work as _escalation
 from arrears.local.runtime import LocalRuntime
 
 # Monday 2 Nov 2026, 01:00 UTC = 09:00 in Shanghai: inside contact hours
@@ -135,14 +135,8 @@ def outbox() -> Iterator[Outbox]:
             repos=real.repos, ledger=real.ledger, messenger=box, letters=box, clock=real.clock
         )
 
-    import arrears.handlers.assess as assess
-    import arrears.handlers.contact as contact
-    import arrears.handlers.letter as letter
-    import arrears.handlers.record as record
-
     with pytest.MonkeyPatch.context() as patch:
-        for module in (_escalation, assess, contact, letter, record):
-            patch.setattr(module, "default_deps", deps)
+        patch.setattr(_escalation, "default_deps", deps)
         yield box
 
 

@@ -17,7 +17,7 @@ from escalation_support import START, open_overdue, post_at
 
 @pytest.fixture(scope="module")
 def real_rt() -> Iterator[LocalRuntime]:
-    from arrears.handlers import _escalation
+    from arrears.steps import unit_of_work as _escalation
 
     _escalation.default_deps.cache_clear()  # no recording fakes: the Lambda's own adapters
     with LocalRuntime(start=START, seed=11) as runtime:

@@ -1,52 +1,20 @@
-"""Escalation step: a formal letter (demand letter, lawyer's letter).
-
-Same guards and compliance gate as every contact (``contact.act_on_stage``); the delivery
-renders the PDF in the borrower's language, stores it in the letters bucket (KMS, versioned)
-and announces it for postal dispatch. The audit line carries the letter's S3 key, version
-id and SHA-256, never its content.
-"""
+"""Lambda for the escalation Tasks "Send demand letter" and "Send lawyer's letter"
+(arrears.steps.letter)."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from arrears import constants as c
-from arrears.adapters.transient import names_transient_aws_errors
-from arrears.domain.case import BorrowerRecord, CaseRecord
-from arrears.domain.policy import Policy, StageStep
-from arrears.domain.types import Channel, Stage
-from arrears.handlers._escalation import (
-    StepDeps,
-    default_deps,
-    render_and_store_letter,
-)
-from arrears.handlers.contact import act_on_stage
-
-logger = Logger(service=c.SERVICE_NAME)
-tracer = Tracer(service=c.SERVICE_NAME)
-metrics = Metrics(namespace=c.METRICS_NAMESPACE, service=c.SERVICE_NAME)
+from arrears.domain.types import Stage
+from arrears.handlers._shell import escalation_step
+from arrears.steps import unit_of_work
+from arrears.steps.contact import act_on_stage
+from arrears.steps.letter import deliver_letter
 
 
-@logger.inject_lambda_context(correlation_id_path="case_id", clear_state=True)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-@names_transient_aws_errors
+@escalation_step
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return act_on_stage(default_deps(), event["case_id"], Stage(event["stage"]), deliver_letter)
-
-
-def deliver_letter(
-    deps: StepDeps,
-    case: CaseRecord,
-    borrower: BorrowerRecord,
-    policy: Policy,
-    step: StageStep,
-    channel: Channel,
-    now: datetime,
-) -> tuple[str, dict[str, Any]]:
-    kind = step.letter or step.stage.value
-    return "letter_stored", render_and_store_letter(deps, case, borrower, policy, kind, now)
+    deps = unit_of_work.default_deps()
+    return act_on_stage(deps, event["case_id"], Stage(event["stage"]), deliver_letter)

@@ -1,61 +1,24 @@
-"""Work-queue depth for the dashboard: agent calls and legal reviews waiting, and overdue.
-
-Run on a schedule (topology: ``QUEUE_METRICS_FUNCTION.schedule_minutes``). The queue lives
-on the case items (the sparse ``work_queue`` index), written by the escalation's own
-DynamoDB tasks, so no Lambda sees a task enter or leave it; a periodic count is the
-simplest gauge. Emits ``AgentTasksWaiting``, ``LegalReviewsWaiting`` and their
-``...Overdue`` counterparts (tasks past ``queue_due_at``), and ``CasesStuck``: cases
-whose step still failed after its retries, waiting in the STUCK queue for ops.
-"""
+"""Lambda that counts the work queues every few minutes for the dashboard
+(arrears.steps.queue_metrics)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from arrears import constants as c
 from arrears.adapters.ops import count_waiting
-from arrears.domain.ops import (
-    QUEUE_AGENCY_PLACEMENT,
-    QUEUE_AGENT_CALL,
-    QUEUE_LEGAL_REVIEW,
-    QUEUE_LEGAL_REVIEW_ESCALATED,
-    QUEUE_LITIGATION_REJECTED,
-    QUEUE_REPLY_REVIEW,
-    QUEUE_STUCK,
-)
-
-logger = Logger(service=c.SERVICE_NAME)
-tracer = Tracer(service=c.SERVICE_NAME)
-metrics = Metrics(namespace=c.METRICS_NAMESPACE, service=c.SERVICE_NAME)
-
-# queue -> (waiting, overdue) metric names; a stuck case is overdue from the start
-METRIC_NAMES: dict[str, tuple[str, str | None]] = {
-    QUEUE_AGENT_CALL: (c.METRIC_AGENT_TASKS_WAITING, c.METRIC_AGENT_TASKS_OVERDUE),
-    QUEUE_REPLY_REVIEW: (c.METRIC_REPLY_REVIEWS_WAITING, c.METRIC_REPLY_REVIEWS_OVERDUE),
-    QUEUE_LEGAL_REVIEW: (c.METRIC_LEGAL_REVIEWS_WAITING, c.METRIC_LEGAL_REVIEWS_OVERDUE),
-    QUEUE_LEGAL_REVIEW_ESCALATED: (c.METRIC_LEGAL_REVIEWS_ESCALATED, None),
-    QUEUE_LITIGATION_REJECTED: (c.METRIC_REJECTED_CASES_HELD, None),
-    QUEUE_AGENCY_PLACEMENT: (c.METRIC_AGENCY_PLACEMENTS_WAITING, None),
-    QUEUE_STUCK: (c.METRIC_CASES_STUCK, None),
-}
+from arrears.handlers._shell import logger, metrics, tracer
+from arrears.steps.queue_metrics import count_queues
 
 
 @metrics.log_metrics
 @tracer.capture_lambda_handler(capture_response=False)
 @logger.inject_lambda_context(log_event=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
-    now = datetime.now(UTC)
-    counts: dict[str, int] = {}
-    for queue, (waiting_metric, overdue_metric) in METRIC_NAMES.items():
-        waiting, overdue = count_waiting(queue, now)
-        counts[waiting_metric] = waiting
-        if overdue_metric:
-            counts[overdue_metric] = overdue
+    counts = count_queues(count_waiting, datetime.now(UTC))
     for metric, value in counts.items():
         metrics.add_metric(name=metric, unit=MetricUnit.Count, value=value)
     logger.info("work queue counted", extra=counts)

@@ -19,7 +19,7 @@ from arrears.adapters import delivery
 from arrears.adapters.cases import Repositories
 from arrears.domain.case import BorrowerRecord
 from arrears.domain.types import Channel
-from arrears.handlers.delivery import process
+from arrears.steps.delivery import process
 from arrears.local import delivery_events
 
 PHONE = "+8613800000000"

@@ -23,7 +23,7 @@ from arrears.adapters.sent_messages import (
 )
 from arrears.domain.case import BorrowerRecord
 from arrears.domain.types import Channel
-from arrears.handlers.delivery import process
+from arrears.steps.delivery import process
 from arrears.topology import SENT_MESSAGES
 from moto import mock_aws
 

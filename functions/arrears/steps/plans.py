@@ -28,20 +28,20 @@ from arrears.domain.ops import QUEUE_REPLY_REVIEW
 from arrears.domain.plans import Plan, PlanStatus, check, close, record_paid
 from arrears.domain.policy import Policy
 from arrears.domain.types import CaseStatus
-from arrears.handlers._escalation import (
+from arrears.steps.reply import (
+    FLAG_DISTRESSED,
+    ROUTE_AGENT,
+    ROUTE_REVIEW,
+    offer_plan,
+    plan_summary,
+)
+from arrears.steps.unit_of_work import (
     StepDeps,
     case_view,
     close_case,
     load_borrower,
     record,
     set_case,
-)
-from arrears.handlers.reply_processing import (
-    FLAG_DISTRESSED,
-    ROUTE_AGENT,
-    ROUTE_REVIEW,
-    offer_plan,
-    plan_summary,
 )
 
 # Templates a distressed borrower never gets; the softer one goes out instead.
@@ -63,8 +63,8 @@ def plan_store() -> PlanStore:
 def after_reply(
     deps: StepDeps, case: CaseRecord, policy: Policy, wake: dict[str, Any], now: datetime
 ) -> NextStep:
-    from arrears.handlers.assess import rescore
-    from arrears.handlers.contact import hold_for_status
+    from arrears.steps.assess import rescore
+    from arrears.steps.contact import hold_for_status
 
     if case.status in _STRICT_HOLDS:
         return hold_for_status(policy, case, now, wake).with_outcome("hold", "reply_during_hold")
@@ -147,7 +147,7 @@ def on_plan_deadline(
     deps: StepDeps, case: CaseRecord, policy: Policy, now: datetime
 ) -> NextStep | None:
     """The plan's deadline passed; None when the case has no tracked plan (caller decides)."""
-    from arrears.handlers.assess import rescore
+    from arrears.steps.assess import rescore
 
     store = plan_store()
     plan = store.get(case.case_id)

@@ -36,8 +36,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from aws_lambda_powertools import Logger
-
 from arrears import constants as c
 from arrears.adapters.cases import Repositories
 from arrears.adapters.comprehend import ComprehendAnalyzer, SentimentAnalyzer
@@ -59,7 +57,8 @@ from arrears.domain.replies import (
     text_fingerprint,
 )
 from arrears.domain.types import CaseStatus, Channel
-from arrears.handlers._waking import deliver_wake
+from arrears.steps.waking import deliver_wake
+from aws_lambda_powertools import Logger
 
 logger = Logger(service=c.SERVICE_NAME)
 

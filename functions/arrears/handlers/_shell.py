@@ -1,0 +1,34 @@
+"""The Powertools shell every escalation step's Lambda wears, written once."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from arrears import constants as c
+from arrears.adapters.transient import names_transient_aws_errors
+
+logger = Logger(service=c.SERVICE_NAME)
+tracer = Tracer(service=c.SERVICE_NAME)
+metrics = Metrics(namespace=c.METRICS_NAMESPACE, service=c.SERVICE_NAME)
+
+Handler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
+
+
+def escalation_step(step: Handler) -> Handler:
+    """Logs correlated by case id, a trace segment, the invocation's metrics flushed, and
+    transient AWS errors named so the state machine's Retry sees them."""
+
+    @logger.inject_lambda_context(correlation_id_path="case_id", clear_state=True)
+    @tracer.capture_lambda_handler
+    @metrics.log_metrics
+    @names_transient_aws_errors
+    @functools.wraps(step)
+    def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        return step(event, context)
+
+    return handler

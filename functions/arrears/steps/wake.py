@@ -1,0 +1,470 @@
+"""Escalation step "Handle wake-up" (and the two human-decision steps around legal review).
+
+A waiting execution wakes for one of three reasons, and this step turns each into a route
+for the "Go to next step" Choice:
+
+- ingest or an ops action sent ``{"wake": REASON, ...}`` with the task token on the case;
+- the wait's deadline passed (``{"Error": "States.Timeout"}``): a hold's grace window, an
+  agent's or an approver's deadline;
+- the wait found the case already closed, or a wake parked on it (its conditional write
+  failed): a wake that arrived while no execution waited (``handlers/_waking.py``) is
+  taken from the case here and handled exactly as if it had woken the wait.
+
+Ingest and ops have already written the case change that caused the wake (status, balance,
+promise, pause); this step decides what the escalation does about it, and writes only what
+belongs to the escalation (stage, segment, re-opened status after a grace window).
+
+``pending`` is the plan the interrupted wait was following (``$.next``): an event that does
+not change the plan (an opt-out, a repeated or out-of-order wake) resumes that same wait for
+the time that was left, so nothing happens twice and nothing is skipped.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from arrears import constants as c
+from arrears.domain.case import BorrowerRecord, CaseRecord, parse_iso_utc
+from arrears.domain.errors import ArrearsError, CaseClosed
+from arrears.domain.guards import Verdict as Guard
+from arrears.domain.guards import hold_reason, may_start_stage
+from arrears.domain.ladder import (
+    REVIEW_ACTION,
+    NextStep,
+    Route,
+    WaitingFor,
+    action_key,
+    await_decision,
+    plan_next,
+    plan_resume,
+    rejection_next_step,
+    route_for_waiting,
+    wait_until,
+)
+from arrears.domain.ops import (
+    QUEUE_AGENCY_PLACEMENT,
+    QUEUE_LEGAL_REVIEW,
+    QUEUE_LEGAL_REVIEW_ESCALATED,
+    QUEUE_LITIGATION_REJECTED,
+    QUEUE_REPLY_REVIEW,
+)
+from arrears.domain.policy import Policy
+from arrears.domain.scoring.segments import HARDSHIP_FLAG, Segment
+from arrears.domain.types import AfterRejection, CaseStatus, Stage
+from arrears.steps import plans as plan_steps  # issue 9: replies and repayment plans
+from arrears.steps.assess import rescore
+from arrears.steps.contact import hold_for_status
+from arrears.steps.unit_of_work import (
+    StepDeps,
+    case_view,
+    close_case,
+    count,
+    flush_step,
+    is_overdue,
+    load_borrower,
+    load_case,
+    load_case_and_borrower,
+    mark_done,
+    policy_of,
+    record,
+    set_case,
+    step_writes,
+    take_parked_wake,
+)
+from aws_lambda_powertools import Logger, Metrics, Tracer
+
+logger = Logger(service=c.SERVICE_NAME)
+tracer = Tracer(service=c.SERVICE_NAME)
+metrics = Metrics(namespace=c.METRICS_NAMESPACE, service=c.SERVICE_NAME)
+
+TIMEOUT = "TIMEOUT"  # a wait's deadline passed
+RECHECK = "RECHECK"  # the wait could not start (case closed meanwhile) or an unknown wake
+ALERT_ACTION = "alert"  # done_actions "legal_review#alert<n>": how often ops were alerted
+
+
+class LitigationNotApproved(ArrearsError):
+    """A litigation referral without a human approval: never caught, the execution fails."""
+
+
+def wake_reason(wake: dict[str, Any]) -> str:
+    if isinstance(wake.get("wake"), str):
+        return str(wake["wake"]).upper()
+    if wake.get("Error") == "States.Timeout":
+        return TIMEOUT
+    return RECHECK
+
+
+# ------------------------------------------------------------------------------ wake-ups
+
+
+def handle_wake(
+    deps: StepDeps, case_id: str, wake: dict[str, Any], pending: dict[str, Any]
+) -> dict[str, Any]:
+    now = deps.clock()
+    reason = wake_reason(wake)
+    waiting = str(pending.get("waiting_for") or "") or _waiting_of(pending)
+    if waiting == WaitingFor.LEGAL_DECISION:  # the legal review's answers need no borrower
+        case = load_case(deps, case_id)
+    else:
+        deps, case = load_case_and_borrower(deps, case_id)
+    # what the wake changes and the audit lines saying so (wake_handled last): one write
+    with step_writes(deps, case) as step:
+        # the wait could not start because a wake was parked while no execution waited
+        # (handlers/_waking.py): act on that wake now, as if it had woken the wait
+        parked = take_parked_wake(step) if reason == RECHECK else None
+        if parked is not None:
+            wake, reason = parked, wake_reason(parked)
+        nxt = _decide(step, case, reason, wake, pending, waiting, now)
+        record(
+            step,
+            case_id,
+            "wake_handled",
+            {
+                "wake": reason,
+                "parked": True if parked is not None else None,
+                "waiting_for": waiting,
+                "agent_outcome": wake.get("outcome"),
+                "route": nxt.route,
+                "outcome": nxt.outcome,
+                "reason": nxt.reason,
+            },
+            now,
+        )
+    count("WakeHandled", wake=reason, route=nxt.route.value)
+    if nxt.route in (Route.THANK, Route.CLOSED, Route.LITIGATION):
+        count("CaseResolved", outcome=nxt.outcome or "closed")
+    logger.info("wake handled", extra={"wake": reason, "route": nxt.route})
+    return nxt.as_output()
+
+
+def _waiting_of(pending: dict[str, Any]) -> str:
+    route = str(pending.get("route") or "")
+    if route == Route.AGENT_CALL_OUTCOME:
+        return WaitingFor.AGENT_OUTCOME.value
+    if route in (Route.LEGAL_REVIEW_DECISION, Route.LEGAL_REVIEW_ALERT):
+        return WaitingFor.LEGAL_DECISION.value
+    return f"{route}_due" if route else ""
+
+
+def _decide(
+    deps: StepDeps,
+    case: CaseRecord,
+    reason: str,
+    wake: dict[str, Any],
+    pending: dict[str, Any],
+    waiting: str,
+    now: datetime,
+) -> NextStep:
+    policy = policy_of(case)
+    if case.status.is_terminal:
+        plan_steps.settle_plan(deps, case, now)  # issue 9: a closed case ends its plan
+        return _terminal(case)
+    if reason == "PAID":  # ingest normally closed it already; close it if not
+        closed = close_case(deps, case, CaseStatus.PAID, "paid", now)
+        return _terminal(closed)
+    if reason in ("WRITTEN_OFF", "CLOSE"):
+        status = CaseStatus.WRITTEN_OFF if reason == "WRITTEN_OFF" else CaseStatus.CLOSED
+        closed = close_case(deps, case, status, str(wake.get("outcome") or reason.lower()), now)
+        return _terminal(closed)
+    if reason == "PARTIALLY_PAID":
+        return _partial_payment(deps, case, policy, now)
+    if reason == "AGENT_OUTCOME":
+        return _agent_outcome(deps, case, policy, wake, now)
+    if reason == "APPROVED":
+        if waiting != WaitingFor.LEGAL_DECISION:
+            return _resume_pending(policy, case, deps, pending, now, "approval_not_awaited")
+        return NextStep(Route.LITIGATION, outcome="approved", reason=str(wake.get("approver", "")))
+    if reason == "REJECTED":
+        if waiting != WaitingFor.LEGAL_DECISION:
+            return _resume_pending(policy, case, deps, pending, now, "rejection_not_awaited")
+        return _after_rejection(deps, case, policy, wake, now)
+    if reason == TIMEOUT:
+        return _deadline_passed(deps, case, policy, waiting, pending, now)
+    if reason == "REPLY":  # issue 9: a borrower reply that re-routes the case
+        return plan_steps.after_reply(deps, case, policy, wake, now)
+    if reason in (
+        "OVERDUE",
+        "RESUME",
+        "PAYMENT_FAILED",
+        "PAYMENT_PENDING",
+        "DISPUTE",
+        "PAUSE",
+        "PLAN_ACCEPTED",
+    ):
+        return _follow_status(deps, case, policy, reason, wake, now)
+    # OPT_OUT, RECHECK, anything unknown: the plan does not change; the gate sees the opt-out
+    return _resume_pending(policy, case, deps, pending, now, reason.lower())
+
+
+def _person_did_not_act(
+    deps: StepDeps, case: CaseRecord, policy: Policy, borrower: BorrowerRecord, now: datetime
+) -> NextStep:
+    """An agent call or a reply review passed its deadline unworked: the ladder goes on, and
+    a borrower who told of hardship meanwhile goes on on the hardship ladder (its plan offer
+    first, from now), so the hardship is acted on even when nobody took the task."""
+    review = case.queue == QUEUE_REPLY_REVIEW
+    if case.queue:
+        set_case(deps, case.case_id, queue=None, queue_due_at=None)
+    if review:
+        record(deps, case.case_id, "reply_review_expired", {}, now)
+    else:
+        record(deps, case.case_id, "agent_call_expired", {"stage": Stage.AGENT_CALL}, now)
+    reason = "reply_review_deadline" if review else "agent_outcome_deadline"
+    if HARDSHIP_FLAG in borrower.flags and case.segment != Segment.HARDSHIP:
+        segment = rescore(deps, case, borrower, policy, now, trigger="hardship_unanswered")
+        view = case_view(case, borrower, segment=segment)
+        return plan_next(policy, view, now, not_before=now).with_outcome("hardship", reason)
+    return plan_next(policy, case_view(case, borrower), now).with_outcome("moved_on", reason)
+
+
+def _terminal(case: CaseRecord) -> NextStep:
+    if case.status in (CaseStatus.PAID, CaseStatus.RESOLVED):
+        return NextStep(Route.THANK, outcome=case.status.value.lower(), reason=case.outcome or "")
+    return NextStep(Route.CLOSED, outcome=case.status.value.lower(), reason=case.outcome or "")
+
+
+def _follow_status(
+    deps: StepDeps,
+    case: CaseRecord,
+    policy: Policy,
+    reason: str,
+    wake: dict[str, Any],
+    now: datetime,
+) -> NextStep:
+    """Ingest/ops already set the status; hold while it holds, else continue the ladder."""
+    if reason == "PLAN_ACCEPTED" and case.status is not CaseStatus.ON_PLAN:
+        case = set_case(deps, case.case_id, status=CaseStatus.ON_PLAN)
+    if case.status is CaseStatus.ON_PLAN:  # issue 9: hold until the next installment's deadline
+        return plan_steps.hold_on_plan(deps, case, policy, now)
+    if hold_reason(case.status):
+        return hold_for_status(policy, case, now, wake)
+    borrower = load_borrower(deps, case)
+    view = case_view(case, borrower)
+    if reason == "PAYMENT_FAILED":
+        return plan_resume(policy, view, now).with_outcome("resumed", "payment_failed")
+    return plan_next(policy, view, now).with_outcome("resumed", reason.lower())
+
+
+def _partial_payment(deps: StepDeps, case: CaseRecord, policy: Policy, now: datetime) -> NextStep:
+    if case.status is CaseStatus.ON_PLAN:  # issue 9: match the payment to the installments
+        return plan_steps.on_plan_payment(deps, case, policy, now)
+    if case.balance < policy.resolve_below:
+        closed = close_case(deps, case, CaseStatus.RESOLVED, "resolved_below_threshold", now)
+        return _terminal(closed)
+    borrower = load_borrower(deps, case)
+    segment = rescore(deps, case, borrower, policy, now, trigger="partial_payment")
+    if hold_reason(case.status):
+        return hold_for_status(policy, case, now)
+    view = case_view(case, borrower, segment=segment)
+    return plan_resume(policy, view, now).with_outcome("resumed", "partial_payment")
+
+
+def _agent_outcome(
+    deps: StepDeps, case: CaseRecord, policy: Policy, wake: dict[str, Any], now: datetime
+) -> NextStep:
+    outcome = str(wake.get("outcome") or "")
+    borrower = load_borrower(deps, case)
+    if outcome == "paid_claimed" and case.status is CaseStatus.OPEN:
+        # the borrower says it is paid: treat it as money in flight for the grace window
+        case = set_case(deps, case.case_id, status=CaseStatus.PAYMENT_PENDING, pending_since=now)
+    if outcome == "hardship" or "hardship" in borrower.flags:
+        segment = rescore(deps, case, borrower, policy, now, trigger="agent_outcome")
+        view = case_view(case, borrower, segment=segment)
+        if hold_reason(case.status):
+            return hold_for_status(policy, case, now, wake)
+        return plan_next(policy, view, now, not_before=now).with_outcome("hardship", outcome)
+    if hold_reason(case.status):  # promise, dispute, paid claimed
+        return hold_for_status(policy, case, now, wake).with_outcome("hold", outcome)
+    # no answer, wrong number, refused: the ladder moves on at its planned time
+    return plan_next(policy, case_view(case, borrower), now).with_outcome("moved_on", outcome)
+
+
+def _deadline_passed(
+    deps: StepDeps,
+    case: CaseRecord,
+    policy: Policy,
+    waiting: str,
+    pending: dict[str, Any],
+    now: datetime,
+) -> NextStep:
+    if waiting == WaitingFor.LEGAL_DECISION:
+        return _legal_review_overdue(deps, case, policy, now)
+    borrower = load_borrower(deps, case)
+    if waiting == WaitingFor.AGENT_OUTCOME:
+        return _person_did_not_act(deps, case, policy, borrower, now)
+    if waiting == WaitingFor.OVERDUE:
+        if not is_overdue(case):
+            # no OVERDUE arrived after the due date: never chase an unconfirmed debt
+            closed = close_case(deps, case, CaseStatus.CLOSED, "not_overdue", now)
+            return _terminal(closed)
+        return plan_next(policy, case_view(case, borrower), now).with_outcome("overdue")
+    # a hold's grace window ended: re-check the status that held the case
+    status = case.status
+    if status is CaseStatus.PAYMENT_PENDING:
+        record(deps, case.case_id, "payment_grace_expired", {}, now)
+        case = set_case(deps, case.case_id, status=CaseStatus.OPEN, pending_since=None)
+        return plan_next(policy, case_view(case, borrower), now).with_outcome(
+            "resumed", "payment_not_settled"
+        )
+    if status is CaseStatus.PROMISED:
+        record(deps, case.case_id, "promise_broken", {}, now)
+        case = set_case(deps, case.case_id, status=CaseStatus.OPEN)
+        segment = rescore(
+            deps, case, borrower, policy, now, trigger="promise_broken", broken_promises=1
+        )
+        view = case_view(case, borrower, segment=segment)
+        return plan_next(policy, view, now).with_outcome("escalated", "promise_broken")
+    if status is CaseStatus.PAUSED:
+        case = set_case(deps, case.case_id, status=CaseStatus.OPEN)
+        return plan_next(policy, case_view(case, borrower), now).with_outcome(
+            "resumed", "pause_ended"
+        )
+    if status is CaseStatus.ON_PLAN:  # issue 9: a missed installment breaks the plan
+        on_plan = plan_steps.on_plan_deadline(deps, case, policy, now)
+        if on_plan is not None:
+            return on_plan
+    if status in (CaseStatus.DISPUTED, CaseStatus.ON_PLAN):
+        # contact stays stopped until ops resolve the dispute / while the plan runs
+        return hold_for_status(policy, case, now).with_outcome("hold", f"{status.value} review")
+    return plan_next(policy, case_view(case, borrower), now).with_outcome("resumed", "hold_ended")
+
+
+def _legal_review_overdue(
+    deps: StepDeps, case: CaseRecord, policy: Policy, now: datetime
+) -> NextStep:
+    """The decision is late: alert ops and wait again; after the policy's alerts the review
+    escalates to a manager's queue. It never closes by itself, and never litigates."""
+    alerts = sum(
+        1 for key in case.done_actions if key.startswith(f"{Stage.LEGAL_REVIEW}#{ALERT_ACTION}")
+    )
+    escalate = case.decision_queue is None and alerts >= policy.legal_review.max_alerts
+    # gathered with the audit lines: a retried step that finds this alert done writes none
+    mark_done(deps, case.case_id, f"{Stage.LEGAL_REVIEW}#{ALERT_ACTION}{alerts + 1}")
+    queue = QUEUE_LEGAL_REVIEW_ESCALATED if escalate else case.decision_queue
+    record(
+        deps,
+        case.case_id,
+        "legal_review_overdue",
+        {"alert": alerts + 1, "queue": queue or QUEUE_LEGAL_REVIEW},
+        now,
+    )
+    if escalate:
+        set_case(deps, case.case_id, decision_queue=queue)
+        record(deps, case.case_id, "legal_review_escalated", {"queue": queue}, now)
+    why = f"escalated to {queue}" if escalate else f"alert {alerts + 1}"
+    return wait_until(
+        Route.LEGAL_REVIEW_ALERT,
+        now + timedelta(days=policy.legal_review.decision_deadline_days),
+        now,
+        WaitingFor.LEGAL_DECISION,
+    ).with_outcome("escalated" if escalate else "alerted", why)
+
+
+def _after_rejection(
+    deps: StepDeps, case: CaseRecord, policy: Policy, wake: dict[str, Any], now: datetime
+) -> NextStep:
+    """Litigation rejected: the debt goes where the rejection (or the policy) says."""
+    chosen = str(wake.get("next_step") or "") or None
+    step, why = rejection_next_step(chosen, policy.legal_review, case.balance)
+    detail = {"next_step": step.value, "why": why, "approver": wake.get("approver")}
+    record(deps, case.case_id, "litigation_rejected", detail, now)
+    if step is AfterRejection.WRITE_OFF:
+        closed = close_case(
+            deps, case, CaseStatus.WRITTEN_OFF, "written_off_after_legal_review", now
+        )
+        return _terminal(closed).with_outcome("rejected", step.value)
+    if step is AfterRejection.CONTINUE_LADDER:
+        nxt = plan_next(policy, case_view(case, load_borrower(deps, case)), now)
+        if nxt.route is not Route.LEGAL_REVIEW_DECISION:
+            return nxt.with_outcome("rejected", step.value)
+        # nothing left on the ladder: held for a person, as with hold
+    queue = (
+        QUEUE_AGENCY_PLACEMENT
+        if step is AfterRejection.PLACE_WITH_AGENCY
+        else QUEUE_LITIGATION_REJECTED
+    )
+    set_case(deps, case.case_id, decision_queue=queue)
+    return await_decision(policy, now).with_outcome("rejected", step.value)
+
+
+def _resume_pending(
+    policy: Policy,
+    case: CaseRecord,
+    deps: StepDeps,
+    pending: dict[str, Any],
+    now: datetime,
+    why: str,
+) -> NextStep:
+    """Go back to the interrupted wait for the time it had left."""
+    route = route_for_waiting(str(pending.get("waiting_for") or "")) or _route(pending)
+    until_text = str(pending.get("wait_until") or "")
+    if route is not None and until_text:
+        if route in (Route.LEGAL_REVIEW_ALERT,):
+            route = Route.LEGAL_REVIEW_DECISION
+        waiting = str(pending.get("waiting_for") or "")
+        return wait_until(route, parse_iso_utc(until_text), now, waiting).with_outcome(
+            "unchanged", why
+        )
+    borrower = load_borrower(deps, case)
+    if hold_reason(case.status):
+        return hold_for_status(policy, case, now)
+    return plan_next(policy, case_view(case, borrower), now).with_outcome("unchanged", why)
+
+
+def _route(pending: dict[str, Any]) -> Route | None:
+    try:
+        return Route(str(pending.get("route") or ""))
+    except ValueError:
+        return None
+
+
+# ------------------------------------------------------------------------------ legal review
+
+
+def open_legal_review(deps: StepDeps, case_id: str) -> dict[str, Any]:
+    """Put the case in front of a human: the wait that follows sets the LEGAL_REVIEW queue."""
+    now = deps.clock()
+    case = load_case(deps, case_id)
+    policy = policy_of(case)
+    guard = may_start_stage(case.status)
+    if guard.verdict is Guard.CLOSED:
+        if case.status in (CaseStatus.PAID, CaseStatus.RESOLVED):
+            return _terminal(case).as_output()
+        raise CaseClosed(f"{case_id}: {guard.reason}")
+    if guard.verdict is Guard.HOLD:
+        return hold_for_status(policy, case, now).with_outcome("skipped", guard.reason).as_output()
+    deadline = now + timedelta(days=policy.legal_review.decision_deadline_days)
+    # the review's done mark, the stage and its audit line in one conditional write
+    with step_writes(deps, case) as step:
+        first = mark_done(step, case_id, action_key(Stage.LEGAL_REVIEW, REVIEW_ACTION))
+        if first:
+            set_case(step, case_id, stage=Stage.LEGAL_REVIEW)
+            opened = {"stage": Stage.LEGAL_REVIEW, "outcome": "opened"}
+            record(step, case_id, "stage_entered", opened)
+            first = flush_step(step)
+    if not first and case.queue_due_at is not None:
+        deadline = max(case.queue_due_at, now)  # a redriven step: keep the deadline given
+    return (
+        wait_until(Route.LEGAL_REVIEW_DECISION, deadline, now, WaitingFor.LEGAL_DECISION)
+        .with_outcome("opened", "legal_review")
+        .as_output()
+    )
+
+
+def refer_to_litigation(deps: StepDeps, case_id: str, wake: dict[str, Any]) -> dict[str, Any]:
+    """Only ever after a human approval (the APPROVED wake carries the approver)."""
+    now = deps.clock()
+    case = load_case(deps, case_id)
+    if wake_reason(wake) != "APPROVED":
+        raise LitigationNotApproved(f"{case_id}: litigation without an approval is never referred")
+    with step_writes(deps, case) as step:
+        closed = close_case(step, case, CaseStatus.LITIGATION, "litigation_referred", now)
+        record(
+            step,
+            case_id,
+            "litigation_referred",
+            {"approver": wake.get("approver"), "balance": case.balance, "currency": case.currency},
+            now,
+        )
+    return {"outcome": closed.status.value.lower(), "reason": "approved"}
