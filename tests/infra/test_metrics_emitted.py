@@ -213,8 +213,8 @@ def test_a_stored_letter_is_counted_by_kind(capsys):
     from arrears.domain.case import BorrowerRecord, CaseRecord
     from arrears.domain.policy import load_policy
     from arrears.domain.types import CaseStatus, Channel, Stage
-    from arrears.steps.unit_of_work import StepDeps
     from arrears.steps.letter import deliver_letter
+    from arrears.steps.unit_of_work import StepDeps
 
     # given a demand-letter step of the default policy
     now = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)

@@ -11,9 +11,9 @@ from arrears.domain.case import TimelineEntry
 from arrears.domain.replies import SentimentLabel, SentimentScores
 from arrears.domain.scoring import Features
 from arrears.domain.types import Channel
-from arrears.steps import assess as assess_step
+from arrears.steps import rescoring as assess_step
+from arrears.steps.rescoring import rescore
 from arrears.steps.unit_of_work import load_borrower, load_case, policy_of
-from arrears.steps.assess import rescore
 from test_contact_step_compliance import CASE_ID, make_deps
 
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)

@@ -16,9 +16,9 @@ import pytest
 from arrears.adapters.messaging import Messenger
 from arrears.domain.errors import ProviderThrottled
 from arrears.domain.types import CaseStatus, Stage
-from arrears.steps.unit_of_work import StepDeps
-from arrears.steps.contact import act_on_stage, deliver_message, send_receipt
 from arrears.local.report import _case_report
+from arrears.steps.contact import act_on_stage, deliver_message, send_receipt
+from arrears.steps.unit_of_work import StepDeps
 from botocore.exceptions import ClientError
 from moto import mock_aws
 from step_support import ACCOUNT_ID, CASE_ID, NOW, make_deps

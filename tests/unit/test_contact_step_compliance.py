@@ -14,10 +14,10 @@ from arrears.adapters.plans import InMemoryPlans
 from arrears.domain.case import TimelineEntry
 from arrears.domain.policy import policy_by_version
 from arrears.domain.types import CaseStatus, Channel, Stage
-from arrears.steps import plans as plan_steps
-from arrears.steps.unit_of_work import StepDeps, letter_context
+from arrears.steps import holds
 from arrears.steps.contact import act_on_stage, deliver_message, send_receipt
 from arrears.steps.letter import deliver_letter
+from arrears.steps.unit_of_work import StepDeps, letter_context
 from step_support import CASE_ID, NOW, make_deps, sent_channels
 
 
@@ -127,7 +127,7 @@ MESSAGES = frozenset({Channel.SMS, Channel.EMAIL})
 @pytest.fixture
 def plans(monkeypatch: pytest.MonkeyPatch) -> InMemoryPlans:
     store = InMemoryPlans()
-    monkeypatch.setattr(plan_steps, "plan_store", lambda: store)
+    monkeypatch.setattr(holds, "plan_store", lambda: store)
     return store
 
 

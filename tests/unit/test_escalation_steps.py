@@ -8,8 +8,8 @@ import pytest
 from arrears.domain.errors import CaseClosed
 from arrears.domain.policy import load_policy
 from arrears.domain.types import CaseStatus, Stage
-from arrears.steps.unit_of_work import StepDeps
 from arrears.steps.contact import act_on_stage, deliver_message
+from arrears.steps.unit_of_work import StepDeps
 from arrears.steps.wake import (
     LitigationNotApproved,
     handle_wake,

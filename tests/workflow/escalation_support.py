@@ -22,8 +22,8 @@ from typing import Any
 import pytest
 from arrears.adapters.cases import Repositories
 from arrears.domain.case import CaseRecord, execution_name
-from arrears.steps import unit_of_work as _escalation
 from arrears.local.runtime import LocalRuntime
+from arrears.steps import unit_of_work as _escalation
 
 # Monday 2 Nov 2026, 01:00 UTC = 09:00 in Shanghai: inside contact hours
 START = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)

@@ -59,6 +59,7 @@ from arrears.domain.ladder import (
 from arrears.domain.policy import Policy, StageStep
 from arrears.domain.types import CaseStatus, Channel, Stage
 from arrears.steps import plans as plan_steps  # issue 9: replies and repayment plans
+from arrears.steps.holds import hold_for_status
 from arrears.steps.unit_of_work import (
     StepDeps,
     case_view,
@@ -202,55 +203,6 @@ def _not_now(deps: StepDeps, case: CaseRecord, policy: Policy, now: datetime) ->
         raise CaseClosed(f"{case.case_id}: {guard.reason}")
     if guard.verdict is Guard.HOLD:
         return hold_for_status(policy, case, now).with_outcome("skipped", guard.reason)
-    return None
-
-
-def hold_for_status(
-    policy: Policy, case: CaseRecord, now: datetime, wake: dict[str, Any] | None = None
-) -> NextStep:
-    """The hold a holding status calls for, with its deadline (re-checked when it passes)."""
-    from arrears.domain.ladder import hold, planned_time
-
-    wake = wake or {}
-    status = case.status
-    if status is CaseStatus.PAYMENT_PENDING:
-        since = case.pending_since or now
-        until = since + timedelta(hours=policy.grace.payment_pending_hours)
-        return hold(WaitingFor.PAYMENT_SETTLEMENT, max(until, now), now)
-    if status is CaseStatus.PROMISED:
-        promised = _date(wake.get("promise_date"))
-        if promised is None:
-            until = now + timedelta(days=policy.grace.promise_days)
-        else:
-            until = planned_time(policy, promised, policy.grace.promise_days, None)
-        return hold(WaitingFor.PROMISED_PAYMENT, until, now)
-    if status is CaseStatus.DISPUTED:
-        return hold(
-            WaitingFor.DISPUTE_RESOLUTION,
-            now + timedelta(days=policy.holds.dispute_review_days),
-            now,
-        )
-    if status is CaseStatus.PAUSED:
-        until_text = wake.get("until")
-        until = (
-            datetime.fromisoformat(until_text.replace("Z", "+00:00"))
-            if isinstance(until_text, str) and until_text
-            else now + timedelta(days=policy.holds.pause_default_days)
-        )
-        return hold(WaitingFor.PAUSE_END, until, now)
-    if status is CaseStatus.ON_PLAN:  # issue 9: until the next installment's deadline
-        return plan_steps.hold_for_plan(policy, case, now)
-    raise ValueError(f"status {status.value} is not a holding status")
-
-
-def _date(value: Any) -> Any:
-    from datetime import date
-
-    if isinstance(value, str) and value:
-        try:
-            return date.fromisoformat(value[:10])
-        except ValueError:
-            return None
     return None
 
 

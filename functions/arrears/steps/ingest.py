@@ -329,7 +329,7 @@ def pre_due_segment(policy_file: str | None = None) -> PreDueSegment:
         from arrears.domain.ladder import pre_due_eligible
         from arrears.domain.policy import policy_for_account
         from arrears.domain.scoring import choose_segment, load_scorecard, score
-        from arrears.steps.assess import features_of
+        from arrears.steps.rescoring import features_of
 
         try:
             policy, _arm = policy_for_account(case.account_id, policy_file)

@@ -18,16 +18,17 @@ plan offer's terms, the softer template), so those files only carry one-line hoo
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from functools import cache
 from typing import Any
 
-from arrears.adapters.plans import DynamoPlans, PlanStore
 from arrears.domain.case import BorrowerRecord, CaseRecord
-from arrears.domain.ladder import NextStep, Route, WaitingFor, hold, plan_next, wait_until
+from arrears.domain.holds import hold_for_plan
+from arrears.domain.ladder import NextStep, Route, WaitingFor, plan_next, wait_until
 from arrears.domain.ops import QUEUE_REPLY_REVIEW
 from arrears.domain.plans import Plan, PlanStatus, check, close, record_paid
 from arrears.domain.policy import Policy
 from arrears.domain.types import CaseStatus
+from arrears.steps import holds
+from arrears.steps.holds import hold_for_status
 from arrears.steps.reply import (
     FLAG_DISTRESSED,
     ROUTE_AGENT,
@@ -35,6 +36,7 @@ from arrears.steps.reply import (
     offer_plan,
     plan_summary,
 )
+from arrears.steps.rescoring import rescore
 from arrears.steps.unit_of_work import (
     StepDeps,
     case_view,
@@ -51,21 +53,12 @@ _FIRM_TEMPLATES = frozenset({"reminder", "follow_up", "pre_due_reminder"})
 _STRICT_HOLDS = frozenset({CaseStatus.DISPUTED, CaseStatus.PAYMENT_PENDING, CaseStatus.PAUSED})
 
 
-@cache
-def plan_store() -> PlanStore:
-    """One store per Lambda container (tests replace it)."""
-    return DynamoPlans()
-
-
 # --------------------------------------------------------------------------- replies
 
 
 def after_reply(
     deps: StepDeps, case: CaseRecord, policy: Policy, wake: dict[str, Any], now: datetime
 ) -> NextStep:
-    from arrears.steps.assess import rescore
-    from arrears.steps.contact import hold_for_status
-
     if case.status in _STRICT_HOLDS:
         return hold_for_status(policy, case, now, wake).with_outcome("hold", "reply_during_hold")
     borrower = load_borrower(deps, case)
@@ -104,25 +97,11 @@ def after_reply(
 
 
 def hold_on_plan(deps: StepDeps, case: CaseRecord, policy: Policy, now: datetime) -> NextStep:
-    return hold_for_plan(policy, case, now)
-
-
-def hold_for_plan(policy: Policy, case: CaseRecord, now: datetime) -> NextStep:
-    """The ON_PLAN hold (also what ``contact.hold_for_status`` gives an ON_PLAN case)."""
-    plan = plan_store().get(case.case_id)
-    deadline = plan.missed_deadline() if plan and plan.status is PlanStatus.ACTIVE else None
-    if deadline is None:
-        # on plan without a tracked schedule (set by hand): the policy's review period
-        return hold(
-            WaitingFor.PLAN_REVIEW, now + timedelta(days=policy.holds.plan_review_days), now
-        )
-    nxt = plan.next_unpaid() if plan else None
-    reason = f"installment {nxt.number} of {len(plan.installments)}" if nxt and plan else ""
-    return hold(WaitingFor.PLAN_REVIEW, deadline, now, reason)
+    return hold_for_plan(policy, holds.plan_store().get(case.case_id), now)
 
 
 def on_plan_payment(deps: StepDeps, case: CaseRecord, policy: Policy, now: datetime) -> NextStep:
-    store = plan_store()
+    store = holds.plan_store()
     plan = store.get(case.case_id)
     if plan is None or plan.status is not PlanStatus.ACTIVE:
         return hold_on_plan(deps, case, policy, now)
@@ -147,9 +126,7 @@ def on_plan_deadline(
     deps: StepDeps, case: CaseRecord, policy: Policy, now: datetime
 ) -> NextStep | None:
     """The plan's deadline passed; None when the case has no tracked plan (caller decides)."""
-    from arrears.steps.assess import rescore
-
-    store = plan_store()
+    store = holds.plan_store()
     plan = store.get(case.case_id)
     if plan is None or plan.status is not PlanStatus.ACTIVE:
         return None
@@ -183,7 +160,7 @@ def on_plan_deadline(
 
 def settle_plan(deps: StepDeps, case: CaseRecord, now: datetime) -> None:
     """A closed case ends its plan: completed when paid or resolved, else withdrawn."""
-    store = plan_store()
+    store = holds.plan_store()
     plan = store.get(case.case_id)
     if plan is None or not plan.is_open:
         return
@@ -218,7 +195,7 @@ def offer_terms(deps: StepDeps, case: CaseRecord, now: datetime) -> Any:
     """The PlanTerms the plan_offer message shows: the open offer, made now if none is."""
     from arrears.domain.notices.context import PlanTerms
 
-    store = plan_store()
+    store = holds.plan_store()
     plan = store.get(case.case_id)
     if plan is None or plan.status is not PlanStatus.OFFERED:
         plan = offer_plan(deps.repos, store, case, now, source="policy")

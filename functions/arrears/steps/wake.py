@@ -53,8 +53,8 @@ from arrears.domain.policy import Policy
 from arrears.domain.scoring.segments import HARDSHIP_FLAG, Segment
 from arrears.domain.types import AfterRejection, CaseStatus, Stage
 from arrears.steps import plans as plan_steps  # issue 9: replies and repayment plans
-from arrears.steps.assess import rescore
-from arrears.steps.contact import hold_for_status
+from arrears.steps.holds import hold_for_status
+from arrears.steps.rescoring import rescore
 from arrears.steps.unit_of_work import (
     StepDeps,
     case_view,

@@ -1,0 +1,91 @@
+"""Scoring a case and choosing its segment: at assessment, and again after a partial
+payment, a broken promise or plan, an agent's outcome or a hardship reply."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from arrears.domain.case import BorrowerRecord, CaseRecord
+from arrears.domain.policy import Policy
+from arrears.domain.scoring import (
+    Features,
+    Reachability,
+    choose_segment,
+    load_scorecard,
+    score,
+    tenure_months,
+)
+from arrears.steps.reply import latest_sentiment
+from arrears.steps.unit_of_work import StepDeps, count, record, set_case
+
+
+def rescore(
+    deps: StepDeps,
+    case: CaseRecord,
+    borrower: BorrowerRecord,
+    policy: Policy,
+    now: datetime,
+    *,
+    arm: str | None = None,
+    trigger: str,
+    broken_promises: int = 0,
+) -> str:
+    """Score the case now, choose its segment, store both; returns the segment."""
+    card = load_scorecard()
+    # issue 9: the latest reply's sentiment (reply_analysed audit lines) is a feature
+    sentiment = latest_sentiment(deps.repos.timeline.list(case.case_id))
+    result = score(features_of(case, borrower, now, broken_promises, sentiment), card)
+    choice = choose_segment(result, borrower.flags, policy.bands())
+    fields: dict[str, Any] = {
+        "segment": choice.segment,
+        "score": result.score,
+        "model_version": result.model_version,
+        "policy_version": policy.version,
+    }
+    if arm:
+        fields["arm"] = arm
+    set_case(deps, case.case_id, **fields)
+    count("SegmentChosen", segment=choice.segment, trigger=trigger)
+    record(
+        deps,
+        case.case_id,
+        "segment_chosen",
+        {
+            "trigger": trigger,
+            "segment": choice.segment,
+            "previous_segment": case.segment,
+            "score": result.score,
+            "model_version": result.model_version,
+            "reasons": list(choice.reasons),
+            "policy_version": policy.version,
+            "arm": arm or case.arm,
+        },
+        now,
+    )
+    return choice.segment
+
+
+def features_of(
+    case: CaseRecord,
+    borrower: BorrowerRecord,
+    now: datetime,
+    broken_promises: int = 0,
+    sentiment: str | None = None,
+) -> Features:
+    facts = borrower.account
+    due = case.due_date or case.opened_at.date()
+    return Features(
+        days_past_due=max((now.date() - due).days, 0),
+        amount_overdue=case.balance,
+        credit_limit=facts.credit_limit,
+        prior_delinquencies=facts.prior_delinquencies,
+        prior_cures=facts.prior_cures,
+        on_time_payment_ratio=facts.on_time_payment_ratio,
+        tenure_months=tenure_months(facts.opened_at, now.date()) if facts.opened_at else None,
+        broken_promises=broken_promises,
+        reachability=Reachability(
+            email_bounced=borrower.email_bounced, sms_failed=borrower.sms_failed
+        ),
+        sentiment=sentiment,
+    )
