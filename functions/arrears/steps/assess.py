@@ -11,6 +11,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from aws_lambda_powertools import Logger, Metrics, Tracer
+
 from arrears import constants as c
 from arrears.domain.case import CaseRecord
 from arrears.domain.errors import CaseClosed
@@ -28,7 +30,6 @@ from arrears.steps.unit_of_work import (
     load_case_and_borrower,
     step_writes,
 )
-from aws_lambda_powertools import Logger, Metrics, Tracer
 
 logger = Logger(service=c.SERVICE_NAME)
 tracer = Tracer(service=c.SERVICE_NAME)

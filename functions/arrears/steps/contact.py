@@ -28,6 +28,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from aws_lambda_powertools import Logger, Metrics, Tracer
+
 from arrears import constants as c
 from arrears.adapters.ledger import BLOCKED, FAILED, REPLAYED, SENT
 from arrears.adapters.messaging import InvalidRecipient
@@ -76,7 +78,6 @@ from arrears.steps.unit_of_work import (
     step_writes,
     with_ledger_session,
 )
-from aws_lambda_powertools import Logger, Metrics, Tracer
 
 logger = Logger(service=c.SERVICE_NAME)
 tracer = Tracer(service=c.SERVICE_NAME)

@@ -17,11 +17,12 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
+
 from arrears import constants as c
 from arrears.adapters import delivery
 from arrears.adapters.cases import Repositories
-from aws_lambda_powertools import Logger, Tracer
-from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 logger = Logger(service=c.SERVICE_NAME)
 tracer = Tracer(service=c.SERVICE_NAME)

@@ -19,6 +19,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
+
 from arrears import constants as c
 from arrears.adapters.cases import IngestWrite, Repositories
 from arrears.adapters.dead_letters import DeadLetters
@@ -46,8 +49,6 @@ from arrears.domain.events import (
 from arrears.domain.notices.templates import catalogue
 from arrears.domain.types import Channel
 from arrears.steps.waking import Delivered, deliver_wake
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 if TYPE_CHECKING:
     from arrears.steps.reply import ReplyOutcome, ReplyProcessor

@@ -11,6 +11,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from aws_lambda_powertools import Logger, Metrics, Tracer
+
 from arrears import constants as c
 from arrears.domain.case import BorrowerRecord, CaseRecord
 from arrears.domain.policy import Policy, StageStep
@@ -19,7 +21,6 @@ from arrears.steps.unit_of_work import (
     StepDeps,
     render_and_store_letter,
 )
-from aws_lambda_powertools import Logger, Metrics, Tracer
 
 logger = Logger(service=c.SERVICE_NAME)
 tracer = Tracer(service=c.SERVICE_NAME)

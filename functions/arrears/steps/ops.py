@@ -10,13 +10,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+
 from arrears import constants as c
 from arrears.adapters.ops import OpsStore
 from arrears.domain.case import TimelineEntry, parse_iso_utc
 from arrears.domain.errors import ArrearsError
 from arrears.domain.ops import OpsAction, RecordCallOutcome, parse_action, plan_action
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.metrics import MetricUnit
 
 logger = Logger(service=c.SERVICE_NAME)
 tracer = Tracer(service=c.SERVICE_NAME)

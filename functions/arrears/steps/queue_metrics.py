@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from aws_lambda_powertools import Logger, Metrics, Tracer
+
 from arrears import constants as c
 from arrears.domain.ops import (
     QUEUE_AGENCY_PLACEMENT,
@@ -23,7 +25,6 @@ from arrears.domain.ops import (
     QUEUE_REPLY_REVIEW,
     QUEUE_STUCK,
 )
-from aws_lambda_powertools import Logger, Metrics, Tracer
 
 logger = Logger(service=c.SERVICE_NAME)
 tracer = Tracer(service=c.SERVICE_NAME)

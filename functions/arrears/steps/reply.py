@@ -36,6 +36,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from aws_lambda_powertools import Logger
+
 from arrears import constants as c
 from arrears.adapters.cases import Repositories
 from arrears.adapters.comprehend import ComprehendAnalyzer, SentimentAnalyzer
@@ -58,7 +60,6 @@ from arrears.domain.replies import (
 )
 from arrears.domain.types import CaseStatus, Channel
 from arrears.steps.waking import deliver_wake
-from aws_lambda_powertools import Logger
 
 logger = Logger(service=c.SERVICE_NAME)
 

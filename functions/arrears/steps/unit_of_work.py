@@ -55,8 +55,9 @@ class LetterStore(Protocol):
 def count(name: str, **dimensions: str) -> None:
     """One EMF metric with its own dimensions (reason, channel, segment...): the dashboard's
     blocked/deferred-by-reason and cases-by-outcome graphs read these."""
-    from arrears import constants as c
     from aws_lambda_powertools.metrics import MetricUnit, single_metric
+
+    from arrears import constants as c
 
     with single_metric(
         name=name, unit=MetricUnit.Count, value=1, namespace=c.METRICS_NAMESPACE

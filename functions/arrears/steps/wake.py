@@ -24,6 +24,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from aws_lambda_powertools import Logger, Metrics, Tracer
+
 from arrears import constants as c
 from arrears.domain.case import BorrowerRecord, CaseRecord, parse_iso_utc
 from arrears.domain.errors import ArrearsError, CaseClosed
@@ -72,7 +74,6 @@ from arrears.steps.unit_of_work import (
     step_writes,
     take_parked_wake,
 )
-from aws_lambda_powertools import Logger, Metrics, Tracer
 
 logger = Logger(service=c.SERVICE_NAME)
 tracer = Tracer(service=c.SERVICE_NAME)
