@@ -13,6 +13,7 @@ from typing import Any
 
 from arrears.adapters.cases import Repositories
 from arrears.adapters.ledger import InMemoryContactLedger
+from arrears.adapters.plans import InMemoryPlans
 from arrears.domain.case import BorrowerRecord, CaseRecord
 from arrears.domain.types import CaseStatus, Channel, Stage
 from arrears.steps.unit_of_work import StepDeps
@@ -85,6 +86,7 @@ def make_deps(
         messenger=FakeMessenger(),
         letters=None,  # type: ignore[arg-type]
         clock=lambda: now,
+        plans=InMemoryPlans(),
     )
 
 

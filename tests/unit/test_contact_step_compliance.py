@@ -10,11 +10,9 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from arrears.adapters.plans import InMemoryPlans
 from arrears.domain.case import TimelineEntry
 from arrears.domain.policy import policy_by_version
 from arrears.domain.types import CaseStatus, Channel, Stage
-from arrears.steps import holds
 from arrears.steps.contact import act_on_stage, deliver_message, send_receipt
 from arrears.steps.letter import deliver_letter
 from arrears.steps.unit_of_work import StepDeps, letter_context
@@ -124,13 +122,6 @@ CN_MORNING = NOW  # 10:00 in Shanghai
 MESSAGES = frozenset({Channel.SMS, Channel.EMAIL})
 
 
-@pytest.fixture
-def plans(monkeypatch: pytest.MonkeyPatch) -> InMemoryPlans:
-    store = InMemoryPlans()
-    monkeypatch.setattr(holds, "plan_store", lambda: store)
-    return store
-
-
 class Clock:
     def __init__(self, start: datetime) -> None:
         self.now = start
@@ -149,7 +140,7 @@ def _message_stages(segment: str) -> list[tuple[Stage, int]]:
     ("borrower", "morning"), [(US_BORROWER, US_MORNING), ({}, CN_MORNING)], ids=["US", "CN"]
 )
 def test_every_shipped_message_passes_the_content_check_and_is_sent(
-    plans, us_debt_collector, segment, borrower, morning
+    us_debt_collector, segment, borrower, morning
 ):
     # given a case on this segment's ladder, for a US borrower (a debt collector writing)
     # or a Chinese borrower

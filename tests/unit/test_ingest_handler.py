@@ -252,7 +252,7 @@ def test_a_repeated_event_id_is_applied_once(aws: Aws) -> None:
 
 def test_a_redelivery_after_a_failed_start_starts_the_execution(aws: Aws) -> None:
     # given the first attempt wrote the case but StartExecution failed (throttled)
-    workflow = ingest.runtime().ingestor.workflow()
+    workflow = ingest.runtime().workflow()
     real_start = workflow.start
     calls = {"n": 0}
 
@@ -443,7 +443,7 @@ def test_a_transient_error_hands_the_record_back_to_sqs(
     def throttled(account_id: str) -> Any:
         raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException"}}, "Get")
 
-    monkeypatch.setattr(ingest.runtime().ingestor.repos.borrowers, "get", throttled)
+    monkeypatch.setattr(ingest.runtime().repos.borrowers, "get", throttled)
     good = envelope(payment("OVERDUE", 1, account_id="acc-1", event_id="e-1"))
     # when a batch with one such record is processed
     response = invoke(good, "not json at all")

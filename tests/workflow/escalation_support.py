@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,8 +22,9 @@ from typing import Any
 import pytest
 from arrears.adapters.cases import Repositories
 from arrears.domain.case import CaseRecord, execution_name
+from arrears.handlers import _shell
 from arrears.local.runtime import LocalRuntime
-from arrears.steps import unit_of_work as _escalation
+from arrears.steps.unit_of_work import StepDeps
 
 # Monday 2 Nov 2026, 01:00 UTC = 09:00 in Shanghai: inside contact hours
 START = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
@@ -128,15 +129,13 @@ def outbox() -> Iterator[Outbox]:
     """One recording outbox per test module (patched into every escalation step)."""
     box = Outbox()
 
-    def deps() -> _escalation.StepDeps:
-        real = _escalation.StepDeps.aws()
+    def deps() -> StepDeps:
+        real = _shell.aws_deps()
         box.clock = real.clock
-        return _escalation.StepDeps(
-            repos=real.repos, ledger=real.ledger, messenger=box, letters=box, clock=real.clock
-        )
+        return replace(real, messenger=box, letters=box)
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(_escalation, "default_deps", deps)
+        patch.setattr(_shell, "default_deps", deps)
         yield box
 
 

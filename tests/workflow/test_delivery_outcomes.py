@@ -206,7 +206,7 @@ def test_an_outcome_the_handler_cannot_apply_ends_in_the_delivery_dead_letter_qu
     rt, monkeypatch
 ):
     # given a delivery handler that fails (its tables unavailable, say)
-    import arrears.steps.delivery as delivery_handler
+    import arrears.handlers.delivery as delivery_handler
 
     def broken(*_args: Any, **_kwargs: Any) -> dict[str, int]:
         raise RuntimeError("DynamoDB unavailable")

@@ -17,12 +17,12 @@ from escalation_support import START, open_overdue, post_at
 
 @pytest.fixture(scope="module")
 def real_rt() -> Iterator[LocalRuntime]:
-    from arrears.steps import unit_of_work as _escalation
+    from arrears.handlers import _shell
 
-    _escalation.default_deps.cache_clear()  # no recording fakes: the Lambda's own adapters
+    _shell.default_deps.cache_clear()  # no recording fakes: the Lambda's own adapters
     with LocalRuntime(start=START, seed=11) as runtime:
         yield runtime
-    _escalation.default_deps.cache_clear()
+    _shell.default_deps.cache_clear()
 
 
 def test_reminders_and_a_demand_letter_go_through_the_real_adapters(real_rt):

@@ -55,7 +55,7 @@ def _reply_during_first_send(
                         "received_at": replied_at[0].strftime("%Y-%m-%dT%H:%M:%SZ"),
                     }
                 )
-                ingest.runtime().ingestor.apply_reply(reply)
+                ingest.runtime().apply_reply(reply)
             return message_id
 
         return wrapper

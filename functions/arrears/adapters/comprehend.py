@@ -15,7 +15,7 @@ from the keyword table, and the language from the script detector.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
@@ -27,12 +27,6 @@ from arrears.domain.replies import SentimentLabel, SentimentScores
 MAX_TEXT_BYTES = 5000
 # Languages DetectSentiment supports (of the ones Arrears may see).
 SENTIMENT_LANGUAGES = frozenset({"en", "es", "fr", "de", "it", "pt", "ar", "hi", "ja", "ko", "zh"})
-
-
-class SentimentAnalyzer(Protocol):
-    def detect_sentiment(self, text: str, language: str) -> SentimentScores | None: ...
-
-    def detect_dominant_language(self, text: str) -> str | None: ...
 
 
 def truncate_utf8(text: str, max_bytes: int = MAX_TEXT_BYTES) -> str:

@@ -40,6 +40,20 @@ from arrears.domain.compliance import (
     candidate_zones,
     decide,
 )
+from arrears.domain.compliance.ledger import (
+    BLOCKED,
+    CONVERSATION,
+    DECISION_OF,
+    FAILED,
+    HISTORY_DECISIONS,
+    REPLAYED,
+    RESERVED,
+    SENT,
+    TAKEN_DECISIONS,
+    LedgerEntry,
+    entry_key,
+    time_key,
+)
 from arrears.domain.types import BorrowerProfile, Channel, ContactRecord
 
 HEAD_KEY = "HEAD"  # per-account lock item; sorts after every "<ISO time>#..." key
@@ -47,71 +61,9 @@ _KEY_LOW, _KEY_HIGH = "0", "9~"  # every time-prefixed key lies between these
 MAX_CLAIM_ATTEMPTS = 10
 CONVERSATION_TEMPLATE = "conversation"
 
-SENT, DEFERRED, BLOCKED = "sent", "deferred", "blocked"
-# an allowed contact before its provider call: holds its slot; becomes sent or failed
-RESERVED = "reserved"
-FAILED = "failed"  # the provider did not take it (reason: the provider's error code)
-# a call the borrower made to us: no contact of ours, but it starts the Reg F quiet period
-CONVERSATION = "conversation"
-_HISTORY = frozenset({RESERVED, SENT, CONVERSATION})  # what decide() must see (the caps)
-_TAKEN = frozenset({RESERVED, SENT})  # an allowed contact's slot: claimed once only
-_DECISION_OF = {Verdict.ALLOW: RESERVED, Verdict.DEFER: DEFERRED, Verdict.BLOCK: BLOCKED}
-
-
-# A repeated claim of a contact already allowed (same instant, channel and case): the
-# caller's own slot, not a new one. Handlers guard the send itself with done_actions.
-REPLAYED = Decision(Verdict.ALLOW, Reason.ALLOWED, rule="replay")
-
 
 class LedgerContention(RuntimeError):
     """The head item kept moving: too many concurrent writers for one borrower."""
-
-
-def time_key(at: datetime) -> str:
-    """Fixed-width UTC timestamp, so keys sort in time order."""
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def entry_key(at: datetime, channel: Channel | str, case_id: str) -> str:
-    return f"{time_key(at)}#{channel}#{case_id}"
-
-
-@dataclass(frozen=True)
-class LedgerEntry:
-    """One ledger item (a gate decision, or a conversation)."""
-
-    account_id: str
-    entry_key: str
-    case_id: str
-    channel: Channel
-    template: str
-    decision: str  # reserved | sent | failed | deferred | blocked | conversation
-    reason: str
-    at: datetime  # aware UTC
-    local_time: str  # ISO with the borrower's offset
-    conversation: bool = False
-    attempt: bool = True
-    not_before: datetime | None = None
-    rule: str | None = None
-    expires_at: datetime | None = None
-    message_id: str | None = None  # the provider's, once sent
-
-    def to_record(self) -> ContactRecord:
-        return ContactRecord(
-            account_id=self.account_id,
-            case_id=self.case_id,
-            channel=self.channel,
-            at=self.at,
-            template=self.template,
-            conversation=self.conversation,
-            attempt=self.attempt,
-        )
-
-    def to_decision(self) -> Decision:
-        verdict = {SENT: Verdict.ALLOW, RESERVED: Verdict.ALLOW, DEFERRED: Verdict.DEFER}.get(
-            self.decision, Verdict.BLOCK
-        )
-        return Decision(verdict, self.reason, not_before=self.not_before, rule=self.rule)
 
 
 class LedgerBase(ABC):
@@ -178,7 +130,7 @@ class LedgerBase(ABC):
                 # a different message at the very same instant (virtual clocks do this)
                 key = f"{entry_key(intent.at, intent.channel, intent.case_id)}#{template}"
                 existing = self._get(account_id, key)
-            if existing is not None and existing.decision in _TAKEN:
+            if existing is not None and existing.decision in TAKEN_DECISIONS:
                 return blocking_reason(intent, profile, pack) or REPLAYED, key
             # head first, then entries: a sent write landing in between moves the head,
             # so the commit below fails and we decide again
@@ -186,7 +138,7 @@ class LedgerBase(ABC):
             history = [
                 entry.to_record()
                 for entry in self._entries(account_id, since)
-                if entry.decision in _HISTORY
+                if entry.decision in HISTORY_DECISIONS
             ]
             decision = decide(intent, profile, history, pack)
             entry = self._entry_for(intent, profile, pack, template, key, decision)
@@ -228,7 +180,11 @@ class LedgerBase(ABC):
         """Contacts that happened or are under way (sent and reserved entries, and
         conversations the borrower started) at or after ``since``: what the gate decides
         on. Failed, deferred and blocked entries take no slot."""
-        return [e.to_record() for e in self._entries(account_id, since) if e.decision in _HISTORY]
+        return [
+            e.to_record()
+            for e in self._entries(account_id, since)
+            if e.decision in HISTORY_DECISIONS
+        ]
 
     def first_sent(self, account_id: str, case_id: str) -> datetime | None:
         """When the first contact about this debt went out (None: nothing sent yet).
@@ -266,7 +222,7 @@ class LedgerBase(ABC):
         for attempt in range(MAX_CLAIM_ATTEMPTS):
             version = self._head_version(account_id)
             existing = self._get(account_id, call_entry_key) if call_entry_key else None
-            if existing is not None and existing.decision in _HISTORY:
+            if existing is not None and existing.decision in HISTORY_DECISIONS:
                 entry = replace(existing, conversation=True)
             else:
                 # its own key: never over a claimed call's entry at the same instant
@@ -309,7 +265,7 @@ class LedgerBase(ABC):
             case_id=intent.case_id,
             channel=intent.channel,
             template=template,
-            decision=_DECISION_OF[decision.verdict],
+            decision=DECISION_OF[decision.verdict],
             reason=str(decision.reason),
             at=at,
             local_time=at.astimezone(zone).isoformat(),
@@ -580,7 +536,7 @@ class InMemoryContactLedger(LedgerBase):
         with self._lock:
             items = self._items.setdefault(entry.account_id, {})
             current = items.get(entry.entry_key)
-            if current is not None and current.decision in _TAKEN:
+            if current is not None and current.decision in TAKEN_DECISIONS:
                 return False
             items[entry.entry_key] = entry
             return True

@@ -26,7 +26,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from arrears import constants as c
 from arrears.adapters.sent_messages import SentMessage, SentMessageIndex, SentMessages
 from arrears.adapters.transient import is_transient
-from arrears.domain.errors import ProviderRejected, ProviderThrottled
+from arrears.domain.errors import InvalidRecipient, ProviderRejected, ProviderThrottled
 from arrears.domain.message_tags import encode_tag_value, tag_name
 from arrears.domain.types import Channel
 from arrears.settings import settings
@@ -34,10 +34,6 @@ from arrears.settings import settings
 logger = Logger(service=c.SERVICE_NAME, child=True)
 
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
-
-
-class InvalidRecipient(ValueError):
-    """The phone number or address cannot be sent to (the message never says which)."""
 
 
 def provider_error(error: Exception) -> ProviderThrottled | ProviderRejected:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import threading
 from dataclasses import replace
-from typing import Any, Protocol
+from typing import Any
 
 import boto3
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
@@ -23,15 +23,6 @@ from arrears.domain.plans import Plan, from_item, to_item
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
-
-
-class PlanStore(Protocol):
-    def get(self, case_id: str) -> Plan | None: ...
-
-    def save(self, case_id: str, plan: Plan) -> Plan:
-        """Store ``plan`` if the stored plan's revision is still ``plan.revision`` (or there
-        is none); returns it with the next revision. ConcurrentUpdate if it moved."""
-        ...
 
 
 class DynamoPlans:

@@ -80,3 +80,7 @@ class ProviderRejected(ArrearsError):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class InvalidRecipient(ValueError):
+    """The phone number or address cannot be sent to (the message never says which)."""

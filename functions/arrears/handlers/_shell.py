@@ -1,4 +1,5 @@
-"""The Powertools shell every escalation step's Lambda wears, written once."""
+"""What every Lambda shell shares: the Powertools decorators of an escalation step, and
+the escalation steps' AWS adapters, built once per container (the composition root)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from arrears import constants as c
 from arrears.adapters.transient import names_transient_aws_errors
+from arrears.steps.unit_of_work import StepDeps
 
 logger = Logger(service=c.SERVICE_NAME)
 tracer = Tracer(service=c.SERVICE_NAME)
@@ -32,3 +34,25 @@ def escalation_step(step: Handler) -> Handler:
         return step(event, context)
 
     return handler
+
+
+def aws_deps() -> StepDeps:
+    """The escalation steps' adapters on AWS."""
+    from arrears.adapters import letters, messaging
+    from arrears.adapters.cases import Repositories
+    from arrears.adapters.ledger import ContactLedger
+    from arrears.adapters.plans import DynamoPlans
+
+    return StepDeps(
+        repos=Repositories.dynamo(),
+        ledger=ContactLedger(),
+        messenger=messaging.default_messenger(),
+        letters=letters.default_store(),
+        plans=DynamoPlans(),
+    )
+
+
+@functools.cache
+def default_deps() -> StepDeps:
+    """One set of adapters per Lambda container (the local runtime binds table names first)."""
+    return aws_deps()

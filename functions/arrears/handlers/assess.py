@@ -6,11 +6,11 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from arrears.handlers import _shell
 from arrears.handlers._shell import escalation_step
-from arrears.steps import unit_of_work
 from arrears.steps.assess import assess
 
 
 @escalation_step
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return assess(unit_of_work.default_deps(), event["case_id"])
+    return assess(_shell.default_deps(), event["case_id"])

@@ -8,13 +8,13 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from arrears.domain.types import Stage
+from arrears.handlers import _shell
 from arrears.handlers._shell import escalation_step
-from arrears.steps import unit_of_work
 from arrears.steps.contact import act_on_stage
 from arrears.steps.letter import deliver_letter
 
 
 @escalation_step
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    deps = unit_of_work.default_deps()
+    deps = _shell.default_deps()
     return act_on_stage(deps, event["case_id"], Stage(event["stage"]), deliver_letter)

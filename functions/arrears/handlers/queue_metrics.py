@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from arrears.adapters.ops import count_waiting
@@ -18,8 +17,4 @@ from arrears.steps.queue_metrics import count_queues
 @tracer.capture_lambda_handler(capture_response=False)
 @logger.inject_lambda_context(log_event=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
-    counts = count_queues(count_waiting, datetime.now(UTC))
-    for metric, value in counts.items():
-        metrics.add_metric(name=metric, unit=MetricUnit.Count, value=value)
-    logger.info("work queue counted", extra=counts)
-    return counts
+    return count_queues(count_waiting, datetime.now(UTC), metrics)

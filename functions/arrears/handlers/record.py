@@ -7,14 +7,14 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from arrears.handlers import _shell
 from arrears.handlers._shell import escalation_step
-from arrears.steps import unit_of_work
 from arrears.steps.wake import handle_wake, open_legal_review, refer_to_litigation
 
 
 @escalation_step
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    deps = unit_of_work.default_deps()
+    deps = _shell.default_deps()
     op = event.get("op", "wake")
     if op == "open_legal_review":
         return open_legal_review(deps, event["case_id"])

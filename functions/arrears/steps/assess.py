@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger
 
 from arrears import constants as c
 from arrears.domain.case import CaseRecord
@@ -32,8 +32,6 @@ from arrears.steps.unit_of_work import (
 )
 
 logger = Logger(service=c.SERVICE_NAME)
-tracer = Tracer(service=c.SERVICE_NAME)
-metrics = Metrics(namespace=c.METRICS_NAMESPACE, service=c.SERVICE_NAME)
 
 
 def assess(deps: StepDeps, case_id: str) -> dict[str, Any]:
@@ -56,7 +54,7 @@ def _assess(deps: StepDeps, case: CaseRecord, now: datetime) -> dict[str, Any]:
         policy, arm = policy_for_account(case.account_id, policy_file)
     segment = rescore(deps, case, borrower, policy, now, arm=arm, trigger="case_opened")
     if hold_reason(case.status):
-        nxt = hold_for_status(policy, case, now)
+        nxt = hold_for_status(policy, case, now, plans=deps.plans)
     else:
         nxt = plan_next(policy, case_view(case, borrower, segment=segment), now)
     logger.info("assessed", extra={"segment": segment, "route": nxt.route})

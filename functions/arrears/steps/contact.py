@@ -28,11 +28,9 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger
 
 from arrears import constants as c
-from arrears.adapters.ledger import BLOCKED, FAILED, REPLAYED, SENT
-from arrears.adapters.messaging import InvalidRecipient
 from arrears.domain.case import BorrowerRecord, CaseRecord
 from arrears.domain.compliance import (
     ContactIntent,
@@ -44,7 +42,8 @@ from arrears.domain.compliance import (
     missing_content,
     required_content,
 )
-from arrears.domain.errors import CaseClosed, ProviderRejected, ProviderThrottled
+from arrears.domain.compliance.ledger import BLOCKED, FAILED, REPLAYED, SENT
+from arrears.domain.errors import CaseClosed, InvalidRecipient, ProviderRejected, ProviderThrottled
 from arrears.domain.guards import Verdict as Guard
 from arrears.domain.guards import may_act, may_start_stage
 from arrears.domain.ladder import (
@@ -80,8 +79,6 @@ from arrears.steps.unit_of_work import (
 )
 
 logger = Logger(service=c.SERVICE_NAME)
-tracer = Tracer(service=c.SERVICE_NAME)
-metrics = Metrics(namespace=c.METRICS_NAMESPACE, service=c.SERVICE_NAME)
 
 RECEIPT_KEY = "receipt"  # done_actions "receipt#<channel>": one receipt per channel per cycle
 # US validation notice (12 CFR 1006.34): one letter per case, after the first collection contact
@@ -203,7 +200,9 @@ def _not_now(deps: StepDeps, case: CaseRecord, policy: Policy, now: datetime) ->
             return NextStep(Route.THANK, outcome="skipped", reason=guard.reason)
         raise CaseClosed(f"{case.case_id}: {guard.reason}")
     if guard.verdict is Guard.HOLD:
-        return hold_for_status(policy, case, now).with_outcome("skipped", guard.reason)
+        return hold_for_status(policy, case, now, plans=deps.plans).with_outcome(
+            "skipped", guard.reason
+        )
     return None
 
 

@@ -17,15 +17,14 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
-from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 from arrears import constants as c
 from arrears.adapters import delivery
-from arrears.adapters.cases import Repositories
+from arrears.domain.ports import Stores
 
 logger = Logger(service=c.SERVICE_NAME)
-tracer = Tracer(service=c.SERVICE_NAME)
 
 
 def _messages(event: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -53,7 +52,7 @@ def _messages(event: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 def process(
     event: dict[str, Any],
-    repos: Repositories,
+    repos: Stores,
     sent_messages: delivery.SentMessageLookup | None = None,
 ) -> dict[str, int]:
     actions: Counter[str] = Counter()

@@ -19,13 +19,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 from arrears import constants as c
-from arrears.adapters.cases import IngestWrite, Repositories
-from arrears.adapters.dead_letters import DeadLetters
-from arrears.adapters.workflow import EscalationWorkflow
 from arrears.domain.case import (
     ACTOR_INGEST,
     BorrowerRecord,
@@ -47,6 +44,14 @@ from arrears.domain.events import (
     parse_envelope,
 )
 from arrears.domain.notices.templates import catalogue
+from arrears.domain.ports import (
+    DeadLetterSink,
+    IngestWrite,
+    PlanStore,
+    SentimentAnalyzer,
+    Stores,
+    Workflow,
+)
 from arrears.domain.types import Channel
 from arrears.steps.waking import Delivered, deliver_wake
 
@@ -54,7 +59,6 @@ if TYPE_CHECKING:
     from arrears.steps.reply import ReplyOutcome, ReplyProcessor
 
 logger = Logger(service=c.SERVICE_NAME)
-tracer = Tracer(service=c.SERVICE_NAME)
 metrics = Metrics(namespace=c.METRICS_NAMESPACE, service=c.SERVICE_NAME)
 
 # Conditional-write races (two events of one account in one batch window) are re-decided
@@ -69,9 +73,9 @@ MAX_DECIDE_ATTEMPTS = 5
 class Ingestor:
     """The per-record work, with its collaborators injected (tests pass fakes)."""
 
-    repos: Repositories
-    workflow: Callable[[], EscalationWorkflow]  # lazy: built on first start/wake
-    dead_letters: DeadLetters
+    repos: Stores
+    workflow: Callable[[], Workflow]  # lazy: built on first start/wake
+    dead_letters: DeadLetterSink
     clock: Callable[[], datetime]
     resolve_below: Callable[[CaseRecord | None], Decimal | None]
     # issue 6: scores a DUE_SOON account; None keeps DUE_SOON record-only
@@ -82,6 +86,9 @@ class Ingestor:
     apply_once: Callable[..., dict[str, Any]] | None = None
     # account id -> the default language of the policy its new case runs on
     default_locale: Callable[[str], str | None] = lambda _account_id: None
+    # what a reply needs: its sentiment and language (Comprehend) and the plan store
+    analyzer: SentimentAnalyzer | None = None
+    plans: PlanStore | None = None
 
     # ---------------------------------------------------------------- entry
 
@@ -276,9 +283,18 @@ class Ingestor:
         }
 
     def _replies(self, reply_key: str = "") -> ReplyProcessor:
-        from arrears.steps.reply import reply_processor
+        from arrears.steps.reply import ReplyProcessor
 
-        return reply_processor(self.repos, self.workflow, self.clock, reply_key)
+        if self.plans is None or self.analyzer is None:
+            raise RuntimeError("replies need Ingestor.analyzer and Ingestor.plans")
+        return ReplyProcessor(
+            repos=self.repos,
+            workflow=self.workflow,
+            clock=self.clock,
+            analyzer=self.analyzer,
+            plans=self.plans,
+            reply_key=reply_key,
+        )
 
     # ---------------------------------------------------------------- helpers
 

@@ -11,9 +11,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
-
-from arrears import constants as c
 from arrears.domain.case import BorrowerRecord, CaseRecord
 from arrears.domain.policy import Policy, StageStep
 from arrears.domain.types import Channel
@@ -21,10 +18,6 @@ from arrears.steps.unit_of_work import (
     StepDeps,
     render_and_store_letter,
 )
-
-logger = Logger(service=c.SERVICE_NAME)
-tracer = Tracer(service=c.SERVICE_NAME)
-metrics = Metrics(namespace=c.METRICS_NAMESPACE, service=c.SERVICE_NAME)
 
 
 def deliver_letter(

@@ -26,8 +26,8 @@ from arrears.domain.ladder import NextStep, Route, WaitingFor, plan_next, wait_u
 from arrears.domain.ops import QUEUE_REPLY_REVIEW
 from arrears.domain.plans import Plan, PlanStatus, check, close, record_paid
 from arrears.domain.policy import Policy
+from arrears.domain.ports import PlanStore
 from arrears.domain.types import CaseStatus
-from arrears.steps import holds
 from arrears.steps.holds import hold_for_status
 from arrears.steps.reply import (
     FLAG_DISTRESSED,
@@ -53,6 +53,12 @@ _FIRM_TEMPLATES = frozenset({"reminder", "follow_up", "pre_due_reminder"})
 _STRICT_HOLDS = frozenset({CaseStatus.DISPUTED, CaseStatus.PAYMENT_PENDING, CaseStatus.PAUSED})
 
 
+def _plans(deps: StepDeps) -> PlanStore:
+    if deps.plans is None:
+        raise RuntimeError("this step needs the plan store (StepDeps.plans)")
+    return deps.plans
+
+
 # --------------------------------------------------------------------------- replies
 
 
@@ -60,7 +66,9 @@ def after_reply(
     deps: StepDeps, case: CaseRecord, policy: Policy, wake: dict[str, Any], now: datetime
 ) -> NextStep:
     if case.status in _STRICT_HOLDS:
-        return hold_for_status(policy, case, now, wake).with_outcome("hold", "reply_during_hold")
+        return hold_for_status(policy, case, now, wake, deps.plans).with_outcome(
+            "hold", "reply_during_hold"
+        )
     borrower = load_borrower(deps, case)
     if wake.get("route") == ROUTE_AGENT:
         deadline = now + timedelta(hours=policy.agent_call.outcome_deadline_hours)
@@ -88,7 +96,7 @@ def after_reply(
     # ladder starts with the plan offer (sent now, not at its day offset)
     segment = rescore(deps, case, borrower, policy, now, trigger="reply_hardship")
     if case.status is CaseStatus.PROMISED:
-        return hold_for_status(policy, case, now, wake)
+        return hold_for_status(policy, case, now, wake, deps.plans)
     view = case_view(case, borrower, segment=segment)
     return plan_next(policy, view, now, not_before=now).with_outcome("hardship", "reply")
 
@@ -97,11 +105,11 @@ def after_reply(
 
 
 def hold_on_plan(deps: StepDeps, case: CaseRecord, policy: Policy, now: datetime) -> NextStep:
-    return hold_for_plan(policy, holds.plan_store().get(case.case_id), now)
+    return hold_for_plan(policy, _plans(deps).get(case.case_id), now)
 
 
 def on_plan_payment(deps: StepDeps, case: CaseRecord, policy: Policy, now: datetime) -> NextStep:
-    store = holds.plan_store()
+    store = _plans(deps)
     plan = store.get(case.case_id)
     if plan is None or plan.status is not PlanStatus.ACTIVE:
         return hold_on_plan(deps, case, policy, now)
@@ -126,7 +134,7 @@ def on_plan_deadline(
     deps: StepDeps, case: CaseRecord, policy: Policy, now: datetime
 ) -> NextStep | None:
     """The plan's deadline passed; None when the case has no tracked plan (caller decides)."""
-    store = holds.plan_store()
+    store = _plans(deps)
     plan = store.get(case.case_id)
     if plan is None or plan.status is not PlanStatus.ACTIVE:
         return None
@@ -160,7 +168,7 @@ def on_plan_deadline(
 
 def settle_plan(deps: StepDeps, case: CaseRecord, now: datetime) -> None:
     """A closed case ends its plan: completed when paid or resolved, else withdrawn."""
-    store = holds.plan_store()
+    store = _plans(deps)
     plan = store.get(case.case_id)
     if plan is None or not plan.is_open:
         return
@@ -195,7 +203,7 @@ def offer_terms(deps: StepDeps, case: CaseRecord, now: datetime) -> Any:
     """The PlanTerms the plan_offer message shows: the open offer, made now if none is."""
     from arrears.domain.notices.context import PlanTerms
 
-    store = holds.plan_store()
+    store = _plans(deps)
     plan = store.get(case.case_id)
     if plan is None or plan.status is not PlanStatus.OFFERED:
         plan = offer_plan(deps.repos, store, case, now, source="policy")

@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
 
 from arrears import constants as c
 from arrears.domain.ops import (
@@ -27,8 +28,6 @@ from arrears.domain.ops import (
 )
 
 logger = Logger(service=c.SERVICE_NAME)
-tracer = Tracer(service=c.SERVICE_NAME)
-metrics = Metrics(namespace=c.METRICS_NAMESPACE, service=c.SERVICE_NAME)
 
 # queue -> (waiting, overdue) metric names; a stuck case is overdue from the start
 METRIC_NAMES: dict[str, tuple[str, str | None]] = {
@@ -43,13 +42,17 @@ METRIC_NAMES: dict[str, tuple[str, str | None]] = {
 
 
 def count_queues(
-    count_waiting: Callable[[str, datetime], tuple[int, int]], now: datetime
+    count_waiting: Callable[[str, datetime], tuple[int, int]], now: datetime, metrics: Metrics
 ) -> dict[str, int]:
-    """Metric name -> cases waiting (and overdue) in each work queue now."""
+    """Count the cases waiting (and overdue) in each work queue now, as metrics; returns
+    metric name -> count."""
     counts: dict[str, int] = {}
     for queue, (waiting_metric, overdue_metric) in METRIC_NAMES.items():
         waiting, overdue = count_waiting(queue, now)
         counts[waiting_metric] = waiting
         if overdue_metric:
             counts[overdue_metric] = overdue
+    for metric, value in counts.items():
+        metrics.add_metric(name=metric, unit=MetricUnit.Count, value=value)
+    logger.info("work queue counted", extra=counts)
     return counts

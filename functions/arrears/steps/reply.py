@@ -39,15 +39,12 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from arrears import constants as c
-from arrears.adapters.cases import Repositories
-from arrears.adapters.comprehend import ComprehendAnalyzer, SentimentAnalyzer
-from arrears.adapters.plans import DynamoPlans, PlanStore
-from arrears.adapters.workflow import EscalationWorkflow
 from arrears.domain.case import CaseRecord, TimelineEntry, iso_utc
 from arrears.domain.errors import ConcurrentUpdate
 from arrears.domain.events import BorrowerReplied, minor_units
 from arrears.domain.plans import Plan, PlanError, PlanStatus, offer_for_hardship
 from arrears.domain.policy import PolicyError, policy_by_version
+from arrears.domain.ports import PlanStore, SentimentAnalyzer, Stores, Workflow
 from arrears.domain.replies import (
     LANGUAGES,
     EmotionDecision,
@@ -105,8 +102,8 @@ class ReplyOutcome:
 
 @dataclass
 class ReplyProcessor:
-    repos: Repositories
-    workflow: Callable[[], EscalationWorkflow]
+    repos: Stores
+    workflow: Callable[[], Workflow]
     clock: Callable[[], datetime]
     analyzer: SentimentAnalyzer
     plans: PlanStore
@@ -368,7 +365,7 @@ class ReplyProcessor:
 
 
 def offer_plan(
-    repos: Repositories, plans: PlanStore, case: CaseRecord, now: datetime, source: str
+    repos: Stores, plans: PlanStore, case: CaseRecord, now: datetime, source: str
 ) -> Plan:
     """Store the policy's standard offer on the case (withdrawing an older offer)."""
     borrower = repos.borrowers.get(case.account_id)
@@ -429,23 +426,3 @@ def latest_sentiment(entries: Iterable[TimelineEntry]) -> str | None:
             if isinstance(sentiment, dict) and sentiment.get("label"):
                 label = str(sentiment["label"]).lower()
     return label
-
-
-# --------------------------------------------------------------------------- wiring
-
-
-def reply_processor(
-    repos: Repositories,
-    workflow: Callable[[], EscalationWorkflow],
-    clock: Callable[[], datetime],
-    reply_key: str = "",
-) -> ReplyProcessor:
-    """What ingest's BorrowerReplied route uses, on the AWS adapters."""
-    return ReplyProcessor(
-        repos=repos,
-        workflow=workflow,
-        clock=clock,
-        analyzer=ComprehendAnalyzer(),
-        plans=DynamoPlans(),
-        reply_key=reply_key,
-    )

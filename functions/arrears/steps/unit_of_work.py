@@ -10,46 +10,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from functools import cache
-from typing import Any, Protocol
+from typing import Any
 
-from arrears.adapters.cases import Repositories, StepWrite
-from arrears.adapters.ledger import ContactLedger, LedgerBase
 from arrears.domain.case import BorrowerRecord, CaseRecord, TimelineEntry
 from arrears.domain.errors import CaseNotFound, ConcurrentUpdate
 from arrears.domain.ladder import CaseView
 from arrears.domain.policy import Policy, policy_by_version
+from arrears.domain.ports import ContactLedger, LetterStore, Messenger, PlanStore, StepWrite, Stores
 from arrears.domain.types import CaseStatus, Stage
 
 ACTOR = "system:escalation"
-
-
-class Messenger(Protocol):
-    def send_sms(self, phone: str, body: str, tags: Mapping[str, str] | None = None) -> str: ...
-
-    def send_email(
-        self, to: str, subject: str, body: str, tags: Mapping[str, str] | None = None
-    ) -> str: ...
-
-
-class LetterStore(Protocol):
-    def store_letter(self, case_id: str, kind: str, pdf: bytes) -> Any: ...
-
-    def announce_letter_ready(
-        self,
-        *,
-        case_id: str,
-        kind: str,
-        key: str,
-        version_id: str,
-        sha256: str | None = None,
-        **extra: Any,
-    ) -> Any: ...
 
 
 def count(name: str, **dimensions: str) -> None:
@@ -74,8 +49,8 @@ def utc_now() -> datetime:
 
 @dataclass
 class StepDeps:
-    repos: Repositories
-    ledger: LedgerBase
+    repos: Stores
+    ledger: ContactLedger
     messenger: Messenger
     letters: LetterStore
     clock: Callable[[], datetime] = field(default=utc_now)
@@ -83,23 +58,8 @@ class StepDeps:
     # borrower it loaded with its case; None on the container-wide deps
     work: StepWork | None = None
     borrower: BorrowerRecord | None = None
-
-    @classmethod
-    def aws(cls) -> StepDeps:
-        from arrears.adapters import letters, messaging
-
-        return cls(
-            repos=Repositories.dynamo(),
-            ledger=ContactLedger(),
-            messenger=messaging.default_messenger(),
-            letters=letters.default_store(),
-        )
-
-
-@cache
-def default_deps() -> StepDeps:
-    """One set of adapters per Lambda container (the local runtime binds table names first)."""
-    return StepDeps.aws()
+    # repayment plans (hardship offers, installments); None where a step never needs one
+    plans: PlanStore | None = None
 
 
 # ---------------------------------------------------------------------------- case helpers

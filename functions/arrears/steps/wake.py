@@ -24,7 +24,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger
 
 from arrears import constants as c
 from arrears.domain.case import BorrowerRecord, CaseRecord, parse_iso_utc
@@ -76,8 +76,6 @@ from arrears.steps.unit_of_work import (
 )
 
 logger = Logger(service=c.SERVICE_NAME)
-tracer = Tracer(service=c.SERVICE_NAME)
-metrics = Metrics(namespace=c.METRICS_NAMESPACE, service=c.SERVICE_NAME)
 
 TIMEOUT = "TIMEOUT"  # a wait's deadline passed
 RECHECK = "RECHECK"  # the wait could not start (case closed meanwhile) or an unknown wake
@@ -239,7 +237,7 @@ def _follow_status(
     if case.status is CaseStatus.ON_PLAN:  # issue 9: hold until the next installment's deadline
         return plan_steps.hold_on_plan(deps, case, policy, now)
     if hold_reason(case.status):
-        return hold_for_status(policy, case, now, wake)
+        return hold_for_status(policy, case, now, wake, deps.plans)
     borrower = load_borrower(deps, case)
     view = case_view(case, borrower)
     if reason == "PAYMENT_FAILED":
@@ -256,7 +254,7 @@ def _partial_payment(deps: StepDeps, case: CaseRecord, policy: Policy, now: date
     borrower = load_borrower(deps, case)
     segment = rescore(deps, case, borrower, policy, now, trigger="partial_payment")
     if hold_reason(case.status):
-        return hold_for_status(policy, case, now)
+        return hold_for_status(policy, case, now, plans=deps.plans)
     view = case_view(case, borrower, segment=segment)
     return plan_resume(policy, view, now).with_outcome("resumed", "partial_payment")
 
@@ -273,10 +271,10 @@ def _agent_outcome(
         segment = rescore(deps, case, borrower, policy, now, trigger="agent_outcome")
         view = case_view(case, borrower, segment=segment)
         if hold_reason(case.status):
-            return hold_for_status(policy, case, now, wake)
+            return hold_for_status(policy, case, now, wake, deps.plans)
         return plan_next(policy, view, now, not_before=now).with_outcome("hardship", outcome)
     if hold_reason(case.status):  # promise, dispute, paid claimed
-        return hold_for_status(policy, case, now, wake).with_outcome("hold", outcome)
+        return hold_for_status(policy, case, now, wake, deps.plans).with_outcome("hold", outcome)
     # no answer, wrong number, refused: the ladder moves on at its planned time
     return plan_next(policy, case_view(case, borrower), now).with_outcome("moved_on", outcome)
 
@@ -327,7 +325,9 @@ def _deadline_passed(
             return on_plan
     if status in (CaseStatus.DISPUTED, CaseStatus.ON_PLAN):
         # contact stays stopped until ops resolve the dispute / while the plan runs
-        return hold_for_status(policy, case, now).with_outcome("hold", f"{status.value} review")
+        return hold_for_status(policy, case, now, plans=deps.plans).with_outcome(
+            "hold", f"{status.value} review"
+        )
     return plan_next(policy, case_view(case, borrower), now).with_outcome("resumed", "hold_ended")
 
 
@@ -409,7 +409,7 @@ def _resume_pending(
         )
     borrower = load_borrower(deps, case)
     if hold_reason(case.status):
-        return hold_for_status(policy, case, now)
+        return hold_for_status(policy, case, now, plans=deps.plans)
     return plan_next(policy, case_view(case, borrower), now).with_outcome("unchanged", why)
 
 
@@ -434,7 +434,11 @@ def open_legal_review(deps: StepDeps, case_id: str) -> dict[str, Any]:
             return _terminal(case).as_output()
         raise CaseClosed(f"{case_id}: {guard.reason}")
     if guard.verdict is Guard.HOLD:
-        return hold_for_status(policy, case, now).with_outcome("skipped", guard.reason).as_output()
+        return (
+            hold_for_status(policy, case, now, plans=deps.plans)
+            .with_outcome("skipped", guard.reason)
+            .as_output()
+        )
     deadline = now + timedelta(days=policy.legal_review.decision_deadline_days)
     # the review's done mark, the stage and its audit line in one conditional write
     with step_writes(deps, case) as step:

@@ -19,9 +19,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from arrears.adapters.cases import CaseRepository
-from arrears.adapters.workflow import EscalationWorkflow
 from arrears.domain import wakes
+from arrears.domain.ports import CaseRepository, Workflow
 
 ATTEMPTS = 4  # each failed attempt means the execution stored a new token meanwhile
 
@@ -61,7 +60,7 @@ class Delivery:
 
 def deliver_wake(
     cases: CaseRepository,
-    workflow: Callable[[], EscalationWorkflow],
+    workflow: Callable[[], Workflow],
     case_id: str,
     output: Mapping[str, Any],
 ) -> Delivery:
