@@ -214,7 +214,7 @@ def test_a_stored_letter_is_counted_by_kind(capsys):
     from arrears.domain.policy import load_policy
     from arrears.domain.types import CaseStatus, Channel, Stage
     from arrears.steps.letter import deliver_letter
-    from arrears.steps.unit_of_work import StepDeps
+    from arrears.steps.unit_of_work import UnitOfWork
 
     # given a demand-letter step of the default policy
     now = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -239,7 +239,7 @@ def test_a_stored_letter_is_counted_by_kind(capsys):
     borrower = BorrowerRecord(account_id="acc-7", name="Alex Example", locale="en-GB", country="GB")
     letters = _Letters()
     repos = Repositories.in_memory()
-    deps = StepDeps(repos=repos, ledger=None, messenger=None, letters=letters)
+    deps = UnitOfWork(repos=repos, ledger=None, messenger=None, letters=letters)
     # when the letter step delivers it
     deliver_letter(deps, case, borrower, policy, step, Channel.LETTER, now)
     # then one LettersStored is counted, with the letter's kind

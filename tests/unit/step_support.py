@@ -16,7 +16,7 @@ from arrears.adapters.ledger import InMemoryContactLedger
 from arrears.adapters.plans import InMemoryPlans
 from arrears.domain.case import BorrowerRecord, CaseRecord
 from arrears.domain.types import CaseStatus, Channel, Stage
-from arrears.steps.unit_of_work import StepDeps
+from arrears.steps.unit_of_work import UnitOfWork
 
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 ACCOUNT_ID = "acc-9"
@@ -42,7 +42,7 @@ def make_deps(
     unreachable: tuple[Channel, ...] = (),
     flags: tuple[str, ...] = (),
     **case: Any,
-) -> StepDeps:
+) -> UnitOfWork:
     """A CN borrower reachable on every channel, with an open 800.00 CNY reminder case.
 
     `borrower` and `case` override the profile and case fields; `unreachable` and `flags`
@@ -80,7 +80,7 @@ def make_deps(
     }
     fields.update(case)
     repos.cases.create(CaseRecord(**fields))
-    return StepDeps(
+    return UnitOfWork(
         repos=repos,
         ledger=InMemoryContactLedger(),
         messenger=FakeMessenger(),
@@ -90,5 +90,5 @@ def make_deps(
     )
 
 
-def sent_channels(deps: StepDeps) -> list[str]:
+def sent_channels(deps: UnitOfWork) -> list[str]:
     return [s[0] for s in deps.messenger.sent]  # type: ignore[attr-defined]

@@ -13,7 +13,7 @@ from arrears.domain.scoring import Features
 from arrears.domain.types import Channel
 from arrears.steps import rescoring as assess_step
 from arrears.steps.rescoring import rescore
-from arrears.steps.unit_of_work import load_borrower, load_case, policy_of
+from arrears.steps.unit_of_work import policy_of
 from test_contact_step_compliance import CASE_ID, make_deps
 
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
@@ -46,8 +46,8 @@ def scored(monkeypatch: pytest.MonkeyPatch) -> list[Features]:
 
 
 def _rescore(deps: Any) -> None:
-    case = load_case(deps, CASE_ID)
-    rescore(deps, case, load_borrower(deps, case), policy_of(case), NOW, trigger="test")
+    case = deps.load_case(CASE_ID)
+    rescore(deps, case, deps.load_borrower(case), policy_of(case), NOW, trigger="test")
 
 
 def test_the_latest_reply_sentiment_and_reachability_reach_the_scorecard(scored):

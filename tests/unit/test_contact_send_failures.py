@@ -18,7 +18,7 @@ from arrears.domain.errors import ProviderThrottled
 from arrears.domain.types import CaseStatus, Stage
 from arrears.local.report import _case_report
 from arrears.steps.contact import act_on_stage, deliver_message, send_receipt
-from arrears.steps.unit_of_work import StepDeps
+from arrears.steps.unit_of_work import UnitOfWork
 from botocore.exceptions import ClientError
 from moto import mock_aws
 from step_support import ACCOUNT_ID, CASE_ID, NOW, make_deps
@@ -67,7 +67,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         yield
 
 
-def deps_with(sns: Any = None, sesv2: Any = None, **case: Any) -> StepDeps:
+def deps_with(sns: Any = None, sesv2: Any = None, **case: Any) -> UnitOfWork:
     deps = make_deps(**case)
     deps.messenger = Messenger(
         email_from=SENDER,
@@ -87,21 +87,21 @@ def faulty_ses(code: str = "TooManyRequestsException", status: int = 429) -> Fau
     return Faulty(ses, "send_email", client_error(code, status, "SendEmail"))
 
 
-def ledger(deps: StepDeps) -> list[tuple[str, str, str]]:
+def ledger(deps: UnitOfWork) -> list[tuple[str, str, str]]:
     return [(str(e.channel), e.decision, e.reason) for e in deps.ledger.entries(ACCOUNT_ID)]
 
 
-def kinds(deps: StepDeps) -> list[str]:
+def kinds(deps: UnitOfWork) -> list[str]:
     return [e.kind for e in deps.repos.timeline.list(CASE_ID)]
 
 
-def done(deps: StepDeps) -> frozenset[str]:
+def done(deps: UnitOfWork) -> frozenset[str]:
     case = deps.repos.cases.get(CASE_ID)
     assert case is not None
     return case.done_actions
 
 
-def later(deps: StepDeps, minutes: int) -> None:
+def later(deps: UnitOfWork, minutes: int) -> None:
     deps.clock = lambda: NOW + timedelta(minutes=minutes)
 
 

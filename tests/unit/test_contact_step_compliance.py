@@ -15,11 +15,12 @@ from arrears.domain.policy import policy_by_version
 from arrears.domain.types import CaseStatus, Channel, Stage
 from arrears.steps.contact import act_on_stage, deliver_message, send_receipt
 from arrears.steps.letter import deliver_letter
-from arrears.steps.unit_of_work import StepDeps, letter_context
+from arrears.steps.notices import letter_context
+from arrears.steps.unit_of_work import UnitOfWork
 from step_support import CASE_ID, NOW, make_deps, sent_channels
 
 
-def timeline(deps: StepDeps, kind: str) -> list[dict[str, Any]]:
+def timeline(deps: UnitOfWork, kind: str) -> list[dict[str, Any]]:
     return [e.detail for e in deps.repos.timeline.list(CASE_ID) if e.kind == kind]
 
 

@@ -9,7 +9,7 @@ from arrears.domain.errors import CaseClosed
 from arrears.domain.policy import load_policy
 from arrears.domain.types import CaseStatus, Stage
 from arrears.steps.contact import act_on_stage, deliver_message
-from arrears.steps.unit_of_work import StepDeps
+from arrears.steps.unit_of_work import UnitOfWork
 from arrears.steps.wake import (
     LitigationNotApproved,
     handle_wake,
@@ -19,7 +19,7 @@ from arrears.steps.wake import (
 from step_support import CASE_ID, NOW, make_deps
 
 
-def _kinds(deps: StepDeps) -> list[str]:
+def _kinds(deps: UnitOfWork) -> list[str]:
     return [e.kind for e in deps.repos.timeline.list(CASE_ID)]
 
 
@@ -47,7 +47,7 @@ def test_approval_of_a_case_not_in_legal_review_resumes_the_same_wait_for_the_ti
 REVIEW_WAIT = {"route": "legal_review_decision", "waiting_for": "legal_decision"}
 
 
-def _reject(deps: StepDeps, **wake: str) -> dict:
+def _reject(deps: UnitOfWork, **wake: str) -> dict:
     return handle_wake(
         deps,
         CASE_ID,

@@ -16,7 +16,7 @@ from arrears.domain.policy import policy_by_version
 from arrears.domain.types import Stage
 from arrears.steps.contact import act_on_stage, deliver_message
 from arrears.steps.letter import deliver_letter
-from arrears.steps.unit_of_work import letter_context
+from arrears.steps.notices import letter_context
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader

@@ -1,4 +1,4 @@
-"""One write per escalation step: ``commit_step``, ``get_with_borrower`` and ``step_writes``.
+"""One write per escalation step: ``commit_step``, ``get_with_borrower`` and ``UnitOfWork.writing``.
 
 The repository tests run on moto and on the in-memory fake, which must agree.
 """
@@ -16,13 +16,7 @@ from arrears.domain.case import BorrowerRecord, CaseRecord, TimelineEntry
 from arrears.domain.errors import CaseClosed, CaseNotFound, ConcurrentUpdate
 from arrears.domain.types import CaseStatus, Stage
 from arrears.steps.unit_of_work import (
-    StepDeps,
-    load_borrower,
-    load_case_and_borrower,
-    mark_done,
-    record,
-    set_case,
-    step_writes,
+    UnitOfWork,
 )
 
 from tests.support.aws import repositories
@@ -156,11 +150,11 @@ def test_a_missing_borrower_or_case_comes_back_as_none(repos):
     assert repos.cases.get_with_borrower("acc-404#1") == (None, None)
 
 
-# ----------------------------------------------------------------------- step_writes
+# ----------------------------------------------------------------------- UnitOfWork.writing
 
 
-def _deps(repos: Repositories) -> StepDeps:
-    return StepDeps(repos=repos, ledger=None, messenger=None, letters=None, clock=lambda: T0)  # type: ignore[arg-type]
+def _deps(repos: Repositories) -> UnitOfWork:
+    return UnitOfWork(repos=repos, ledger=None, messenger=None, letters=None, clock=lambda: T0)  # type: ignore[arg-type]
 
 
 def test_a_step_gathers_its_writes_and_makes_them_once_on_leaving():
@@ -168,18 +162,18 @@ def test_a_step_gathers_its_writes_and_makes_them_once_on_leaving():
     repos = Repositories.in_memory()
     case = open_case(repos)
     repos.borrowers.save_profile(BorrowerRecord(account_id="acc-1", timezone="Europe/Paris"))
-    deps, loaded = load_case_and_borrower(_deps(repos), CASE_ID)
+    deps, loaded = _deps(repos).load_case_and_borrower(CASE_ID)
     # when a step changes it and audits the change
-    with step_writes(deps, loaded) as step:
-        changed = set_case(step, CASE_ID, stage=Stage.FOLLOW_UP)
-        record(step, CASE_ID, "stage_entered", {"stage": Stage.FOLLOW_UP})
-        assert mark_done(step, CASE_ID, "follow_up#sms") is True
+    with deps.writing(loaded) as step:
+        changed = step.set_case(CASE_ID, stage=Stage.FOLLOW_UP)
+        step.record(CASE_ID, "stage_entered", {"stage": Stage.FOLLOW_UP})
+        assert step.mark_done(CASE_ID, "follow_up#sms") is True
         # then nothing is written before the step ends, and the step sees its own change
         assert repos.cases.get(CASE_ID) == case and kinds(repos) == []
         assert changed.stage is Stage.FOLLOW_UP
         # and the borrower loaded with the case is not read again
         repos.borrowers.save_profile(BorrowerRecord(account_id="acc-1", timezone="UTC"))
-        assert load_borrower(step, loaded).timezone == "Europe/Paris"
+        assert step.load_borrower(loaded).timezone == "Europe/Paris"
     stored = repos.cases.get(CASE_ID)
     assert stored is not None and stored.stage is Stage.FOLLOW_UP
     assert stored.done_actions == frozenset({"follow_up#sms"})
@@ -190,8 +184,8 @@ def test_a_failing_step_still_writes_what_it_gathered_and_raises_its_own_error()
     # given a step that audited a decision, then meets a closed case
     repos = Repositories.in_memory()
     case = open_case(repos)
-    with pytest.raises(CaseClosed), step_writes(_deps(repos), case) as step:
-        record(step, CASE_ID, "contact_blocked", {"reason": "channel_opted_out"})
+    with pytest.raises(CaseClosed), _deps(repos).writing(case) as step:
+        step.record(CASE_ID, "contact_blocked", {"reason": "channel_opted_out"})
         raise CaseClosed(CASE_ID)
     # then the audit line is there (as when each line was its own write) and the state
     # machine still sees CaseClosed, the error it catches by name

@@ -24,7 +24,7 @@ from arrears.adapters.cases import Repositories
 from arrears.domain.case import CaseRecord, execution_name
 from arrears.handlers import _shell
 from arrears.local.runtime import LocalRuntime
-from arrears.steps.unit_of_work import StepDeps
+from arrears.steps.unit_of_work import UnitOfWork
 
 # Monday 2 Nov 2026, 01:00 UTC = 09:00 in Shanghai: inside contact hours
 START = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
@@ -129,7 +129,7 @@ def outbox() -> Iterator[Outbox]:
     """One recording outbox per test module (patched into every escalation step)."""
     box = Outbox()
 
-    def deps() -> StepDeps:
+    def deps() -> UnitOfWork:
         real = _shell.aws_deps()
         box.clock = real.clock
         return replace(real, messenger=box, letters=box)

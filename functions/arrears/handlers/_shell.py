@@ -12,7 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from arrears import constants as c
 from arrears.adapters.transient import names_transient_aws_errors
-from arrears.steps.unit_of_work import StepDeps
+from arrears.steps.unit_of_work import UnitOfWork
 
 logger = Logger(service=c.SERVICE_NAME)
 tracer = Tracer(service=c.SERVICE_NAME)
@@ -36,14 +36,14 @@ def escalation_step(step: Handler) -> Handler:
     return handler
 
 
-def aws_deps() -> StepDeps:
+def aws_deps() -> UnitOfWork:
     """The escalation steps' adapters on AWS."""
     from arrears.adapters import letters, messaging
     from arrears.adapters.cases import Repositories
     from arrears.adapters.ledger import ContactLedger
     from arrears.adapters.plans import DynamoPlans
 
-    return StepDeps(
+    return UnitOfWork(
         repos=Repositories.dynamo(),
         ledger=ContactLedger(),
         messenger=messaging.default_messenger(),
@@ -53,6 +53,6 @@ def aws_deps() -> StepDeps:
 
 
 @functools.cache
-def default_deps() -> StepDeps:
+def default_deps() -> UnitOfWork:
     """One set of adapters per Lambda container (the local runtime binds table names first)."""
     return aws_deps()

@@ -24,29 +24,26 @@ from arrears.settings import settings
 from arrears.steps.holds import hold_for_status
 from arrears.steps.rescoring import rescore
 from arrears.steps.unit_of_work import (
-    StepDeps,
+    UnitOfWork,
     case_view,
-    load_borrower,
-    load_case_and_borrower,
-    step_writes,
 )
 
 logger = Logger(service=c.SERVICE_NAME)
 
 
-def assess(deps: StepDeps, case_id: str) -> dict[str, Any]:
+def assess(deps: UnitOfWork, case_id: str) -> dict[str, Any]:
     now = deps.clock()
-    deps, case = load_case_and_borrower(deps, case_id)
+    deps, case = deps.load_case_and_borrower(case_id)
     if case.status.is_terminal:
         if case.status in (CaseStatus.PAID, CaseStatus.RESOLVED):
             return NextStep(Route.THANK, outcome="closed", reason=case.status.value).as_output()
         raise CaseClosed(f"{case_id}: {case.status.value}")
-    with step_writes(deps, case) as step:  # the segment and its audit line: one write
+    with deps.writing(case) as step:  # the segment and its audit line: one write
         return _assess(step, case, now)
 
 
-def _assess(deps: StepDeps, case: CaseRecord, now: datetime) -> dict[str, Any]:
-    borrower = load_borrower(deps, case)
+def _assess(deps: UnitOfWork, case: CaseRecord, now: datetime) -> dict[str, Any]:
+    borrower = deps.load_borrower(case)
     policy_file = settings().policy_file
     if case.policy_version:  # a redriven execution keeps the policy it started with
         policy, arm = policy_by_version(case.policy_version, policy_file), case.arm or "champion"

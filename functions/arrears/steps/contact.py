@@ -61,21 +61,12 @@ from arrears.domain.policy import Policy, StageStep
 from arrears.domain.types import CaseStatus, Channel, Stage
 from arrears.steps import plans as plan_steps  # issue 9: replies and repayment plans
 from arrears.steps.holds import hold_for_status
+from arrears.steps.notices import notice_context, render_and_store_letter, send_message
 from arrears.steps.unit_of_work import (
-    StepDeps,
+    UnitOfWork,
     case_view,
     count,
-    flush_step,
-    load_borrower,
-    load_case_and_borrower,
-    notice_context,
     policy_of,
-    record,
-    render_and_store_letter,
-    send_message,
-    set_case,
-    step_writes,
-    with_ledger_session,
 )
 
 logger = Logger(service=c.SERVICE_NAME)
@@ -101,7 +92,7 @@ class ChannelResult:
 
 # deliver(deps, case, borrower, policy, step, channel, now) -> (timeline kind, audit detail)
 Deliver = Callable[
-    [StepDeps, CaseRecord, BorrowerRecord, Policy, StageStep, Channel, datetime],
+    [UnitOfWork, CaseRecord, BorrowerRecord, Policy, StageStep, Channel, datetime],
     tuple[str, dict[str, Any]],
 ]
 
@@ -109,20 +100,20 @@ Deliver = Callable[
 # ------------------------------------------------------------------------- stage actions
 
 
-def act_on_stage(deps: StepDeps, case_id: str, stage: Stage, deliver: Deliver) -> dict[str, Any]:
+def act_on_stage(deps: UnitOfWork, case_id: str, stage: Stage, deliver: Deliver) -> dict[str, Any]:
     """Run one stage's action on every channel, then say where the case goes next."""
     now = deps.clock()
-    deps, case = load_case_and_borrower(deps, case_id)
-    with step_writes(deps, case) as step:
+    deps, case = deps.load_case_and_borrower(case_id)
+    with deps.writing(case) as step:
         return _act_on_stage(step, case, stage, deliver, now)
 
 
 def _act_on_stage(
-    deps: StepDeps, case: CaseRecord, stage: Stage, deliver: Deliver, now: datetime
+    deps: UnitOfWork, case: CaseRecord, stage: Stage, deliver: Deliver, now: datetime
 ) -> dict[str, Any]:
     case_id = case.case_id
     policy = policy_of(case)
-    borrower = load_borrower(deps, case)
+    borrower = deps.load_borrower(case)
 
     early = _not_now(deps, case, policy, now)
     if early is not None:
@@ -136,7 +127,7 @@ def _act_on_stage(
             .as_output()
         )
 
-    deps = with_ledger_session(deps, case, borrower, now)
+    deps = deps.with_ledger_session(case, borrower, now)
     results = [
         _act_on_channel(deps, case, borrower, policy, step, channel, now, deliver)
         for channel in step.channels
@@ -156,9 +147,9 @@ def _act_on_stage(
             # the lines of what was decided and sent are facts: written now, whatever becomes
             # of the conditional stage change (refused if the case closed meanwhile), which
             # goes together with its own line
-            flush_step(deps)
-            set_case(deps, case_id, stage=stage)
-        record(deps, case_id, "stage_entered", {"stage": stage, "outcome": outcome})
+            deps.flush()
+            deps.set_case(case_id, stage=stage)
+        deps.record(case_id, "stage_entered", {"stage": stage, "outcome": outcome})
         if stage is Stage.AGENT_CALL and outcome == "sent":
             # the call is a human task: the wait puts the case in the AGENT_CALL queue
             deadline = now + timedelta(hours=policy.agent_call.outcome_deadline_hours)
@@ -192,7 +183,7 @@ def _ladder_step(policy: Policy, case: CaseRecord, stage: Stage) -> StageStep | 
     return policy.segment(case.segment or "standard").step(stage)
 
 
-def _not_now(deps: StepDeps, case: CaseRecord, policy: Policy, now: datetime) -> NextStep | None:
+def _not_now(deps: UnitOfWork, case: CaseRecord, policy: Policy, now: datetime) -> NextStep | None:
     """A case that is closed or held gets no collection action; say where it goes instead."""
     guard = may_start_stage(case.status)
     if guard.verdict is Guard.CLOSED:
@@ -207,7 +198,7 @@ def _not_now(deps: StepDeps, case: CaseRecord, policy: Policy, now: datetime) ->
 
 
 def _act_on_channel(
-    deps: StepDeps,
+    deps: UnitOfWork,
     case: CaseRecord,
     borrower: BorrowerRecord,
     policy: Policy,
@@ -228,7 +219,7 @@ def _act_on_channel(
 
 
 def _claim(
-    deps: StepDeps,
+    deps: UnitOfWork,
     case: CaseRecord,
     borrower: BorrowerRecord,
     channel: Channel,
@@ -251,7 +242,7 @@ def _claim(
 
 
 def _as_decided_before(
-    deps: StepDeps, case: CaseRecord, channel: Channel, template: str
+    deps: UnitOfWork, case: CaseRecord, channel: Channel, template: str
 ) -> ChannelResult:
     """A retried or redriven step meets an action already decided: it reports what was
     decided then (from the ledger), so the step routes as its first attempt did (a retried
@@ -272,7 +263,7 @@ def _as_decided_before(
 
 
 def _apply_decision(
-    deps: StepDeps,
+    deps: UnitOfWork,
     case: CaseRecord,
     borrower: BorrowerRecord,
     policy: Policy,
@@ -286,7 +277,7 @@ def _apply_decision(
     decision, entry = claimed
     base = {"stage": step.stage, "channel": channel, "reason": decision.reason}
     if decision.verdict is Verdict.DEFER:
-        record(deps, case.case_id, "contact_deferred", base | {"not_before": decision.not_before})
+        deps.record(case.case_id, "contact_deferred", base | {"not_before": decision.not_before})
         _count(c.METRIC_CONTACT_DEFERRED, channel, decision.reason)
         return ChannelResult(channel, "deferred", decision.reason, decision.not_before)
     try:
@@ -303,7 +294,7 @@ def _apply_decision(
             deps.ledger.settle(case.account_id, entry, FAILED, "already_done")
         return ChannelResult(channel, "skipped", "already_done")
     if decision.verdict is Verdict.BLOCK:
-        record(deps, case.case_id, "contact_blocked", base | {"rule": decision.rule})
+        deps.record(case.case_id, "contact_blocked", base | {"rule": decision.rule})
         _count(c.METRIC_CONTACT_BLOCKED, channel, decision.reason)
         # one series over all channels and reasons, for the blocked-contacts anomaly alarm
         count(c.METRIC_CONTACT_BLOCKED_TOTAL)
@@ -322,7 +313,7 @@ def _apply_decision(
         # an unexpected fault before anything was confirmed: retried like a transient one
         _failed(deps, case, key, entry, base, channel, "error", transient=True, record_it=False)
         raise
-    record(deps, case.case_id, kind, base | detail)
+    deps.record(case.case_id, kind, base | detail)
     if kind == "contact_blocked":  # the delivery refused (content_missing): nothing went out
         deps.ledger.settle(case.account_id, entry, BLOCKED, detail["reason"])
         _count(c.METRIC_CONTACT_BLOCKED, channel, detail["reason"])
@@ -335,7 +326,7 @@ def _apply_decision(
 
 
 def _failed(
-    deps: StepDeps,
+    deps: UnitOfWork,
     case: CaseRecord,
     key: str,
     entry: str,
@@ -353,7 +344,7 @@ def _failed(
         deps.repos.cases.release_action(case.case_id, key)
     if record_it:
         detail = base | {"reason": reason, "transient": transient}
-        record(deps, case.case_id, "contact_failed", detail)
+        deps.record(case.case_id, "contact_failed", detail)
         _count(c.METRIC_CONTACT_FAILED, channel, reason)
 
 
@@ -373,7 +364,7 @@ def _count(metric: str, channel: Channel, reason: str) -> None:
 
 
 def deliver_message(
-    deps: StepDeps,
+    deps: UnitOfWork,
     case: CaseRecord,
     borrower: BorrowerRecord,
     policy: Policy,
@@ -422,7 +413,7 @@ def _not_collection(policy: Policy) -> frozenset[str]:
     return frozenset({policy.pre_due.template, policy.receipt.template})
 
 
-def first_collection_contact(deps: StepDeps, case: CaseRecord, policy: Policy) -> datetime | None:
+def first_collection_contact(deps: UnitOfWork, case: CaseRecord, policy: Policy) -> datetime | None:
     """When the first collection message about this case went out (ledger), or None."""
     skip = _not_collection(policy)
     for entry in deps.ledger.entries(case.account_id, since=case.opened_at):
@@ -437,7 +428,7 @@ def first_collection_contact(deps: StepDeps, case: CaseRecord, policy: Policy) -
     return None
 
 
-def _is_first_contact(deps: StepDeps, case: CaseRecord, policy: Policy, now: datetime) -> bool:
+def _is_first_contact(deps: UnitOfWork, case: CaseRecord, policy: Policy, now: datetime) -> bool:
     # the ledger already holds this contact's own claim (at ``now``), and a stage's other
     # channel claimed at the same instant is part of the same first communication
     first = first_collection_contact(deps, case, policy)
@@ -460,7 +451,7 @@ def _missing_content(
 
 
 def send_validation_notice(
-    deps: StepDeps, case: CaseRecord, borrower: BorrowerRecord, policy: Policy, now: datetime
+    deps: UnitOfWork, case: CaseRecord, borrower: BorrowerRecord, policy: Policy, now: datetime
 ) -> ChannelResult | None:
     """US (packs with ``validation_notice_days`` whose letters come from a debt collector,
     ``collector_role: third_party``): the validation notice letter, once per case, as soon
@@ -499,7 +490,7 @@ def send_validation_notice(
 
 
 def deliver_validation_notice(
-    deps: StepDeps,
+    deps: UnitOfWork,
     case: CaseRecord,
     borrower: BorrowerRecord,
     policy: Policy,
@@ -514,7 +505,7 @@ def deliver_validation_notice(
     return "letter_stored", detail | {"purpose": Purpose.REQUIRED_NOTICE}
 
 
-def _last_payment(deps: StepDeps, case: CaseRecord, now: datetime) -> dict[str, Any]:
+def _last_payment(deps: UnitOfWork, case: CaseRecord, now: datetime) -> dict[str, Any]:
     """What the receipt thanks for: the latest payment ingest recorded on the timeline."""
     payments = [e for e in deps.repos.timeline.list(case.case_id) if e.kind == "payment"]
     if not payments:
@@ -523,17 +514,17 @@ def _last_payment(deps: StepDeps, case: CaseRecord, now: datetime) -> dict[str, 
     return {"amount_paid": Decimal(str(last.detail.get("amount_paid", "0"))), "paid_at": last.at}
 
 
-def send_receipt(deps: StepDeps, case_id: str) -> dict[str, Any]:
+def send_receipt(deps: UnitOfWork, case_id: str) -> dict[str, Any]:
     """Thank-you / receipt after a payment; at most once per channel per cycle."""
     now = deps.clock()
-    deps, case = load_case_and_borrower(deps, case_id)
-    with step_writes(deps, case) as step_deps:
+    deps, case = deps.load_case_and_borrower(case_id)
+    with deps.writing(case) as step_deps:
         return _send_receipt(step_deps, case, now)
 
 
-def _send_receipt(deps: StepDeps, case: CaseRecord, now: datetime) -> dict[str, Any]:
+def _send_receipt(deps: UnitOfWork, case: CaseRecord, now: datetime) -> dict[str, Any]:
     policy = policy_of(case)
-    borrower = load_borrower(deps, case)
+    borrower = deps.load_borrower(case)
     step = StageStep.model_construct(
         stage=Stage.CLOSED,
         day=0,
@@ -541,7 +532,7 @@ def _send_receipt(deps: StepDeps, case: CaseRecord, now: datetime) -> dict[str, 
         template=policy.receipt.template,
         letter=None,
     )
-    deps = with_ledger_session(deps, case, borrower, now)
+    deps = deps.with_ledger_session(case, borrower, now)
     results = []
     for channel in policy.receipt.channels:
         key = f"{RECEIPT_KEY}#{channel.value}"

@@ -14,14 +14,12 @@ from typing import Any
 from arrears.domain.case import BorrowerRecord, CaseRecord
 from arrears.domain.policy import Policy, StageStep
 from arrears.domain.types import Channel
-from arrears.steps.unit_of_work import (
-    StepDeps,
-    render_and_store_letter,
-)
+from arrears.steps.notices import render_and_store_letter
+from arrears.steps.unit_of_work import UnitOfWork
 
 
 def deliver_letter(
-    deps: StepDeps,
+    deps: UnitOfWork,
     case: CaseRecord,
     borrower: BorrowerRecord,
     policy: Policy,

@@ -38,12 +38,8 @@ from arrears.steps.reply import (
 )
 from arrears.steps.rescoring import rescore
 from arrears.steps.unit_of_work import (
-    StepDeps,
+    UnitOfWork,
     case_view,
-    close_case,
-    load_borrower,
-    record,
-    set_case,
 )
 
 # Templates a distressed borrower never gets; the softer one goes out instead.
@@ -53,9 +49,9 @@ _FIRM_TEMPLATES = frozenset({"reminder", "follow_up", "pre_due_reminder"})
 _STRICT_HOLDS = frozenset({CaseStatus.DISPUTED, CaseStatus.PAYMENT_PENDING, CaseStatus.PAUSED})
 
 
-def _plans(deps: StepDeps) -> PlanStore:
+def _plans(deps: UnitOfWork) -> PlanStore:
     if deps.plans is None:
-        raise RuntimeError("this step needs the plan store (StepDeps.plans)")
+        raise RuntimeError("this step needs the plan store (UnitOfWork.plans)")
     return deps.plans
 
 
@@ -63,17 +59,16 @@ def _plans(deps: StepDeps) -> PlanStore:
 
 
 def after_reply(
-    deps: StepDeps, case: CaseRecord, policy: Policy, wake: dict[str, Any], now: datetime
+    deps: UnitOfWork, case: CaseRecord, policy: Policy, wake: dict[str, Any], now: datetime
 ) -> NextStep:
     if case.status in _STRICT_HOLDS:
         return hold_for_status(policy, case, now, wake, deps.plans).with_outcome(
             "hold", "reply_during_hold"
         )
-    borrower = load_borrower(deps, case)
+    borrower = deps.load_borrower(case)
     if wake.get("route") == ROUTE_AGENT:
         deadline = now + timedelta(hours=policy.agent_call.outcome_deadline_hours)
-        record(
-            deps,
+        deps.record(
             case.case_id,
             "agent_task_opened",
             {"reason": wake.get("reason"), "intent": wake.get("intent"), "deadline": deadline},
@@ -84,7 +79,7 @@ def after_reply(
         ).with_outcome("agent_task", str(wake.get("reason") or "reply"))
     if wake.get("route") == ROUTE_REVIEW:
         deadline = now + timedelta(hours=policy.agent_call.outcome_deadline_hours)
-        record(deps, case.case_id, "reply_review_opened", {"deadline": deadline}, now)
+        deps.record(case.case_id, "reply_review_opened", {"deadline": deadline}, now)
         return (
             wait_until(Route.AGENT_CALL_OUTCOME, deadline, now, WaitingFor.AGENT_OUTCOME)
             .in_queue(QUEUE_REPLY_REVIEW)
@@ -104,26 +99,26 @@ def after_reply(
 # --------------------------------------------------------------------------- plans
 
 
-def hold_on_plan(deps: StepDeps, case: CaseRecord, policy: Policy, now: datetime) -> NextStep:
+def hold_on_plan(deps: UnitOfWork, case: CaseRecord, policy: Policy, now: datetime) -> NextStep:
     return hold_for_plan(policy, _plans(deps).get(case.case_id), now)
 
 
-def on_plan_payment(deps: StepDeps, case: CaseRecord, policy: Policy, now: datetime) -> NextStep:
+def on_plan_payment(deps: UnitOfWork, case: CaseRecord, policy: Policy, now: datetime) -> NextStep:
     store = _plans(deps)
     plan = store.get(case.case_id)
     if plan is None or plan.status is not PlanStatus.ACTIVE:
         return hold_on_plan(deps, case, policy, now)
     updated = record_paid(plan, case.balance, now)
     saved = store.save(case.case_id, updated)
-    record(deps, case.case_id, "plan_payment", _progress(saved), now)
+    deps.record(case.case_id, "plan_payment", _progress(saved), now)
     if saved.status is PlanStatus.COMPLETED:
-        record(deps, case.case_id, "plan_completed", plan_summary(saved), now)
+        deps.record(case.case_id, "plan_completed", plan_summary(saved), now)
         if case.balance < policy.resolve_below:
-            closed = close_case(deps, case, CaseStatus.RESOLVED, "plan_completed", now)
+            closed = deps.close_case(case, CaseStatus.RESOLVED, "plan_completed", now)
             return NextStep(Route.THANK, outcome=closed.status.value.lower(), reason="plan")
         # the plan covered what was owed when it began; anything owed since is chased again
-        case = set_case(deps, case.case_id, status=CaseStatus.OPEN)
-        borrower = load_borrower(deps, case)
+        case = deps.set_case(case.case_id, status=CaseStatus.OPEN)
+        borrower = deps.load_borrower(case)
         return plan_next(policy, case_view(case, borrower), now).with_outcome(
             "resumed", "plan_completed_balance_left"
         )
@@ -131,7 +126,7 @@ def on_plan_payment(deps: StepDeps, case: CaseRecord, policy: Policy, now: datet
 
 
 def on_plan_deadline(
-    deps: StepDeps, case: CaseRecord, policy: Policy, now: datetime
+    deps: UnitOfWork, case: CaseRecord, policy: Policy, now: datetime
 ) -> NextStep | None:
     """The plan's deadline passed; None when the case has no tracked plan (caller decides)."""
     store = _plans(deps)
@@ -146,8 +141,7 @@ def on_plan_deadline(
         return hold_on_plan(deps, case, policy, now)
     saved = store.save(case.case_id, result.plan)
     missed = result.missed
-    record(
-        deps,
+    deps.record(
         case.case_id,
         "plan_broken",
         {
@@ -159,14 +153,14 @@ def on_plan_deadline(
         },
         now,
     )
-    case = set_case(deps, case.case_id, status=CaseStatus.OPEN)
-    borrower = load_borrower(deps, case)
+    case = deps.set_case(case.case_id, status=CaseStatus.OPEN)
+    borrower = deps.load_borrower(case)
     segment = rescore(deps, case, borrower, policy, now, trigger="plan_broken", broken_promises=1)
     view = case_view(case, borrower, segment=segment)
     return plan_next(policy, view, now).with_outcome("escalated", "plan_broken")
 
 
-def settle_plan(deps: StepDeps, case: CaseRecord, now: datetime) -> None:
+def settle_plan(deps: UnitOfWork, case: CaseRecord, now: datetime) -> None:
     """A closed case ends its plan: completed when paid or resolved, else withdrawn."""
     store = _plans(deps)
     plan = store.get(case.case_id)
@@ -180,7 +174,7 @@ def settle_plan(deps: StepDeps, case: CaseRecord, now: datetime) -> None:
         ended = close(plan, PlanStatus.WITHDRAWN, now)
         kind = "plan_withdrawn"
     saved = store.save(case.case_id, ended)
-    record(deps, case.case_id, kind, plan_summary(saved), now)
+    deps.record(case.case_id, kind, plan_summary(saved), now)
 
 
 def _progress(plan: Plan) -> dict[str, Any]:
@@ -199,7 +193,7 @@ def _progress(plan: Plan) -> dict[str, Any]:
 # --------------------------------------------------------------------------- messages
 
 
-def offer_terms(deps: StepDeps, case: CaseRecord, now: datetime) -> Any:
+def offer_terms(deps: UnitOfWork, case: CaseRecord, now: datetime) -> Any:
     """The PlanTerms the plan_offer message shows: the open offer, made now if none is."""
     from arrears.domain.notices.context import PlanTerms
 

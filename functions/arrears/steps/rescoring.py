@@ -17,11 +17,11 @@ from arrears.domain.scoring import (
     tenure_months,
 )
 from arrears.steps.reply import latest_sentiment
-from arrears.steps.unit_of_work import StepDeps, count, record, set_case
+from arrears.steps.unit_of_work import UnitOfWork, count
 
 
 def rescore(
-    deps: StepDeps,
+    deps: UnitOfWork,
     case: CaseRecord,
     borrower: BorrowerRecord,
     policy: Policy,
@@ -45,10 +45,9 @@ def rescore(
     }
     if arm:
         fields["arm"] = arm
-    set_case(deps, case.case_id, **fields)
+    deps.set_case(case.case_id, **fields)
     count("SegmentChosen", segment=choice.segment, trigger=trigger)
-    record(
-        deps,
+    deps.record(
         case.case_id,
         "segment_chosen",
         {

@@ -58,21 +58,11 @@ from arrears.steps import plans as plan_steps  # issue 9: replies and repayment 
 from arrears.steps.holds import hold_for_status
 from arrears.steps.rescoring import rescore
 from arrears.steps.unit_of_work import (
-    StepDeps,
+    UnitOfWork,
     case_view,
-    close_case,
     count,
-    flush_step,
     is_overdue,
-    load_borrower,
-    load_case,
-    load_case_and_borrower,
-    mark_done,
     policy_of,
-    record,
-    set_case,
-    step_writes,
-    take_parked_wake,
 )
 
 logger = Logger(service=c.SERVICE_NAME)
@@ -98,25 +88,24 @@ def wake_reason(wake: dict[str, Any]) -> str:
 
 
 def handle_wake(
-    deps: StepDeps, case_id: str, wake: dict[str, Any], pending: dict[str, Any]
+    deps: UnitOfWork, case_id: str, wake: dict[str, Any], pending: dict[str, Any]
 ) -> dict[str, Any]:
     now = deps.clock()
     reason = wake_reason(wake)
     waiting = str(pending.get("waiting_for") or "") or _waiting_of(pending)
     if waiting == WaitingFor.LEGAL_DECISION:  # the legal review's answers need no borrower
-        case = load_case(deps, case_id)
+        case = deps.load_case(case_id)
     else:
-        deps, case = load_case_and_borrower(deps, case_id)
+        deps, case = deps.load_case_and_borrower(case_id)
     # what the wake changes and the audit lines saying so (wake_handled last): one write
-    with step_writes(deps, case) as step:
+    with deps.writing(case) as step:
         # the wait could not start because a wake was parked while no execution waited
         # (handlers/_waking.py): act on that wake now, as if it had woken the wait
-        parked = take_parked_wake(step) if reason == RECHECK else None
+        parked = step.take_parked_wake() if reason == RECHECK else None
         if parked is not None:
             wake, reason = parked, wake_reason(parked)
         nxt = _decide(step, case, reason, wake, pending, waiting, now)
-        record(
-            step,
+        step.record(
             case_id,
             "wake_handled",
             {
@@ -147,7 +136,7 @@ def _waiting_of(pending: dict[str, Any]) -> str:
 
 
 def _decide(
-    deps: StepDeps,
+    deps: UnitOfWork,
     case: CaseRecord,
     reason: str,
     wake: dict[str, Any],
@@ -160,11 +149,11 @@ def _decide(
         plan_steps.settle_plan(deps, case, now)  # issue 9: a closed case ends its plan
         return _terminal(case)
     if reason == "PAID":  # ingest normally closed it already; close it if not
-        closed = close_case(deps, case, CaseStatus.PAID, "paid", now)
+        closed = deps.close_case(case, CaseStatus.PAID, "paid", now)
         return _terminal(closed)
     if reason in ("WRITTEN_OFF", "CLOSE"):
         status = CaseStatus.WRITTEN_OFF if reason == "WRITTEN_OFF" else CaseStatus.CLOSED
-        closed = close_case(deps, case, status, str(wake.get("outcome") or reason.lower()), now)
+        closed = deps.close_case(case, status, str(wake.get("outcome") or reason.lower()), now)
         return _terminal(closed)
     if reason == "PARTIALLY_PAID":
         return _partial_payment(deps, case, policy, now)
@@ -197,18 +186,18 @@ def _decide(
 
 
 def _person_did_not_act(
-    deps: StepDeps, case: CaseRecord, policy: Policy, borrower: BorrowerRecord, now: datetime
+    deps: UnitOfWork, case: CaseRecord, policy: Policy, borrower: BorrowerRecord, now: datetime
 ) -> NextStep:
     """An agent call or a reply review passed its deadline unworked: the ladder goes on, and
     a borrower who told of hardship meanwhile goes on on the hardship ladder (its plan offer
     first, from now), so the hardship is acted on even when nobody took the task."""
     review = case.queue == QUEUE_REPLY_REVIEW
     if case.queue:
-        set_case(deps, case.case_id, queue=None, queue_due_at=None)
+        deps.set_case(case.case_id, queue=None, queue_due_at=None)
     if review:
-        record(deps, case.case_id, "reply_review_expired", {}, now)
+        deps.record(case.case_id, "reply_review_expired", {}, now)
     else:
-        record(deps, case.case_id, "agent_call_expired", {"stage": Stage.AGENT_CALL}, now)
+        deps.record(case.case_id, "agent_call_expired", {"stage": Stage.AGENT_CALL}, now)
     reason = "reply_review_deadline" if review else "agent_outcome_deadline"
     if HARDSHIP_FLAG in borrower.flags and case.segment != Segment.HARDSHIP:
         segment = rescore(deps, case, borrower, policy, now, trigger="hardship_unanswered")
@@ -224,7 +213,7 @@ def _terminal(case: CaseRecord) -> NextStep:
 
 
 def _follow_status(
-    deps: StepDeps,
+    deps: UnitOfWork,
     case: CaseRecord,
     policy: Policy,
     reason: str,
@@ -233,25 +222,25 @@ def _follow_status(
 ) -> NextStep:
     """Ingest/ops already set the status; hold while it holds, else continue the ladder."""
     if reason == "PLAN_ACCEPTED" and case.status is not CaseStatus.ON_PLAN:
-        case = set_case(deps, case.case_id, status=CaseStatus.ON_PLAN)
+        case = deps.set_case(case.case_id, status=CaseStatus.ON_PLAN)
     if case.status is CaseStatus.ON_PLAN:  # issue 9: hold until the next installment's deadline
         return plan_steps.hold_on_plan(deps, case, policy, now)
     if hold_reason(case.status):
         return hold_for_status(policy, case, now, wake, deps.plans)
-    borrower = load_borrower(deps, case)
+    borrower = deps.load_borrower(case)
     view = case_view(case, borrower)
     if reason == "PAYMENT_FAILED":
         return plan_resume(policy, view, now).with_outcome("resumed", "payment_failed")
     return plan_next(policy, view, now).with_outcome("resumed", reason.lower())
 
 
-def _partial_payment(deps: StepDeps, case: CaseRecord, policy: Policy, now: datetime) -> NextStep:
+def _partial_payment(deps: UnitOfWork, case: CaseRecord, policy: Policy, now: datetime) -> NextStep:
     if case.status is CaseStatus.ON_PLAN:  # issue 9: match the payment to the installments
         return plan_steps.on_plan_payment(deps, case, policy, now)
     if case.balance < policy.resolve_below:
-        closed = close_case(deps, case, CaseStatus.RESOLVED, "resolved_below_threshold", now)
+        closed = deps.close_case(case, CaseStatus.RESOLVED, "resolved_below_threshold", now)
         return _terminal(closed)
-    borrower = load_borrower(deps, case)
+    borrower = deps.load_borrower(case)
     segment = rescore(deps, case, borrower, policy, now, trigger="partial_payment")
     if hold_reason(case.status):
         return hold_for_status(policy, case, now, plans=deps.plans)
@@ -260,13 +249,13 @@ def _partial_payment(deps: StepDeps, case: CaseRecord, policy: Policy, now: date
 
 
 def _agent_outcome(
-    deps: StepDeps, case: CaseRecord, policy: Policy, wake: dict[str, Any], now: datetime
+    deps: UnitOfWork, case: CaseRecord, policy: Policy, wake: dict[str, Any], now: datetime
 ) -> NextStep:
     outcome = str(wake.get("outcome") or "")
-    borrower = load_borrower(deps, case)
+    borrower = deps.load_borrower(case)
     if outcome == "paid_claimed" and case.status is CaseStatus.OPEN:
         # the borrower says it is paid: treat it as money in flight for the grace window
-        case = set_case(deps, case.case_id, status=CaseStatus.PAYMENT_PENDING, pending_since=now)
+        case = deps.set_case(case.case_id, status=CaseStatus.PAYMENT_PENDING, pending_since=now)
     if outcome == "hardship" or "hardship" in borrower.flags:
         segment = rescore(deps, case, borrower, policy, now, trigger="agent_outcome")
         view = case_view(case, borrower, segment=segment)
@@ -280,7 +269,7 @@ def _agent_outcome(
 
 
 def _deadline_passed(
-    deps: StepDeps,
+    deps: UnitOfWork,
     case: CaseRecord,
     policy: Policy,
     waiting: str,
@@ -289,33 +278,33 @@ def _deadline_passed(
 ) -> NextStep:
     if waiting == WaitingFor.LEGAL_DECISION:
         return _legal_review_overdue(deps, case, policy, now)
-    borrower = load_borrower(deps, case)
+    borrower = deps.load_borrower(case)
     if waiting == WaitingFor.AGENT_OUTCOME:
         return _person_did_not_act(deps, case, policy, borrower, now)
     if waiting == WaitingFor.OVERDUE:
         if not is_overdue(case):
             # no OVERDUE arrived after the due date: never chase an unconfirmed debt
-            closed = close_case(deps, case, CaseStatus.CLOSED, "not_overdue", now)
+            closed = deps.close_case(case, CaseStatus.CLOSED, "not_overdue", now)
             return _terminal(closed)
         return plan_next(policy, case_view(case, borrower), now).with_outcome("overdue")
     # a hold's grace window ended: re-check the status that held the case
     status = case.status
     if status is CaseStatus.PAYMENT_PENDING:
-        record(deps, case.case_id, "payment_grace_expired", {}, now)
-        case = set_case(deps, case.case_id, status=CaseStatus.OPEN, pending_since=None)
+        deps.record(case.case_id, "payment_grace_expired", {}, now)
+        case = deps.set_case(case.case_id, status=CaseStatus.OPEN, pending_since=None)
         return plan_next(policy, case_view(case, borrower), now).with_outcome(
             "resumed", "payment_not_settled"
         )
     if status is CaseStatus.PROMISED:
-        record(deps, case.case_id, "promise_broken", {}, now)
-        case = set_case(deps, case.case_id, status=CaseStatus.OPEN)
+        deps.record(case.case_id, "promise_broken", {}, now)
+        case = deps.set_case(case.case_id, status=CaseStatus.OPEN)
         segment = rescore(
             deps, case, borrower, policy, now, trigger="promise_broken", broken_promises=1
         )
         view = case_view(case, borrower, segment=segment)
         return plan_next(policy, view, now).with_outcome("escalated", "promise_broken")
     if status is CaseStatus.PAUSED:
-        case = set_case(deps, case.case_id, status=CaseStatus.OPEN)
+        case = deps.set_case(case.case_id, status=CaseStatus.OPEN)
         return plan_next(policy, case_view(case, borrower), now).with_outcome(
             "resumed", "pause_ended"
         )
@@ -332,7 +321,7 @@ def _deadline_passed(
 
 
 def _legal_review_overdue(
-    deps: StepDeps, case: CaseRecord, policy: Policy, now: datetime
+    deps: UnitOfWork, case: CaseRecord, policy: Policy, now: datetime
 ) -> NextStep:
     """The decision is late: alert ops and wait again; after the policy's alerts the review
     escalates to a manager's queue. It never closes by itself, and never litigates."""
@@ -341,18 +330,17 @@ def _legal_review_overdue(
     )
     escalate = case.decision_queue is None and alerts >= policy.legal_review.max_alerts
     # gathered with the audit lines: a retried step that finds this alert done writes none
-    mark_done(deps, case.case_id, f"{Stage.LEGAL_REVIEW}#{ALERT_ACTION}{alerts + 1}")
+    deps.mark_done(case.case_id, f"{Stage.LEGAL_REVIEW}#{ALERT_ACTION}{alerts + 1}")
     queue = QUEUE_LEGAL_REVIEW_ESCALATED if escalate else case.decision_queue
-    record(
-        deps,
+    deps.record(
         case.case_id,
         "legal_review_overdue",
         {"alert": alerts + 1, "queue": queue or QUEUE_LEGAL_REVIEW},
         now,
     )
     if escalate:
-        set_case(deps, case.case_id, decision_queue=queue)
-        record(deps, case.case_id, "legal_review_escalated", {"queue": queue}, now)
+        deps.set_case(case.case_id, decision_queue=queue)
+        deps.record(case.case_id, "legal_review_escalated", {"queue": queue}, now)
     why = f"escalated to {queue}" if escalate else f"alert {alerts + 1}"
     return wait_until(
         Route.LEGAL_REVIEW_ALERT,
@@ -363,20 +351,20 @@ def _legal_review_overdue(
 
 
 def _after_rejection(
-    deps: StepDeps, case: CaseRecord, policy: Policy, wake: dict[str, Any], now: datetime
+    deps: UnitOfWork, case: CaseRecord, policy: Policy, wake: dict[str, Any], now: datetime
 ) -> NextStep:
     """Litigation rejected: the debt goes where the rejection (or the policy) says."""
     chosen = str(wake.get("next_step") or "") or None
     step, why = rejection_next_step(chosen, policy.legal_review, case.balance)
     detail = {"next_step": step.value, "why": why, "approver": wake.get("approver")}
-    record(deps, case.case_id, "litigation_rejected", detail, now)
+    deps.record(case.case_id, "litigation_rejected", detail, now)
     if step is AfterRejection.WRITE_OFF:
-        closed = close_case(
-            deps, case, CaseStatus.WRITTEN_OFF, "written_off_after_legal_review", now
+        closed = deps.close_case(
+            case, CaseStatus.WRITTEN_OFF, "written_off_after_legal_review", now
         )
         return _terminal(closed).with_outcome("rejected", step.value)
     if step is AfterRejection.CONTINUE_LADDER:
-        nxt = plan_next(policy, case_view(case, load_borrower(deps, case)), now)
+        nxt = plan_next(policy, case_view(case, deps.load_borrower(case)), now)
         if nxt.route is not Route.LEGAL_REVIEW_DECISION:
             return nxt.with_outcome("rejected", step.value)
         # nothing left on the ladder: held for a person, as with hold
@@ -385,14 +373,14 @@ def _after_rejection(
         if step is AfterRejection.PLACE_WITH_AGENCY
         else QUEUE_LITIGATION_REJECTED
     )
-    set_case(deps, case.case_id, decision_queue=queue)
+    deps.set_case(case.case_id, decision_queue=queue)
     return await_decision(policy, now).with_outcome("rejected", step.value)
 
 
 def _resume_pending(
     policy: Policy,
     case: CaseRecord,
-    deps: StepDeps,
+    deps: UnitOfWork,
     pending: dict[str, Any],
     now: datetime,
     why: str,
@@ -407,7 +395,7 @@ def _resume_pending(
         return wait_until(route, parse_iso_utc(until_text), now, waiting).with_outcome(
             "unchanged", why
         )
-    borrower = load_borrower(deps, case)
+    borrower = deps.load_borrower(case)
     if hold_reason(case.status):
         return hold_for_status(policy, case, now, plans=deps.plans)
     return plan_next(policy, case_view(case, borrower), now).with_outcome("unchanged", why)
@@ -423,10 +411,10 @@ def _route(pending: dict[str, Any]) -> Route | None:
 # ------------------------------------------------------------------------------ legal review
 
 
-def open_legal_review(deps: StepDeps, case_id: str) -> dict[str, Any]:
+def open_legal_review(deps: UnitOfWork, case_id: str) -> dict[str, Any]:
     """Put the case in front of a human: the wait that follows sets the LEGAL_REVIEW queue."""
     now = deps.clock()
-    case = load_case(deps, case_id)
+    case = deps.load_case(case_id)
     policy = policy_of(case)
     guard = may_start_stage(case.status)
     if guard.verdict is Guard.CLOSED:
@@ -441,13 +429,13 @@ def open_legal_review(deps: StepDeps, case_id: str) -> dict[str, Any]:
         )
     deadline = now + timedelta(days=policy.legal_review.decision_deadline_days)
     # the review's done mark, the stage and its audit line in one conditional write
-    with step_writes(deps, case) as step:
-        first = mark_done(step, case_id, action_key(Stage.LEGAL_REVIEW, REVIEW_ACTION))
+    with deps.writing(case) as step:
+        first = step.mark_done(case_id, action_key(Stage.LEGAL_REVIEW, REVIEW_ACTION))
         if first:
-            set_case(step, case_id, stage=Stage.LEGAL_REVIEW)
+            step.set_case(case_id, stage=Stage.LEGAL_REVIEW)
             opened = {"stage": Stage.LEGAL_REVIEW, "outcome": "opened"}
-            record(step, case_id, "stage_entered", opened)
-            first = flush_step(step)
+            step.record(case_id, "stage_entered", opened)
+            first = step.flush()
     if not first and case.queue_due_at is not None:
         deadline = max(case.queue_due_at, now)  # a redriven step: keep the deadline given
     return (
@@ -457,16 +445,15 @@ def open_legal_review(deps: StepDeps, case_id: str) -> dict[str, Any]:
     )
 
 
-def refer_to_litigation(deps: StepDeps, case_id: str, wake: dict[str, Any]) -> dict[str, Any]:
+def refer_to_litigation(deps: UnitOfWork, case_id: str, wake: dict[str, Any]) -> dict[str, Any]:
     """Only ever after a human approval (the APPROVED wake carries the approver)."""
     now = deps.clock()
-    case = load_case(deps, case_id)
+    case = deps.load_case(case_id)
     if wake_reason(wake) != "APPROVED":
         raise LitigationNotApproved(f"{case_id}: litigation without an approval is never referred")
-    with step_writes(deps, case) as step:
-        closed = close_case(step, case, CaseStatus.LITIGATION, "litigation_referred", now)
-        record(
-            step,
+    with deps.writing(case) as step:
+        closed = step.close_case(case, CaseStatus.LITIGATION, "litigation_referred", now)
+        step.record(
             case_id,
             "litigation_referred",
             {"approver": wake.get("approver"), "balance": case.balance, "currency": case.currency},
