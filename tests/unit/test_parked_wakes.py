@@ -217,3 +217,35 @@ def test_ranking_keeps_the_wake_a_human_must_act_on() -> None:
     assert wakes.to_keep({"wake": "DISPUTE"}, {"wake": "RESUME"}) == {"wake": "RESUME"}
     assert wakes.decode(wakes.encode(AGENT)) == AGENT
     assert wakes.decode("not json") is None and wakes.decode('{"x": 1}') is None
+
+
+# ------------------------------------------------------------------ what a wake means
+
+
+@pytest.mark.parametrize(
+    ("reason", "waiting_for", "closed", "meaning"),
+    [
+        ("PAID", "reminder_due", True, wakes.Meaning.CLOSED_ALREADY),
+        ("PAID", "reminder_due", False, wakes.Meaning.PAID),
+        ("PARTIALLY_PAID", "follow_up_due", False, wakes.Meaning.PARTIAL_PAYMENT),
+        ("APPROVED", "legal_decision", False, wakes.Meaning.APPROVED),
+        ("APPROVED", "agent_outcome", False, wakes.Meaning.NOT_AWAITED),
+        ("REJECTED", "reminder_due", False, wakes.Meaning.NOT_AWAITED),
+        ("REJECTED", "legal_decision", False, wakes.Meaning.REJECTED),
+        (wakes.TIMEOUT, "agent_outcome", False, wakes.Meaning.DEADLINE),
+        ("REPLY", "reminder_due", False, wakes.Meaning.REPLY),
+        ("DISPUTE", "reminder_due", False, wakes.Meaning.STATUS_NEWS),
+        ("PAYMENT_PENDING", "lawyer_letter_due", False, wakes.Meaning.STATUS_NEWS),
+        ("OPT_OUT", "reminder_due", False, wakes.Meaning.NO_CHANGE),
+        (wakes.RECHECK, "", False, wakes.Meaning.NO_CHANGE),
+        ("SOMETHING_NEW", "reminder_due", False, wakes.Meaning.NO_CHANGE),
+    ],
+)
+def test_what_a_wake_means_for_the_wait_it_woke(reason, waiting_for, closed, meaning):
+    assert wakes.meaning(reason, waiting_for, closed) is meaning
+
+
+def test_a_wake_reason_comes_from_the_waker_or_the_deadline():
+    assert wakes.reason_for({"wake": "paid"}) == "PAID"
+    assert wakes.reason_for({"Error": "States.Timeout", "Cause": "..."}) == wakes.TIMEOUT
+    assert wakes.reason_for({}) == wakes.RECHECK

@@ -24,7 +24,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from enum import StrEnum
 from typing import Any
+
+from arrears.domain.ladder import WaitingFor
 
 ROUTE_AGENT = "agent"  # reply_processing's REPLY route to a human
 
@@ -85,3 +88,62 @@ def decode(text: str | None) -> dict[str, Any] | None:
     except ValueError:
         return None
     return value if isinstance(value, dict) and isinstance(value.get("wake"), str) else None
+
+
+# --------------------------------------------------------------------------- what it means
+
+TIMEOUT = "TIMEOUT"  # a wait's deadline passed
+RECHECK = "RECHECK"  # the wait could not start (case closed meanwhile) or an unknown wake
+# status news from ingest or ops: the escalation follows the case's new status
+_STATUS_NEWS = frozenset(
+    {"OVERDUE", "RESUME", "PAYMENT_FAILED", "PAYMENT_PENDING", "DISPUTE", "PAUSE", "PLAN_ACCEPTED"}
+)
+
+
+class Meaning(StrEnum):
+    """What a woken wait means for the escalation ("Handle wake-up" acts on it)."""
+
+    CLOSED_ALREADY = "closed_already"  # the case is closed: end (settle its plan)
+    PAID = "paid"  # close it paid if ingest has not
+    WRITTEN_OFF = "written_off"
+    CLOSE = "close"  # closed by ops
+    PARTIAL_PAYMENT = "partial_payment"  # rescore and go on
+    AGENT_OUTCOME = "agent_outcome"  # what the agent's call achieved
+    APPROVED = "approved"  # legal review approved: refer to litigation
+    REJECTED = "rejected"  # legal review rejected: the policy's after-rejection path
+    NOT_AWAITED = "not_awaited"  # an approval or rejection nobody's review waits for
+    DEADLINE = "deadline"  # the wait's deadline passed
+    REPLY = "reply"  # a borrower's reply re-routes the case
+    STATUS_NEWS = "status_news"  # follow the case's new status
+    NO_CHANGE = "no_change"  # opt-out, recheck, unknown: resume the wait that was left
+
+
+def reason_for(wake: Mapping[str, Any]) -> str:
+    """The wake's reason: a waker's ``{"wake": REASON}``, a deadline, or a recheck."""
+    if isinstance(wake.get("wake"), str):
+        return str(wake["wake"]).upper()
+    if wake.get("Error") == "States.Timeout":
+        return TIMEOUT
+    return RECHECK
+
+
+def meaning(reason: str, waiting_for: str, case_closed: bool) -> Meaning:
+    """What a wake with ``reason`` means for a wait on ``waiting_for``."""
+    if case_closed:
+        return Meaning.CLOSED_ALREADY
+    if reason in ("APPROVED", "REJECTED") and waiting_for != WaitingFor.LEGAL_DECISION:
+        return Meaning.NOT_AWAITED
+    if reason in _STATUS_NEWS:
+        return Meaning.STATUS_NEWS
+    by_reason = {
+        "PAID": Meaning.PAID,
+        "WRITTEN_OFF": Meaning.WRITTEN_OFF,
+        "CLOSE": Meaning.CLOSE,
+        "PARTIALLY_PAID": Meaning.PARTIAL_PAYMENT,
+        "AGENT_OUTCOME": Meaning.AGENT_OUTCOME,
+        "APPROVED": Meaning.APPROVED,
+        "REJECTED": Meaning.REJECTED,
+        TIMEOUT: Meaning.DEADLINE,
+        "REPLY": Meaning.REPLY,
+    }
+    return by_reason.get(reason, Meaning.NO_CHANGE)

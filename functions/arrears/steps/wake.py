@@ -27,6 +27,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from arrears import constants as c
+from arrears.domain import wakes
 from arrears.domain.case import BorrowerRecord, CaseRecord, parse_iso_utc
 from arrears.domain.errors import ArrearsError, CaseClosed
 from arrears.domain.guards import Verdict as Guard
@@ -54,6 +55,7 @@ from arrears.domain.ops import (
 from arrears.domain.policy import Policy
 from arrears.domain.scoring.segments import HARDSHIP_FLAG, Segment
 from arrears.domain.types import AfterRejection, CaseStatus, Stage
+from arrears.domain.wakes import RECHECK, Meaning
 from arrears.steps import plans as plan_steps  # issue 9: replies and repayment plans
 from arrears.steps.holds import hold_for_status
 from arrears.steps.rescoring import rescore
@@ -67,21 +69,11 @@ from arrears.steps.unit_of_work import (
 
 logger = Logger(service=c.SERVICE_NAME)
 
-TIMEOUT = "TIMEOUT"  # a wait's deadline passed
-RECHECK = "RECHECK"  # the wait could not start (case closed meanwhile) or an unknown wake
 ALERT_ACTION = "alert"  # done_actions "legal_review#alert<n>": how often ops were alerted
 
 
 class LitigationNotApproved(ArrearsError):
     """A litigation referral without a human approval: never caught, the execution fails."""
-
-
-def wake_reason(wake: dict[str, Any]) -> str:
-    if isinstance(wake.get("wake"), str):
-        return str(wake["wake"]).upper()
-    if wake.get("Error") == "States.Timeout":
-        return TIMEOUT
-    return RECHECK
 
 
 # ------------------------------------------------------------------------------ wake-ups
@@ -91,7 +83,7 @@ def handle_wake(
     deps: UnitOfWork, case_id: str, wake: dict[str, Any], pending: dict[str, Any]
 ) -> dict[str, Any]:
     now = deps.clock()
-    reason = wake_reason(wake)
+    reason = wakes.reason_for(wake)
     waiting = str(pending.get("waiting_for") or "") or _waiting_of(pending)
     if waiting == WaitingFor.LEGAL_DECISION:  # the legal review's answers need no borrower
         case = deps.load_case(case_id)
@@ -103,7 +95,7 @@ def handle_wake(
         # (handlers/_waking.py): act on that wake now, as if it had woken the wait
         parked = step.take_parked_wake() if reason == RECHECK else None
         if parked is not None:
-            wake, reason = parked, wake_reason(parked)
+            wake, reason = parked, wakes.reason_for(parked)
         nxt = _decide(step, case, reason, wake, pending, waiting, now)
         step.record(
             case_id,
@@ -145,43 +137,35 @@ def _decide(
     now: datetime,
 ) -> NextStep:
     policy = policy_of(case)
-    if case.status.is_terminal:
-        plan_steps.settle_plan(deps, case, now)  # issue 9: a closed case ends its plan
-        return _terminal(case)
-    if reason == "PAID":  # ingest normally closed it already; close it if not
-        closed = deps.close_case(case, CaseStatus.PAID, "paid", now)
-        return _terminal(closed)
-    if reason in ("WRITTEN_OFF", "CLOSE"):
-        status = CaseStatus.WRITTEN_OFF if reason == "WRITTEN_OFF" else CaseStatus.CLOSED
-        closed = deps.close_case(case, status, str(wake.get("outcome") or reason.lower()), now)
-        return _terminal(closed)
-    if reason == "PARTIALLY_PAID":
-        return _partial_payment(deps, case, policy, now)
-    if reason == "AGENT_OUTCOME":
-        return _agent_outcome(deps, case, policy, wake, now)
-    if reason == "APPROVED":
-        if waiting != WaitingFor.LEGAL_DECISION:
-            return _resume_pending(policy, case, deps, pending, now, "approval_not_awaited")
-        return NextStep(Route.LITIGATION, outcome="approved", reason=str(wake.get("approver", "")))
-    if reason == "REJECTED":
-        if waiting != WaitingFor.LEGAL_DECISION:
-            return _resume_pending(policy, case, deps, pending, now, "rejection_not_awaited")
-        return _after_rejection(deps, case, policy, wake, now)
-    if reason == TIMEOUT:
-        return _deadline_passed(deps, case, policy, waiting, pending, now)
-    if reason == "REPLY":  # issue 9: a borrower reply that re-routes the case
-        return plan_steps.after_reply(deps, case, policy, wake, now)
-    if reason in (
-        "OVERDUE",
-        "RESUME",
-        "PAYMENT_FAILED",
-        "PAYMENT_PENDING",
-        "DISPUTE",
-        "PAUSE",
-        "PLAN_ACCEPTED",
-    ):
-        return _follow_status(deps, case, policy, reason, wake, now)
-    # OPT_OUT, RECHECK, anything unknown: the plan does not change; the gate sees the opt-out
+    match wakes.meaning(reason, waiting, case.status.is_terminal):
+        case Meaning.CLOSED_ALREADY:
+            plan_steps.settle_plan(deps, case, now)  # a closed case ends its plan
+            return _terminal(case)
+        case Meaning.PAID:  # ingest normally closed it already; close it if not
+            return _terminal(deps.close_case(case, CaseStatus.PAID, "paid", now))
+        case Meaning.WRITTEN_OFF | Meaning.CLOSE:
+            status = CaseStatus.WRITTEN_OFF if reason == "WRITTEN_OFF" else CaseStatus.CLOSED
+            outcome = str(wake.get("outcome") or reason.lower())
+            return _terminal(deps.close_case(case, status, outcome, now))
+        case Meaning.PARTIAL_PAYMENT:
+            return _partial_payment(deps, case, policy, now)
+        case Meaning.AGENT_OUTCOME:
+            return _agent_outcome(deps, case, policy, wake, now)
+        case Meaning.NOT_AWAITED:
+            outcome = f"{'approval' if reason == 'APPROVED' else 'rejection'}_not_awaited"
+            return _resume_pending(policy, case, deps, pending, now, outcome)
+        case Meaning.APPROVED:
+            approver = str(wake.get("approver", ""))
+            return NextStep(Route.LITIGATION, outcome="approved", reason=approver)
+        case Meaning.REJECTED:
+            return _after_rejection(deps, case, policy, wake, now)
+        case Meaning.DEADLINE:
+            return _deadline_passed(deps, case, policy, waiting, pending, now)
+        case Meaning.REPLY:  # a borrower reply that re-routes the case
+            return plan_steps.after_reply(deps, case, policy, wake, now)
+        case Meaning.STATUS_NEWS:
+            return _follow_status(deps, case, policy, reason, wake, now)
+    # opt-out, recheck, anything unknown: the plan does not change; the gate sees the opt-out
     return _resume_pending(policy, case, deps, pending, now, reason.lower())
 
 
@@ -449,7 +433,7 @@ def refer_to_litigation(deps: UnitOfWork, case_id: str, wake: dict[str, Any]) ->
     """Only ever after a human approval (the APPROVED wake carries the approver)."""
     now = deps.clock()
     case = deps.load_case(case_id)
-    if wake_reason(wake) != "APPROVED":
+    if wakes.reason_for(wake) != "APPROVED":
         raise LitigationNotApproved(f"{case_id}: litigation without an approval is never referred")
     with deps.writing(case) as step:
         closed = step.close_case(case, CaseStatus.LITIGATION, "litigation_referred", now)
