@@ -245,6 +245,12 @@ def test_what_a_wake_means_for_the_wait_it_woke(reason, waiting_for, closed, mea
     assert wakes.meaning(reason, waiting_for, closed) is meaning
 
 
+def test_the_legal_decision_wait_is_the_ladders():
+    from arrears.domain.ladder import WaitingFor
+
+    assert WaitingFor.LEGAL_DECISION.value == wakes.LEGAL_DECISION
+
+
 def test_a_wake_reason_comes_from_the_waker_or_the_deadline():
     assert wakes.reason_for({"wake": "paid"}) == "PAID"
     assert wakes.reason_for({"Error": "States.Timeout", "Cause": "..."}) == wakes.TIMEOUT

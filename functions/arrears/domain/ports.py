@@ -11,14 +11,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from arrears.domain.case import BorrowerRecord, CaseRecord, TimelineEntry
-from arrears.domain.compliance import CompliancePack, ContactIntent, Decision
-from arrears.domain.compliance.ledger import LedgerEntry
-from arrears.domain.plans import Plan
-from arrears.domain.replies import SentimentScores
-from arrears.domain.types import BorrowerProfile, Channel
+if TYPE_CHECKING:  # annotations only: importing the ports costs an adapter no domain import
+    from arrears.domain.case import BorrowerRecord, CaseRecord, TimelineEntry
+    from arrears.domain.compliance import CompliancePack, ContactIntent, Decision
+    from arrears.domain.compliance.ledger import LedgerEntry
+    from arrears.domain.plans import Plan
+    from arrears.domain.replies import SentimentScores
+    from arrears.domain.types import BorrowerProfile, Channel
 
 # ------------------------------------------------------------------ cases, borrowers, audit
 

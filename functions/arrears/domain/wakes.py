@@ -27,8 +27,6 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
-from arrears.domain.ladder import WaitingFor
-
 ROUTE_AGENT = "agent"  # reply_processing's REPLY route to a human
 
 _RANKS: dict[str, int] = {
@@ -100,6 +98,10 @@ _STATUS_NEWS = frozenset(
 )
 
 
+# ladder.WaitingFor.LEGAL_DECISION (not imported: ingest wakes cases without the planner)
+LEGAL_DECISION = "legal_decision"
+
+
 class Meaning(StrEnum):
     """What a woken wait means for the escalation ("Handle wake-up" acts on it)."""
 
@@ -131,7 +133,7 @@ def meaning(reason: str, waiting_for: str, case_closed: bool) -> Meaning:
     """What a wake with ``reason`` means for a wait on ``waiting_for``."""
     if case_closed:
         return Meaning.CLOSED_ALREADY
-    if reason in ("APPROVED", "REJECTED") and waiting_for != WaitingFor.LEGAL_DECISION:
+    if reason in ("APPROVED", "REJECTED") and waiting_for != LEGAL_DECISION:
         return Meaning.NOT_AWAITED
     if reason in _STATUS_NEWS:
         return Meaning.STATUS_NEWS

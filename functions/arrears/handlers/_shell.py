@@ -1,18 +1,19 @@
-"""What every Lambda shell shares: the Powertools decorators of an escalation step, and
-the escalation steps' AWS adapters, built once per container (the composition root)."""
+"""What the Lambda shells share: Powertools, and the escalation steps' AWS adapters."""
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from arrears import constants as c
 from arrears.adapters.transient import names_transient_aws_errors
-from arrears.steps.unit_of_work import UnitOfWork
+
+if TYPE_CHECKING:  # imported by the handlers that run a step, not by every shell
+    from arrears.steps.unit_of_work import UnitOfWork
 
 logger = Logger(service=c.SERVICE_NAME)
 tracer = Tracer(service=c.SERVICE_NAME)
@@ -42,6 +43,7 @@ def aws_deps() -> UnitOfWork:
     from arrears.adapters.cases import Repositories
     from arrears.adapters.ledger import ContactLedger
     from arrears.adapters.plans import DynamoPlans
+    from arrears.steps.unit_of_work import UnitOfWork
 
     return UnitOfWork(
         repos=Repositories.dynamo(),

@@ -1,5 +1,4 @@
-"""Lambda for the ingest queue: payment-status events and borrower replies
-(arrears.steps.ingest). Builds the Ingestor on the AWS adapters once per container."""
+"""Lambda for the ingest queue (payment events, replies): the Ingestor on AWS adapters."""
 
 from __future__ import annotations
 
@@ -13,7 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from arrears import constants as c
 from arrears import topology
-from arrears.adapters import cases, comprehend, dead_letters, plans, workflow
+from arrears.adapters import cases, dead_letters, workflow
 from arrears.handlers._shell import logger, metrics, tracer
 from arrears.settings import settings
 from arrears.steps.ingest import Ingestor, policy_rules
@@ -36,8 +35,7 @@ def runtime() -> Ingestor:
         workflow=cache(lambda: workflow.EscalationWorkflow(env.escalation_state_machine_arn)),
         dead_letters=dead_letters.DeadLetters(env.ingest_dlq_url),
         clock=lambda: datetime.now(UTC),
-        analyzer=comprehend.ComprehendAnalyzer(),
-        plans=plans.DynamoPlans(),
+        reply_adapters=_reply_adapters,
         **policy_rules(env.policy_file),
     )
     once = idempotency.idempotent_function
@@ -45,6 +43,12 @@ def runtime() -> Ingestor:
         once(data_keyword_argument="event", config=IDEMPOTENCY, persistence_store=store)
     )
     return ingestor
+
+
+def _reply_adapters() -> tuple[Any, Any]:  # imported on the first reply, not before
+    from arrears.adapters import comprehend, plans
+
+    return comprehend.ComprehendAnalyzer(), plans.DynamoPlans()
 
 
 def reset() -> None:  # tests and the local runtime change the environment

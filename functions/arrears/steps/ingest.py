@@ -86,9 +86,9 @@ class Ingestor:
     apply_once: Callable[..., dict[str, Any]] | None = None
     # account id -> the default language of the policy its new case runs on
     default_locale: Callable[[str], str | None] = lambda _account_id: None
-    # what a reply needs: its sentiment and language (Comprehend) and the plan store
-    analyzer: SentimentAnalyzer | None = None
-    plans: PlanStore | None = None
+    # what a reply needs, built on the first reply: its sentiment and language
+    # (Comprehend) and the plan store
+    reply_adapters: Callable[[], tuple[SentimentAnalyzer, PlanStore]] | None = None
 
     # ---------------------------------------------------------------- entry
 
@@ -285,14 +285,15 @@ class Ingestor:
     def _replies(self, reply_key: str = "") -> ReplyProcessor:
         from arrears.steps.reply import ReplyProcessor
 
-        if self.plans is None or self.analyzer is None:
-            raise RuntimeError("replies need Ingestor.analyzer and Ingestor.plans")
+        if self.reply_adapters is None:
+            raise RuntimeError("replies need Ingestor.reply_adapters")
+        analyzer, plans = self.reply_adapters()
         return ReplyProcessor(
             repos=self.repos,
             workflow=self.workflow,
             clock=self.clock,
-            analyzer=self.analyzer,
-            plans=self.plans,
+            analyzer=analyzer,
+            plans=plans,
             reply_key=reply_key,
         )
 
