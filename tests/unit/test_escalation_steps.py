@@ -9,13 +9,13 @@ from arrears.domain.errors import CaseClosed
 from arrears.domain.policy import load_policy
 from arrears.domain.types import CaseStatus, Stage
 from arrears.steps.contact import act_on_stage, deliver_message
-from arrears.steps.unit_of_work import UnitOfWork
-from arrears.steps.wake import (
+from arrears.steps.legal_review import (
     LitigationNotApproved,
-    handle_wake,
     open_legal_review,
     refer_to_litigation,
 )
+from arrears.steps.unit_of_work import UnitOfWork
+from arrears.steps.wake import handle_wake
 from step_support import CASE_ID, NOW, make_deps
 
 

@@ -1,4 +1,4 @@
-"""What a holding status means for the escalation: which wait, until when.
+"""Where a case that cannot escalate goes: a hold (which wait, until when), or the end.
 
 A case that is payment-pending, promised, disputed, paused or on a plan waits instead of
 escalating; each hold has a deadline, re-checked when it passes (docs/escalation.md).
@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from arrears.domain.case import CaseRecord
-from arrears.domain.ladder import NextStep, WaitingFor, hold, planned_time
+from arrears.domain.ladder import NextStep, Route, WaitingFor, hold, planned_time
 from arrears.domain.plans import Plan, PlanStatus
 from arrears.domain.policy import Policy
 from arrears.domain.types import CaseStatus
@@ -77,3 +77,11 @@ def _date(value: Any) -> date | None:
         except ValueError:
             return None
     return None
+
+
+def closed_route(case: CaseRecord) -> NextStep:
+    """A closed case's execution ends: thanked when paid or resolved, else just closed."""
+    outcome, reason = case.status.value.lower(), case.outcome or ""
+    if case.status in (CaseStatus.PAID, CaseStatus.RESOLVED):
+        return NextStep(Route.THANK, outcome=outcome, reason=reason)
+    return NextStep(Route.CLOSED, outcome=outcome, reason=reason)

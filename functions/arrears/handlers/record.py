@@ -1,5 +1,5 @@
 """Lambda for the escalation Tasks "Handle wake-up", "Open legal review" and "Refer to
-litigation" (arrears.steps.wake)."""
+litigation" (arrears.steps.wake, arrears.steps.legal_review)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from arrears.handlers import _shell
 from arrears.handlers._shell import escalation_step
-from arrears.steps.wake import handle_wake, open_legal_review, refer_to_litigation
+from arrears.steps.legal_review import open_legal_review, refer_to_litigation
+from arrears.steps.wake import handle_wake
 
 
 @escalation_step

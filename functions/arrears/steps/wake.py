@@ -29,15 +29,12 @@ from aws_lambda_powertools import Logger
 from arrears import constants as c
 from arrears.domain import wakes
 from arrears.domain.case import BorrowerRecord, CaseRecord, parse_iso_utc
-from arrears.domain.errors import ArrearsError, CaseClosed
-from arrears.domain.guards import Verdict as Guard
-from arrears.domain.guards import hold_reason, may_start_stage
+from arrears.domain.guards import hold_reason
+from arrears.domain.holds import closed_route
 from arrears.domain.ladder import (
-    REVIEW_ACTION,
     NextStep,
     Route,
     WaitingFor,
-    action_key,
     await_decision,
     plan_next,
     plan_resume,
@@ -70,10 +67,6 @@ from arrears.steps.unit_of_work import (
 logger = Logger(service=c.SERVICE_NAME)
 
 ALERT_ACTION = "alert"  # done_actions "legal_review#alert<n>": how often ops were alerted
-
-
-class LitigationNotApproved(ArrearsError):
-    """A litigation referral without a human approval: never caught, the execution fails."""
 
 
 # ------------------------------------------------------------------------------ wake-ups
@@ -140,13 +133,13 @@ def _decide(
     match wakes.meaning(reason, waiting, case.status.is_terminal):
         case Meaning.CLOSED_ALREADY:
             plan_steps.settle_plan(deps, case, now)  # a closed case ends its plan
-            return _terminal(case)
+            return closed_route(case)
         case Meaning.PAID:  # ingest normally closed it already; close it if not
-            return _terminal(deps.close_case(case, CaseStatus.PAID, "paid", now))
+            return closed_route(deps.close_case(case, CaseStatus.PAID, "paid", now))
         case Meaning.WRITTEN_OFF | Meaning.CLOSE:
             status = CaseStatus.WRITTEN_OFF if reason == "WRITTEN_OFF" else CaseStatus.CLOSED
             outcome = str(wake.get("outcome") or reason.lower())
-            return _terminal(deps.close_case(case, status, outcome, now))
+            return closed_route(deps.close_case(case, status, outcome, now))
         case Meaning.PARTIAL_PAYMENT:
             return _partial_payment(deps, case, policy, now)
         case Meaning.AGENT_OUTCOME:
@@ -190,12 +183,6 @@ def _person_did_not_act(
     return plan_next(policy, case_view(case, borrower), now).with_outcome("moved_on", reason)
 
 
-def _terminal(case: CaseRecord) -> NextStep:
-    if case.status in (CaseStatus.PAID, CaseStatus.RESOLVED):
-        return NextStep(Route.THANK, outcome=case.status.value.lower(), reason=case.outcome or "")
-    return NextStep(Route.CLOSED, outcome=case.status.value.lower(), reason=case.outcome or "")
-
-
 def _follow_status(
     deps: UnitOfWork,
     case: CaseRecord,
@@ -223,7 +210,7 @@ def _partial_payment(deps: UnitOfWork, case: CaseRecord, policy: Policy, now: da
         return plan_steps.on_plan_payment(deps, case, policy, now)
     if case.balance < policy.resolve_below:
         closed = deps.close_case(case, CaseStatus.RESOLVED, "resolved_below_threshold", now)
-        return _terminal(closed)
+        return closed_route(closed)
     borrower = deps.load_borrower(case)
     segment = rescore(deps, case, borrower, policy, now, trigger="partial_payment")
     if hold_reason(case.status):
@@ -269,7 +256,7 @@ def _deadline_passed(
         if not is_overdue(case):
             # no OVERDUE arrived after the due date: never chase an unconfirmed debt
             closed = deps.close_case(case, CaseStatus.CLOSED, "not_overdue", now)
-            return _terminal(closed)
+            return closed_route(closed)
         return plan_next(policy, case_view(case, borrower), now).with_outcome("overdue")
     # a hold's grace window ended: re-check the status that held the case
     status = case.status
@@ -346,7 +333,7 @@ def _after_rejection(
         closed = deps.close_case(
             case, CaseStatus.WRITTEN_OFF, "written_off_after_legal_review", now
         )
-        return _terminal(closed).with_outcome("rejected", step.value)
+        return closed_route(closed).with_outcome("rejected", step.value)
     if step is AfterRejection.CONTINUE_LADDER:
         nxt = plan_next(policy, case_view(case, deps.load_borrower(case)), now)
         if nxt.route is not Route.LEGAL_REVIEW_DECISION:
@@ -390,57 +377,3 @@ def _route(pending: dict[str, Any]) -> Route | None:
         return Route(str(pending.get("route") or ""))
     except ValueError:
         return None
-
-
-# ------------------------------------------------------------------------------ legal review
-
-
-def open_legal_review(deps: UnitOfWork, case_id: str) -> dict[str, Any]:
-    """Put the case in front of a human: the wait that follows sets the LEGAL_REVIEW queue."""
-    now = deps.clock()
-    case = deps.load_case(case_id)
-    policy = policy_of(case)
-    guard = may_start_stage(case.status)
-    if guard.verdict is Guard.CLOSED:
-        if case.status in (CaseStatus.PAID, CaseStatus.RESOLVED):
-            return _terminal(case).as_output()
-        raise CaseClosed(f"{case_id}: {guard.reason}")
-    if guard.verdict is Guard.HOLD:
-        return (
-            hold_for_status(policy, case, now, plans=deps.plans)
-            .with_outcome("skipped", guard.reason)
-            .as_output()
-        )
-    deadline = now + timedelta(days=policy.legal_review.decision_deadline_days)
-    # the review's done mark, the stage and its audit line in one conditional write
-    with deps.writing(case) as step:
-        first = step.mark_done(case_id, action_key(Stage.LEGAL_REVIEW, REVIEW_ACTION))
-        if first:
-            step.set_case(case_id, stage=Stage.LEGAL_REVIEW)
-            opened = {"stage": Stage.LEGAL_REVIEW, "outcome": "opened"}
-            step.record(case_id, "stage_entered", opened)
-            first = step.flush()
-    if not first and case.queue_due_at is not None:
-        deadline = max(case.queue_due_at, now)  # a redriven step: keep the deadline given
-    return (
-        wait_until(Route.LEGAL_REVIEW_DECISION, deadline, now, WaitingFor.LEGAL_DECISION)
-        .with_outcome("opened", "legal_review")
-        .as_output()
-    )
-
-
-def refer_to_litigation(deps: UnitOfWork, case_id: str, wake: dict[str, Any]) -> dict[str, Any]:
-    """Only ever after a human approval (the APPROVED wake carries the approver)."""
-    now = deps.clock()
-    case = deps.load_case(case_id)
-    if wakes.reason_for(wake) != "APPROVED":
-        raise LitigationNotApproved(f"{case_id}: litigation without an approval is never referred")
-    with deps.writing(case) as step:
-        closed = step.close_case(case, CaseStatus.LITIGATION, "litigation_referred", now)
-        step.record(
-            case_id,
-            "litigation_referred",
-            {"approver": wake.get("approver"), "balance": case.balance, "currency": case.currency},
-            now,
-        )
-    return {"outcome": closed.status.value.lower(), "reason": "approved"}
