@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
@@ -31,43 +30,13 @@ from arrears.domain.case import (
     queue_time,
 )
 from arrears.domain.errors import ConcurrentUpdate
-from arrears.domain.ops import OpsFacts, OpsPlan
+from arrears.domain.ops import Applied, CaseSnapshot, OpsFacts, OpsPlan
 from arrears.domain.types import CaseStatus
 
 # Attempts to write a plan when the case keeps moving under it (each re-reads and re-plans).
 WRITE_ATTEMPTS = 3
 # How far back the call the escalation claimed for an agent outcome is looked for.
 CLAIMED_CALL_LOOKBACK = timedelta(days=14)
-
-
-@dataclass(frozen=True)
-class CaseSnapshot:
-    case: CaseRecord | None
-    facts: OpsFacts
-    last_ops_execution: str | None = None
-    last_ops_result: dict[str, Any] | None = None  # what that execution applied (Applied)
-
-
-@dataclass(frozen=True)
-class Applied:
-    """The outcome of writing one plan: what to wake (with which token) and what to audit."""
-
-    task_token: str | None
-    wake: dict[str, str] | None
-    timeline_kind: str
-    timeline_detail: dict[str, str]
-    applied_at: str  # ISO UTC micro: the audit line's time, stable across retries
-    repeated: bool = False  # this execution had applied it already (a retried invocation)
-
-    def stored(self) -> str:
-        return json.dumps(
-            {
-                "wake": self.wake,
-                "timeline_kind": self.timeline_kind,
-                "timeline_detail": self.timeline_detail,
-                "applied_at": self.applied_at,
-            }
-        )
 
 
 @cache

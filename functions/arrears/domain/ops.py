@@ -14,6 +14,7 @@ transaction and the tests can check it without AWS.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -819,3 +820,36 @@ _PLANNERS = {
     ActionName.OFFER_PLAN: _plan_offer_plan,
     ActionName.RESOLVE_DISPUTE: _plan_resolve_dispute,
 }
+
+
+# ------------------------------------------------------------------ the ops store's records
+
+
+@dataclass(frozen=True)
+class CaseSnapshot:
+    case: CaseRecord | None
+    facts: OpsFacts
+    last_ops_execution: str | None = None
+    last_ops_result: dict[str, Any] | None = None  # what that execution applied (Applied)
+
+
+@dataclass(frozen=True)
+class Applied:
+    """The outcome of writing one plan: what to wake (with which token) and what to audit."""
+
+    task_token: str | None
+    wake: dict[str, str] | None
+    timeline_kind: str
+    timeline_detail: dict[str, str]
+    applied_at: str  # ISO UTC micro: the audit line's time, stable across retries
+    repeated: bool = False  # this execution had applied it already (a retried invocation)
+
+    def stored(self) -> str:
+        return json.dumps(
+            {
+                "wake": self.wake,
+                "timeline_kind": self.timeline_kind,
+                "timeline_detail": self.timeline_detail,
+                "applied_at": self.applied_at,
+            }
+        )

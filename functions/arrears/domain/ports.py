@@ -8,7 +8,7 @@ the steps do not change (docs/architecture.md).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
@@ -17,6 +17,7 @@ if TYPE_CHECKING:  # annotations only: importing the ports costs an adapter no d
     from arrears.domain.case import BorrowerRecord, CaseRecord, TimelineEntry
     from arrears.domain.compliance import CompliancePack, ContactIntent, Decision
     from arrears.domain.compliance.ledger import LedgerEntry
+    from arrears.domain.ops import Applied, CaseSnapshot, OpsPlan
     from arrears.domain.plans import Plan
     from arrears.domain.replies import SentimentScores
     from arrears.domain.types import BorrowerProfile, Channel
@@ -292,6 +293,28 @@ class Workflow(Protocol):
     def wake(self, task_token: str, output: Mapping[str, Any]) -> bool:
         """SendTaskSuccess; False when no execution waits on the token any more."""
         ...
+
+
+class OpsStore(Protocol):
+    """Where an ops action reads its case and writes its plan (``adapters/ops.py``)."""
+
+    def snapshot(self, case_id: str) -> CaseSnapshot: ...
+
+    def apply(
+        self,
+        case_id: str,
+        execution_id: str,
+        now: datetime,
+        decide: Callable[[CaseSnapshot], OpsPlan],
+    ) -> Applied:
+        """Read, decide, write atomically; a retried execution gets what it applied."""
+        ...
+
+    def record_conversation(self, case_id: str, at: datetime, ledger: Any | None = None) -> None:
+        """An agent's call that reached the borrower starts the quiet period."""
+        ...
+
+    def record(self, entry: TimelineEntry, execution_id: str) -> TimelineEntry: ...
 
 
 class DeadLetterSink(Protocol):

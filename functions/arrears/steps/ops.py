@@ -14,10 +14,10 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
 from arrears import constants as c
-from arrears.adapters.ops import OpsStore
 from arrears.domain.case import TimelineEntry, parse_iso_utc
 from arrears.domain.errors import ArrearsError
 from arrears.domain.ops import OpsAction, RecordCallOutcome, parse_action, plan_action
+from arrears.domain.ports import OpsStore
 
 logger = Logger(service=c.SERVICE_NAME)
 metrics = Metrics(namespace=c.METRICS_NAMESPACE, service=c.SERVICE_NAME)
