@@ -43,60 +43,18 @@ import base64
 import binascii
 import gzip
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
-from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any
 
-from arrears.adapters.sent_messages import SentMessage
-from arrears.domain.case import TimelineEntry
+from aws_lambda_powertools import Logger
+
+from arrears import constants as c
+from arrears.domain.delivery import DeliveryOutcome, Outcome
 from arrears.domain.message_tags import decode_tag_value
 from arrears.domain.types import Channel
 
-ACTOR = "system:delivery"
-
-
-class Outcome(StrEnum):
-    DELIVERED = "delivered"
-    HARD_BOUNCE = "hard_bounce"
-    SOFT_BOUNCE = "soft_bounce"
-    COMPLAINT = "complaint"
-    SMS_PERMANENT_FAILURE = "sms_permanent_failure"
-    SMS_TEMPORARY_FAILURE = "sms_temporary_failure"
-    REJECTED = "rejected"
-
-
-@dataclass(frozen=True)
-class DeliveryOutcome:
-    channel: Channel
-    outcome: Outcome
-    message_id: str
-    account_id: str | None
-    case_id: str | None
-    at: datetime  # when the report's event happened
-    sent_at: datetime | None = None  # when the message it is about was sent, if reported
-
-    @property
-    def message_sent_at(self) -> datetime:
-        return self.sent_at or self.at
-
-
-class Borrowers(Protocol):
-    def record_reachability(
-        self, account_id: str, channel: Channel, unreachable: bool, message_sent_at: datetime
-    ) -> bool: ...
-
-    def add_opt_out(self, account_id: str, channel: Channel) -> None: ...
-
-
-class Timeline(Protocol):
-    def append(self, entry: TimelineEntry) -> TimelineEntry: ...
-
-
-class SentMessageLookup(Protocol):
-    def find(self, message_id: str) -> SentMessage | None: ...
-
+logger = Logger(service=c.SERVICE_NAME)
 
 _SMS_PERMANENT = {
     "TEXT_PERMANENT_FAILURE",
@@ -255,52 +213,30 @@ def parse(event: dict[str, Any]) -> DeliveryOutcome | None:
     return _from_sms(event)
 
 
-def resolve(outcome: DeliveryOutcome, sent: SentMessageLookup | None) -> DeliveryOutcome:
-    """Fill in the account and case of an untagged outcome from the sent-messages index."""
-    if outcome.account_id is not None or sent is None:
-        return outcome
-    found = sent.find(outcome.message_id)
-    if found is None or found.channel is not outcome.channel:
-        return outcome
-    return replace(outcome, account_id=found.account_id, case_id=outcome.case_id or found.case_id)
+def _messages(event: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """The delivery events inside an EventBridge, SNS, SQS or CloudWatch Logs invocation."""
+    if "awslogs" in event:
+        yield from log_subscription_records(event)
+        return
+    records = event.get("Records")
+    if not isinstance(records, list):
+        yield event
+        return
+    for record in records:
+        sns = record.get("Sns")
+        body = sns.get("Message", "{}") if sns else record.get("body", "{}")
+        try:
+            message = json.loads(body)
+        except json.JSONDecodeError:
+            logger.warning("delivery record is not JSON")
+            continue
+        if isinstance(message, dict) and "Message" in message and "Type" in message:
+            message = json.loads(message["Message"])  # SNS envelope delivered through SQS
+        if isinstance(message, dict):
+            yield message
 
 
-def apply(outcome: DeliveryOutcome, borrowers: Borrowers, timeline: Timeline) -> str:
-    """Update reachability; returns what was done (for metrics), never raises on no-ops."""
-    if outcome.account_id is None:
-        return "unmatched"
-    account = outcome.account_id
-    action = "none"
-    if outcome.outcome in (Outcome.HARD_BOUNCE, Outcome.SMS_PERMANENT_FAILURE, Outcome.DELIVERED):
-        stops = outcome.outcome is not Outcome.DELIVERED
-        if not borrowers.record_reachability(
-            account, outcome.channel, stops, outcome.message_sent_at
-        ):
-            # a report about an older message, or one already applied: a newer fact stands
-            return "stale"
-        action = "channel_stopped" if stops else "reachable"
-    elif outcome.outcome is Outcome.COMPLAINT:
-        borrowers.add_opt_out(account, Channel.EMAIL)
-        action = "opted_out"
-    elif outcome.outcome in (
-        Outcome.SOFT_BOUNCE,
-        Outcome.SMS_TEMPORARY_FAILURE,
-        Outcome.REJECTED,
-    ):
-        action = "not_delivered"  # this message did not arrive; the channel stays open
-    if outcome.case_id:
-        timeline.append(
-            TimelineEntry(
-                case_id=outcome.case_id,
-                at=outcome.at,
-                kind="delivery_outcome",
-                actor=ACTOR,
-                detail={
-                    "channel": outcome.channel.value,
-                    "outcome": outcome.outcome.value,
-                    "action": action,
-                    "message_id": outcome.message_id,
-                },
-            )
-        )
-    return action
+def outcomes(event: dict[str, Any]) -> Iterator[DeliveryOutcome | None]:
+    """Each delivery report in an invocation, parsed (None where a record is no outcome)."""
+    for message in _messages(event):
+        yield parse(message)

@@ -8,26 +8,17 @@ being looked up by phone number. Items expire (TTL) once no report can still arr
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from pynamodb.exceptions import DoesNotExist
 
 from arrears.adapters.models import SentMessageModel
+from arrears.domain.delivery import SentMessage
 from arrears.domain.types import Channel
 
 # SNS gives up on an SMS within 72 hours; a week leaves room for a late report
 KEEP_FOR = timedelta(days=7)
-
-
-@dataclass(frozen=True)
-class SentMessage:
-    message_id: str
-    account_id: str
-    case_id: str | None
-    channel: Channel
-    sent_at: datetime
 
 
 class SentMessageIndex(Protocol):

@@ -17,6 +17,7 @@ if TYPE_CHECKING:  # annotations only: importing the ports costs an adapter no d
     from arrears.domain.case import BorrowerRecord, CaseRecord, TimelineEntry
     from arrears.domain.compliance import CompliancePack, ContactIntent, Decision
     from arrears.domain.compliance.ledger import LedgerEntry
+    from arrears.domain.delivery import SentMessage
     from arrears.domain.ops import Applied, CaseSnapshot, OpsPlan
     from arrears.domain.plans import Plan
     from arrears.domain.replies import SentimentScores
@@ -315,6 +316,12 @@ class OpsStore(Protocol):
         ...
 
     def record(self, entry: TimelineEntry, execution_id: str) -> TimelineEntry: ...
+
+
+class SentMessageLookup(Protocol):
+    """Which account and case a sent message was about, by the provider's message id."""
+
+    def find(self, message_id: str) -> SentMessage | None: ...
 
 
 class DeadLetterSink(Protocol):

@@ -10,7 +10,7 @@ from arrears.adapters import delivery
 from arrears.adapters.cases import Repositories
 from arrears.domain.case import BorrowerRecord
 from arrears.domain.types import Channel
-from arrears.steps.delivery import process
+from arrears.handlers.delivery import process
 
 # as SES reports them: values escaped on the way out (domain.message_tags)
 TAGS = {"account_id": ["acc-42"], "case_id": ["acc-42_231"]}

@@ -19,8 +19,8 @@ from arrears.adapters import delivery
 from arrears.adapters.cases import Repositories
 from arrears.domain.case import BorrowerRecord
 from arrears.domain.types import Channel
+from arrears.handlers.delivery import process
 from arrears.local import delivery_events
-from arrears.steps.delivery import process
 
 PHONE = "+8613800000000"
 LOG_GROUP = "sns/us-east-1/123456789012/DirectPublishToPhoneNumber/Failure"

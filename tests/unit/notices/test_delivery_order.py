@@ -15,7 +15,7 @@ import pytest
 from arrears.adapters.cases import Repositories
 from arrears.domain.case import BorrowerRecord
 from arrears.domain.types import Channel
-from arrears.steps.delivery import process
+from arrears.handlers.delivery import process
 
 from tests.support.aws import repositories
 

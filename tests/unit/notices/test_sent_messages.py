@@ -23,7 +23,8 @@ from arrears.adapters.sent_messages import (
 )
 from arrears.domain.case import BorrowerRecord
 from arrears.domain.types import Channel
-from arrears.steps.delivery import process
+from arrears.handlers.delivery import process
+from arrears.steps.delivery import resolve
 from arrears.topology import SENT_MESSAGES
 from moto import mock_aws
 
@@ -134,8 +135,8 @@ def test_resolve_keeps_tags_and_never_crosses_channels() -> None:
     email = delivery.DeliveryOutcome(
         Channel.EMAIL, delivery.Outcome.HARD_BOUNCE, "m-1", None, None, datetime.now(UTC)
     )
-    assert delivery.resolve(tagged, index) is tagged
-    assert delivery.resolve(email, index) is email
+    assert resolve(tagged, index) is tagged
+    assert resolve(email, index) is email
 
 
 def test_the_dynamodb_index_round_trips_and_expires(aws: None) -> None:
