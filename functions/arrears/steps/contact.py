@@ -59,7 +59,7 @@ from arrears.domain.ladder import (
 )
 from arrears.domain.policy import Policy, StageStep
 from arrears.domain.types import CaseStatus, Channel, Stage
-from arrears.steps import plans as plan_steps  # issue 9: replies and repayment plans
+from arrears.steps import plans as plan_steps
 from arrears.steps.holds import hold_for_status
 from arrears.steps.notices import notice_context, render_and_store_letter, send_message
 from arrears.steps.unit_of_work import (
@@ -379,7 +379,7 @@ def deliver_message(
     from arrears.domain.notices import render_message
 
     template = step.template or ""
-    # issue 9 (handlers/plan_steps.py): softer template for a distressed borrower, and the
+    # (steps/plans.py): softer template for a distressed borrower, and the
     # plan offer's terms for the plan_offer message
     template = plan_steps.message_template(template, borrower)
     collection = template not in _not_collection(policy)

@@ -78,7 +78,7 @@ class Ingestor:
     dead_letters: DeadLetterSink
     clock: Callable[[], datetime]
     resolve_below: Callable[[CaseRecord | None], Decimal | None]
-    # issue 6: scores a DUE_SOON account; None keeps DUE_SOON record-only
+    # scores a DUE_SOON account; None keeps DUE_SOON record-only
     pre_due_segment: PreDueSegment | None = None
     # record_reply and apply behind Powertools Idempotency (the Lambda wiring,
     # ``idempotent``); None applies them as they are
@@ -336,7 +336,7 @@ def on_due_soon(notice: DueSoonNotice, opened: CaseRecord | None) -> None:
 
 
 def pre_due_segment(policy_file: str | None = None) -> PreDueSegment:
-    """Issue 6 early warning: score a DUE_SOON account as assess would score its case.
+    """Early warning: score a DUE_SOON account as assess would score its case.
 
     Reuses the assess step's features and the account's policy (champion/challenger), and
     answers the segment only for the policy's ``pre_due.segments``. Scoring is pure and

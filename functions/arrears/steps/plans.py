@@ -1,6 +1,6 @@
-"""What the escalation steps do about replies and repayment plans (issue 9).
+"""What the escalation steps do about replies and repayment plans.
 
-Called from ``handlers/record.py`` (wake-ups, deadlines) and ``handlers/contact.py`` (the
+Called from ``steps/wake.py`` (wake-ups, deadlines) and ``steps/contact.py`` (the
 plan offer's terms, the softer template), so those files only carry one-line hooks:
 
 - ``after_reply``: a ``{"wake": "REPLY"}`` from reply processing: hand the case to a human

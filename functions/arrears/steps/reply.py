@@ -26,7 +26,7 @@ that, so a failed wake is retried without applying the reply again. Applying it:
      the review or its deadline;
 4. then wakes the waiting escalation with ``{"wake": REASON, "via": "reply", ...}``: DISPUTE,
    PAYMENT_PENDING, PLAN_ACCEPTED, OPT_OUT as contracts.md lists them, and ``REPLY`` (an
-   additive extension) for hardship and agent tasks, which ``handlers/plan_steps.py`` routes.
+   additive extension) for hardship and agent tasks, which ``steps/plans.py`` routes.
 """
 
 from __future__ import annotations

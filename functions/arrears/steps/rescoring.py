@@ -33,7 +33,7 @@ def rescore(
 ) -> str:
     """Score the case now, choose its segment, store both; returns the segment."""
     card = load_scorecard()
-    # issue 9: the latest reply's sentiment (reply_analysed audit lines) is a feature
+    # the latest reply's sentiment (reply_analysed audit lines) is a feature
     sentiment = latest_sentiment(deps.repos.timeline.list(case.case_id))
     result = score(features_of(case, borrower, now, broken_promises, sentiment), card)
     choice = choose_segment(result, borrower.flags, policy.bands())

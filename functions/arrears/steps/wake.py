@@ -7,7 +7,7 @@ for the "Go to next step" Choice:
 - the wait's deadline passed (``{"Error": "States.Timeout"}``): a hold's grace window, an
   agent's or an approver's deadline;
 - the wait found the case already closed, or a wake parked on it (its conditional write
-  failed): a wake that arrived while no execution waited (``handlers/_waking.py``) is
+  failed): a wake that arrived while no execution waited (``steps/waking.py``) is
   taken from the case here and handled exactly as if it had woken the wait.
 
 Ingest and ops have already written the case change that caused the wake (status, balance,
@@ -53,7 +53,7 @@ from arrears.domain.policy import Policy
 from arrears.domain.scoring.segments import HARDSHIP_FLAG, Segment
 from arrears.domain.types import AfterRejection, CaseStatus, Stage
 from arrears.domain.wakes import RECHECK, Meaning
-from arrears.steps import plans as plan_steps  # issue 9: replies and repayment plans
+from arrears.steps import plans as plan_steps
 from arrears.steps.holds import hold_for_status
 from arrears.steps.rescoring import rescore
 from arrears.steps.unit_of_work import (
@@ -85,7 +85,7 @@ def handle_wake(
     # what the wake changes and the audit lines saying so (wake_handled last): one write
     with deps.writing(case) as step:
         # the wait could not start because a wake was parked while no execution waited
-        # (handlers/_waking.py): act on that wake now, as if it had woken the wait
+        # (steps/waking.py): act on that wake now, as if it had woken the wait
         parked = step.take_parked_wake() if reason == RECHECK else None
         if parked is not None:
             wake, reason = parked, wakes.reason_for(parked)
@@ -194,7 +194,7 @@ def _follow_status(
     """Ingest/ops already set the status; hold while it holds, else continue the ladder."""
     if reason == "PLAN_ACCEPTED" and case.status is not CaseStatus.ON_PLAN:
         case = deps.set_case(case.case_id, status=CaseStatus.ON_PLAN)
-    if case.status is CaseStatus.ON_PLAN:  # issue 9: hold until the next installment's deadline
+    if case.status is CaseStatus.ON_PLAN:  # hold until the next installment's deadline
         return plan_steps.hold_on_plan(deps, case, policy, now)
     if hold_reason(case.status):
         return hold_for_status(policy, case, now, wake, deps.plans)
@@ -206,7 +206,7 @@ def _follow_status(
 
 
 def _partial_payment(deps: UnitOfWork, case: CaseRecord, policy: Policy, now: datetime) -> NextStep:
-    if case.status is CaseStatus.ON_PLAN:  # issue 9: match the payment to the installments
+    if case.status is CaseStatus.ON_PLAN:  # match the payment to the installments
         return plan_steps.on_plan_payment(deps, case, policy, now)
     if case.balance < policy.resolve_below:
         closed = deps.close_case(case, CaseStatus.RESOLVED, "resolved_below_threshold", now)
@@ -279,7 +279,7 @@ def _deadline_passed(
         return plan_next(policy, case_view(case, borrower), now).with_outcome(
             "resumed", "pause_ended"
         )
-    if status is CaseStatus.ON_PLAN:  # issue 9: a missed installment breaks the plan
+    if status is CaseStatus.ON_PLAN:  # a missed installment breaks the plan
         on_plan = plan_steps.on_plan_deadline(deps, case, policy, now)
         if on_plan is not None:
             return on_plan

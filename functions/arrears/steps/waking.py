@@ -5,7 +5,7 @@ to that token; when there is none, or it is stale (that wait timed out and a Lam
 running, or the execution is between a wake and its next wait), the wake is parked on the
 case as ``pending_wake`` with a conditional write, and the execution's next wait refuses to
 start while one is parked (``attribute_not_exists(pending_wake)`` in the ASL): its Catch
-goes to "Handle wake-up", which takes the parked wake (``handlers/record.py``).
+goes to "Handle wake-up", which takes the parked wake (``steps/wake.py``).
 
 Both sides write conditionally on the same item, so one of them sees the other: either the
 park lands first (the wait then fails and takes it), or the new token does (the park's
