@@ -123,7 +123,7 @@ class Meaning(StrEnum):
 def reason_for(wake: Mapping[str, Any]) -> str:
     """The wake's reason: a waker's ``{"wake": REASON}``, a deadline, or a recheck."""
     if isinstance(wake.get("wake"), str):
-        return str(wake["wake"]).upper()
+        return reason_of(wake)
     if wake.get("Error") == "States.Timeout":
         return TIMEOUT
     return RECHECK

@@ -458,10 +458,7 @@ def send_validation_notice(
     as the first collection message has gone out (12 CFR 1006.34(a)(1)(i)(B): within five
     days of it). A deferral is tried again at the next contact step."""
     pack = load_pack(borrower.country or None)
-    needs_notice = (
-        pack.content.validation_notice_days is not None and pack.letters.is_debt_collector
-    )
-    if not needs_notice or VALIDATION_KEY in case.done_actions:
+    if not pack.sends_validation_notice or VALIDATION_KEY in case.done_actions:
         return None
     if first_collection_contact(deps, case, policy) is None:
         return None

@@ -25,6 +25,6 @@ def hold_for_status(
     plans: PlanStore | None = None,
 ) -> NextStep:
     """``domain.holds.hold_for_status`` with the case's plan when it is on one."""
-    on_plan = case.status is CaseStatus.ON_PLAN and plans is not None
+    on_plan = case.status is CaseStatus.ON_PLAN
     plan = plans.get(case.case_id) if on_plan and plans is not None else None
     return holds.hold_for_status(policy, case, now, wake, plan)

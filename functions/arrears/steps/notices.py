@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from arrears.domain.case import BorrowerRecord, CaseRecord, TimelineEntry
+from arrears.domain.compliance.pack import LetterRules
 from arrears.domain.policy import Policy
 from arrears.steps.unit_of_work import UnitOfWork, count
 
@@ -28,9 +29,12 @@ def notice_context(
 ) -> Any:
     """``first_contact``: the first collection communication about this debt (US: it
     carries the full debt-collection disclosure, later ones the short form)."""
+    from arrears.domain.compliance import load_pack
     from arrears.domain.notices import NoticeContext
 
-    return NoticeContext(**_notice_fields(case, borrower, policy, now), first_contact=first_contact)
+    rules = load_pack(borrower.country or None).letters
+    fields = _notice_fields(case, borrower, policy, now, rules)
+    return NoticeContext(**fields, first_contact=first_contact)
 
 
 def letter_context(
@@ -53,7 +57,7 @@ def letter_context(
     from arrears.domain.notices import LetterContext
 
     rules = load_pack(borrower.country or None).letters
-    fields = _notice_fields(case, borrower, policy, now)
+    fields = _notice_fields(case, borrower, policy, now, rules)
     days = rules.response_days(kind or "", policy.notices.letter_deadline_days)
     creditor, collector, firm = rules.creditor, rules.collector, rules.law_firm
     since = itemize_since(
@@ -75,8 +79,7 @@ def letter_context(
         sender_address=firm.address if firm else (),
         collector_name=collector.name if collector else None,
         collector_address=collector.address if collector else (),
-        dispute_address=rules.dispute_address
-        or (collector.address if collector else creditor.address if creditor else ()),
+        dispute_address=rules.dispute_to,
         legal_text=rules.legal_text.get(kind or "", {}),
         variant=rules.variants.get(kind or ""),
         itemization_date=case.opened_at.date(),
@@ -168,15 +171,17 @@ def store_and_announce_letter(
 
 
 def _notice_fields(
-    case: CaseRecord, borrower: BorrowerRecord, policy: Policy, now: datetime
+    case: CaseRecord,
+    borrower: BorrowerRecord,
+    policy: Policy,
+    now: datetime,
+    rules: LetterRules,
 ) -> dict[str, Any]:
     """What every notice says: the creditor and its contact details from the borrower's
     compliance pack when it names them (each market its own number), else the policy's;
     the amount itemized from the producer's split, else with the policy's charges."""
     from arrears.domain.balance import caps_for, case_breakdown
-    from arrears.domain.compliance import load_pack
 
-    rules = load_pack(borrower.country or None).letters
     reference = case_reference(case)
     defaults = policy.notices
     due = case.due_date or case.opened_at.date()

@@ -70,6 +70,6 @@ def validation_notice_due(pack: CompliancePack, first_contact_at: datetime) -> d
     information itself.
     """
     days = pack.content.validation_notice_days
-    if days is None or not pack.letters.is_debt_collector:
+    if days is None or not pack.sends_validation_notice:  # a creditor sends none
         return None
     return first_contact_at + timedelta(days=days)

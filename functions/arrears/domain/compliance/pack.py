@@ -178,6 +178,12 @@ class LetterRules(_Frozen):
     def is_debt_collector(self) -> bool:
         return self.collector_role is CollectorRole.THIRD_PARTY
 
+    @property
+    def dispute_to(self) -> tuple[str, ...]:
+        """Where a written dispute goes: the pack's dispute address, else the sender's."""
+        sender = self.collector or self.creditor
+        return self.dispute_address or (sender.address if sender else ())
+
     def response_days(self, kind: str, policy_days: int) -> int:
         """Days a letter of ``kind`` gives the borrower: the policy's, or more where the law
         asks for more."""
@@ -224,6 +230,11 @@ class CompliancePack(_Frozen):
         if len(ids) != len(set(ids)):
             raise ValueError("cap ids must be unique within a pack")
         return self
+
+    @property
+    def sends_validation_notice(self) -> bool:
+        """US: a debt collector sends one within ``validation_notice_days`` of first contact."""
+        return self.content.validation_notice_days is not None and self.letters.is_debt_collector
 
     @property
     def max_lookback_days(self) -> int:
