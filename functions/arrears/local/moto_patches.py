@@ -361,6 +361,8 @@ class Hooks:
     virtual_time: bool = True
     # client, operation -> None, or raises the injected fault (local/faults.py)
     before_aws_call: Callable[[Any, str], None] | None = None
+    # True: DynamoDB is the in-memory engine (arrears.local.dynamodb) behind every client
+    dynamodb_in_memory: bool = False
 
 
 _hooks: Hooks | None = None
@@ -584,7 +586,7 @@ def _make_replacements(originals: dict[str, Any]) -> dict[str, Any]:
         client = clients.get(key)
         if client is None:
             client = originals["boto_client_for"](region, service, state_credentials)
-            if service == "dynamodb":
+            if service == "dynamodb" and not _active().dynamodb_in_memory:
                 client = InProcessDynamoDB(client)
             clients[key] = client
         return client

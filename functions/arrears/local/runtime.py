@@ -38,6 +38,8 @@ from arrears import constants as c
 from arrears import topology as t
 from arrears.local import delivery_events, moto_patches
 from arrears.local.clock import Scheduler, VirtualClock
+from arrears.local.dynamodb import InMemoryDynamoDB
+from arrears.local.dynamodb import serving as serving_dynamodb
 from arrears.local.faults import LAMBDA_ERROR_TYPES, FaultPlan, raise_if_faulted
 
 REGION = "us-east-1"
@@ -251,6 +253,7 @@ class LocalRuntime:
         extra_env: Mapping[str, str] | None = None,
         run_schedules: bool = False,
         faults: FaultPlan | Mapping[str, Any] | Sequence[Any] | None = None,
+        dynamodb: str = "memory",
     ) -> None:
         start = start or datetime(2026, 11, 2, tzinfo=UTC)
         if start.tzinfo is None:
@@ -265,6 +268,11 @@ class LocalRuntime:
         self._quiet = quiet
         self._virtual_time = virtual_time
         self._speedups = speedups
+        if dynamodb not in ("memory", "moto"):
+            raise ValueError(f"dynamodb must be 'memory' or 'moto', not {dynamodb!r}")
+        # "memory": the in-memory engine (arrears.local.dynamodb), checked against moto call
+        # by call; "moto": moto's own DynamoDB (the reference, and the unmodified baseline)
+        self.dynamodb = InMemoryDynamoDB() if dynamodb == "memory" and speedups else None
         self._extra_env = dict(extra_env or {})
         # FunctionSpec.schedule_minutes (EventBridge rate schedules) are off by default: the
         # only one today is a 5-minute metrics gauge, 34,560 invocations in 120 days
@@ -313,6 +321,7 @@ class LocalRuntime:
                 scheduler=self.scheduler,
                 invoke_lambda=self._invoke,
                 before_aws_call=self._inject_aws_fault if self.faults else None,
+                dynamodb_in_memory=self.dynamodb is not None,
             )
             stack.enter_context(
                 moto_patches.patched(
@@ -320,6 +329,8 @@ class LocalRuntime:
                 )
             )
             stack.callback(self.scheduler.close)
+            if self.dynamodb is not None:
+                stack.enter_context(serving_dynamodb(self.dynamodb))
             settings_module.settings.cache_clear()
             stack.callback(settings_module.settings.cache_clear)
             self._provision()

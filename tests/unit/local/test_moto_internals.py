@@ -156,7 +156,7 @@ def test_the_interpreters_in_process_dynamodb_answers_and_fails_as_the_client_do
     from arrears import topology as t
     from arrears.local.runtime import LocalRuntime
 
-    with LocalRuntime() as rt:
+    with LocalRuntime(dynamodb="moto") as rt:
         real = rt.client("dynamodb")
         in_process = moto_patches.InProcessDynamoDB(real)
         table = t.CASES.local_name
@@ -228,7 +228,7 @@ def test_a_cancelled_transaction_changes_nothing_without_moto_copying_whole_tabl
     from arrears.local.runtime import ACCOUNT_ID, REGION, LocalRuntime
     from moto.dynamodb.models import dynamodb_backends
 
-    with LocalRuntime() as rt:
+    with LocalRuntime(dynamodb="moto") as rt:
         ddb = rt.client("dynamodb")
         cases, timeline = t.CASES.local_name, t.TIMELINE.local_name
         ddb.put_item(TableName=cases, Item={"case_id": {"S": "c-1"}, "n": {"N": "1"}})
