@@ -10,7 +10,9 @@ order, so a GetItem is a dict lookup and a Query a bisect.
 Not modelled (the project makes none of these calls): LSIs, streams, backups, PartiQL,
 the legacy ``Expected``/``AttributesToGet`` parameters, the 1 MB page limit (a Scan or
 Query returns every match up to ``Limit`` in one page), TTL deletion (moto does not delete
-expired items either).
+expired items either). ``UPDATED_NEW``/``UPDATED_OLD`` return the updated attributes only,
+as DynamoDB does (moto adds the key of an item the update created; the project asks for
+``ALL_NEW`` or nothing).
 """
 
 from __future__ import annotations
@@ -493,11 +495,15 @@ class InMemoryDynamoDB:
                 reasons.append(reason)
         if any(r["Code"] != "None" for r in reasons):
             codes = ", ".join(r["Code"] for r in reasons)
+            message = (
+                "Transaction cancelled, please refer cancellation reasons for specific reasons "
+                f"[{codes}]"
+            )
+            # the error body repeats the message beside the reasons, as botocore parses it
             raise DynamoDBError(
                 "TransactionCanceledException",
-                "Transaction cancelled, please refer cancellation reasons for specific reasons "
-                f"[{codes}]",
-                {"CancellationReasons": reasons},
+                message,
+                {"Message": message, "CancellationReasons": reasons},
             )
         for table, key, item in writes:
             if item is None:
