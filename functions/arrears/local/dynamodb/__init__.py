@@ -28,9 +28,7 @@ def serving(engine: InMemoryDynamoDB) -> Iterator[None]:
     original = BaseClient._make_api_call
 
     def make_api_call(self: Any, operation_name: str, api_params: Any) -> Any:
-        if self.meta.service_model.service_name != "dynamodb" or not engine.handles(
-            operation_name
-        ):
+        if self.meta.service_model.service_name != "dynamodb" or not engine.handles(operation_name):
             return original(self, operation_name, api_params)
         metadata = {
             "RequestId": str(uuid.uuid4()),

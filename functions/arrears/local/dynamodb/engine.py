@@ -220,9 +220,7 @@ class InMemoryDynamoDB:
     def table(self, name: str) -> Table:
         table = self.tables.get(name)
         if table is None:
-            raise DynamoDBError(
-                "ResourceNotFoundException", "Requested resource not found"
-            )
+            raise DynamoDBError("ResourceNotFoundException", "Requested resource not found")
         return table
 
     def create_table(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -465,7 +463,9 @@ class InMemoryDynamoDB:
                 )
             kind, op = next(iter(entry.items()))
             table = self.table(op["TableName"])
-            key = table.key_of(op["Item"], exact=False) if kind == "Put" else table.key_of(op["Key"])
+            key = (
+                table.key_of(op["Item"], exact=False) if kind == "Put" else table.key_of(op["Key"])
+            )
             if (table.name, key) in targets:
                 raise _validation(
                     "Transaction request cannot include multiple operations on one item"

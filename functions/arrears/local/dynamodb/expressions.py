@@ -216,7 +216,13 @@ _COMPARATORS = {
     ">": lambda a, b: _compare(a, b, lambda x, y: x > y),
     ">=": lambda a, b: _compare(a, b, lambda x, y: x >= y),
 }
-_FUNCTIONS = {"attribute_exists", "attribute_not_exists", "attribute_type", "begins_with", "contains"}
+_FUNCTIONS = {
+    "attribute_exists",
+    "attribute_not_exists",
+    "attribute_type",
+    "begins_with",
+    "contains",
+}
 
 # a condition node is a tuple whose first element names it
 Condition = tuple[Any, ...]
@@ -534,9 +540,12 @@ class Update:
     deletes: tuple[tuple[Path, Operand], ...] = ()
 
     def paths(self) -> list[Path]:
-        return [p for p, _ in self.sets] + list(self.removes) + [p for p, _ in self.adds] + [
-            p for p, _ in self.deletes
-        ]
+        return (
+            [p for p, _ in self.sets]
+            + list(self.removes)
+            + [p for p, _ in self.adds]
+            + [p for p, _ in self.deletes]
+        )
 
 
 @lru_cache(maxsize=4096)
@@ -585,15 +594,18 @@ def _set_value(reader: _Reader) -> Any:
 
 def _set_operand(reader: _Reader) -> Any:
     token = reader.peek()
-    if token is not None and token.lower() in ("if_not_exists", "list_append"):
-        if reader.peek(1) == "(":
-            name = reader.take().lower()
-            reader.take("(")
-            first = _set_operand(reader)
-            reader.take(",")
-            second = _set_operand(reader)
-            reader.take(")")
-            return (name, first, second)
+    if (
+        token is not None
+        and token.lower() in ("if_not_exists", "list_append")
+        and reader.peek(1) == "("
+    ):
+        name = reader.take().lower()
+        reader.take("(")
+        first = _set_operand(reader)
+        reader.take(",")
+        second = _set_operand(reader)
+        reader.take(")")
+        return (name, first, second)
     return _operand(reader)
 
 
@@ -602,9 +614,7 @@ def set_value(expression: Any, item: Item, bind: Bindings) -> Value:
     if kind in ("+", "-"):
         left, right = set_value(expression[1], item, bind), set_value(expression[2], item, bind)
         if "N" not in left or "N" not in right:
-            raise ExpressionError(
-                "An operand in the update expression has an incorrect data type"
-            )
+            raise ExpressionError("An operand in the update expression has an incorrect data type")
         a, b = _number(left["N"]), _number(right["N"])
         return {"N": number_text(a + b if kind == "+" else a - b)}
     if kind == "if_not_exists":
@@ -615,9 +625,7 @@ def set_value(expression: Any, item: Item, bind: Bindings) -> Value:
     if kind == "list_append":
         left, right = set_value(expression[1], item, bind), set_value(expression[2], item, bind)
         if "L" not in left or "L" not in right:
-            raise ExpressionError(
-                "An operand in the update expression has an incorrect data type"
-            )
+            raise ExpressionError("An operand in the update expression has an incorrect data type")
         return {"L": list(left["L"]) + list(right["L"])}
     value = bind.operand(expression, item)
     if value is None:

@@ -1,0 +1,57 @@
+"""Run one events file on the local runtime of whichever ``arrears`` is first on the path,
+and print what it cost as one JSON line. ``test_portfolio_bench.py`` runs it on today's
+code and on an older commit's, in separate processes, on the same file.
+
+    python benchmarks/portfolio_driver.py EVENTS_FILE DAYS
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def main() -> None:
+    events, days = Path(sys.argv[1]), int(sys.argv[2])
+    began_wall = time.perf_counter()
+    from arrears.local.commands import schedule_entries
+    from arrears.local.events_file import read_events_file
+    from arrears.local.runtime import LocalRuntime
+
+    entries = read_events_file(events)
+    with LocalRuntime(start=entries[0].at, seed=1) as rt:
+        schedule_entries(rt, entries)
+        started_cpu = _cpu()
+        rt.advance(timedelta(seconds=1))  # the first event is processed
+        first_event_wall = time.perf_counter() - began_wall
+        rt.advance(timedelta(days=days))
+        ran_cpu = _cpu()
+        report = rt.report()
+        reported_cpu = _cpu()
+    cases = len(report["cases"])
+    print(
+        json.dumps(
+            {
+                "cases": cases,
+                "start_cpu_seconds": round(started_cpu, 3),
+                "first_event_wall_seconds": round(first_event_wall, 3),
+                "run_cpu_seconds": round(ran_cpu - started_cpu, 3),
+                "report_cpu_seconds": round(reported_cpu - ran_cpu, 3),
+                "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+                "arrears": __import__("arrears").__file__,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
