@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from arrears.local.dynamodb.engine import DynamoDBError, InMemoryDynamoDB
+from arrears.local.dynamodb.engine import DynamoDBError, InMemoryDynamoDB, copy_value
 from botocore.exceptions import ClientError
 
 # members only moto fills in (capacity accounting), and request metadata
@@ -43,17 +43,9 @@ def on_moto(client: Any, operation: str, params: dict[str, Any]) -> Outcome:
 
 def on_engine(engine: InMemoryDynamoDB, operation: str, params: dict[str, Any]) -> Outcome:
     try:
-        return ("ok", _comparable(operation, engine.call(operation, json_copy(params))))
+        return ("ok", _comparable(operation, engine.call(operation, copy_value(params))))
     except DynamoDBError as exc:
         return _error(operation, exc.code, exc.message, exc.extra)
-
-
-def json_copy(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: json_copy(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [json_copy(v) for v in value]
-    return value
 
 
 @contextmanager

@@ -248,6 +248,17 @@ def _not(reader: _Reader) -> Condition:
     return _predicate(reader)
 
 
+def _operand_list(reader: _Reader) -> tuple[Operand, ...]:
+    """``( operand [, operand]... )``: a function's arguments or IN's choices."""
+    reader.take("(")
+    operands = [_operand(reader)]
+    while reader.peek() == ",":
+        reader.take()
+        operands.append(_operand(reader))
+    reader.take(")")
+    return tuple(operands)
+
+
 def _predicate(reader: _Reader) -> Condition:
     token = reader.peek()
     if token == "(":
@@ -257,29 +268,18 @@ def _predicate(reader: _Reader) -> Condition:
         return node
     if token is not None and token.lower() in _FUNCTIONS and reader.peek(1) == "(":
         name = reader.take().lower()
-        reader.take("(")
-        args = [_operand(reader)]
-        while reader.peek() == ",":
-            reader.take()
-            args.append(_operand(reader))
-        reader.take(")")
+        args = _operand_list(reader)
         expected = 1 if name.startswith("attribute_") and name != "attribute_type" else 2
         if len(args) != expected:
             raise ExpressionError(f"Invalid function {name}: wrong number of operands")
-        return ("function", name, tuple(args))
+        return ("function", name, args)
     left = _operand(reader)
     if reader.keyword("BETWEEN"):
         low = _operand(reader)
         reader.take("AND")
         return ("between", left, low, _operand(reader))
     if reader.keyword("IN"):
-        reader.take("(")
-        choices = [_operand(reader)]
-        while reader.peek() == ",":
-            reader.take()
-            choices.append(_operand(reader))
-        reader.take(")")
-        return ("in", left, tuple(choices))
+        return ("in", left, _operand_list(reader))
     operator = reader.take()
     if operator not in _COMPARATORS:
         raise ExpressionError(f"Invalid expression: {operator!r} is not a comparator")
@@ -380,10 +380,10 @@ def _function(
         return first is not None and wanted in first
     if first is None:
         return False
-    (kind, raw), (other_kind, other) = next(iter(first.items())), next(iter(second.items()))
     if name == "begins_with":
-        return kind == other_kind and kind in ("S", "B") and bool(raw.startswith(other))
+        return _begins_with(first, second)
     # contains
+    (kind, raw), (other_kind, other) = next(iter(first.items())), next(iter(second.items()))
     if kind in ("S", "B"):
         return other_kind == kind and other in raw
     if kind in ("SS", "NS", "BS"):
@@ -395,6 +395,11 @@ def _function(
     if kind == "L":
         return any(equal(member, second) for member in raw)
     return False
+
+
+def _begins_with(value: Value, prefix: Value) -> bool:
+    (kind, raw), (prefix_kind, start) = next(iter(value.items())), next(iter(prefix.items()))
+    return kind == prefix_kind and kind in ("S", "B") and bool(raw.startswith(start))
 
 
 # ---- key conditions ---------------------------------------------------------------------------
@@ -421,10 +426,7 @@ class KeyCondition:
                 value, high, lambda x, y: x <= y
             )
         if self.sort_test == "begins_with":
-            return _function(
-                "begins_with", (("value", ":v"), ("value", ":p")), None,
-                Bindings({}, {":v": value, ":p": self.sort_values[0]}),
-            )  # fmt: skip
+            return _begins_with(value, self.sort_values[0])
         return bool(_COMPARATORS[self.sort_test](value, self.sort_values[0]))
 
 
