@@ -48,13 +48,16 @@ def build_report(rt: LocalRuntime) -> dict[str, Any]:
         {str(c["case_id"]) for c in cases} | {e["case_id"] for e in executions if e["case_id"]}
     )
     cases_by_id = {str(c["case_id"]): c for c in cases}
+    executions_by_case: dict[str, list[dict[str, Any]]] = {}
+    for execution in executions:
+        executions_by_case.setdefault(execution["case_id"], []).append(execution)
     report_cases = [
         _case_report(
             case_id,
             cases_by_id.get(case_id, {}),
             ledger_by_case.get(case_id, []),
             timeline_by_case.get(case_id, []),
-            [e for e in executions if e["case_id"] == case_id],
+            executions_by_case.get(case_id, []),
             invocations_by_case.get(case_id, []),
         )
         for case_id in case_ids
@@ -334,38 +337,50 @@ def _by_arm(cases: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 
 def _executions(rt: LocalRuntime) -> list[dict[str, Any]]:
-    sfn = rt.client("stepfunctions")
+    """Every execution with the states it entered, read from the emulated Step Functions'
+    own records: one DescribeExecution and GetExecutionHistory call per case would make
+    the report's cost grow with the portfolio twice over (moto finds an execution by a
+    linear search and deep-copies its history)."""
     found: list[dict[str, Any]] = []
-    for spec in rt.topology.state_machines:
-        for listed in rt.executions(spec.construct_id):
-            arn = listed["executionArn"]
-            described = sfn.describe_execution(executionArn=arn)
-            try:
-                payload = json.loads(described.get("input") or "{}")
-            except ValueError:
-                payload = {}
-            case_id = payload.get("case_id") if isinstance(payload, dict) else None
-            transitions = [
-                {"state": event["stateEnteredEventDetails"]["name"], "at": _iso(event["timestamp"])}
-                for event in rt.history(arn)
-                if event["type"].endswith("StateEntered")
-            ]
-            found.append(
-                {
-                    "name": listed["name"],
-                    "state_machine": spec.local_name,
-                    "case_id": case_id if isinstance(case_id, str) else None,
-                    "status": described["status"],
-                    "started_at": _iso(described["startDate"]),
-                    "stopped_at": _iso(described["stopDate"])
-                    if described.get("stopDate")
-                    else None,
-                    "error": described.get("error"),
-                    "transitions": transitions,
-                }
-            )
+    for spec, execution in rt.execution_records():
+        payload = execution.input_data
+        case_id = payload.get("case_id") if isinstance(payload, dict) else None
+        transitions = [
+            {
+                "state": event["stateEnteredEventDetails"]["name"],
+                "at": _iso(_instant(event["timestamp"])),
+            }
+            for event in execution_events(execution)
+            if event["type"].endswith("StateEntered")
+        ]
+        found.append(
+            {
+                "name": execution.name,
+                "state_machine": spec.local_name,
+                "case_id": case_id if isinstance(case_id, str) else None,
+                "status": execution.status,
+                "started_at": _iso(_instant(execution.start_date)),
+                "stopped_at": _iso(_instant(execution.stop_date)) if execution.stop_date else None,
+                "error": execution.error,
+                "transitions": transitions,
+            }
+        )
     found.sort(key=lambda e: (e["started_at"], e["state_machine"], e["name"]))
     return found
+
+
+def _instant(value: datetime | str) -> datetime:
+    """A time as the API would have returned it: milliseconds, aware."""
+    when = datetime.fromisoformat(value) if isinstance(value, str) else value
+    when = when if when.tzinfo else when.replace(tzinfo=UTC)
+    return when.replace(microsecond=when.microsecond // 1000 * 1000)
+
+
+def execution_events(execution: Any) -> list[dict[str, Any]]:
+    """An execution's history events as moto keeps them (read only, not copied)."""
+    worker = execution.exec_worker
+    env = worker.env if worker is not None else None
+    return [] if env is None else env.event_manager._history_event_list
 
 
 def _scan(rt: LocalRuntime, table: str | None) -> list[dict[str, Any]]:
@@ -374,12 +389,12 @@ def _scan(rt: LocalRuntime, table: str | None) -> list[dict[str, Any]]:
     from boto3.dynamodb.types import TypeDeserializer
 
     deserializer = TypeDeserializer()
-    paginator = rt.client("dynamodb").get_paginator("scan")
-    items: list[dict[str, Any]] = []
-    for page in paginator.paginate(TableName=table):
-        for raw in page["Items"]:
-            items.append({k: _plain(deserializer.deserialize(v)) for k, v in raw.items()})
-    return items
+    if rt.dynamodb is not None:  # the in-memory engine: its items, without a Scan's copies
+        raw_items: Iterable[dict[str, Any]] = rt.dynamodb.table(table).items.values()
+    else:
+        paginator = rt.client("dynamodb").get_paginator("scan")
+        raw_items = (raw for page in paginator.paginate(TableName=table) for raw in page["Items"])
+    return [{k: _plain(deserializer.deserialize(v)) for k, v in raw.items()} for raw in raw_items]
 
 
 def _plain(value: Any) -> Any:

@@ -417,6 +417,18 @@ class LocalRuntime:
                 found.extend(page["executions"])
         return found
 
+    def execution_records(self) -> Iterator[tuple[t.StateMachineSpec, Any]]:
+        """moto's own execution objects, per state machine (read them, never change them):
+        what the report is built from, without an API call per execution."""
+        from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+        backend = stepfunctions_parser_backends[ACCOUNT_ID][REGION]
+        by_arn = {machine.arn: machine for machine in backend.state_machines}
+        for spec in self.topology.state_machines:
+            machine = by_arn.get(state_machine_arn(spec))
+            for execution in machine.executions if machine is not None else ():
+                yield spec, execution
+
     def history(self, execution_arn: str) -> list[dict[str, Any]]:
         sfn = self.client("stepfunctions")
         events: list[dict[str, Any]] = []
