@@ -38,6 +38,7 @@ from arrears import constants as c
 from arrears import topology as t
 from arrears.local import delivery_events, moto_patches
 from arrears.local.clock import Scheduler, VirtualClock
+from arrears.local.direct_calls import serving_directly
 from arrears.local.dynamodb import InMemoryDynamoDB
 from arrears.local.dynamodb import serving as serving_dynamodb
 from arrears.local.faults import LAMBDA_ERROR_TYPES, FaultPlan, raise_if_faulted
@@ -331,6 +332,8 @@ class LocalRuntime:
             stack.callback(self.scheduler.close)
             if self.dynamodb is not None:
                 stack.enter_context(serving_dynamodb(self.dynamodb))
+            if self._speedups:
+                stack.enter_context(serving_directly(ACCOUNT_ID, REGION))
             settings_module.settings.cache_clear()
             stack.callback(settings_module.settings.cache_clear)
             self._provision()
