@@ -1,7 +1,7 @@
 """The hottest AWS calls after DynamoDB, answered by moto's own backends without the wire.
 
 A never-paying case publishes about nine SNS messages (texts, and the ops alerts its legal
-review raises every week) and three EventBridge events. Through botocore and moto, each
+review raises every week), three EventBridge events and an email. Through botocore and moto, each
 call is serialized, matched against every moto URL pattern, parsed again by moto's response
 class and serialized back: about 1.5 ms of CPU, of which the backend's own work is a small
 part. Here the call keeps botocore's parameter validation, then does what moto's response
@@ -63,11 +63,26 @@ def _put_events(account: str, region: str, params: dict[str, Any]) -> dict[str, 
     return {"FailedEntryCount": sum(1 for e in entries if "ErrorCode" in e), "Entries": entries}
 
 
+def _send_email(account: str, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    from moto.sesv2.models import sesv2_backends
+
+    simple = params["Content"]["Simple"]  # the only content Arrears sends
+    body = simple["Body"]
+    message = sesv2_backends[account][region].send_email(
+        source=params.get("FromEmailAddress"),
+        destinations=params.get("Destination", {}),
+        subject=simple["Subject"]["Data"],
+        body=(body.get("Html") or body["Text"])["Data"],
+    )
+    return {"MessageId": message.id}
+
+
 _WIRE_TIME = JSONSerializer()._convert_timestamp_to_str
 
 DIRECT: dict[tuple[str, str], Direct] = {
     ("sns", "Publish"): _sns_publish,
     ("events", "PutEvents"): _put_events,
+    ("sesv2", "SendEmail"): _send_email,
 }
 
 

@@ -14,6 +14,7 @@ from arrears.local.direct_calls import serving_directly
 from botocore.exceptions import ClientError, ParamValidationError
 from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID as ACCOUNT
+from moto.ses.models import ses_backends
 from moto.sns.models import sns_backends
 
 REGION = "us-east-1"
@@ -31,6 +32,7 @@ def _world() -> dict[str, Any]:
     arn = "arn:aws:sqs:us-east-1:123456789012:"
     topic = sns.create_topic(Name="ops")["TopicArn"]
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn + "alerts")
+    boto3.client("ses", region_name=REGION).verify_email_identity(EmailAddress="lender@example.com")
     events.create_event_bus(Name="bus")
     events.put_rule(Name="r", EventBusName="bus", EventPattern=json.dumps({"source": ["wallet"]}))
     events.put_targets(Rule="r", EventBusName="bus", Targets=[{"Id": "q", "Arn": arn + "routed"}])
@@ -52,7 +54,21 @@ def _calls(topic: str) -> list[tuple[str, str, dict[str, Any]]]:
         ("events", "put_events", {"Entries": [{**entry, "Time": datetime(2026, 11, 2, 9, tzinfo=UTC)}]}),  # noqa: E501
         ("events", "put_events", {"Entries": [{**entry, "Source": "other"}, {"Source": "wallet"}]}),
         ("events", "put_events", {"Entries": [{**entry, "EventBusName": "no-such-bus"}]}),
+        ("sesv2", "send_email", _email("lender@example.com", "Text")),
+        ("sesv2", "send_email", _email("lender@example.com", "Html")),
+        ("sesv2", "send_email", _email("stranger@example.com", "Text")),  # not verified
+        ("sesv2", "send_email", _email("lender@example.com", "Text", to="not an address")),
     ]  # fmt: skip
+
+
+def _email(sender: str, kind: str, to: str = "b@example.com") -> dict[str, Any]:
+    return {
+        "FromEmailAddress": sender,
+        "Destination": {"ToAddresses": [to]},
+        "Content": {"Simple": {"Subject": {"Data": "Reminder"}, "Body": {kind: {"Data": "Pay"}}}},
+        "EmailTags": [{"Name": "case_id", "Value": "acc-1_231"}],
+        "ConfigurationSetName": "delivery",
+    }
 
 
 def _outcome(service: str, method: str, params: dict[str, Any]) -> Any:
@@ -85,7 +101,11 @@ def _run(direct: bool) -> tuple[list[Any], dict[str, Any]]:
             for name in ("alerts", "routed")
         }
         texts = list(sns_backends[ACCOUNT][REGION].sms_messages.values())
-        return outcomes, {"delivered": delivered, "texts": texts}
+        emails = [
+            (m.source, m.subject, m.body, m.destinations)
+            for m in ses_backends[ACCOUNT][REGION].sent_messages
+        ]
+        return outcomes, {"delivered": delivered, "texts": texts, "emails": emails}
 
 
 class _nothing:
@@ -110,6 +130,8 @@ def test_direct_calls_answer_fail_and_act_as_the_wire_does():
     assert wire_effects["delivered"]["alerts"] == ["alert"]
     assert wire_effects["delivered"]["routed"] == ["Paid", "Paid"]
     assert wire_effects["texts"] == [("+447700900123", "hi")]
+    assert [o[0] for o in wire[-4:]] == ["ok", "ok", "error", "error"]
+    assert [e[2] for e in wire_effects["emails"]] == ["Pay", "Pay"]
     assert wire[8][2] == 1  # one of two entries failed (no DetailType)
 
 
