@@ -69,7 +69,7 @@ def _send_email(account: str, region: str, params: dict[str, Any]) -> dict[str, 
     simple = params["Content"]["Simple"]  # the only content Arrears sends
     body = simple["Body"]
     message = sesv2_backends[account][region].send_email(
-        source=params.get("FromEmailAddress"),
+        source=params["FromEmailAddress"],
         destinations=params.get("Destination", {}),
         subject=simple["Subject"]["Data"],
         body=(body.get("Html") or body["Text"])["Data"],
