@@ -1,0 +1,370 @@
+"""report.html of `arrears simulate`: one self-contained page for a collections manager.
+
+``render_report`` turns a simulation.json document into HTML with inline CSS and inline
+SVG charts (no script, no external resource, so it opens offline). The template is
+autoescaped: policy file names and every other string of the document are escaped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import jinja2
+
+from arrears.local.simulation.charts import (
+    Axis,
+    Box,
+    bar_length,
+    plot_points,
+    polyline,
+    x_axis,
+    y_axis,
+)
+
+TEMPLATE = "report.html.j2"
+CURVE_BOX = Box(left=64, top=16, width=680, height=280)  # inside a 760 x 340 SVG
+CURVE_MARKERS = 8  # markers per curve, so a line is told apart without its colour
+BAR_AREA = Box(left=150, top=8, width=420, height=0)  # height follows the bar count
+BAR_HEIGHT, BAR_GAP, GROUP_GAP = 16, 4, 14
+HEAT_MAX_MIX = Decimal("0.7")  # the darkest cell keeps dark text readable (contrast ≥ 4.5)
+HEAT_COLOUR = (0x1F, 0x4E, 0x9C)
+
+
+@dataclass(frozen=True)
+class PolicyStyle:
+    colour: str  # each ≥ 4.5:1 against white
+    dash: str  # stroke-dasharray; "" = solid
+    marker: str  # circle, square, triangle or diamond
+
+
+STYLES = (
+    PolicyStyle("#1f4e9c", "", "circle"),
+    PolicyStyle("#b3541e", "8 4", "square"),
+    PolicyStyle("#2e7d32", "2 3", "triangle"),
+    PolicyStyle("#6a1b9a", "10 3 2 3", "diamond"),
+)
+
+# Corners of each polygon marker, in units of its size, around its centre.
+MARKER_CORNERS: dict[str, list[tuple[float, float]]] = {
+    "square": [(-1, -1), (1, -1), (1, 1), (-1, 1)],
+    "triangle": [(0, -1.2), (1.1, 0.9), (-1.1, 0.9)],
+    "diamond": [(0, -1.3), (1.3, 0), (0, 1.3), (-1.3, 0)],
+}
+
+# How each compared metric is named and shown; another metric shows under its own key.
+METRICS: dict[str, tuple[str, str]] = {
+    "recovered_pct": ("Share of the balance recovered", "share"),
+    "cure_rate": ("Cure rate (cases paid or resolved)", "share"),
+    "contacts_per_case.sms": ("SMS per case", "amount"),
+    "contacts_per_case.email": ("Emails per case", "amount"),
+    "contacts_per_case.call": ("Agent calls per case", "amount"),
+    "contacts_per_case.letter": ("Letters per case", "amount"),
+    "cost_per_case.total": ("Cost per case", "money"),
+    "recovered_per_cost": ("Recovered per unit of cost", "amount"),
+    "opt_outs_per_case": ("Opt-outs per case", "number"),
+    "disputes_per_case": ("Disputes per case", "number"),
+    "complaints_per_case": ("Complaints per case", "number"),
+    "litigation_referrals_per_case": ("Litigation referrals per case", "number"),
+    "time_to_first_contact_hours.p50": ("Median hours to first contact", "hours"),
+}
+CHANNELS = ("sms", "email", "call", "letter")
+COST_COMPONENTS = ("stepfunctions", "lambda", "dynamodb", "sms", "email", "letters")
+COMPONENT_LABELS = {
+    "stepfunctions": "Step Functions",
+    "lambda": "Lambda",
+    "dynamodb": "DynamoDB",
+    "sms": "SMS",
+    "email": "Email",
+    "letters": "Letters (print + post)",
+    "call": "Agent calls",
+    "letter": "Letters",
+}
+HOURS = (("p50", "median"), ("p90", "90th percentile"), ("mean", "mean"))
+BUCKET_ORDER = ("cured", "stay", "1-30", "31-60", "61-90", "90+")
+
+_environment = jinja2.Environment(
+    loader=jinja2.PackageLoader("arrears.local.simulation", "templates"),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def render_report(simulation: Mapping[str, Any]) -> str:
+    """The simulation.json document as one self-contained HTML page."""
+    policies = list(simulation["policies"])
+    styles = {p["label"]: STYLES[i % len(STYLES)] for i, p in enumerate(policies)}
+    currency = str(simulation["reporting_currency"])
+    metrics = {p["label"]: p["metrics"] for p in policies}
+    return _environment.get_template(TEMPLATE).render(
+        sim=simulation,
+        policies=policies,
+        styles=styles,
+        currency=currency,
+        curve=collection_curve(policies, styles, int(simulation["portfolio"]["days"])),
+        summary=summary_rows(metrics, currency),
+        comparisons=[comparison_row(c, currency) for c in simulation.get("comparisons", [])],
+        roll_rates={label: roll_rate_table(m["roll_rates"]) for label, m in metrics.items()},
+        contact_bars=bar_chart(metrics, "contacts_per_case", CHANNELS, styles),
+        cost_bars=bar_chart(metrics, "cost_per_case", COST_COMPONENTS, styles),
+        compliance=compliance_rows(metrics),
+        marker_shape=marker_shape,
+    )
+
+
+@dataclass(frozen=True)
+class CurveLine:
+    label: str
+    style: PolicyStyle
+    points: str  # polyline points
+    markers: list[tuple[float, float]]
+    last_pct: str
+
+
+@dataclass(frozen=True)
+class Curve:
+    box: Box
+    x: Axis
+    y: Axis
+    lines: list[CurveLine]
+
+
+def collection_curve(
+    policies: Sequence[Mapping[str, Any]], styles: Mapping[str, PolicyStyle], days: int
+) -> Curve:
+    """Cumulative share recovered by day, one line per policy, on shared axes."""
+    series = {
+        p["label"]: [
+            (float(point["day"]), float(Decimal(point["recovered_pct"])))
+            for point in p["metrics"]["collection_curve"]
+        ]
+        for p in policies
+    }
+    highest = max((y for points in series.values() for _, y in points), default=0.0)
+    last_day = max((x for points in series.values() for x, _ in points), default=0.0)
+    x = x_axis(max(float(days), last_day), CURVE_BOX)
+    y = y_axis(highest, CURVE_BOX)
+    lines = []
+    for label, points in series.items():
+        placed = plot_points(points, x.top, y.top, CURVE_BOX)
+        every = max(1, len(placed) // CURVE_MARKERS)
+        last = points[-1][1] if points else 0.0
+        lines.append(
+            CurveLine(
+                label, styles[label], polyline(placed), placed[::every], _share(Decimal(last))
+            )
+        )
+    return Curve(CURVE_BOX, x, y, lines)
+
+
+def marker_shape(shape: str, x: float, y: float, size: float = 4.5) -> str:
+    """Polygon points of a curve marker centred on (x, y) (a circle is drawn as such)."""
+    corners = MARKER_CORNERS[shape]
+    return polyline([(round(x + dx * size, 1), round(y + dy * size, 1)) for dx, dy in corners])
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str  # policy label
+    style: PolicyStyle
+    y: float
+    length: float
+    value: str
+
+
+@dataclass(frozen=True)
+class BarGroup:
+    name: str
+    label_y: float
+    bars: list[Bar]
+
+
+@dataclass(frozen=True)
+class BarChart:
+    box: Box
+    height: float
+    groups: list[BarGroup]
+
+
+def bar_chart(
+    metrics: Mapping[str, Mapping[str, Any]],
+    field: str,
+    categories: Sequence[str],
+    styles: Mapping[str, PolicyStyle],
+) -> BarChart:
+    """Horizontal bars per category, one per policy, on one scale (the longest fills it)."""
+    values = {
+        label: {name: Decimal(m[field].get(name, "0")) for name in categories}
+        for label, m in metrics.items()
+    }
+    top = float(max((v for row in values.values() for v in row.values()), default=Decimal(0)))
+    groups, y = [], BAR_AREA.top
+    for name in categories:
+        bars = []
+        for label, row in values.items():
+            value = row[name]
+            shown = _money(value) if field == "cost_per_case" else _fixed(value, 2)
+            bars.append(
+                Bar(label, styles[label], y, bar_length(float(value), top, BAR_AREA.width), shown)
+            )
+            y += BAR_HEIGHT + BAR_GAP
+        groups.append(BarGroup(COMPONENT_LABELS.get(name, name), (bars[0].y + y) / 2, bars))
+        y += GROUP_GAP
+    return BarChart(BAR_AREA, y, groups)
+
+
+def roll_rate_table(roll_rates: Mapping[str, Mapping[str, str]]) -> dict[str, Any]:
+    """Rows (from bucket) by columns (where the cases went), each cell a share and a shade."""
+    targets = sorted(
+        {t for row in roll_rates.values() for t in row},
+        key=lambda t: (BUCKET_ORDER.index(t) if t in BUCKET_ORDER else len(BUCKET_ORDER), t),
+    )
+    rows = []
+    for bucket, row in roll_rates.items():
+        cells = []
+        for target in targets:
+            share = Decimal(row[target]) if target in row else None
+            cells.append(
+                {"text": _share(share) if share is not None else "–", "shade": heat(share)}
+            )
+        rows.append({"bucket": bucket, "cells": cells})
+    return {"targets": targets, "rows": rows}
+
+
+def heat(share: Decimal | None) -> str:
+    """Cell background: white for 0 to a mid blue for 1 (dark text stays readable)."""
+    if share is None:
+        return "#f4f4f4"
+    mix = min(max(share, Decimal(0)), Decimal(1)) * HEAT_MAX_MIX
+    channels = (round(255 - mix * (255 - c)) for c in HEAT_COLOUR)
+    return "#" + "".join(f"{c:02x}" for c in channels)
+
+
+def comparison_row(comparison: Mapping[str, Any], currency: str) -> dict[str, str]:
+    """One compared metric in words: values, difference, 95 % interval and a verdict."""
+    key = str(comparison["metric"])
+    label, kind = METRICS.get(key, (key.replace("_", " ").replace(".", ": "), "number"))
+    low, high = (Decimal(v) for v in comparison["ci95"])
+    if low > 0:
+        verdict = f"Yes: {comparison['challenger']} is higher"
+    elif high < 0:
+        verdict = f"Yes: {comparison['challenger']} is lower"
+    else:
+        verdict = "No: the difference may be chance"
+    show = _formatter(kind, currency)
+    diff = _formatter(kind, currency, signed=True)
+    return {
+        "metric": label,
+        "pair": f"{comparison['challenger']} vs {comparison['baseline']}",
+        "baseline": show(Decimal(comparison["baseline_value"])),
+        "challenger": show(Decimal(comparison["challenger_value"])),
+        "difference": diff(Decimal(comparison["difference"])),
+        "interval": f"{diff(low)} to {diff(high)}",
+        "excludes_zero": "yes" if low > 0 or high < 0 else "no",
+        "verdict": verdict,
+        "resamples": str(comparison.get("resamples", "")),
+    }
+
+
+def summary_rows(
+    metrics: Mapping[str, Mapping[str, Any]], currency: str
+) -> dict[str, list[dict[str, Any]]]:
+    """The headline figures, one row each with a column per policy: recovery and cost, and
+    what the borrowers went through."""
+    money = _formatter("money", currency)
+
+    def row(name: str, show: Any) -> dict[str, Any]:
+        return {"name": name, "values": [show(m) for m in metrics.values()]}
+
+    def count(field: str) -> Any:
+        return lambda m: f"{m[field]} ({_share(Decimal(m[field]) / max(m['accounts'], 1))})"
+
+    return {
+        "recovery": [
+            row("Accounts", lambda m: str(m["accounts"])),
+            row("Balance owed", lambda m: money(Decimal(m["owed"]))),
+            row("Recovered", lambda m: money(Decimal(m["recovered"]))),
+            row("Share recovered", lambda m: _share(Decimal(m["recovered_pct"]))),
+            row("Cure rate", lambda m: _share(Decimal(m["cure_rate"]))),
+            row("Cost per case", lambda m: money(Decimal(m["cost_per_case"]["total"]))),
+            row(
+                "Recovered per unit of cost", lambda m: _fixed(Decimal(m["recovered_per_cost"]), 2)
+            ),
+        ],
+        "experience": [
+            *(row(f"Hours to first contact, {name}", _hours_of(key)) for key, name in HOURS),
+            row("Opt-outs (share of accounts)", count("opt_outs")),
+            row("Disputes", count("disputes")),
+            row("Complaints", count("complaints")),
+            row("Litigation referrals", count("litigation_referrals")),
+        ],
+    }
+
+
+def compliance_rows(metrics: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Deferrals and blocks by reason, a count per policy (0 where a policy had none)."""
+    keys = sorted(
+        {
+            (decision, reason)
+            for m in metrics.values()
+            for decision, reasons in m["compliance"].items()
+            for reason in reasons
+        }
+    )
+    return [
+        {
+            "decision": decision,
+            "reason": reason.replace("_", " "),
+            "counts": [
+                str(m["compliance"].get(decision, {}).get(reason, 0)) for m in metrics.values()
+            ],
+        }
+        for decision, reason in keys
+    ]
+
+
+def _per_cost(m: Mapping[str, Any]) -> str:
+    return _fixed(Decimal(m["recovered_per_cost"]), 2)
+
+
+def _hours_of(which: str) -> Any:
+    def show(m: Mapping[str, Any]) -> str:
+        value = m["time_to_first_contact_hours"].get(which)
+        return "–" if value is None else f"{_fixed(Decimal(value), 1)} h"
+
+    return show
+
+
+def _formatter(kind: str, currency: str, *, signed: bool = False) -> Any:
+    sign = "+" if signed else ""
+
+    def show(value: Decimal) -> str:
+        if kind == "share":
+            points = " pp" if signed else " %"
+            return f"{value * 100:{sign}.1f}{points}"
+        if kind == "money":
+            return f"{_money(value, sign)} {currency}"
+        if kind == "hours":
+            return f"{value:{sign}.1f} h"
+        places = 2 if kind == "amount" else 3  # per-case rates of rare events need 3
+        return f"{value:{sign},.{places}f}"
+
+    return show
+
+
+def _share(value: Decimal) -> str:
+    return f"{value * 100:.1f} %"
+
+
+def _fixed(value: Decimal, places: int) -> str:
+    return f"{value:,.{places}f}"
+
+
+def _money(value: Decimal, sign: str = "") -> str:
+    """Two decimals for whole amounts; more for the fractions of a cent AWS costs per case."""
+    places = 2 if abs(value) >= 1 else 4 if abs(value) >= Decimal("0.01") else 6
+    return f"{value:{sign},.{places}f}"
