@@ -71,7 +71,7 @@ METRICS: dict[str, tuple[str, str]] = {
     "time_to_first_contact_hours.p50": ("Median hours to first contact", "hours"),
 }
 CHANNELS = ("sms", "email", "call", "letter")
-COST_COMPONENTS = ("stepfunctions", "lambda", "dynamodb", "sms", "email", "letters")
+COST_COMPONENTS = ("stepfunctions", "lambda", "dynamodb", "sms", "email", "letters", "total")
 COMPONENT_LABELS = {
     "stepfunctions": "Step Functions",
     "lambda": "Lambda",
@@ -79,6 +79,7 @@ COMPONENT_LABELS = {
     "sms": "SMS",
     "email": "Email",
     "letters": "Letters (print + post)",
+    "total": "Total",
     "call": "Agent calls",
     "letter": "Letters",
 }
