@@ -145,7 +145,7 @@ def test_the_shipped_defaults_price_every_market_and_convert_every_demo_currency
 
 def test_the_config_written_out_reads_back_the_same(tmp_path: Path):
     shipped = load_cost_config()
-    again = load_cost_config(write_config(tmp_path, shipped.to_document()))
+    again = load_cost_config(write_config(tmp_path, shipped.as_strings()))
     assert again == shipped
 
 

@@ -186,9 +186,45 @@ def test_compliance_and_borrower_experience_tables_count_each_policy(page: Eleme
     # B had a wrong-number block that A never had: A shows 0
     assert ("blocked", "wrong number", "0", "1") in rows
     assert ("deferred", "frequency cap", "4", "0") in rows
-    assert ("Opt-outs (share of accounts)", "3 (7.5 %)", "5 (12.5 %)") in rows
+    assert ("failed", "Throttling", "0", "2") in rows  # the provider refused two of B's sends
+    assert ("Opt-outs", "3 (7.5 %)", "5 (12.5 %)") in rows  # 3 of 40 accounts = 7.5 %
     assert ("Hours to first contact, median", "10.5 h", "8.0 h") in rows
+    assert ("Cases contacted at all", "38", "39") in rows
     assert ("Litigation referrals", "4 (10.0 %)", "2 (5.0 %)") in rows
+
+
+def test_roll_rates_show_each_bucket_with_its_cases_and_shares(page: Element):
+    tables = {t.all("caption")[0].full_text(): t for t in page.all("table")}
+    table = tables["Policy A: roll rates"]
+    header = [th.full_text() for th in table.all("th") if th.attrs.get("scope") == "col"]
+    assert header == ["From", "Cases", "cured", "stay", "31-60", "61-90", "90+"]
+    rows = [
+        [cell.full_text() for cell in tr.children if cell.tag in ("th", "td")]
+        for tr in table.all("tr")[1:]
+    ]
+    assert rows[0] == ["1-30 days", "40", "50.0 %", "20.0 %", "30.0 %", "–", "–"]
+    assert rows[3] == ["90+ days", "0", "0.0 %", "0.0 %", "–", "–", "–"]
+    # white mixed toward #1f4e9c by 0.7 x the share: 50 % mixes 0.35, so red is
+    # 255 - 0.35 x (255 - 31) = 176.6 -> b1, green 193.05 -> c1, blue 220.35 -> dc;
+    # 20 % mixes 0.14: 223.64 -> e0, 230.22 -> e6, 241.14 -> f1
+    shades = [td.attrs["style"] for td in table.all("tr")[1].all("td")[1:3]]
+    assert shades == ["background: #b1c1dc", "background: #e0e6f1"]
+
+
+def test_a_metric_without_values_shows_dashes_and_no_verdict(simulation: dict[str, Any]):
+    no_contact = simulation["comparisons"][-1]
+    no_contact.update(
+        baseline_value=None, challenger_value=None, difference=None, ci95=[None, None]
+    )
+    simulation["policies"][0]["metrics"]["time_to_first_contact_hours"]["p50"] = None
+    page = parse(render_report(simulation))
+    (row,) = [
+        tr
+        for tr in page.all("tr")
+        if tr.attrs.get("data-metric") == "Median hours to first contact"
+    ]
+    cells = [cell.full_text() for cell in row.children if cell.tag in ("th", "td")]
+    assert cells[2:] == ["–", "–", "–", "– to –", "No interval: too few cases had a value"]
 
 
 def _alerts(page: Element) -> list[Element]:

@@ -66,7 +66,7 @@ class CostConfig:
     email_per_message: Price
     letters_per_letter: Mapping[str, Price]  # by country, with a "default" entry
 
-    def to_document(self) -> dict[str, Any]:
+    def as_strings(self) -> dict[str, Any]:
         """The prices and rates as JSON-ready strings, in the YAML file's layout."""
 
         def sizes(size: FunctionSize) -> dict[str, int]:

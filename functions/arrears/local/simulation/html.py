@@ -83,7 +83,30 @@ COMPONENT_LABELS = {
     "call": "Agent calls",
     "letter": "Letters",
 }
-HOURS = (("p50", "median"), ("p90", "90th percentile"), ("mean", "mean"))
+NO_VALUE = "–"
+# The summary tables: (row name, where the value is in a policy's metrics, how it is shown)
+RECOVERY_ROWS = (
+    ("Accounts", ("accounts",), "whole"),
+    ("Balance owed", ("owed",), "money"),
+    ("Recovered", ("recovered",), "money"),
+    ("Share recovered", ("recovered_pct",), "share"),
+    ("Cure rate", ("cure_rate",), "share"),
+    ("Cost per case", ("cost_per_case", "total"), "money"),
+    ("Recovered per unit of cost", ("recovered_per_cost",), "amount"),
+)
+EXPERIENCE_ROWS = (
+    ("Hours to first contact, median", ("time_to_first_contact_hours", "p50"), "hours"),
+    ("Hours to first contact, 90th percentile", ("time_to_first_contact_hours", "p90"), "hours"),
+    ("Hours to first contact, mean", ("time_to_first_contact_hours", "mean"), "hours"),
+    ("Cases contacted at all", ("time_to_first_contact_hours", "cases"), "whole"),
+)
+COUNTED = (  # counts, shown with their share of the accounts
+    ("Opt-outs", "opt_outs"),
+    ("Disputes", "disputes"),
+    ("Complaints", "complaints"),
+    ("Litigation referrals", "litigation_referrals"),
+)
+ENTERED = "entered"  # in a roll-rate row: cases that were ever in the bucket
 BUCKET_ORDER = ("cured", "stay", "1-30", "31-60", "61-90", "90+")
 
 _environment = jinja2.Environment(
@@ -110,7 +133,7 @@ def render_report(simulation: Mapping[str, Any]) -> str:
         summary=summary_rows(metrics, currency),
         comparisons=[comparison_row(c, currency) for c in simulation.get("comparisons", [])],
         roll_rates={label: roll_rate_table(m["roll_rates"]) for label, m in metrics.items()},
-        contact_bars=bar_chart(metrics, "contacts_per_case", CHANNELS, styles),
+        contact_bars=bar_chart(metrics, "contacts_per_case", _channels(metrics), styles),
         cost_bars=bar_chart(metrics, "cost_per_case", COST_COMPONENTS, styles),
         compliance=compliance_rows(metrics),
         marker_shape=marker_shape,
@@ -199,7 +222,7 @@ def bar_chart(
 ) -> BarChart:
     """Horizontal bars per category, one per policy, on one scale (the longest fills it)."""
     values = {
-        label: {name: Decimal(m[field].get(name, "0")) for name in categories}
+        label: {name: _decimal(m[field].get(name)) or Decimal(0) for name in categories}
         for label, m in metrics.items()
     }
     top = float(max((v for row in values.values() for v in row.values()), default=Decimal(0)))
@@ -208,7 +231,7 @@ def bar_chart(
         bars = []
         for label, row in values.items():
             value = row[name]
-            shown = _money(value) if field == "cost_per_case" else _fixed(value, 2)
+            shown = _money(value) if field == "cost_per_case" else f"{value:,.2f}"
             bars.append(
                 Bar(label, styles[label], y, bar_length(float(value), top, BAR_AREA.width), shown)
             )
@@ -218,21 +241,27 @@ def bar_chart(
     return BarChart(BAR_AREA, y, groups)
 
 
-def roll_rate_table(roll_rates: Mapping[str, Mapping[str, str]]) -> dict[str, Any]:
-    """Rows (from bucket) by columns (where the cases went), each cell a share and a shade."""
+def roll_rate_table(roll_rates: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """Rows (from bucket) by columns (where the cases went), each cell a share and a shade;
+    ``entered`` (how many cases were ever in the bucket) is a count, shown on its own."""
     targets = sorted(
-        {t for row in roll_rates.values() for t in row},
+        {t for row in roll_rates.values() for t in row if t != ENTERED},
         key=lambda t: (BUCKET_ORDER.index(t) if t in BUCKET_ORDER else len(BUCKET_ORDER), t),
     )
     rows = []
     for bucket, row in roll_rates.items():
         cells = []
         for target in targets:
-            share = Decimal(row[target]) if target in row else None
-            cells.append(
-                {"text": _share(share) if share is not None else "–", "shade": heat(share)}
-            )
-        rows.append({"bucket": bucket, "cells": cells})
+            share = _decimal(row.get(target))
+            cells.append({"text": _share(share), "shade": heat(share)})
+        entered = row.get(ENTERED)
+        rows.append(
+            {
+                "bucket": bucket,
+                "entered": _formatter("whole", "")(_decimal(entered)),
+                "cells": cells,
+            }
+        )
     return {"targets": targets, "rows": rows}
 
 
@@ -249,8 +278,11 @@ def comparison_row(comparison: Mapping[str, Any], currency: str) -> dict[str, st
     """One compared metric in words: values, difference, 95 % interval and a verdict."""
     key = str(comparison["metric"])
     label, kind = METRICS.get(key, (key.replace("_", " ").replace(".", ": "), "number"))
-    low, high = (Decimal(v) for v in comparison["ci95"])
-    if low > 0:
+    low, high = (_decimal(v) for v in comparison["ci95"])
+    excludes_zero = low is not None and high is not None and (low > 0 or high < 0)
+    if low is None or high is None:
+        verdict = "No interval: too few cases had a value"
+    elif low > 0:
         verdict = f"Yes: {comparison['challenger']} is higher"
     elif high < 0:
         verdict = f"Yes: {comparison['challenger']} is lower"
@@ -261,13 +293,12 @@ def comparison_row(comparison: Mapping[str, Any], currency: str) -> dict[str, st
     return {
         "metric": label,
         "pair": f"{comparison['challenger']} vs {comparison['baseline']}",
-        "baseline": show(Decimal(comparison["baseline_value"])),
-        "challenger": show(Decimal(comparison["challenger_value"])),
-        "difference": diff(Decimal(comparison["difference"])),
+        "baseline": show(_decimal(comparison["baseline_value"])),
+        "challenger": show(_decimal(comparison["challenger_value"])),
+        "difference": diff(_decimal(comparison["difference"])),
         "interval": f"{diff(low)} to {diff(high)}",
-        "excludes_zero": "yes" if low > 0 or high < 0 else "no",
+        "excludes_zero": "yes" if excludes_zero else "no",
         "verdict": verdict,
-        "resamples": str(comparison.get("resamples", "")),
     }
 
 
@@ -276,34 +307,33 @@ def summary_rows(
 ) -> dict[str, list[dict[str, Any]]]:
     """The headline figures, one row each with a column per policy: recovery and cost, and
     what the borrowers went through."""
-    money = _formatter("money", currency)
 
-    def row(name: str, show: Any) -> dict[str, Any]:
-        return {"name": name, "values": [show(m) for m in metrics.values()]}
+    def row(name: str, path: tuple[str, ...], kind: str) -> dict[str, Any]:
+        show = _formatter(kind, currency)
+        return {"name": name, "values": [show(_decimal(_dig(m, path))) for m in metrics.values()]}
 
-    def count(field: str) -> Any:
-        return lambda m: f"{m[field]} ({_share(Decimal(m[field]) / max(m['accounts'], 1))})"
+    def count(name: str, field: str) -> dict[str, Any]:
+        return {
+            "name": name,
+            "values": [
+                f"{m[field]} ({_share(Decimal(m[field]) / max(m['accounts'], 1))})"
+                for m in metrics.values()
+            ],
+        }
 
     return {
-        "recovery": [
-            row("Accounts", lambda m: str(m["accounts"])),
-            row("Balance owed", lambda m: money(Decimal(m["owed"]))),
-            row("Recovered", lambda m: money(Decimal(m["recovered"]))),
-            row("Share recovered", lambda m: _share(Decimal(m["recovered_pct"]))),
-            row("Cure rate", lambda m: _share(Decimal(m["cure_rate"]))),
-            row("Cost per case", lambda m: money(Decimal(m["cost_per_case"]["total"]))),
-            row(
-                "Recovered per unit of cost", lambda m: _fixed(Decimal(m["recovered_per_cost"]), 2)
-            ),
-        ],
+        "recovery": [row(name, path, kind) for name, path, kind in RECOVERY_ROWS],
         "experience": [
-            *(row(f"Hours to first contact, {name}", _hours_of(key)) for key, name in HOURS),
-            row("Opt-outs (share of accounts)", count("opt_outs")),
-            row("Disputes", count("disputes")),
-            row("Complaints", count("complaints")),
-            row("Litigation referrals", count("litigation_referrals")),
+            *(row(name, path, kind) for name, path, kind in EXPERIENCE_ROWS),
+            *(count(name, field) for name, field in COUNTED),
         ],
     }
+
+
+def _channels(metrics: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """The four channels in their usual order, then any other a run reported."""
+    seen = {channel for m in metrics.values() for channel in m["contacts_per_case"]}
+    return [*CHANNELS, *sorted(seen - set(CHANNELS))]
 
 
 def compliance_rows(metrics: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -328,22 +358,24 @@ def compliance_rows(metrics: Mapping[str, Mapping[str, Any]]) -> list[dict[str, 
     ]
 
 
-def _per_cost(m: Mapping[str, Any]) -> str:
-    return _fixed(Decimal(m["recovered_per_cost"]), 2)
+def _dig(metrics: Mapping[str, Any], path: tuple[str, ...]) -> Any:
+    value: Any = metrics
+    for key in path:
+        value = value.get(key) if isinstance(value, Mapping) else None
+    return value
 
 
-def _hours_of(which: str) -> Any:
-    def show(m: Mapping[str, Any]) -> str:
-        value = m["time_to_first_contact_hours"].get(which)
-        return "–" if value is None else f"{_fixed(Decimal(value), 1)} h"
-
-    return show
+def _decimal(value: Any) -> Decimal | None:
+    """A number of the document (a decimal string or an integer); None stays None."""
+    return None if value is None else Decimal(str(value))
 
 
 def _formatter(kind: str, currency: str, *, signed: bool = False) -> Any:
     sign = "+" if signed else ""
 
-    def show(value: Decimal) -> str:
+    def show(value: Decimal | None) -> str:
+        if value is None:
+            return NO_VALUE
         if kind == "share":
             points = " pp" if signed else " %"
             return f"{value * 100:{sign}.1f}{points}"
@@ -351,18 +383,16 @@ def _formatter(kind: str, currency: str, *, signed: bool = False) -> Any:
             return f"{_money(value, sign)} {currency}"
         if kind == "hours":
             return f"{value:{sign}.1f} h"
+        if kind == "whole":
+            return f"{value:{sign},.0f}"
         places = 2 if kind == "amount" else 3  # per-case rates of rare events need 3
         return f"{value:{sign},.{places}f}"
 
     return show
 
 
-def _share(value: Decimal) -> str:
-    return f"{value * 100:.1f} %"
-
-
-def _fixed(value: Decimal, places: int) -> str:
-    return f"{value:,.{places}f}"
+def _share(value: Decimal | None) -> str:
+    return NO_VALUE if value is None else f"{value * 100:.1f} %"
 
 
 def _money(value: Decimal, sign: str = "") -> str:
