@@ -143,11 +143,36 @@ def test_the_comparison_rows_carry_their_interval_and_a_plain_verdict(page: Elem
     assert cells("Complaints per case")[6] == "No: the difference may be chance"
 
 
+def test_no_difference_at_all_is_said_so_and_zero_money_is_plain(simulation: dict[str, Any]):
+    cost = next(c for c in simulation["comparisons"] if c["metric"] == "cost_per_case.total")
+    cost.update(difference="0.000000", ci95=["0.000000", "0.000000"])
+    page = parse(render_report(simulation))
+    (row,) = [tr for tr in page.all("tr") if tr.attrs.get("data-metric") == "Cost per case"]
+    cells = [cell.full_text() for cell in row.children if cell.tag in ("th", "td")]
+    assert cells[4:] == [
+        "+0.00 USD",
+        "+0.00 USD to +0.00 USD",
+        "No: no difference in any resample",
+    ]
+
+
+def test_the_worker_count_is_shown_only_when_the_document_has_one(simulation: dict[str, Any]):
+    facts = {dt.full_text() for dt in parse(render_report(simulation)).all("dt")}
+    assert "Workers" in facts
+    del simulation["workers"]  # a run may keep it beside simulation.json instead
+    facts = {dt.full_text() for dt in parse(render_report(simulation)).all("dt")}
+    assert "Workers" not in facts and "Seed" in facts
+
+
 def test_the_partial_banner_appears_only_for_an_interrupted_run(simulation: dict[str, Any]):
-    assert _alerts(parse(render_report(simulation))) == []
+    complete = parse(render_report(simulation))
+    assert _alerts(complete) == []
+    assert not complete.all("title")[0].full_text().startswith("PARTIAL")
     interrupted = copy.deepcopy(simulation)
     interrupted.update(partial=True, virtual_days_completed=6)
-    (banner,) = _alerts(parse(render_report(interrupted)))
+    page = parse(render_report(interrupted))
+    assert page.all("title")[0].full_text().startswith("PARTIAL: ")
+    (banner,) = _alerts(page)
     assert "PARTIAL RESULT" in banner.full_text()
     assert "6 of 10 virtual days" in banner.full_text()
 

@@ -282,6 +282,8 @@ def comparison_row(comparison: Mapping[str, Any], currency: str) -> dict[str, st
     excludes_zero = low is not None and high is not None and (low > 0 or high < 0)
     if low is None or high is None:
         verdict = "No interval: too few cases had a value"
+    elif low == high == 0:
+        verdict = "No: no difference in any resample"
     elif low > 0:
         verdict = f"Yes: {comparison['challenger']} is higher"
     elif high < 0:
@@ -299,6 +301,7 @@ def comparison_row(comparison: Mapping[str, Any], currency: str) -> dict[str, st
         "interval": f"{diff(low)} to {diff(high)}",
         "excludes_zero": "yes" if excludes_zero else "no",
         "verdict": verdict,
+        "resamples": str(comparison.get("resamples", "")),
     }
 
 
@@ -397,5 +400,6 @@ def _share(value: Decimal | None) -> str:
 
 def _money(value: Decimal, sign: str = "") -> str:
     """Two decimals for whole amounts; more for the fractions of a cent AWS costs per case."""
-    places = 2 if abs(value) >= 1 else 4 if abs(value) >= Decimal("0.01") else 6
+    size = abs(value)
+    places = 2 if size >= 1 or size == 0 else 4 if size >= Decimal("0.01") else 6
     return f"{value:{sign},.{places}f}"
