@@ -250,18 +250,13 @@ def roll_rate_table(roll_rates: Mapping[str, Mapping[str, Any]]) -> dict[str, An
     )
     rows = []
     for bucket, row in roll_rates.items():
+        entered = _decimal(row.get(ENTERED))
         cells = []
         for target in targets:
-            share = _decimal(row.get(target))
+            # no case was ever in the bucket: its shares are 0 of 0, shown as none
+            share = None if entered == 0 else _decimal(row.get(target))
             cells.append({"text": _share(share), "shade": heat(share)})
-        entered = row.get(ENTERED)
-        rows.append(
-            {
-                "bucket": bucket,
-                "entered": _formatter("whole", "")(_decimal(entered)),
-                "cells": cells,
-            }
-        )
+        rows.append({"bucket": bucket, "entered": _formatter("whole", "")(entered), "cells": cells})
     return {"targets": targets, "rows": rows}
 
 
