@@ -253,5 +253,14 @@ def test_a_metric_without_values_shows_dashes_and_no_verdict(simulation: dict[st
     assert cells[2:] == ["–", "–", "–", "– to –", "No interval: too few cases had a value"]
 
 
+def test_the_prices_used_are_listed_by_their_dotted_names(page: Element):
+    rows = {
+        tuple(cell.full_text() for cell in tr.children if cell.tag in ("th", "td"))
+        for tr in page.all("tr")
+    }
+    assert ("reporting_currency", "USD") in rows
+    assert ("rates.GBP", "1.3300") in rows
+
+
 def _alerts(page: Element) -> list[Element]:
     return [element for element in page.walk() if element.attrs.get("role") == "alert"]

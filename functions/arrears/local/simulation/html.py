@@ -136,6 +136,7 @@ def render_report(simulation: Mapping[str, Any]) -> str:
         contact_bars=bar_chart(metrics, "contacts_per_case", _channels(metrics), styles),
         cost_bars=bar_chart(metrics, "cost_per_case", COST_COMPONENTS, styles),
         compliance=compliance_rows(metrics),
+        prices=flatten(simulation.get("cost_config", {})),
         marker_shape=marker_shape,
     )
 
@@ -326,6 +327,18 @@ def summary_rows(
             *(count(name, field) for name, field in COUNTED),
         ],
     }
+
+
+def flatten(tree: Mapping[str, Any], prefix: str = "") -> list[tuple[str, str]]:
+    """A nested mapping as (dotted key, value) rows, in the document's order."""
+    rows: list[tuple[str, str]] = []
+    for key, value in tree.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            rows.extend(flatten(value, f"{name}."))
+        else:
+            rows.append((name, str(value)))
+    return rows
 
 
 def _channels(metrics: Mapping[str, Mapping[str, Any]]) -> list[str]:
