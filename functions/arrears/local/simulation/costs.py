@@ -133,8 +133,11 @@ def case_cost(case: Mapping[str, Any], config: CostConfig) -> dict[str, Decimal]
     invocations = case["lambda_invocations"]
     calls = int(invocations["total"])
     gb_seconds = sum(
-        (_function_size(name, config).gb_seconds * count)
-        for name, count in invocations["by_function"].items()
+        (
+            _function_size(name, config).gb_seconds * count
+            for name, count in invocations["by_function"].items()
+        ),
+        Decimal(0),
     )
     channels = [str(contact["channel"]) for contact in case["contacts"]]
     ledger_entries = len(channels) + len(case["blocked"])
@@ -151,7 +154,7 @@ def case_cost(case: Mapping[str, Any], config: CostConfig) -> dict[str, Decimal]
     costs = {
         "stepfunctions": price(config.stepfunctions_per_transition, len(case["state_transitions"])),
         "lambda": price(config.lambda_per_request, calls)
-        + price(config.lambda_per_gb_second, Decimal(gb_seconds)),
+        + price(config.lambda_per_gb_second, gb_seconds),
         "dynamodb": price(config.dynamodb_per_write_unit, write_units)
         + price(config.dynamodb_per_read_unit, read_units),
         "sms": price(_by_country(config.sms_per_message, country), channels.count("sms")),
