@@ -3,11 +3,13 @@ call per case: what it reads must be what the Step Functions and DynamoDB APIs a
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
+from typing import Any
 
 from arrears.local.commands import schedule_entries
 from arrears.local.portfolio import build_portfolio
-from arrears.local.report import _executions, _scan
+from arrears.local.report import _executions, _scan, execution_events
 from arrears.local.runtime import LocalRuntime
 
 
@@ -49,3 +51,37 @@ def test_executions_and_items_read_in_place_equal_what_the_apis_answer():
         for table in ("arrears-cases", "arrears-timeline", "arrears-contact-ledger"):
             scanned = rt.client("dynamodb").scan(TableName=table)["Items"]
             assert len(_scan(rt, table)) == len(scanned) > 0
+
+
+def _report_and_events(history: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    portfolio = build_portfolio(seed=5, borrowers=12)
+    with LocalRuntime(start=portfolio.start, seed=3, history=history) as rt:
+        schedule_entries(rt, portfolio.entries)
+        rt.advance(timedelta(days=20))
+        events = [e for _, x in rt.execution_records() for e in execution_events(x)]
+        return rt.report(), events
+
+
+def test_histories_without_state_data_give_the_same_report_in_less_memory():
+    # when the same portfolio runs with full histories and with states-only histories
+    full, full_events = _report_and_events("full")
+    lean, lean_events = _report_and_events("states")
+
+    # then the reports are the same, event for event the histories name the same states
+    assert json.dumps(lean, sort_keys=True) == json.dumps(full, sort_keys=True)
+    assert [(e["type"], e["timestamp"]) for e in lean_events] == [
+        (e["type"], e["timestamp"]) for e in full_events
+    ]
+
+    # and no event keeps the data it carried, which the full history has
+    def data(events: list[dict[str, Any]]) -> int:
+        return sum(
+            1
+            for e in events
+            for name, details in e.items()
+            if name.endswith("EventDetails") and {"input", "output", "parameters"} & set(details)
+        )
+
+    assert data(full_events) > 100
+    assert data(lean_events) == 0
+    assert len(json.dumps(lean_events, default=str)) < len(json.dumps(full_events, default=str)) / 2

@@ -255,6 +255,7 @@ class LocalRuntime:
         run_schedules: bool = False,
         faults: FaultPlan | Mapping[str, Any] | Sequence[Any] | None = None,
         dynamodb: str = "memory",
+        history: str = "full",
     ) -> None:
         start = start or datetime(2026, 11, 2, tzinfo=UTC)
         if start.tzinfo is None:
@@ -274,6 +275,11 @@ class LocalRuntime:
         # "memory": the in-memory engine (arrears.local.dynamodb), checked against moto call
         # by call; "moto": moto's own DynamoDB (the reference, and the unmodified baseline)
         self.dynamodb = InMemoryDynamoDB() if dynamodb == "memory" and speedups else None
+        if history not in ("full", "states"):
+            raise ValueError(f"history must be 'full' or 'states', not {history!r}")
+        # "states": execution histories keep the states entered, not the data they carried
+        # (the report needs no more; a portfolio keeps far less memory per case)
+        self._lean_history = history == "states"
         self._extra_env = dict(extra_env or {})
         # FunctionSpec.schedule_minutes (EventBridge rate schedules) are off by default: the
         # only one today is a 5-minute metrics gauge, 34,560 invocations in 120 days
@@ -323,6 +329,7 @@ class LocalRuntime:
                 invoke_lambda=self._invoke,
                 before_aws_call=self._inject_aws_fault if self.faults else None,
                 dynamodb_in_memory=self.dynamodb is not None,
+                lean_history=self._lean_history,
             )
             stack.enter_context(
                 moto_patches.patched(
