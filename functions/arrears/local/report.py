@@ -390,7 +390,7 @@ def _scan(rt: LocalRuntime, table: str | None) -> list[dict[str, Any]]:
 
     deserializer = TypeDeserializer()
     if rt.dynamodb is not None:  # the in-memory engine: its items, without a Scan's copies
-        raw_items: Iterable[dict[str, Any]] = rt.dynamodb.table(table).items.values()
+        raw_items: Iterable[dict[str, Any]] = rt.dynamodb.table(table).all_items()
     else:
         paginator = rt.client("dynamodb").get_paginator("scan")
         raw_items = (raw for page in paginator.paginate(TableName=table) for raw in page["Items"])
