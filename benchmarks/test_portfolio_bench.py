@@ -77,8 +77,10 @@ def drive(tree: Path, events: Path, days: int = DAYS) -> dict[str, Any]:
     env = {**os.environ, "PYTHONPATH": str(tree / "functions")}
     done = subprocess.run(
         [sys.executable, str(DRIVER), str(events), str(days)],
-        env=env, cwd=events.parent, check=True, capture_output=True, text=True,
+        env=env, cwd=events.parent, capture_output=True, text=True,
     )  # fmt: skip
+    if done.returncode != 0:
+        raise RuntimeError(f"{events.name} on {tree}: {done.stderr[-3000:]}")
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     assert Path(result["arrears"]).is_relative_to(tree), "ran another arrears package"
     return result

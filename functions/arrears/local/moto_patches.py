@@ -33,7 +33,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, cast
 
-from arrears.local import aws_sdk_parameters
+from arrears.local import aws_sdk_parameters, no_batch_tasks, program_cache
 from arrears.local.clock import Scheduler, Wake
 
 PINNED_MOTO_VERSION = "5.2.5"
@@ -355,6 +355,7 @@ def check_internals() -> list[str]:
         if f"self.{name}" not in init_source:
             problems.append(f"ExecutionState.{name} is no longer set by the state")
     problems += _history_problems()
+    problems += no_batch_tasks.problems()
     for module_name in _JSON_COPY_MODULES:
         try:
             bound = getattr(importlib.import_module(module_name), "copy", None)
@@ -468,16 +469,19 @@ def _make_replacements(originals: dict[str, Any]) -> dict[str, Any]:
         definition = self._evaluation_details.state_machine_details.definition
         program = parsed_programs.get(definition)
         if program is None:
-            program = AmazonStateLanguageParser.parse(definition)[0]
+            program = program_cache.program_for(definition, parse_program)
             parsed_programs[definition] = program
         return program
+
+    def parse_program(definition: str) -> Any:
+        return AmazonStateLanguageParser.parse(definition)[0]
 
     def validate_definition(definition: str) -> None:
         # CreateStateMachine parses the definition only to validate it; keep the program
         if definition in parsed_programs:
             return
         try:
-            parsed_programs[definition] = AmazonStateLanguageParser.parse(definition)[0]
+            parsed_programs[definition] = program_cache.program_for(definition, parse_program)
         except Exception:  # let moto raise its own InvalidDefinition
             originals["StepFunctionsParserBackend._validate_definition"](definition)
             raise
@@ -1043,6 +1047,7 @@ _LAMBDA_EVAL_MODULE = (
 
 def _import_interpreter_modules() -> None:
     """Import every interpreter module that binds ``boto_client_for`` by name."""
+    no_batch_tasks.install()  # before the interpreter imports its Batch integration
     task = "moto.stepfunctions.parser.asl.component.state.exec.state_task"
     importlib.import_module(f"{task}.lambda_eval_utils")
     importlib.import_module(f"{task}.service.state_task_service_factory")
