@@ -247,41 +247,9 @@ def _execution_summary(e: dict[str, Any]) -> dict[str, Any]:
 def _totals(
     rt: LocalRuntime, cases: list[dict[str, Any]], executions: list[dict[str, Any]]
 ) -> dict[str, Any]:
-    contacts_by_channel = Counter(
-        str(c["channel"]) for case in cases for c in case["contacts"] if c["channel"]
-    )
-    blocked_by_reason = Counter(
-        str(b["reason"]) for case in cases for b in case["blocked"] if b["decision"] == "blocked"
-    )
-    deferred_by_reason = Counter(
-        str(b["reason"]) for case in cases for b in case["blocked"] if b["decision"] == "deferred"
-    )
-    failed_by_reason = Counter(
-        str(b["reason"]) for case in cases for b in case["blocked"] if b["decision"] == "failed"
-    )
-    letters_by_kind = Counter(str(letter["kind"]) for case in cases for letter in case["letters"])
     by_function = Counter(i.function for i in rt.invocations)
     delivery = rt.delivery
-    return {
-        "cases": len(cases),
-        "cases_by_status": _sorted_counts(str(c["status"]) for c in cases),
-        "cases_by_outcome": _sorted_counts(str(c["outcome"] or "open") for c in cases),
-        "cases_by_queue": _sorted_counts(str(c["queue"]) for c in cases if c["queue"]),
-        "language_fallbacks": _sorted_counts(
-            f"{fallback['requested']} -> {fallback['served']}"
-            for c in cases
-            if (fallback := c["language_fallback"])
-        ),
-        "contacts": sum(contacts_by_channel.values()),
-        "contacts_by_channel": dict(sorted(contacts_by_channel.items())),
-        "blocked_by_reason": dict(sorted(blocked_by_reason.items())),
-        "deferred_by_reason": dict(sorted(deferred_by_reason.items())),
-        "failed_by_reason": dict(sorted(failed_by_reason.items())),
-        "letters": sum(letters_by_kind.values()),
-        "letters_by_kind": dict(sorted(letters_by_kind.items())),
-        "amount_recovered": _recovered_by_currency(cases),
-        "state_transitions": sum(len(c["state_transitions"]) for c in cases),
-        "by_arm": _by_arm(cases),
+    return case_totals(cases) | {
         "executions_by_status": _sorted_counts(e["status"] for e in executions),
         "lambda_invocations": {
             "total": len(rt.invocations),
@@ -296,6 +264,88 @@ def _totals(
         "dlq_messages": rt.dlq_count(),
         "unsupported_ops_actions": len(rt.unsupported_ops_actions),
     }
+
+
+def case_totals(cases: list[dict[str, Any]]) -> dict[str, Any]:
+    """The totals that are sums over the per-case reports."""
+    contacts_by_channel = Counter(
+        str(c["channel"]) for case in cases for c in case["contacts"] if c["channel"]
+    )
+
+    def blocked(decision: str) -> dict[str, int]:
+        return _sorted_counts(
+            str(b["reason"]) for case in cases for b in case["blocked"] if b["decision"] == decision
+        )
+
+    letters_by_kind = Counter(str(letter["kind"]) for case in cases for letter in case["letters"])
+    return {
+        "cases": len(cases),
+        "cases_by_status": _sorted_counts(str(c["status"]) for c in cases),
+        "cases_by_outcome": _sorted_counts(str(c["outcome"] or "open") for c in cases),
+        "cases_by_queue": _sorted_counts(str(c["queue"]) for c in cases if c["queue"]),
+        "language_fallbacks": _sorted_counts(
+            f"{fallback['requested']} -> {fallback['served']}"
+            for c in cases
+            if (fallback := c["language_fallback"])
+        ),
+        "contacts": sum(contacts_by_channel.values()),
+        "contacts_by_channel": dict(sorted(contacts_by_channel.items())),
+        "blocked_by_reason": blocked("blocked"),
+        "deferred_by_reason": blocked("deferred"),
+        "failed_by_reason": blocked("failed"),
+        "letters": sum(letters_by_kind.values()),
+        "letters_by_kind": dict(sorted(letters_by_kind.items())),
+        "amount_recovered": _recovered_by_currency(cases),
+        "state_transitions": sum(len(c["state_transitions"]) for c in cases),
+        "by_arm": _by_arm(cases),
+    }
+
+
+def merge_reports(reports: list[dict[str, Any]]) -> dict[str, Any]:
+    """One report from the reports of runs over disjoint sets of accounts (shards): the
+    cases side by side in case order, the case totals computed again over all of them, the
+    runtime's own counters added up."""
+    cases = sorted((c for r in reports for c in r["cases"]), key=lambda c: str(c["case_id"]))
+    counters = (
+        "events_published", "events_unmatched", "sqs_batches", "messages_delivered",
+        "message_failures", "dlq_messages", "unsupported_ops_actions",
+    )  # fmt: skip
+    totals = [r["totals"] for r in reports]
+    by_function: Counter[str] = Counter()
+    for t in totals:
+        by_function.update(t["lambda_invocations"]["by_function"])
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "seed": reports[0]["seed"],
+        "generated_at": max(r["generated_at"] for r in reports),
+        "cases": cases,
+        "executions_without_case": sorted(
+            (e for r in reports for e in r["executions_without_case"]),
+            key=lambda e: (e["started_at"], e["state_machine"], e["name"]),
+        ),
+        "unsupported_ops_actions": [a for r in reports for a in r["unsupported_ops_actions"]],
+        "rejected_events": sorted(
+            (e for r in reports for e in r["rejected_events"]),
+            key=lambda e: (str(e["event_id"]), str(e["reason"])),
+        ),
+        "totals": case_totals(cases)
+        | {
+            "executions_by_status": _summed(t["executions_by_status"] for t in totals),
+            "lambda_invocations": {
+                "total": sum(t["lambda_invocations"]["total"] for t in totals),
+                "errors": sum(t["lambda_invocations"]["errors"] for t in totals),
+                "by_function": dict(sorted(by_function.items())),
+            },
+        }
+        | {name: sum(t[name] for t in totals) for name in counters},
+    }
+
+
+def _summed(counts: Iterable[dict[str, int]]) -> dict[str, int]:
+    total: Counter[str] = Counter()
+    for c in counts:
+        total.update(c)
+    return dict(sorted(total.items()))
 
 
 UNASSIGNED_ARM = "unassigned"  # a case never assessed (no arm recorded)
