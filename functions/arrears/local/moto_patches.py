@@ -195,13 +195,17 @@ HEARTBEAT_ENDPOINT_ATTRIBUTES = ("_mutex", "_next_heartbeat_event", "_heartbeat_
 
 
 class StatesOnlyHistory(list[Any]):
-    """An execution history that keeps every event (type, time, state name, error) without
-    the state data it carried: inputs, outputs and task parameters are most of a long-running
-    case's history, and a portfolio run reads only which states were entered when."""
+    """An execution history that keeps the states entered (with their time) and the
+    execution's own events, without the data they carried: task, wait and callback events,
+    inputs, outputs and parameters are nearly all of a long-running case's history, and a
+    portfolio run reads only which states were entered when."""
 
     DATA = ("input", "inputDetails", "output", "outputDetails", "parameters")
 
     def append(self, event: Any) -> None:
+        kind = str(getattr(event.get("type"), "value", event.get("type")))
+        if not (kind.endswith("StateEntered") or kind.startswith("Execution")):
+            return
         for name, details in event.items():
             if name.endswith("EventDetails") and isinstance(details, dict):
                 event[name] = {k: v for k, v in details.items() if k not in self.DATA}
