@@ -6,10 +6,9 @@ from dataclasses import replace
 from decimal import Decimal
 
 import pytest
-from sim_cases import CONFIG, case, contact
-
 from arrears.local.simulation.bootstrap import STATISTICS, compare, interval
 from arrears.local.simulation.metrics import case_facts
+from sim_cases import CONFIG, case, contact
 
 
 def _portfolio() -> list:

@@ -17,14 +17,13 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from sim_cases import CONFIG, case, contact, entry
-
 from arrears.local.simulation.metrics import (
     bucket_fate,
     case_facts,
     percentile,
     policy_metrics,
 )
+from sim_cases import CONFIG, case, contact, entry
 
 START = datetime(2026, 11, 2, tzinfo=UTC)
 DAYS = 40
@@ -57,8 +56,18 @@ CASES = [
             contact("letter", "2026-12-01T10:00:00Z"),
         ],
         blocked=[
-            {"channel": "sms", "decision": "deferred", "reason": "outside_contact_hours", "at": "x"},
-            {"channel": "sms", "decision": "deferred", "reason": "outside_contact_hours", "at": "x"},
+            {
+                "channel": "sms",
+                "decision": "deferred",
+                "reason": "outside_contact_hours",
+                "at": "x",
+            },
+            {
+                "channel": "sms",
+                "decision": "deferred",
+                "reason": "outside_contact_hours",
+                "at": "x",
+            },
             {"channel": "sms", "decision": "blocked", "reason": "opted_out", "at": "x"},
         ],
         letters=1,

@@ -218,7 +218,11 @@ def simulate(
 def build_document(
     settings: Settings, results: Sequence[ShardResult], *, partial: bool
 ) -> dict[str, Any]:
-    completed = min((r.days_completed for r in results), default=0)
+    days = {
+        policy.label: min((r.days_completed for r in results if r.label == policy.label), default=0)
+        for policy in settings.policies
+    }
+    completed = min(days.values())
     partial = partial or completed < settings.days
     facts = {
         policy.label: [
@@ -267,13 +271,18 @@ def build_document(
                     )
                 )
                 or None,
-                "metrics": policy_metrics(paired[policy.label], portfolio.start, completed),
+                "virtual_days_completed": days[policy.label],
+                "metrics": policy_metrics(
+                    paired[policy.label], portfolio.start, days[policy.label]
+                ),
             }
             for policy in settings.policies
         ],
+        # an interrupted run compares nothing unless every policy got equally far
         "comparisons": [
             _comparison(baseline.label, policy.label, comparison)
             for policy in settings.policies[1:]
+            if days[policy.label] == days[baseline.label]
             for comparison in compare(
                 paired[baseline.label],
                 paired[policy.label],
