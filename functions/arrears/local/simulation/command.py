@@ -152,19 +152,20 @@ def summary(document: dict[str, Any]) -> str:
 
 
 class Progress:
-    """One line on stderr: case-days simulated, share, elapsed and estimated time left."""
+    """One line on stderr: case-days simulated, each policy's virtual day, time left."""
 
     def __init__(self, cases: int, days: int, stream: IO[str] | None = None) -> None:
         self._total = max(cases * days, 1)
+        self._days = days
         self._stream = stream or sys.stderr
-        self._done: dict[tuple[str, int], int] = {}
+        self._shards: dict[tuple[str, int], tuple[int, int]] = {}  # -> (day, cases)
         self._began = time.perf_counter()
         self._shown = 0.0
         self._tty = self._stream.isatty()
 
     def update(self, message: Any) -> None:
         label, shard, day, cases = message
-        self._done[(label, shard)] = day * cases
+        self._shards[(label, shard)] = (day, cases)
         elapsed = time.perf_counter() - self._began
         if elapsed - self._shown >= (0.2 if self._tty else 5.0):
             self._shown = elapsed
@@ -174,15 +175,19 @@ class Progress:
         self._show(time.perf_counter() - self._began, final=True, partial=partial)
 
     def _show(self, elapsed: float, final: bool, partial: bool = False) -> None:
-        done = sum(self._done.values())
+        done = sum(day * cases for day, cases in self._shards.values())
         share = min(done / self._total, 1.0)
         left = elapsed * (1 - share) / share if share else 0.0
-        bar = ("#" * int(share * 30)).ljust(30)
+        days: dict[str, int] = {}
+        for (label, _), (day, _) in sorted(self._shards.items()):
+            days[label] = min(days.get(label, day), day)
+        where = " ".join(f"{label} day {day}/{self._days}" for label, day in days.items())
         line = (
-            f"[{bar}] {share:6.1%}  {done}/{self._total} case-days  "
-            f"{elapsed:5.0f}s elapsed  ETA {left:5.0f}s" + ("  (interrupted)" if partial else "")
+            f"[{('#' * int(share * 30)).ljust(30)}] {share:6.1%}  "
+            f"{done}/{self._total} case-days  {where}  "
+            f"{elapsed:4.0f}s elapsed, about {left:4.0f}s left"
+            + ("  (interrupted)" if partial else "")
         )
-        self._stream.write(
-            ("\r" if self._tty else "") + line + ("\n" if final or not self._tty else "")
-        )
+        ending = "\n" if final or not self._tty else ""
+        self._stream.write(("\r" if self._tty else "") + line + ending)
         self._stream.flush()
