@@ -135,7 +135,7 @@ def run_shard(task: ShardTask) -> ShardResult:
     end = task.start + timedelta(days=task.days)
     completed = 0
     env = policy_env(task.policy.file) | letters_env(task.letters)
-    with stop.installed(), LocalRuntime(start=task.start, seed=task.seed, extra_env=env) as rt:
+    with stop, LocalRuntime(start=task.start, seed=task.seed, extra_env=env) as rt:
         for opening in task.openings:
             rt.schedule_event(
                 opening.at, c.SOURCE_PAYMENTS, c.DETAIL_PAYMENT_STATUS, opening.detail
@@ -153,23 +153,18 @@ def run_shard(task: ShardTask) -> ShardResult:
 
 
 class _StopAtDayEnd:
-    """Turns Ctrl-C into a request to stop after the current virtual day."""
+    """While entered, Ctrl-C asks to stop after the current virtual day instead of raising."""
 
     def __init__(self) -> None:
         self.requested = False
+        self._previous: Any = None
 
-    def installed(self) -> Any:
-        from contextlib import contextmanager
+    def __enter__(self) -> _StopAtDayEnd:
+        self._previous = signal.signal(signal.SIGINT, self._request)
+        return self
 
-        @contextmanager
-        def handler() -> Any:
-            previous = signal.signal(signal.SIGINT, self._request)
-            try:
-                yield
-            finally:
-                signal.signal(signal.SIGINT, previous)
-
-        return handler()
+    def __exit__(self, *exc: object) -> None:
+        signal.signal(signal.SIGINT, self._previous)
 
     def _request(self, signum: int, frame: Any) -> None:
         self.requested = True
