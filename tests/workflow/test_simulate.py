@@ -11,6 +11,11 @@ the bootstrap interval is [0, 0].
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import jsonschema
@@ -173,3 +178,27 @@ def test_every_response_the_model_draws_is_processed_by_the_real_system(tmp_path
     assert "plan_accepted" in timeline  # hardship reply, plan offered, "yes" accepted it
     assert timeline.count("payment") > 0  # part payments and plan instalments
     assert float(metrics["recovered_pct"]) > 0
+
+
+def test_ctrl_c_writes_a_partial_report(tmp_path):
+    out = tmp_path / "out"
+    command = [
+        sys.executable, "-m", "arrears.cli", "simulate", "--portfolio", "synthetic:3",
+        "--days", "300", "--policy", "default.yaml", "--policy", str(NO_CALL),
+        "--letters", "none", "--resamples", "20", "--out", str(out),
+    ]  # fmt: skip
+    run = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    time.sleep(8)  # the first policy's run is under way, far from its 300 days
+    os.killpg(run.pid, signal.SIGINT)  # as Ctrl-C does: the whole process group
+    _, err = run.communicate(timeout=120)
+    assert run.returncode == 130, err
+    assert "interrupted: partial report written" in err
+    document = json.loads((out / "simulation.json").read_text(encoding="utf-8"))
+    jsonschema.validate(document, SCHEMA, cls=jsonschema.Draft202012Validator)
+    assert document["partial"] is True
+    a, b = document["policies"]
+    assert a["virtual_days_completed"] > 0
+    assert a["metrics"]["accounts"] > 0  # what A ran is reported
+    assert b["virtual_days_completed"] < 300  # B was stopped, or never started
+    assert document["virtual_days_completed"] == b["virtual_days_completed"]
+    assert document["comparisons"] == []  # B did not get as far as A

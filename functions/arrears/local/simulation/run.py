@@ -229,7 +229,8 @@ def build_document(
         ]
         for policy in settings.policies
     }
-    # pair accounts that every policy ran (all of them unless a run was interrupted)
+    # each policy's metrics cover the accounts it ran; comparisons pair the accounts every
+    # policy ran (all of them unless a run was interrupted)
     common = set.intersection(*({f.account_id for f in fs} for fs in facts.values()))
     paired = {label: [f for f in fs if f.account_id in common] for label, fs in facts.items()}
     portfolio = settings.portfolio
@@ -267,9 +268,7 @@ def build_document(
                 )
                 or None,
                 "virtual_days_completed": days[policy.label],
-                "metrics": policy_metrics(
-                    paired[policy.label], portfolio.start, days[policy.label]
-                ),
+                "metrics": policy_metrics(facts[policy.label], portfolio.start, days[policy.label]),
             }
             for policy in settings.policies
         ],
