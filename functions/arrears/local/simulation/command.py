@@ -34,13 +34,30 @@ def register(subparsers: Any) -> None:
         help="policy file (name under arrears/policies/ or a path); give it twice or more, "
         "the first is the baseline",
     )
-    simulate.add_argument("--seed", type=int, default=7, help="portfolio, borrowers, bootstrap")
-    simulate.add_argument("--workers", type=int, default=1, help="processes (shards)")
-    simulate.add_argument("--days", type=int, default=120, help="virtual days")
-    simulate.add_argument("--letters", choices=MODES, default="pdf", help="letter swap")
+    simulate.add_argument(
+        "--seed",
+        type=int,
+        default=7,
+        help="seed of the portfolio, the borrowers and the bootstrap (default 7)",
+    )
+    simulate.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="processes; accounts are split into this many shards (default 1)",
+    )
+    simulate.add_argument("--days", type=int, default=120, help="virtual days to run (default 120)")
+    simulate.add_argument(
+        "--letters",
+        choices=MODES,
+        default="pdf",
+        help="pdf (default); hash or none: no PDF layout, see docs/simulation.md",
+    )
     simulate.add_argument("--behaviour", type=Path, help="behaviour model (default: shipped)")
     simulate.add_argument("--costs", type=Path, help="unit prices and rates (default: shipped)")
-    simulate.add_argument("--resamples", type=int, default=2000, help="bootstrap resamples")
+    simulate.add_argument(
+        "--resamples", type=int, default=2000, help="bootstrap resamples (default 2000)"
+    )
     simulate.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
     simulate.add_argument("--out", type=Path, required=True, help="output folder")
     simulate.set_defaults(func=simulate_command)

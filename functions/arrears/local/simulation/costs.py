@@ -32,13 +32,6 @@ class CostConfig:
     prices: Mapping[str, Decimal]
     rates: Mapping[str, Decimal]
 
-    def as_strings(self) -> dict[str, Any]:
-        return {
-            "reporting_currency": self.reporting_currency,
-            "prices": {k: format(v, "f") for k, v in sorted(self.prices.items())},
-            "rates": {k: format(v, "f") for k, v in sorted(self.rates.items())},
-        }
-
 
 def load_cost_config(path: Path | None = None) -> CostConfig:
     where = path or DEFAULT_FILE

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import signal
 import warnings
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -256,7 +256,7 @@ def build_document(
             "version": settings.behaviour.version,
         },
         "reporting_currency": settings.costs.reporting_currency,
-        "cost_config": settings.costs.as_strings(),
+        "cost_config": _as_strings(asdict(settings.costs)),
         "policies": [
             {
                 "label": policy.label,
@@ -303,6 +303,15 @@ def _comparison(baseline: str, challenger: str, c: Comparison) -> dict[str, Any]
 def _rate(value: Decimal | None) -> str | None:
     # + 0 turns a negative zero into zero
     return None if value is None else str(value.quantize(Decimal("0.0001")) + 0)
+
+
+def _as_strings(value: Any) -> Any:
+    """Decimals as decimal strings, mappings sorted, all the way down."""
+    if isinstance(value, Mapping):
+        return {str(k): _as_strings(v) for k, v in sorted(value.items())}
+    if isinstance(value, list | tuple):
+        return [_as_strings(v) for v in value]
+    return format(value, "f") if isinstance(value, Decimal) else value
 
 
 def _iso(when: datetime) -> str:
