@@ -96,16 +96,16 @@ class SimulatedBorrowers:
         return lambda: self.work_day(rt, day)
 
     def work_day(self, rt: Any, day: int) -> None:
-        self._work_queues(rt)
-        for borrower in self.borrowers:
-            if borrower.opens_at <= rt.now and not borrower.finished:
-                self._look(rt, borrower, day)
-
-    # ---- the borrower ------------------------------------------------------------------------
-    def _look(self, rt: Any, b: SimBorrower, day: int) -> None:
         from arrears.adapters.cases import Repositories
 
-        timeline = Repositories.dynamo().timeline.list(b.case_id)
+        self._work_queues(rt)
+        timelines = Repositories.dynamo().timeline
+        for borrower in self.borrowers:
+            if borrower.opens_at <= rt.now and not borrower.finished:
+                self._look(rt, borrower, day, timelines.list(borrower.case_id))
+
+    # ---- the borrower ------------------------------------------------------------------------
+    def _look(self, rt: Any, b: SimBorrower, day: int, timeline: list[Any]) -> None:
         new, b.seen = timeline[b.seen :], len(timeline)
         segment, score = _segment_and_score(timeline)
         received: list[tuple[str, str, dict[str, Any]]] = []
