@@ -19,6 +19,7 @@ contact: {pay_full: 0.1, opt_out: 0.05, complaint: 0.02}
 quiet_day: {pay_full: 0.01}
 channel: {sms: 2.0}
 stage: {reminder: 1.5}
+template: {soft_reminder: 0.5}
 segment: {standard: 0.5}
 score_band: {"0": 0.5, "600": 2.0}
 dpd_decay: 0.5
@@ -46,6 +47,15 @@ def test_chances_multiply_every_factor(model):
         channel="sms", stage="reminder", days_past_due=0, segment="standard", score=100
     )
     assert low_score["pay_full"] == pytest.approx(0.1 * 2 * 1.5 * 0.5 * 0.5)
+    soft = model.chances(
+        channel="sms",
+        stage="reminder",
+        template="soft_reminder",
+        days_past_due=0,
+        segment="standard",
+        score=100,
+    )
+    assert soft["pay_full"] == pytest.approx(low_score["pay_full"] * 0.5)
 
 
 def test_letters_cannot_be_opted_out_of_by_reply(model):

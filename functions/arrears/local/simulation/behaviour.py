@@ -1,7 +1,7 @@
 """The simulated borrower: how likely each response is, and the draws that pick one.
 
 The model is data (``behaviour.yaml``, or a file of the same shape): base rates per response,
-scaled by factors for the channel and stage of the contact just received, the case's
+scaled by factors for the channel, stage and template of the contact just received, the case's
 segment and score band, and a decay with days past due. Draws come from one stream per
 (seed, account, decision point), so a borrower makes the same draws under every policy
 and in every shard (common random numbers).
@@ -39,6 +39,7 @@ class BehaviourModel:
     quiet_day: Mapping[str, float]
     channel: Mapping[str, float]
     stage: Mapping[str, float]
+    template: Mapping[str, float]
     segment: Mapping[str, float]
     score_band: tuple[tuple[int, float], ...]  # (lower bound, factor), highest bound first
     dpd_decay: float
@@ -59,6 +60,7 @@ class BehaviourModel:
         channel: str | None,
         stage: str | None,
         days_past_due: int,
+        template: str | None = None,
         segment: str | None,
         score: int | None,
     ) -> dict[str, float]:
@@ -67,6 +69,7 @@ class BehaviourModel:
         factor = (
             self.channel.get(channel or "", 1.0)
             * self.stage.get(stage or "", 1.0)
+            * self.template.get(template or "", 1.0)
             * self.segment.get(segment or "", 1.0)
             * self.band_factor(score)
             * self.dpd_decay ** (max(days_past_due, 0) / 30)
@@ -127,7 +130,7 @@ def _model(raw: Any, source: str) -> BehaviourModel:
     if not isinstance(raw, dict):
         raise ValueError("must be a mapping")
     known = {
-        "version", "contact", "quiet_day", "channel", "stage", "segment", "score_band",
+        "version", "contact", "quiet_day", "channel", "stage", "template", "segment", "score_band",
         "dpd_decay", "max_total", "call", "promise_kept", "promise_days",
         "plan_installment_kept", "part_share", "response_delay_hours", "desk",
     }  # fmt: skip
@@ -153,6 +156,7 @@ def _model(raw: Any, source: str) -> BehaviourModel:
         quiet_day=quiet,
         channel={k: _factor(f"channel.{k}", v) for k, v in _map(raw, "channel")},
         stage={k: _factor(f"stage.{k}", v) for k, v in _map(raw, "stage")},
+        template={k: _factor(f"template.{k}", v) for k, v in _map(raw, "template")},
         segment={k: _factor(f"segment.{k}", v) for k, v in _map(raw, "segment")},
         score_band=tuple(bands),
         dpd_decay=_factor("dpd_decay", raw.get("dpd_decay", 1.0)),

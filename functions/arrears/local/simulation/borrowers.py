@@ -138,6 +138,7 @@ class SimulatedBorrowers:
             chances = self.model.chances(
                 channel=channel,
                 stage=stage,
+                template=detail.get("template") or detail.get("kind"),
                 days_past_due=days_past_due,
                 segment=segment,
                 score=score,

@@ -10,7 +10,7 @@ answered; a look without any is a quiet day.
 
 Estimated (moments, so that the expected counts match the observed ones): a factor per
 channel, from the responses every channel can bring; a rate per response; the quiet-day
-rates. Stage, segment, score and days-past-due factors are left at 1, and what the agents
+rates. Stage, template, segment, score and days-past-due factors are left at 1, and what the agents
 and the desk do is kept from the defaults: calls are not fitted.
 """
 
@@ -156,6 +156,7 @@ def _behaviour(tally: Tally) -> dict[str, Any]:
         "quiet_day": {r: round(v, 4) for r, v in quiet.items()},
         "channel": {ch: round(f, 3) for ch, f in factors.items()},
         "stage": {},
+        "template": {},
         "segment": {},
         "score_band": {},
         "dpd_decay": 1.0,
