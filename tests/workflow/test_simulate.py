@@ -15,7 +15,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import jsonschema
@@ -188,7 +187,10 @@ def test_ctrl_c_writes_a_partial_report(tmp_path):
         "--letters", "none", "--resamples", "20", "--out", str(out),
     ]  # fmt: skip
     run = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    time.sleep(8)  # the first policy's run is under way, far from its 300 days
+    assert run.stderr is not None
+    # the first progress line: a run is under way, far from its 300 days
+    while "case-days" not in run.stderr.readline():
+        assert run.poll() is None, "the simulation ended before it could be interrupted"
     os.killpg(run.pid, signal.SIGINT)  # as Ctrl-C does: the whole process group
     _, err = run.communicate(timeout=120)
     assert run.returncode == 130, err
