@@ -28,7 +28,11 @@ def main() -> None:
     from arrears.local.runtime import LocalRuntime
 
     entries = read_events_file(events)
-    with LocalRuntime(start=entries[0].at, seed=1) as rt:
+    try:  # as `arrears run` runs it
+        rt = LocalRuntime(start=entries[0].at, seed=1, history="states")
+    except TypeError:  # an older tree, whose histories always keep everything
+        rt = LocalRuntime(start=entries[0].at, seed=1)
+    with rt:
         schedule_entries(rt, entries)
         started_cpu = _cpu()
         rt.advance(timedelta(seconds=1))  # the first event is processed

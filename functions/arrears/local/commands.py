@@ -157,7 +157,12 @@ def run_entries(
     from arrears.local.runtime import LocalRuntime
 
     with LocalRuntime(
-        start=start, seed=seed, topology=topology, extra_env=extra_env, faults=faults
+        start=start,
+        seed=seed,
+        topology=topology,
+        extra_env=extra_env,
+        faults=faults,
+        history="states",  # the report reads only the states entered
     ) as rt:
         schedule_entries(rt, entries)
         if before is not None:

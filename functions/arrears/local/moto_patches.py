@@ -33,7 +33,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, cast
 
-from arrears.local import aws_sdk_parameters
+from arrears.local import aws_sdk_parameters, no_batch_tasks, program_cache
 from arrears.local.clock import Scheduler, Wake
 
 PINNED_MOTO_VERSION = "5.2.5"
@@ -194,6 +194,39 @@ CALLBACK_ENDPOINT_ATTRIBUTES = ("_notify_event", "_outcome", "_heartbeat_endpoin
 HEARTBEAT_ENDPOINT_ATTRIBUTES = ("_mutex", "_next_heartbeat_event", "_heartbeat_seconds")
 
 
+class StatesOnlyHistory(list[Any]):
+    """An execution history that keeps every event (type, time, state name, error) without
+    the state data it carried: inputs, outputs and task parameters are most of a long-running
+    case's history, and a portfolio run reads only which states were entered when."""
+
+    DATA = ("input", "inputDetails", "output", "outputDetails", "parameters")
+
+    def append(self, event: Any) -> None:
+        for name, details in event.items():
+            if name.endswith("EventDetails") and isinstance(details, dict):
+                event[name] = {k: v for k, v in details.items() if k not in self.DATA}
+        super().append(event)
+
+
+def _history_problems() -> list[str]:
+    """What ``StatesOnlyHistory`` and the report rely on in moto's execution histories."""
+    from moto.stepfunctions.parser.asl.eval.event.event_manager import EventManager
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+    problems = []
+    if "self._history_event_list = []" not in inspect.getsource(EventManager.__init__):
+        problems.append("EventManager no longer keeps its history in _history_event_list")
+    if "self._history_event_list.append(" not in inspect.getsource(
+        EventManager._publish_history_event
+    ):
+        problems.append("EventManager._publish_history_event no longer appends to the list")
+    if "self._get_evaluation_environment()" not in inspect.getsource(
+        ExecutionWorker._execution_logic
+    ):
+        problems.append("ExecutionWorker._execution_logic no longer asks for its environment")
+    return problems
+
+
 def _in_process_dynamodb_problems() -> list[str]:
     """What ``InProcessDynamoDB`` needs from botocore's client and moto's stubber."""
     import botocore.client
@@ -321,6 +354,8 @@ def check_internals() -> list[str]:
     for name in EXECUTION_STATE_ATTRIBUTES:
         if f"self.{name}" not in init_source:
             problems.append(f"ExecutionState.{name} is no longer set by the state")
+    problems += _history_problems()
+    problems += no_batch_tasks.problems()
     for module_name in _JSON_COPY_MODULES:
         try:
             bound = getattr(importlib.import_module(module_name), "copy", None)
@@ -363,6 +398,8 @@ class Hooks:
     before_aws_call: Callable[[Any, str], None] | None = None
     # True: DynamoDB is the in-memory engine (arrears.local.dynamodb) behind every client
     dynamodb_in_memory: bool = False
+    # True: execution histories keep each event without its state data (see StatesOnlyHistory)
+    lean_history: bool = False
 
 
 _hooks: Hooks | None = None
@@ -411,6 +448,15 @@ def _make_replacements(originals: dict[str, Any]) -> dict[str, Any]:
     def execution_start(self: Any) -> None:
         hooks = _active()
         name = str(self._evaluation_details.execution_details.name)
+        if hooks.lean_history:
+            make_environment = self._get_evaluation_environment
+
+            def lean_environment() -> Any:
+                env = make_environment()
+                env.event_manager._history_event_list = StatesOnlyHistory()
+                return env
+
+            self._get_evaluation_environment = lean_environment
         self._arrears_task = hooks.scheduler.spawn(name, self._execution_logic)
 
     def execution_stop(self: Any, stop_date: Any, error: Any, cause: Any) -> None:
@@ -423,16 +469,19 @@ def _make_replacements(originals: dict[str, Any]) -> dict[str, Any]:
         definition = self._evaluation_details.state_machine_details.definition
         program = parsed_programs.get(definition)
         if program is None:
-            program = AmazonStateLanguageParser.parse(definition)[0]
+            program = program_cache.program_for(definition, parse_program)
             parsed_programs[definition] = program
         return program
+
+    def parse_program(definition: str) -> Any:
+        return AmazonStateLanguageParser.parse(definition)[0]
 
     def validate_definition(definition: str) -> None:
         # CreateStateMachine parses the definition only to validate it; keep the program
         if definition in parsed_programs:
             return
         try:
-            parsed_programs[definition] = AmazonStateLanguageParser.parse(definition)[0]
+            parsed_programs[definition] = program_cache.program_for(definition, parse_program)
         except Exception:  # let moto raise its own InvalidDefinition
             originals["StepFunctionsParserBackend._validate_definition"](definition)
             raise
@@ -998,6 +1047,7 @@ _LAMBDA_EVAL_MODULE = (
 
 def _import_interpreter_modules() -> None:
     """Import every interpreter module that binds ``boto_client_for`` by name."""
+    no_batch_tasks.install()  # before the interpreter imports its Batch integration
     task = "moto.stepfunctions.parser.asl.component.state.exec.state_task"
     importlib.import_module(f"{task}.lambda_eval_utils")
     importlib.import_module(f"{task}.service.state_task_service_factory")

@@ -48,13 +48,16 @@ def build_report(rt: LocalRuntime) -> dict[str, Any]:
         {str(c["case_id"]) for c in cases} | {e["case_id"] for e in executions if e["case_id"]}
     )
     cases_by_id = {str(c["case_id"]): c for c in cases}
+    executions_by_case: dict[str, list[dict[str, Any]]] = {}
+    for execution in executions:
+        executions_by_case.setdefault(execution["case_id"], []).append(execution)
     report_cases = [
         _case_report(
             case_id,
             cases_by_id.get(case_id, {}),
             ledger_by_case.get(case_id, []),
             timeline_by_case.get(case_id, []),
-            [e for e in executions if e["case_id"] == case_id],
+            executions_by_case.get(case_id, []),
             invocations_by_case.get(case_id, []),
         )
         for case_id in case_ids
@@ -244,41 +247,9 @@ def _execution_summary(e: dict[str, Any]) -> dict[str, Any]:
 def _totals(
     rt: LocalRuntime, cases: list[dict[str, Any]], executions: list[dict[str, Any]]
 ) -> dict[str, Any]:
-    contacts_by_channel = Counter(
-        str(c["channel"]) for case in cases for c in case["contacts"] if c["channel"]
-    )
-    blocked_by_reason = Counter(
-        str(b["reason"]) for case in cases for b in case["blocked"] if b["decision"] == "blocked"
-    )
-    deferred_by_reason = Counter(
-        str(b["reason"]) for case in cases for b in case["blocked"] if b["decision"] == "deferred"
-    )
-    failed_by_reason = Counter(
-        str(b["reason"]) for case in cases for b in case["blocked"] if b["decision"] == "failed"
-    )
-    letters_by_kind = Counter(str(letter["kind"]) for case in cases for letter in case["letters"])
     by_function = Counter(i.function for i in rt.invocations)
     delivery = rt.delivery
-    return {
-        "cases": len(cases),
-        "cases_by_status": _sorted_counts(str(c["status"]) for c in cases),
-        "cases_by_outcome": _sorted_counts(str(c["outcome"] or "open") for c in cases),
-        "cases_by_queue": _sorted_counts(str(c["queue"]) for c in cases if c["queue"]),
-        "language_fallbacks": _sorted_counts(
-            f"{fallback['requested']} -> {fallback['served']}"
-            for c in cases
-            if (fallback := c["language_fallback"])
-        ),
-        "contacts": sum(contacts_by_channel.values()),
-        "contacts_by_channel": dict(sorted(contacts_by_channel.items())),
-        "blocked_by_reason": dict(sorted(blocked_by_reason.items())),
-        "deferred_by_reason": dict(sorted(deferred_by_reason.items())),
-        "failed_by_reason": dict(sorted(failed_by_reason.items())),
-        "letters": sum(letters_by_kind.values()),
-        "letters_by_kind": dict(sorted(letters_by_kind.items())),
-        "amount_recovered": _recovered_by_currency(cases),
-        "state_transitions": sum(len(c["state_transitions"]) for c in cases),
-        "by_arm": _by_arm(cases),
+    return case_totals(cases) | {
         "executions_by_status": _sorted_counts(e["status"] for e in executions),
         "lambda_invocations": {
             "total": len(rt.invocations),
@@ -293,6 +264,88 @@ def _totals(
         "dlq_messages": rt.dlq_count(),
         "unsupported_ops_actions": len(rt.unsupported_ops_actions),
     }
+
+
+def case_totals(cases: list[dict[str, Any]]) -> dict[str, Any]:
+    """The totals that are sums over the per-case reports."""
+    contacts_by_channel = Counter(
+        str(c["channel"]) for case in cases for c in case["contacts"] if c["channel"]
+    )
+
+    def blocked(decision: str) -> dict[str, int]:
+        return _sorted_counts(
+            str(b["reason"]) for case in cases for b in case["blocked"] if b["decision"] == decision
+        )
+
+    letters_by_kind = Counter(str(letter["kind"]) for case in cases for letter in case["letters"])
+    return {
+        "cases": len(cases),
+        "cases_by_status": _sorted_counts(str(c["status"]) for c in cases),
+        "cases_by_outcome": _sorted_counts(str(c["outcome"] or "open") for c in cases),
+        "cases_by_queue": _sorted_counts(str(c["queue"]) for c in cases if c["queue"]),
+        "language_fallbacks": _sorted_counts(
+            f"{fallback['requested']} -> {fallback['served']}"
+            for c in cases
+            if (fallback := c["language_fallback"])
+        ),
+        "contacts": sum(contacts_by_channel.values()),
+        "contacts_by_channel": dict(sorted(contacts_by_channel.items())),
+        "blocked_by_reason": blocked("blocked"),
+        "deferred_by_reason": blocked("deferred"),
+        "failed_by_reason": blocked("failed"),
+        "letters": sum(letters_by_kind.values()),
+        "letters_by_kind": dict(sorted(letters_by_kind.items())),
+        "amount_recovered": _recovered_by_currency(cases),
+        "state_transitions": sum(len(c["state_transitions"]) for c in cases),
+        "by_arm": _by_arm(cases),
+    }
+
+
+def merge_reports(reports: list[dict[str, Any]]) -> dict[str, Any]:
+    """One report from the reports of runs over disjoint sets of accounts (shards): the
+    cases side by side in case order, the case totals computed again over all of them, the
+    runtime's own counters added up."""
+    cases = sorted((c for r in reports for c in r["cases"]), key=lambda c: str(c["case_id"]))
+    counters = (
+        "events_published", "events_unmatched", "sqs_batches", "messages_delivered",
+        "message_failures", "dlq_messages", "unsupported_ops_actions",
+    )  # fmt: skip
+    totals = [r["totals"] for r in reports]
+    by_function: Counter[str] = Counter()
+    for t in totals:
+        by_function.update(t["lambda_invocations"]["by_function"])
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "seed": reports[0]["seed"],
+        "generated_at": max(r["generated_at"] for r in reports),
+        "cases": cases,
+        "executions_without_case": sorted(
+            (e for r in reports for e in r["executions_without_case"]),
+            key=lambda e: (e["started_at"], e["state_machine"], e["name"]),
+        ),
+        "unsupported_ops_actions": [a for r in reports for a in r["unsupported_ops_actions"]],
+        "rejected_events": sorted(
+            (e for r in reports for e in r["rejected_events"]),
+            key=lambda e: (str(e["event_id"]), str(e["reason"])),
+        ),
+        "totals": case_totals(cases)
+        | {
+            "executions_by_status": _summed(t["executions_by_status"] for t in totals),
+            "lambda_invocations": {
+                "total": sum(t["lambda_invocations"]["total"] for t in totals),
+                "errors": sum(t["lambda_invocations"]["errors"] for t in totals),
+                "by_function": dict(sorted(by_function.items())),
+            },
+        }
+        | {name: sum(t[name] for t in totals) for name in counters},
+    }
+
+
+def _summed(counts: Iterable[dict[str, int]]) -> dict[str, int]:
+    total: Counter[str] = Counter()
+    for c in counts:
+        total.update(c)
+    return dict(sorted(total.items()))
 
 
 UNASSIGNED_ARM = "unassigned"  # a case never assessed (no arm recorded)
@@ -334,38 +387,50 @@ def _by_arm(cases: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 
 def _executions(rt: LocalRuntime) -> list[dict[str, Any]]:
-    sfn = rt.client("stepfunctions")
+    """Every execution with the states it entered, read from the emulated Step Functions'
+    own records: one DescribeExecution and GetExecutionHistory call per case would make
+    the report's cost grow with the portfolio twice over (moto finds an execution by a
+    linear search and deep-copies its history)."""
     found: list[dict[str, Any]] = []
-    for spec in rt.topology.state_machines:
-        for listed in rt.executions(spec.construct_id):
-            arn = listed["executionArn"]
-            described = sfn.describe_execution(executionArn=arn)
-            try:
-                payload = json.loads(described.get("input") or "{}")
-            except ValueError:
-                payload = {}
-            case_id = payload.get("case_id") if isinstance(payload, dict) else None
-            transitions = [
-                {"state": event["stateEnteredEventDetails"]["name"], "at": _iso(event["timestamp"])}
-                for event in rt.history(arn)
-                if event["type"].endswith("StateEntered")
-            ]
-            found.append(
-                {
-                    "name": listed["name"],
-                    "state_machine": spec.local_name,
-                    "case_id": case_id if isinstance(case_id, str) else None,
-                    "status": described["status"],
-                    "started_at": _iso(described["startDate"]),
-                    "stopped_at": _iso(described["stopDate"])
-                    if described.get("stopDate")
-                    else None,
-                    "error": described.get("error"),
-                    "transitions": transitions,
-                }
-            )
+    for spec, execution in rt.execution_records():
+        payload = execution.input_data
+        case_id = payload.get("case_id") if isinstance(payload, dict) else None
+        transitions = [
+            {
+                "state": event["stateEnteredEventDetails"]["name"],
+                "at": _iso(_instant(event["timestamp"])),
+            }
+            for event in execution_events(execution)
+            if event["type"].endswith("StateEntered")
+        ]
+        found.append(
+            {
+                "name": execution.name,
+                "state_machine": spec.local_name,
+                "case_id": case_id if isinstance(case_id, str) else None,
+                "status": execution.status,
+                "started_at": _iso(_instant(execution.start_date)),
+                "stopped_at": _iso(_instant(execution.stop_date)) if execution.stop_date else None,
+                "error": execution.error,
+                "transitions": transitions,
+            }
+        )
     found.sort(key=lambda e: (e["started_at"], e["state_machine"], e["name"]))
     return found
+
+
+def _instant(value: datetime | str) -> datetime:
+    """A time as the API would have returned it: milliseconds, aware."""
+    when = datetime.fromisoformat(value) if isinstance(value, str) else value
+    when = when if when.tzinfo else when.replace(tzinfo=UTC)
+    return when.replace(microsecond=when.microsecond // 1000 * 1000)
+
+
+def execution_events(execution: Any) -> list[dict[str, Any]]:
+    """An execution's history events as moto keeps them (read only, not copied)."""
+    worker = execution.exec_worker
+    env = worker.env if worker is not None else None
+    return [] if env is None else env.event_manager._history_event_list
 
 
 def _scan(rt: LocalRuntime, table: str | None) -> list[dict[str, Any]]:
@@ -374,12 +439,12 @@ def _scan(rt: LocalRuntime, table: str | None) -> list[dict[str, Any]]:
     from boto3.dynamodb.types import TypeDeserializer
 
     deserializer = TypeDeserializer()
-    paginator = rt.client("dynamodb").get_paginator("scan")
-    items: list[dict[str, Any]] = []
-    for page in paginator.paginate(TableName=table):
-        for raw in page["Items"]:
-            items.append({k: _plain(deserializer.deserialize(v)) for k, v in raw.items()})
-    return items
+    if rt.dynamodb is not None:  # the in-memory engine: its items, without a Scan's copies
+        raw_items: Iterable[dict[str, Any]] = rt.dynamodb.table(table).all_items()
+    else:
+        paginator = rt.client("dynamodb").get_paginator("scan")
+        raw_items = (raw for page in paginator.paginate(TableName=table) for raw in page["Items"])
+    return [{k: _plain(deserializer.deserialize(v)) for k, v in raw.items()} for raw in raw_items]
 
 
 def _plain(value: Any) -> Any:

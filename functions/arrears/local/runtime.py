@@ -38,6 +38,7 @@ from arrears import constants as c
 from arrears import topology as t
 from arrears.local import delivery_events, moto_patches
 from arrears.local.clock import Scheduler, VirtualClock
+from arrears.local.direct_calls import serving_directly
 from arrears.local.dynamodb import InMemoryDynamoDB
 from arrears.local.dynamodb import serving as serving_dynamodb
 from arrears.local.faults import LAMBDA_ERROR_TYPES, FaultPlan, raise_if_faulted
@@ -254,6 +255,7 @@ class LocalRuntime:
         run_schedules: bool = False,
         faults: FaultPlan | Mapping[str, Any] | Sequence[Any] | None = None,
         dynamodb: str = "memory",
+        history: str = "full",
     ) -> None:
         start = start or datetime(2026, 11, 2, tzinfo=UTC)
         if start.tzinfo is None:
@@ -273,6 +275,11 @@ class LocalRuntime:
         # "memory": the in-memory engine (arrears.local.dynamodb), checked against moto call
         # by call; "moto": moto's own DynamoDB (the reference, and the unmodified baseline)
         self.dynamodb = InMemoryDynamoDB() if dynamodb == "memory" and speedups else None
+        if history not in ("full", "states"):
+            raise ValueError(f"history must be 'full' or 'states', not {history!r}")
+        # "states": execution histories keep the states entered, not the data they carried
+        # (the report needs no more; a portfolio keeps far less memory per case)
+        self._lean_history = history == "states"
         self._extra_env = dict(extra_env or {})
         # FunctionSpec.schedule_minutes (EventBridge rate schedules) are off by default: the
         # only one today is a 5-minute metrics gauge, 34,560 invocations in 120 days
@@ -322,6 +329,7 @@ class LocalRuntime:
                 invoke_lambda=self._invoke,
                 before_aws_call=self._inject_aws_fault if self.faults else None,
                 dynamodb_in_memory=self.dynamodb is not None,
+                lean_history=self._lean_history,
             )
             stack.enter_context(
                 moto_patches.patched(
@@ -331,6 +339,8 @@ class LocalRuntime:
             stack.callback(self.scheduler.close)
             if self.dynamodb is not None:
                 stack.enter_context(serving_dynamodb(self.dynamodb))
+            if self._speedups:
+                stack.enter_context(serving_directly(ACCOUNT_ID, REGION))
             settings_module.settings.cache_clear()
             stack.callback(settings_module.settings.cache_clear)
             self._provision()
@@ -416,6 +426,18 @@ class LocalRuntime:
             for page in paginator.paginate(stateMachineArn=state_machine_arn(spec)):
                 found.extend(page["executions"])
         return found
+
+    def execution_records(self) -> Iterator[tuple[t.StateMachineSpec, Any]]:
+        """moto's own execution objects, per state machine (read them, never change them):
+        what the report is built from, without an API call per execution."""
+        from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+        backend = stepfunctions_parser_backends[ACCOUNT_ID][REGION]
+        by_arn = {machine.arn: machine for machine in backend.state_machines}
+        for spec in self.topology.state_machines:
+            machine = by_arn.get(state_machine_arn(spec))
+            for execution in machine.executions if machine is not None else ():
+                yield spec, execution
 
     def history(self, execution_arn: str) -> list[dict[str, Any]]:
         sfn = self.client("stepfunctions")

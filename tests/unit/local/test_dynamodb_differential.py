@@ -51,7 +51,8 @@ def test_every_call_of_a_real_run_gets_moto_s_answer() -> None:
     calls = _record_a_real_run()
     operations = {operation for operation, _ in calls}
     # the run exercised the calls the adapters and the workflow make
-    assert {"TransactWriteItems", "Query", "GetItem", "PutItem", "UpdateItem", "Scan"} <= operations
+    # (the report reads the tables in place, so Scans are left to the sequences below)
+    assert {"TransactWriteItems", "Query", "GetItem", "PutItem", "UpdateItem"} <= operations
     engine = InMemoryDynamoDB()
     mismatches = []
     failures = 0

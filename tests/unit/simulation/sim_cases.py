@@ -2,22 +2,44 @@
 
 from __future__ import annotations
 
+import tempfile
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
-from arrears.local.simulation.costs import CostConfig
+from arrears.local.simulation.costs import CostConfig, load_cost_config
 
-# only SMS and letters cost anything, so costs are easy to add up by hand
-PRICES = {
-    "state_transition": "0", "lambda_invocation": "0", "lambda_gb_second": "0",
-    "lambda_seconds_per_invocation": "0", "lambda_memory_gb": "0",
-    "dynamodb_per_invocation": "0", "sms": "1", "email": "0", "letter": "10",
-}  # fmt: skip
-CONFIG = CostConfig(
-    reporting_currency="USD",
-    prices={k: Decimal(v) for k, v in PRICES.items()},
-    rates={"USD": Decimal(1), "GBP": Decimal(2)},
-)
+# only SMS (1 USD) and letters (10 USD) cost anything, so costs add up by hand; a GBP is 2 USD
+COSTS_YAML = """
+reporting_currency: USD
+rates: {USD: "1", GBP: "2"}
+country_by_currency: {}
+stepfunctions: {per_state_transition: "0 USD"}
+lambda:
+  per_request: "0 USD"
+  per_gb_second: "0 USD"
+  default: {duration_ms: 200, memory_mb: 512}
+  functions: {}
+dynamodb:
+  per_write_unit: "0 USD"
+  per_read_unit: "0 USD"
+  write_units_per_invocation: 6
+  write_units_per_ledger_entry: 6
+  read_units_per_write_unit: "1"
+sms: {per_message: {default: "1 USD"}}
+email: {per_message: "0 USD"}
+letters: {per_letter: {default: "10 USD"}}
+"""
+
+
+def _config() -> CostConfig:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "costs.yaml"
+        path.write_text(COSTS_YAML, encoding="utf-8")
+        return load_cost_config(path)
+
+
+CONFIG = _config()
 
 
 def entry(at: str, kind: str, **detail: Any) -> dict[str, Any]:

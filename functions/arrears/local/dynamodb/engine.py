@@ -18,8 +18,9 @@ as DynamoDB does (moto adds the key of an item the update created; the project a
 from __future__ import annotations
 
 import bisect
+import marshal
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -89,7 +90,9 @@ class Table:
     attribute_types: dict[str, str]
     indexes: dict[str, Index]
     description: dict[str, Any]
-    items: dict[tuple[Any, ...], Item] = field(default_factory=dict)
+    # key -> the item, marshalled: a fraction of the memory of the wire-format dicts, and
+    # every read decodes a fresh copy that the caller may keep or change
+    items: dict[tuple[Any, ...], bytes] = field(default_factory=dict)
     # partition value -> sorted sort values (tables with a sort key)
     partitions: dict[Any, list[Any]] = field(default_factory=dict)
     ttl: dict[str, Any] = field(default_factory=lambda: {"TimeToLiveStatus": "DISABLED"})
@@ -128,22 +131,32 @@ class Table:
         return {name: item[name] for name in names}
 
     # ---- storage -------------------------------------------------------------------------
+    def get(self, key: tuple[Any, ...]) -> Item | None:
+        """A copy of the item at ``key``, or None."""
+        stored = self.items.get(key)
+        return None if stored is None else marshal.loads(stored)
+
+    def all_items(self) -> Iterator[Item]:
+        return (marshal.loads(stored) for stored in self.items.values())
+
     def put(self, key: tuple[Any, ...], item: Item) -> None:
-        old = self.items.get(key)
+        """Store a copy of ``item`` at ``key``."""
+        old = self.get(key)
         if old is not None:
             self._unindex(key, old)
         elif self.schema.sort is not None:
             bisect.insort(self.partitions.setdefault(key[0], []), key[1])
-        self.items[key] = item
+        self.items[key] = marshal.dumps(item)
         for index in self.indexes.values():
             at = index.schema.of(item)
             if at is not None and self._typed_for(index, item):
                 bisect.insort(index.partitions.setdefault(at[0], []), (*at[1:], key))
 
     def delete(self, key: tuple[Any, ...]) -> Item | None:
-        old = self.items.pop(key, None)
-        if old is None:
+        stored = self.items.pop(key, None)
+        if stored is None:
             return None
+        old: Item = marshal.loads(stored)
         self._unindex(key, old)
         if self.schema.sort is not None:
             sorts = self.partitions[key[0]]
@@ -282,7 +295,7 @@ class InMemoryDynamoDB:
     # ---- single items ---------------------------------------------------------------------
     def get_item(self, params: dict[str, Any]) -> dict[str, Any]:
         table = self.table(params["TableName"])
-        item = table.items.get(table.key_of(params["Key"]))
+        item = table.get(table.key_of(params["Key"]))
         if item is None:
             return {}
         return {"Item": _projected(item, params)}
@@ -294,15 +307,15 @@ class InMemoryDynamoDB:
             raise _validation("Return values set to invalid value")
         item = params["Item"]
         key = table.key_of(item, exact=False)
-        old = table.items.get(key)
+        old = table.get(key)
         self._check(params, old)
-        table.put(key, copy_value(item))
-        return {"Attributes": copy_value(old)} if returns == "ALL_OLD" and old else {}
+        table.put(key, item)
+        return {"Attributes": old} if returns == "ALL_OLD" and old else {}
 
     def update_item(self, params: dict[str, Any]) -> dict[str, Any]:
         table = self.table(params["TableName"])
         key = table.key_of(params["Key"])
-        old = table.items.get(key)
+        old = table.get(key)
         self._check(params, old)
         new, touched = _updated(table, params, old)
         table.put(key, new)
@@ -311,11 +324,11 @@ class InMemoryDynamoDB:
     def delete_item(self, params: dict[str, Any]) -> dict[str, Any]:
         table = self.table(params["TableName"])
         key = table.key_of(params["Key"])
-        old = table.items.get(key)
+        old = table.get(key)
         self._check(params, old)
         table.delete(key)
         if params.get("ReturnValues") == "ALL_OLD" and old:
-            return {"Attributes": copy_value(old)}
+            return {"Attributes": old}
         return {}
 
     def _check(self, params: Mapping[str, Any], item: Item | None) -> None:
@@ -347,17 +360,19 @@ class InMemoryDynamoDB:
             keys = [(partition, s) for s in table.partitions.get(partition, ())]
         if params.get("ScanIndexForward", True) is False:
             keys.reverse()
+        found = (table.get(k) for k in keys)
         matches = [
-            table.items[k]
-            for k in keys
-            if schema.sort is None or condition.sort_matches(table.items[k].get(schema.sort))
+            item
+            for item in found
+            if item is not None
+            and (schema.sort is None or condition.sort_matches(item.get(schema.sort)))
         ]
         return self._page(table, index, matches, params, bind)
 
     def scan(self, params: dict[str, Any]) -> dict[str, Any]:
         table = self.table(params["TableName"])
         index = self._index(table, params)
-        items = list(table.items.values())
+        items = list(table.all_items())
         if index is not None:
             items = [i for i in items if index.schema.of(i) is not None]
         return self._page(table, index, items, params, _bindings(params))
@@ -415,7 +430,7 @@ class InMemoryDynamoDB:
             table = self.table(name)
             found = responses.setdefault(name, [])
             for key in request["Keys"]:
-                item = table.items.get(table.key_of(key))
+                item = table.get(table.key_of(key))
                 if item is not None:
                     found.append(_projected(item, request))
         return {"Responses": responses, "UnprocessedKeys": {}}
@@ -437,7 +452,7 @@ class InMemoryDynamoDB:
             if item is None:
                 table.delete(key)
             else:
-                table.put(key, copy_value(item))
+                table.put(key, item)
         return {"UnprocessedItems": {}}
 
     def transact_get_items(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -477,11 +492,11 @@ class InMemoryDynamoDB:
         reasons: list[dict[str, Any]] = []
         writes: list[tuple[Table, tuple[Any, ...], Item | None]] = []
         for kind, table, key, op in planned:
-            old = table.items.get(key)
+            old = table.get(key)
             try:
                 self._check(op, old)
                 if kind == "Put":
-                    writes.append((table, key, copy_value(op["Item"])))
+                    writes.append((table, key, op["Item"]))
                 elif kind == "Update":
                     writes.append((table, key, _updated(table, op, old)[0]))
                 elif kind == "Delete":
@@ -562,9 +577,9 @@ def _bindings(params: Mapping[str, Any]) -> Bindings:
 
 def _projected(item: Item, params: Mapping[str, Any]) -> Item:
     text = params.get("ProjectionExpression")
-    if text is None:
-        return copy_value(item)
-    return copy_value(x.project(item, x.parse_projection(text), _bindings(params)))
+    if text is None:  # the table's reads are copies already
+        return item
+    return x.project(item, x.parse_projection(text), _bindings(params))
 
 
 def _updated(table: Table, params: Mapping[str, Any], old: Item | None) -> tuple[Item, set[str]]:

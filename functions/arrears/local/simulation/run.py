@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import signal
 import warnings
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -135,7 +135,9 @@ def run_shard(task: ShardTask) -> ShardResult:
     end = task.start + timedelta(days=task.days)
     completed = 0
     env = policy_env(task.policy.file) | letters_env(task.letters)
-    with stop, LocalRuntime(start=task.start, seed=task.seed, extra_env=env) as rt:
+    # the report reads only which states were entered, not the data they carried
+    runtime = LocalRuntime(start=task.start, seed=task.seed, extra_env=env, history="states")
+    with stop, runtime as rt:
         for opening in task.openings:
             rt.schedule_event(
                 opening.at, c.SOURCE_PAYMENTS, c.DETAIL_PAYMENT_STATUS, opening.detail
@@ -256,7 +258,7 @@ def build_document(
             "version": settings.behaviour.version,
         },
         "reporting_currency": settings.costs.reporting_currency,
-        "cost_config": _as_strings(asdict(settings.costs)),
+        "cost_config": settings.costs.as_strings(),
         "policies": [
             {
                 "label": policy.label,
@@ -303,15 +305,6 @@ def _comparison(baseline: str, challenger: str, c: Comparison) -> dict[str, Any]
 def _rate(value: Decimal | None) -> str | None:
     # + 0 turns a negative zero into zero
     return None if value is None else str(value.quantize(Decimal("0.0001")) + 0)
-
-
-def _as_strings(value: Any) -> Any:
-    """Decimals as decimal strings, mappings sorted, all the way down."""
-    if isinstance(value, Mapping):
-        return {str(k): _as_strings(v) for k, v in sorted(value.items())}
-    if isinstance(value, list | tuple):
-        return [_as_strings(v) for v in value]
-    return format(value, "f") if isinstance(value, Decimal) else value
 
 
 def _iso(when: datetime) -> str:

@@ -1,0 +1,137 @@
+"""Portfolio scale on the real ladder: today's tree side by side with an older commit's.
+
+Both trees run the same events file through ``portfolio_driver.py``, each in its own fresh
+process, one after the other in the same ``make bench`` run, so the ratio is taken under the
+same load. The events are the demo portfolio's (real ASL, real handlers, real letters):
+
+* never-paying cases: the whole ladder to legal review and its alerts (120 days);
+* paid-after-reminder cases: opened, reminded, paid two days later, thanked.
+
+CPU per case counts the run and the report (the report is part of answering the question);
+the start (imports, provisioning) is shown apart. ``BENCH_BASELINE`` names the older commit
+(default below); ``BENCH_CASES`` the cases per file (default 100); ``BENCH_SCALE`` the
+portfolio sizes for the linearity run (default ``100,1000,5000`` accounts of the mixed
+demo portfolio, 120 days, today's tree only).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from arrears.local.events_file import to_line
+from arrears.local.portfolio import build_portfolio
+
+ROOT = Path(__file__).resolve().parents[1]
+DRIVER = ROOT / "benchmarks" / "portfolio_driver.py"
+BASELINE = os.environ.get("BENCH_BASELINE", "04b8cf1")
+CASES = int(os.environ.get("BENCH_CASES", "100"))
+SCALE = [int(n) for n in os.environ.get("BENCH_SCALE", "100,1000,5000").split(",")]
+DAYS = 120
+
+pytestmark = pytest.mark.bench
+
+
+@pytest.fixture(scope="module")
+def workdir() -> Iterator[Path]:
+    with tempfile.TemporaryDirectory(prefix="arrears-bench-") as folder:
+        yield Path(folder)
+
+
+def baseline_tree(commit: str, into: Path) -> Path:
+    """The older commit's files (``git archive``), to run its ``arrears`` package."""
+    tree = into / f"tree-{commit}"
+    if not tree.exists():
+        tree.mkdir()
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", commit], check=True, capture_output=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+    return tree
+
+
+def events_file(behaviour: str | None, cases: int, into: Path) -> Path:
+    """The demo portfolio's events for ``cases`` borrowers of one behaviour (None: all)."""
+    borrowers = cases * 12 if behaviour else cases  # one borrower in 12 has each behaviour
+    portfolio = build_portfolio(seed=3, borrowers=borrowers)
+    chosen = {b.account_id for b in portfolio.borrowers if behaviour in (None, b.behaviour)}
+    lines = [
+        to_line(e)
+        for e in portfolio.entries
+        if e.event and e.event.detail.get("account_id") in chosen
+    ]
+    path = into / f"{behaviour or 'mixed'}-{cases}.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def drive(tree: Path, events: Path, days: int = DAYS) -> dict[str, Any]:
+    """One fresh process runs ``events`` on ``tree``'s package and says what it cost."""
+    env = {**os.environ, "PYTHONPATH": str(tree / "functions")}
+    done = subprocess.run(
+        [sys.executable, str(DRIVER), str(events), str(days)],
+        env=env, cwd=events.parent, capture_output=True, text=True,
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise RuntimeError(f"{events.name} on {tree}: {done.stderr[-3000:]}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    assert Path(result["arrears"]).is_relative_to(tree), "ran another arrears package"
+    return result
+
+
+def cpu_per_case(result: dict[str, Any]) -> float:
+    return (result["run_cpu_seconds"] + result["report_cpu_seconds"]) / result["cases"]
+
+
+@pytest.mark.parametrize("behaviour", ["never_pays", "pays_after_first_reminder"])
+def test_cases_per_cpu_second_against_the_baseline(
+    behaviour: str, workdir: Path, benchmark: Any
+) -> None:
+    events = events_file(behaviour, CASES, workdir)
+    older = drive(baseline_tree(BASELINE, workdir), events)
+    today = benchmark.pedantic(lambda: drive(ROOT, events), rounds=1, iterations=1)
+    assert today["cases"] == older["cases"] == CASES
+    ratio = cpu_per_case(older) / cpu_per_case(today)
+    benchmark.extra_info.update(
+        {"baseline": BASELINE, "behaviour": behaviour, "today": today, "older": older,
+         "ratio": round(ratio, 2), "load_average_1min": round(os.getloadavg()[0], 2)}
+    )  # fmt: skip
+    print(
+        f"\n{behaviour}, {CASES} cases, {DAYS} days | CPU-s per case (run + report): "
+        f"{BASELINE} {cpu_per_case(older):.4f}, today {cpu_per_case(today):.4f} | "
+        f"cases per CPU-s {1 / cpu_per_case(older):.1f} -> {1 / cpu_per_case(today):.1f} "
+        f"= {ratio:.1f}x | start CPU-s {older['start_cpu_seconds']} -> "
+        f"{today['start_cpu_seconds']} | first event after {today['first_event_wall_seconds']} s"
+        f" wall | load {os.getloadavg()[0]:.1f}"
+    )
+
+
+def test_cpu_and_memory_per_case_stay_flat_as_the_portfolio_grows(
+    workdir: Path, benchmark: Any
+) -> None:
+    results = {n: drive(ROOT, events_file(None, n, workdir)) for n in SCALE}
+    benchmark.pedantic(lambda: None, rounds=1, iterations=1)
+    smallest, largest = results[SCALE[0]], results[SCALE[-1]]
+    growth = cpu_per_case(largest) / cpu_per_case(smallest)
+    memory_kb = (largest["max_rss_mb"] - smallest["max_rss_mb"]) * 1024 / (SCALE[-1] - SCALE[0])
+    benchmark.extra_info.update(
+        {"results": results, "cpu_per_case_growth": round(growth, 2),
+         "memory_kb_per_case": round(memory_kb, 1)}
+    )  # fmt: skip
+    print("\nmixed demo portfolio, 120 days, today's tree:")
+    for n, r in results.items():
+        print(
+            f"  {n:>6} accounts: {cpu_per_case(r) * 1000:7.1f} ms CPU per case, "
+            f"max RSS {r['max_rss_mb']} MB, first event after {r['first_event_wall_seconds']} s"
+        )
+    print(
+        f"  CPU per case at {SCALE[-1]} / at {SCALE[0]}: {growth:.2f}x; "
+        f"memory per added case {memory_kb:.0f} KB"
+    )

@@ -1,0 +1,140 @@
+"""SNS Publish and EventBridge PutEvents answered without the wire give what the full
+botocore + moto path gives: the same results (random ids aside), the same errors, and the
+same effects in moto's backends (the SMS recorded, the event routed to the queue)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+import pytest
+from arrears.local.direct_calls import serving_directly
+from botocore.exceptions import ClientError, ParamValidationError
+from moto import mock_aws
+from moto.core import DEFAULT_ACCOUNT_ID as ACCOUNT
+from moto.ses.models import ses_backends
+from moto.sns.models import sns_backends
+
+REGION = "us-east-1"
+ATTRIBUTES = {
+    "AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"},
+    "attempt": {"DataType": "Number", "StringValue": "2"},
+}
+
+
+def _world() -> dict[str, Any]:
+    """A topic with a queue subscribed, and a bus rule that sends to a queue."""
+    sqs, sns, events = (boto3.client(s, region_name=REGION) for s in ("sqs", "sns", "events"))
+    alerts = sqs.create_queue(QueueName="alerts")["QueueUrl"]
+    routed = sqs.create_queue(QueueName="routed")["QueueUrl"]
+    arn = "arn:aws:sqs:us-east-1:123456789012:"
+    topic = sns.create_topic(Name="ops")["TopicArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn + "alerts")
+    boto3.client("ses", region_name=REGION).verify_email_identity(EmailAddress="lender@example.com")
+    events.create_event_bus(Name="bus")
+    events.put_rule(Name="r", EventBusName="bus", EventPattern=json.dumps({"source": ["wallet"]}))
+    events.put_targets(Rule="r", EventBusName="bus", Targets=[{"Id": "q", "Arn": arn + "routed"}])
+    return {"topic": topic, "alerts": alerts, "routed": routed, "sqs": sqs}
+
+
+def _calls(topic: str) -> list[tuple[str, str, dict[str, Any]]]:
+    entry = {"Source": "wallet", "DetailType": "Paid", "Detail": '{"a": 1}', "EventBusName": "bus"}
+    return [
+        ("sns", "publish", {"PhoneNumber": "+447700900123", "Message": "hi", "MessageAttributes": ATTRIBUTES}),  # noqa: E501
+        ("sns", "publish", {"TopicArn": topic, "Message": "alert", "Subject": "legal review"}),
+        ("sns", "publish", {"PhoneNumber": "07700 900123", "Message": "hi"}),  # not E.164
+        ("sns", "publish", {"PhoneNumber": "+447700900123", "Message": "hi",
+                            "MessageAttributes": {"x": {"DataType": "Float", "StringValue": "1"}}}),
+        ("sns", "publish", {"PhoneNumber": "+447700900123", "Message": "hi",
+                            "MessageAttributes": {"n": {"DataType": "Number", "StringValue": "x"}}}),  # noqa: E501
+        ("sns", "publish", {"TopicArn": topic + "-gone", "Message": "alert"}),
+        ("events", "put_events", {"Entries": [entry]}),
+        ("events", "put_events", {"Entries": [{**entry, "Time": datetime(2026, 11, 2, 9, tzinfo=UTC)}]}),  # noqa: E501
+        ("events", "put_events", {"Entries": [{**entry, "Source": "other"}, {"Source": "wallet"}]}),
+        ("events", "put_events", {"Entries": [{**entry, "EventBusName": "no-such-bus"}]}),
+        ("sesv2", "send_email", _email("lender@example.com", "Text")),
+        ("sesv2", "send_email", _email("lender@example.com", "Html")),
+        ("sesv2", "send_email", _email("stranger@example.com", "Text")),  # not verified
+        ("sesv2", "send_email", _email("lender@example.com", "Text", to="not an address")),
+    ]  # fmt: skip
+
+
+def _email(sender: str, kind: str, to: str = "b@example.com") -> dict[str, Any]:
+    return {
+        "FromEmailAddress": sender,
+        "Destination": {"ToAddresses": [to]},
+        "Content": {"Simple": {"Subject": {"Data": "Reminder"}, "Body": {kind: {"Data": "Pay"}}}},
+        "EmailTags": [{"Name": "case_id", "Value": "acc-1_231"}],
+        "ConfigurationSetName": "delivery",
+    }
+
+
+def _outcome(service: str, method: str, params: dict[str, Any]) -> Any:
+    client = boto3.client(service, region_name=REGION)
+    try:
+        result = getattr(client, method)(**params)
+    except ClientError as error:
+        return ("error", type(error).__name__, error.response["Error"])
+    result.pop("ResponseMetadata")
+    for entry in result.get("Entries", []):
+        entry.pop("EventId", None)
+    return ("ok", sorted(result), result.get("FailedEntryCount"), result.get("Entries"))
+
+
+def _run(direct: bool) -> tuple[list[Any], dict[str, Any]]:
+    with mock_aws():
+        world = _world()
+        outcomes: list[Any] = []
+        with serving_directly(ACCOUNT, REGION) if direct else _nothing():
+            for service, method, params in _calls(world["topic"]):
+                outcomes.append(_outcome(service, method, params))
+        sqs = world["sqs"]
+        delivered = {
+            name: [
+                json.loads(m["Body"]).get("Message") or json.loads(m["Body"]).get("detail-type")
+                for m in sqs.receive_message(QueueUrl=world[name], MaxNumberOfMessages=10).get(
+                    "Messages", []
+                )
+            ]
+            for name in ("alerts", "routed")
+        }
+        texts = list(sns_backends[ACCOUNT][REGION].sms_messages.values())
+        emails = [
+            (m.source, m.subject, m.body, m.destinations)
+            for m in ses_backends[ACCOUNT][REGION].sent_messages
+        ]
+        return outcomes, {"delivered": delivered, "texts": texts, "emails": emails}
+
+
+class _nothing:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def test_direct_calls_answer_fail_and_act_as_the_wire_does():
+    # when the same calls are made through the wire and directly
+    wire, wire_effects = _run(direct=False)
+    direct, direct_effects = _run(direct=True)
+
+    # then every result and error is the same, and so is what moto's backends did
+    assert direct == wire
+    assert direct_effects == wire_effects
+    # and the cases are what they claim: two sends, four refusals, entries routed or failed
+    kinds = [o[0] for o in wire]
+    assert kinds[:6] == ["ok", "ok", "error", "error", "error", "error"]
+    assert wire_effects["delivered"]["alerts"] == ["alert"]
+    assert wire_effects["delivered"]["routed"] == ["Paid", "Paid"]
+    assert wire_effects["texts"] == [("+447700900123", "hi")]
+    assert [o[0] for o in wire[-4:]] == ["ok", "ok", "error", "error"]
+    assert [e[2] for e in wire_effects["emails"]] == ["Pay", "Pay"]
+    assert wire[8][2] == 1  # one of two entries failed (no DetailType)
+
+
+def test_parameters_are_validated_before_anything_is_sent():
+    with mock_aws(), serving_directly(ACCOUNT, REGION), pytest.raises(ParamValidationError):
+        boto3.client("sns", region_name=REGION).publish(PhoneNumber="+447700900123")
