@@ -58,6 +58,27 @@ def test_one_and_two_workers_write_the_same_bytes(runs):
     assert json.loads((runs[2] / "run.json").read_text(encoding="utf-8"))["workers"] == 2
 
 
+def test_shards_run_apart_and_merged_write_the_same_bytes(runs, tmp_path):
+    folders = []
+    for index in (1, 0):
+        folder = tmp_path / f"shard{index}"
+        assert main([*ARGS, "--shard", f"{index}/2", "--out", str(folder)]) == 0
+        folders.append(str(folder))
+    assert main(["simulate", "merge", *folders, "--out", str(tmp_path / "merged"), "--quiet"]) == 0
+    merged = (tmp_path / "merged" / "simulation.json").read_bytes()
+    assert merged == (runs[1] / "simulation.json").read_bytes()
+
+
+def test_a_merge_of_an_incomplete_set_is_one_line_and_exit_2(tmp_path, capsys):
+    folder = tmp_path / "shard0"
+    args = ["simulate", "--portfolio", "synthetic:2", "--days", "1", "--policy", "default.yaml"]
+    args += ["--policy", "default.yaml", "--letters", "none", "--quiet", "--shard", "0/2"]
+    assert main([*args, "--out", str(folder)]) == 0
+    assert main(["simulate", "merge", str(folder), "--out", str(tmp_path / "merged")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["arrears simulate: shard 1 of 2 is missing"]
+
+
 def test_the_document_follows_its_schema(simulation, runs):
     jsonschema.validate(simulation, SCHEMA, cls=jsonschema.Draft202012Validator)
     assert simulation["partial"] is False

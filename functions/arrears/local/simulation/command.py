@@ -24,13 +24,19 @@ def register(subparsers: Any) -> None:
             "policies with paired bootstrap intervals (docs/simulation.md)."
         ),
     )
-    source = simulate.add_mutually_exclusive_group(required=True)
+    simulate.add_argument(
+        "merge",
+        nargs="*",
+        metavar="merge DIR",
+        help="`arrears simulate merge DIR... --out RESULT`: one simulation from the --out "
+        "folders of its --shard runs (docs/scale.md)",
+    )
+    source = simulate.add_mutually_exclusive_group()
     source.add_argument("--portfolio", help="synthetic:N (the demo's borrowers, N accounts)")
     source.add_argument("--events", type=Path, help="events file: its OVERDUE events open cases")
     simulate.add_argument(
         "--policy",
         action="append",
-        required=True,
         help="policy file (name under arrears/policies/ or a path); give it twice or more, "
         "the first is the baseline",
     )
@@ -58,32 +64,93 @@ def register(subparsers: Any) -> None:
     simulate.add_argument(
         "--resamples", type=int, default=2000, help="bootstrap resamples (default 2000)"
     )
+    simulate.add_argument(
+        "--shard",
+        help="I/K: run only shard I of K (I = 0 .. K-1) and write its result for a later "
+        "`merge` (docs/scale.md)",
+    )
     simulate.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
     simulate.add_argument("--out", type=Path, required=True, help="output folder")
     simulate.set_defaults(func=simulate_command)
 
 
+# the arguments that make a simulation what it is: every shard of it must share them
+ARGUMENTS = ("portfolio", "events", "policy", "seed", "days", "letters", "behaviour", "costs",
+             "resamples")  # fmt: skip
+
+
 def simulate_command(args: argparse.Namespace) -> int:
+    if args.merge:
+        return _merge_command(args)
     try:
         settings = _settings(args)
+        only = _shard(args.shard) if args.shard else None
     except ValueError as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)
         return 2
-    from arrears.local.simulation.run import simulate
+    from arrears.local.simulation.run import build_document, run_shards
 
     accounts = len(settings.portfolio.openings)
     progress = None if args.quiet else Progress(accounts * len(settings.policies), args.days)
     began = time.perf_counter()
-    document = simulate(settings, progress.update if progress else None)
+    results, partial = run_shards(settings, progress.update if progress else None, only)
     if progress:
-        progress.done(document["partial"])
-    _write(args.out, document, workers=args.workers, seconds=time.perf_counter() - began)
-    if not args.quiet:
-        print(summary(document))
-    if document["partial"]:
+        progress.done(partial)
+    if only is not None:
+        from arrears.local.simulation.shard_files import write_shard
+
+        arguments = {name: _plain(getattr(args, name)) for name in ARGUMENTS}
+        index, count = only
+        path = write_shard(
+            args.out, index=index, count=count, arguments=arguments, results=results,
+            partial=partial,
+        )  # fmt: skip
+        print(f"shard {index} of {count}: {path}")
+    else:
+        document = build_document(settings, results, partial=partial)
+        _write(args.out, document, workers=args.workers, seconds=time.perf_counter() - began)
+        if not args.quiet:
+            print(summary(document))
+    if partial:
         print(f"{PROG}: interrupted: partial report written to {args.out}", file=sys.stderr)
         return 130
     return 0
+
+
+def _merge_command(args: argparse.Namespace) -> int:
+    from arrears.local.simulation.run import build_document
+    from arrears.local.simulation.shard_files import read_shards
+
+    words = args.merge
+    try:
+        if words[0] != "merge" or len(words) < 2:
+            raise ValueError("to merge shards: arrears simulate merge DIR... --out RESULT")
+        arguments, results, partial = read_shards([Path(w) for w in words[1:]])
+        given = {**arguments, "workers": 1}
+        given |= {k: Path(v) for k, v in arguments.items() if k in PATHS and v is not None}
+        settings = _settings(argparse.Namespace(**given))
+    except ValueError as exc:
+        print(f"{PROG}: {exc}", file=sys.stderr)
+        return 2
+    document = build_document(settings, results, partial=partial)
+    _write(args.out, document, workers=None, seconds=None, shards=len(words) - 1)
+    if not args.quiet:
+        print(summary(document))
+    return 130 if document["partial"] else 0
+
+
+PATHS = frozenset({"events", "behaviour", "costs"})
+
+
+def _plain(value: Any) -> Any:
+    return str(value) if isinstance(value, Path) else value
+
+
+def _shard(text: str) -> tuple[int, int]:
+    index, _, count = text.partition("/")
+    if not (index.isdigit() and count.isdigit()) or not int(index) < int(count):
+        raise ValueError(f"--shard must be I/K with 0 <= I < K, not {text!r}")
+    return int(index), int(count)
 
 
 def _settings(args: argparse.Namespace) -> Any:
@@ -92,14 +159,16 @@ def _settings(args: argparse.Namespace) -> Any:
     from arrears.local.simulation.costs import load_cost_config
     from arrears.local.simulation.run import PolicyRun, Settings, events_portfolio
 
+    if not (args.portfolio or args.events):
+        raise ValueError("give the portfolio: --portfolio synthetic:N or --events FILE")
+    if not args.policy or len(args.policy) < 2:
+        raise ValueError("give at least two --policy files to compare")
     if args.workers < 1:
         raise ValueError("--workers must be at least 1")
     if args.days < 1:
         raise ValueError("--days must be at least 1")
     if args.resamples < 1:
         raise ValueError("--resamples must be at least 1")
-    if len(args.policy) < 2:
-        raise ValueError("give at least two --policy files to compare")
     if len(args.policy) > len(string.ascii_uppercase):
         raise ValueError(f"at most {len(string.ascii_uppercase)} policies")
     policies = []
@@ -136,14 +205,24 @@ def _synthetic(text: str, seed: int) -> Any:
     return synthetic_portfolio(int(size), seed)
 
 
-def _write(out: Path, document: dict[str, Any], *, workers: int, seconds: float) -> None:
+def _write(
+    out: Path,
+    document: dict[str, Any],
+    *,
+    workers: int | None,
+    seconds: float | None,
+    shards: int | None = None,
+) -> None:
     from arrears.local.commands import write_json
     from arrears.local.simulation.html import render_report
 
     write_json(out / "simulation.json", document)
     (out / "report.html").write_text(render_report(document), encoding="utf-8")
     # how it ran, kept apart so simulation.json is the same whatever the worker count
-    write_json(out / "run.json", {"workers": workers, "wall_seconds": round(seconds, 1)})
+    how: dict[str, float | None] = {"workers": workers, "shards": shards}
+    if seconds is not None:
+        how["wall_seconds"] = round(seconds, 1)
+    write_json(out / "run.json", {k: v for k, v in how.items() if v is not None})
 
 
 def summary(document: dict[str, Any]) -> str:

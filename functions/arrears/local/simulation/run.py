@@ -1,9 +1,10 @@
 """One simulation: the portfolio's openings, one run per policy and shard, the document.
 
-``openings`` reads the portfolio; ``run_shard`` is what one worker process does (a fresh
-local runtime on one policy, the shard's OVERDUE events, the simulated borrowers, day by
-day); ``simulate`` runs every policy x shard in processes, merges the per-case reports
-by account and builds ``simulation.json`` (docs/simulation.schema.json).
+``synthetic_portfolio`` and ``events_portfolio`` read the portfolio; ``run_shard`` is what
+one worker process does (a fresh local runtime on one policy, the shard's OVERDUE events,
+the simulated borrowers, day by day); ``run_shards`` runs every policy x shard in processes;
+``build_document`` merges the per-case reports by account and builds ``simulation.json``
+(docs/simulation.schema.json).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import signal
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -75,6 +76,9 @@ class ShardResult:
     cases: list[dict[str, Any]]
     days_completed: int
     policy_versions: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 def synthetic_portfolio(accounts: int, seed: int) -> Portfolio:
@@ -187,15 +191,20 @@ class Settings:
     resamples: int = RESAMPLES
 
 
-def simulate(
-    settings: Settings, on_progress: Callable[[Any], None] | None = None
-) -> dict[str, Any]:
-    """Every policy x shard in its own process; the simulation.json document."""
-    pieces = shards.partition(settings.portfolio.openings, lambda o: o.account_id, settings.workers)
+def run_shards(
+    settings: Settings,
+    on_progress: Callable[[Any], None] | None = None,
+    only: tuple[int, int] | None = None,
+) -> tuple[list[ShardResult], bool]:
+    """Every policy x shard in its own process, ``settings.workers`` at a time; with
+    ``only`` = (I, K), the accounts of shard I of K alone. Returns the shards' results and
+    whether any is missing or short (an interrupted run)."""
+    index, count = only or (None, settings.workers)
+    pieces = shards.partition(settings.portfolio.openings, lambda o: o.account_id, count)
     tasks = [
         ShardTask(
             policy=policy,
-            shard=index,
+            shard=shard,
             openings=tuple(piece),
             start=settings.portfolio.start,
             days=settings.days,
@@ -204,12 +213,13 @@ def simulate(
             letters=settings.letters,
         )
         for policy in settings.policies
-        for index, piece in enumerate(pieces)
-        if piece
+        for shard, piece in enumerate(pieces)
+        if piece and index in (None, shard)
     ]
     results, interrupted = shards.run_in_processes(run_shard, tasks, settings.workers, on_progress)
     done = [r for r in results if r is not None]
-    return build_document(settings, done, partial=interrupted or len(done) < len(tasks))
+    short = any(r.days_completed < settings.days for r in done)
+    return done, interrupted or short or len(done) < len(tasks)
 
 
 def build_document(
