@@ -14,6 +14,7 @@ from collections.abc import Sequence
 # module path -> registers its sub-commands with `register(subparsers)`
 COMMAND_MODULES = (
     "arrears.local.commands",  # demo, run
+    "arrears.local.simulation.command",  # simulate
     "arrears.tools.model_commands",  # model fit
     "arrears.tools.ops_commands",  # ops ACTION, ops queue
 )

@@ -16,6 +16,8 @@ ENV_LETTERS_BUCKET = "ARREARS_LETTERS_BUCKET"
 ENV_OPS_TOPIC_ARN = "ARREARS_OPS_TOPIC_ARN"
 ENV_KMS_KEY_ARN = "ARREARS_KMS_KEY_ARN"
 ENV_POLICY_FILE = "ARREARS_POLICY_FILE"
+# pdf (the default) | hash | none: how letters are rendered and stored (arrears simulate)
+ENV_LETTERS_MODE = "ARREARS_LETTERS_MODE"
 ENV_SMS_SENDER_ID = "ARREARS_SMS_SENDER_ID"
 ENV_EMAIL_FROM = "ARREARS_EMAIL_FROM"
 # Optional: a dedicated SMS origination number (toll-free / 10DLC) and the SES

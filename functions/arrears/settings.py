@@ -27,6 +27,7 @@ class Settings:
     sms_origination_number: str = ""
     email_configuration_set: str = ""
     ingest_dlq_url: str = ""
+    letters_mode: str = "pdf"
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -48,6 +49,7 @@ class Settings:
             sms_origination_number=env.get(c.ENV_SMS_ORIGINATION_NUMBER, ""),
             email_configuration_set=env.get(c.ENV_EMAIL_CONFIGURATION_SET, ""),
             ingest_dlq_url=env.get(c.ENV_INGEST_DLQ_URL, ""),
+            letters_mode=env.get(c.ENV_LETTERS_MODE, "pdf"),
         )
 
 

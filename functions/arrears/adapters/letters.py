@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -147,9 +148,51 @@ class LetterStore:
         return str(entry["EventId"])
 
 
+class DigestLetterStore:
+    """The letter store of a simulation (``ARREARS_LETTERS_MODE`` hash or none): what it is
+    given is the letter's text, not a PDF; ``hash`` stores its SHA-256 in the bucket,
+    ``none`` stores nothing. Announcing is the real store's."""
+
+    def __init__(self, inner: LetterStore, keep_digest: bool) -> None:
+        self._inner = inner
+        self._keep_digest = keep_digest
+
+    def store_letter(self, case_id: str, kind: str, content: bytes) -> StoredLetter:
+        at = datetime.now(UTC)  # the virtual clock, as the real store reads it
+        digest = hashlib.sha256(content).hexdigest()
+        key = letter_key(case_id, kind, at).removesuffix(".pdf") + ".sha256"
+        version = "none"
+        if self._keep_digest:
+            response = self._inner.s3.put_object(
+                Bucket=self._inner._bucket, Key=key, Body=digest.encode(), ContentType="text/plain"
+            )
+            version = str(response.get("VersionId") or "null")
+        return StoredLetter(key=key, version_id=version, sha256=digest, size=len(content))
+
+    def announce_letter_ready(self, **detail: Any) -> str:
+        return self._inner.announce_letter_ready(**detail)
+
+
 @cache
-def default_store() -> LetterStore:
-    return LetterStore.from_settings()
+def default_store() -> LetterStore | DigestLetterStore:
+    store = LetterStore.from_settings()
+    mode = settings().letters_mode
+    return store if mode == "pdf" else DigestLetterStore(store, keep_digest=mode == "hash")
+
+
+def letter_ports() -> dict[str, Any]:
+    """The unit of work's letter store and renderer, as ``ARREARS_LETTERS_MODE`` says."""
+    return {"letters": default_store(), "letter_renderer": default_renderer()}
+
+
+def default_renderer() -> Callable[[str, str, Any], bytes] | None:
+    """What letters are rendered with: None = the PDF; the text alone when the mode
+    (``ARREARS_LETTERS_MODE``) does not keep PDFs."""
+    if settings().letters_mode == "pdf":
+        return None
+    from arrears.domain.notices import render_letter_text
+
+    return render_letter_text
 
 
 def store_letter(case_id: str, kind: str, pdf: bytes) -> StoredLetter:

@@ -49,8 +49,8 @@ def aws_deps() -> UnitOfWork:
         repos=Repositories.dynamo(),
         ledger=ContactLedger(),
         messenger=messaging.default_messenger(),
-        letters=letters.default_store(),
         plans=DynamoPlans(),
+        **letters.letter_ports(),
     )
 
 

@@ -280,6 +280,20 @@ def _iso(at: datetime) -> str:
 # ---- the agent desk ----------------------------------------------------------------------------
 
 
+def queued_cases(rt: Any, queue: str) -> list[str]:
+    """Case ids waiting in a work queue (AGENT_CALL, LEGAL_REVIEW, ...), sorted."""
+    from arrears import topology
+
+    response = rt.client("dynamodb").query(
+        TableName=topology.CASES.local_name,
+        IndexName="work_queue",
+        KeyConditionExpression="#q = :q",
+        ExpressionAttributeNames={"#q": "queue"},
+        ExpressionAttributeValues={":q": {"S": queue}},
+    )
+    return sorted(item["case_id"]["S"] for item in response.get("Items", []))
+
+
 class AgentDesk:
     """Human agents: once a day they work the AGENT_CALL and LEGAL_REVIEW queues.
 
@@ -310,7 +324,7 @@ class AgentDesk:
 
     def work_queues(self, rt: Any) -> None:
         for queue in ("AGENT_CALL", "LEGAL_REVIEW"):
-            for case_id in self._queued(rt, queue):
+            for case_id in queued_cases(rt, queue):
                 account_id = case_id.split("#", 1)[0]
                 borrower = self._by_account.get(account_id)
                 if borrower is None:
@@ -322,18 +336,6 @@ class AgentDesk:
                 if action is None:
                     continue
                 self._act(rt, action)
-
-    def _queued(self, rt: Any, queue: str) -> list[str]:
-        from arrears import topology
-
-        response = rt.client("dynamodb").query(
-            TableName=topology.CASES.local_name,
-            IndexName="work_queue",
-            KeyConditionExpression="#q = :q",
-            ExpressionAttributeNames={"#q": "queue"},
-            ExpressionAttributeValues={":q": {"S": queue}},
-        )
-        return sorted(item["case_id"]["S"] for item in response.get("Items", []))
 
     def _answer(self, rt: Any, queue: str, b: DemoBorrower, case_id: str) -> dict[str, Any] | None:
         base = {"case_id": case_id, "operator": self.OPERATOR}

@@ -140,7 +140,7 @@ def render_and_store_letter(
     context = letter_context(case, borrower, policy, now, timeline, kind)
     if deadline is not None:
         context = replace(context, deadline=deadline)
-    pdf = render_letter(kind, borrower.locale, context)
+    pdf = (deps.letter_renderer or render_letter)(kind, borrower.locale, context)
     return store_and_announce_letter(deps, case.case_id, kind, pdf)
 
 

@@ -60,6 +60,8 @@ class UnitOfWork:
     borrower: BorrowerRecord | None = None
     # repayment plans (hardship offers, installments); None where a step never needs one
     plans: PlanStore | None = None
+    # renders a letter (kind, locale, context) to the bytes that are stored; None = the PDF
+    letter_renderer: Callable[[str, str, Any], bytes] | None = None
 
     def load_case(self, case_id: str) -> CaseRecord:
         case = self.repos.cases.get(case_id)

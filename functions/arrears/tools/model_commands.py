@@ -52,6 +52,15 @@ def register(subparsers: Any) -> None:
     fit.add_argument("--pdo", type=float, default=40.0, help="points to double the odds")
     fit.set_defaults(func=_fit)
 
+    response = commands.add_parser(
+        "fit-response",
+        help="fit the simulated borrowers' response rates to an events file and its report",
+    )
+    response.add_argument("--events", type=Path, required=True, help="events file (history)")
+    response.add_argument("--report", type=Path, required=True, help="report of that run")
+    response.add_argument("--out", type=Path, required=True, help="behaviour file to write")
+    response.set_defaults(func=_fit_response)
+
 
 def _generate(args: argparse.Namespace) -> int:
     from arrears.tools.modelling.synthetic import write_csv
@@ -95,6 +104,26 @@ def _fit(args: argparse.Namespace) -> int:
     report.write(out)
     print(report.summary())
     print(f"wrote {out}")
+    return 0
+
+
+def _fit_response(args: argparse.Namespace) -> int:
+    import json
+
+    from arrears.local.events_file import EventsFileError, read_events_file
+    from arrears.local.simulation.behaviour import load_behaviour
+    from arrears.local.simulation.fit import behaviour_yaml, fit_response
+
+    try:
+        entries = read_events_file(args.events)
+        report = json.loads(args.report.read_text(encoding="utf-8"))
+    except (OSError, ValueError, EventsFileError) as exc:
+        print(f"arrears model fit-response: {exc}", file=sys.stderr)
+        return 2
+    fitted = fit_response(entries, report, load_behaviour().desk_hour_utc)
+    args.out.write_text(behaviour_yaml(fitted, args.events.name), encoding="utf-8")
+    load_behaviour(args.out)  # what was written loads as a behaviour file
+    print(f"wrote {args.out}: contact {fitted['contact']}, quiet day {fitted['quiet_day']}")
     return 0
 
 

@@ -104,8 +104,18 @@ def render_letter(kind: LetterKind | str, locale: str, context: LetterContext) -
     pack, template = catalogue().letter(
         LetterKind(kind), locale, context.variant, context.fallback_locale
     )
-    fmt_locale = _format_locale(locale, pack.locale)
-    return render_letter_pdf(template, pack, fmt_locale, context)
+    return render_letter_pdf(template, pack, _format_locale(locale, pack.locale), context)
+
+
+def render_letter_text(kind: LetterKind | str, locale: str, context: LetterContext) -> bytes:
+    """The same letter's texts (UTF-8, one per line) without laying out a PDF: for runs
+    that need what a letter says and its digest, not the document (arrears simulate)."""
+    from arrears.domain.notices.letters import letter_text
+
+    pack, template = catalogue().letter(
+        LetterKind(kind), locale, context.variant, context.fallback_locale
+    )
+    return letter_text(template, pack, _format_locale(locale, pack.locale), context).content()
 
 
 def _format_locale(requested: str, template_locale: str) -> str:

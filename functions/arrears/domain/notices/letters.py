@@ -22,6 +22,7 @@ import re
 import threading
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from functools import cache
 from pathlib import Path
@@ -322,6 +323,42 @@ def legal_paragraphs(context: LetterContext, language: str) -> tuple[str, ...]:
     return texts.get(language) or next(iter(texts.values()))
 
 
+@dataclass(frozen=True)
+class LetterText:
+    """A letter's texts with every value filled in: what the PDF is laid out from."""
+
+    title: str
+    salutation: str
+    paragraphs: list[str]
+    closing: str
+    enclosures: list[tuple[str, list[str]]]
+    registration: str
+
+    def content(self) -> bytes:
+        """The texts, one per line, as UTF-8."""
+        lines = [self.title, self.salutation, *self.paragraphs, self.closing, self.registration]
+        lines += [line for title, body in self.enclosures for line in (title, *body)]
+        return "\n".join(lines).encode("utf-8")
+
+
+def letter_text(
+    template: LetterTemplate, pack: LocalePack, locale: str, context: LetterContext
+) -> LetterText:
+    values = variables(context, pack, locale, Channel.LETTER)
+    return LetterText(
+        title=_render(template.title, values),
+        salutation=_render(template.salutation, values),
+        paragraphs=[_render(p, values) for p in template.paragraphs]
+        + [clean(p) for p in legal_paragraphs(context, pack.locale.split("-")[0])],
+        closing=_render(template.closing, values),
+        enclosures=[
+            (_render(e.title, values), [_render(p, values) for p in e.paragraphs])
+            for e in template.enclosures
+        ],
+        registration=clean(context.registration) if context.registration else "",
+    )
+
+
 def render_letter_pdf(
     template: LetterTemplate, pack: LocalePack, locale: str, context: LetterContext
 ) -> bytes:
@@ -331,16 +368,14 @@ def render_letter_pdf(
     breakdown = context.breakdown or Breakdown.principal_only(context.amount_due)
 
     # Render every text first: a missing value fails before any PDF work is done.
-    title = _render(template.title, values)
-    salutation = _render(template.salutation, values)
-    paragraphs = [_render(p, values) for p in template.paragraphs]
-    paragraphs += [clean(p) for p in legal_paragraphs(context, pack.locale.split("-")[0])]
-    closing = _render(template.closing, values)
-    enclosures = [
-        (_render(e.title, values), [_render(p, values) for p in e.paragraphs])
-        for e in template.enclosures
-    ]
-    registration = clean(context.registration) if context.registration else ""
+    text = letter_text(template, pack, locale, context)
+    title, salutation, paragraphs, closing = (
+        text.title,
+        text.salutation,
+        text.paragraphs,
+        text.closing,
+    )
+    enclosures, registration = text.enclosures, text.registration
 
     pdf = _Letter(format="A4", unit="mm")
     pdf.set_margins(MARGIN, MARGIN, MARGIN)
