@@ -55,6 +55,12 @@ def register(subparsers: Any) -> None:
         type=Path,
         help="inject AWS faults from this YAML/JSON plan (docs/local-runtime.md, Faults)",
     )
+    run.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=1,
+        help="processes; the accounts are split between them (default 1)",
+    )
     run.set_defaults(func=run_command)
 
     demo = subparsers.add_parser(
@@ -109,15 +115,20 @@ def run_command(args: argparse.Namespace) -> int:
         print(f"arrears run: fault plan {args.faults}: {exc}", file=sys.stderr)
         return 2
     progress = None if args.quiet else Progress(start, end, sys.stderr)
-    report = run_entries(
-        entries,
-        start=start,
-        end=end,
-        seed=args.seed,
-        progress=progress,
-        extra_env=env,
-        faults=faults,
-    )
+    if args.workers > 1:
+        from arrears.local.sharded_run import run_sharded
+
+        report = run_sharded(
+            entries, workers=args.workers, start=start, end=end, seed=args.seed, env=env,
+            faults=faults, on_progress=progress.update if progress else None,
+        )  # fmt: skip
+        if progress:
+            progress.done()
+    else:
+        report = run_entries(
+            entries, start=start, end=end, seed=args.seed, progress=progress, extra_env=env,
+            faults=faults,
+        )  # fmt: skip
     if args.report:
         write_json(args.report, report)
     if not args.quiet:

@@ -338,7 +338,15 @@ def merge_reports(reports: list[dict[str, Any]]) -> dict[str, Any]:
             },
         }
         | {name: sum(t[name] for t in totals) for name in counters},
-    }
+    } | (
+        {
+            "faults_injected": _summed(
+                r["faults_injected"] for r in reports if "faults_injected" in r
+            )
+        }
+        if any("faults_injected" in r for r in reports)
+        else {}
+    )
 
 
 def _summed(counts: Iterable[dict[str, int]]) -> dict[str, int]:
