@@ -32,8 +32,11 @@ pytest: $(STAMP) ## the test suite (unit, workflow, infra)
 
 test: lint typecheck pytest ## everything CI runs
 
-demo: $(STAMP)   ## run the embedded default: a 120-day portfolio on the local runtime
+demo: $(STAMP)   ## run the embedded default: a 120-day portfolio, then two policies compared
 	$(BIN)/arrears demo --out out/demo
+	$(BIN)/arrears simulate --portfolio synthetic:24 --policy default.yaml \
+		--policy challenger-gentle.yaml --workers 2 --letters hash --out out/demo/simulation
+	@echo "policy comparison: $(CURDIR)/out/demo/simulation/report.html"
 
 bench: $(STAMP)  ## benchmarks (local runtime throughput, scoring, letters)
 	$(BIN)/pytest benchmarks --benchmark-only -p no:randomly -o addopts=""

@@ -135,3 +135,39 @@ def test_cpu_and_memory_per_case_stay_flat_as_the_portfolio_grows(
         f"  CPU per case at {SCALE[-1]} / at {SCALE[0]}: {growth:.2f}x; "
         f"memory per added case {memory_kb:.0f} KB"
     )
+
+
+LARGE = int(os.environ.get("BENCH_LARGE", "10000"))
+
+
+def test_a_large_mixed_portfolio_on_two_workers(workdir: Path, benchmark: Any) -> None:
+    """``arrears run --workers 2`` over LARGE accounts of the mixed demo portfolio, 120 days:
+    wall time (the target is 10 minutes for 10,000 accounts) and the workers' CPU."""
+    events = events_file(None, LARGE, workdir)
+    report = workdir / "large-report.json"
+    command = [
+        sys.executable, "-m", "arrears.cli", "run", "--events", str(events), "--days", str(DAYS),
+        "--workers", "2", "--quiet", "--report", str(report),
+    ]  # fmt: skip
+    before = os.times()
+    done = benchmark.pedantic(
+        lambda: subprocess.run(command, capture_output=True, text=True, cwd=workdir),
+        rounds=1, iterations=1,
+    )  # fmt: skip
+    after = os.times()
+    assert done.returncode == 0, done.stderr[-3000:]
+    cases = json.loads(report.read_text())["totals"]["cases"]
+    assert cases == LARGE
+    wall = benchmark.stats.stats.max
+    cpu = (after.children_user - before.children_user) + (
+        after.children_system - before.children_system
+    )
+    benchmark.extra_info.update(
+        {"accounts": LARGE, "wall_seconds": round(wall, 1), "cpu_seconds": round(cpu, 1),
+         "load_average_1min": round(os.getloadavg()[0], 2)}
+    )  # fmt: skip
+    print(
+        f"\n{LARGE} mixed accounts, {DAYS} days, --workers 2: {wall / 60:.1f} min wall, "
+        f"{cpu:.0f} CPU-s in the workers ({cpu / LARGE * 1000:.0f} ms per account); "
+        f"load {os.getloadavg()[0]:.1f}"
+    )

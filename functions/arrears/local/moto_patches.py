@@ -127,6 +127,9 @@ PATCH_POINTS: tuple[tuple[str, str, tuple[str, ...] | None], ...] = (
     # JSONPath strings are re-parsed (ply) on every evaluation; parsed once per path instead
     ("moto.stepfunctions.parser.asl.utils.json_path", "parse", None),
     ("moto.stepfunctions.parser.asl.component.common.path.result_path", "parse", None),
+    # moto's EventBridge builds a new JSONPath parser (PLY tables) for every event it sends
+    # to a target, importing jsonpath_ng.ext.parse by name at call time
+    ("jsonpath_ng.ext", "parse", None),
     # lambda:invoke tasks call the handler directly instead of through botocore + moto Lambda
     (
         "moto.stepfunctions.parser.asl.component.state.exec.state_task.lambda_eval_utils",
@@ -759,6 +762,7 @@ def _make_replacements(originals: dict[str, Any]) -> dict[str, Any]:
         "LambdaFunction._invoke_lambda": invoke_lambda,
         "pynamodb_get_session": shared_botocore_session,
         "json_path_parse": cached_json_path_parse,
+        "events_json_path_parse": cached_json_path_parse,
         "result_path_parse": cached_result_path_parse,
         "lambda_task_in_process": lambda_task_in_process,
         "States._extract": staticmethod(extract_with_json_copy),
@@ -1006,6 +1010,7 @@ _SPEED_KEYS = frozenset(
         "boto_client_for",
         "pynamodb_get_session",
         "json_path_parse",
+        "events_json_path_parse",
         "result_path_parse",
         "lambda_task_in_process",
         "States._extract",
@@ -1091,6 +1096,7 @@ def patched(hooks: Hooks, *, virtual_time: bool = True, speedups: bool = True) -
         # module-level functions replaced by name: key -> (module, attribute)
         module_functions = {
             "json_path_parse": (_JSON_PATH_MODULE, "parse"),
+            "events_json_path_parse": ("jsonpath_ng.ext", "parse"),
             "result_path_parse": (_RESULT_PATH_MODULE, "parse"),
             "lambda_task_in_process": (_LAMBDA_EVAL_MODULE, "_invoke_lambda_function"),
             "method_names_from_class": ("moto.core.responses", "method_names_from_class"),
