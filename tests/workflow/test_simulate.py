@@ -191,11 +191,19 @@ def test_every_response_the_model_draws_is_processed_by_the_real_system(tmp_path
     assert result.days_completed == 30
     facts = [case_facts(case, load_cost_config()) for case in result.cases]
     metrics = policy_metrics(facts, portfolio.start, 30)
-    timeline = [e["kind"] for case in result.cases for e in case["timeline"]]
+    entries = [e for case in result.cases for e in case["timeline"]]
+    timeline = [e["kind"] for e in entries]
     assert metrics["disputes"] > 0
     assert metrics["opt_outs"] > 0
     assert metrics["complaints"] > 0
     assert "plan_accepted" in timeline  # hardship reply, plan offered, "yes" accepted it
+    # the simulated agents' calls woke their cases, those that reached the borrower too
+    woken = {
+        e["detail"].get("agent_outcome")
+        for e in entries
+        if e["kind"] == "wake_handled" and e["detail"].get("wake") == "AGENT_OUTCOME"
+    }
+    assert woken - {"no_answer", "wrong_number"}
     assert timeline.count("payment") > 0  # part payments and plan instalments
     assert float(metrics["recovered_pct"]) > 0
 

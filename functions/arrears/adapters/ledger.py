@@ -234,7 +234,7 @@ class LedgerBase(ABC):
                     channel=Channel.CALL,
                     template=CONVERSATION_TEMPLATE,
                     decision=CONVERSATION if inbound else SENT,
-                    reason=Reason.ALLOWED,
+                    reason=str(Reason.ALLOWED),  # a plain str, as every other entry stores it
                     at=at.astimezone(UTC),
                     local_time=local_time or at.isoformat(),
                     conversation=True,
