@@ -23,8 +23,12 @@ def _cpu() -> float:
 def main() -> None:
     events, days = Path(sys.argv[1]), int(sys.argv[2])
     began_wall = time.perf_counter()
-    from arrears.local.commands import schedule_entries
     from arrears.local.events_file import read_events_file
+
+    try:
+        from arrears.local.replay import schedule_entries
+    except ImportError:  # an older tree: it was in the commands module
+        from arrears.local.commands import schedule_entries  # type: ignore[no-redef]
     from arrears.local.runtime import LocalRuntime
 
     entries = read_events_file(events)

@@ -150,8 +150,8 @@ REAL_CASES = 12
 
 
 def run_real_ladder(n: int = REAL_CASES) -> float:
-    from arrears.local.commands import schedule_entries
     from arrears.local.portfolio import build_portfolio
+    from arrears.local.replay import schedule_entries
 
     portfolio = build_portfolio(seed=3, borrowers=n * 12)
     never = {b.account_id for b in portfolio.borrowers if b.behaviour == "never_pays"}

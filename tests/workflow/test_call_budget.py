@@ -17,8 +17,8 @@ from typing import Any
 import botocore.client
 import pytest
 from arrears.domain.types import CaseStatus
-from arrears.local.commands import schedule_entries
 from arrears.local.portfolio import build_portfolio
+from arrears.local.replay import schedule_entries
 from arrears.local.runtime import LocalRuntime
 
 STEP_MODULES = ("assess", "contact", "letter", "record")

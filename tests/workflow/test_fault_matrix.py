@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 from arrears import topology
-from arrears.local.commands import run_entries
 from arrears.local.faults import FaultPlan
 from arrears.local.portfolio import build_portfolio
+from arrears.local.replay import run_entries
 from arrears.tools.ops_commands import work_queue
 
 BORROWERS = 20

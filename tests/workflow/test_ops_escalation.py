@@ -20,8 +20,8 @@ from arrears.adapters.cases import Repositories
 from arrears.adapters.models import BorrowerModel
 from arrears.domain.case import execution_name
 from arrears.domain.types import CaseStatus
-from arrears.local.commands import run_entries
 from arrears.local.events_file import read_events_file
+from arrears.local.replay import run_entries
 from arrears.tools.ops_local import ops_outcomes
 from escalation_support import payment_event
 

@@ -18,8 +18,9 @@ from arrears import cli
 from arrears import constants as c
 from arrears.domain.policy import load_policy
 from arrears.domain.scoring import assign_arm
-from arrears.local.commands import DEMO_POLICY_FILE, policy_env, run_entries
+from arrears.local.commands import DEMO_POLICY_FILE, policy_env
 from arrears.local.events_file import parse_lines
+from arrears.local.replay import run_entries
 from arrears.local.report import render_summary
 
 SCHEMA = json.loads(

@@ -7,8 +7,8 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from arrears.local.commands import schedule_entries
 from arrears.local.portfolio import build_portfolio
+from arrears.local.replay import schedule_entries
 from arrears.local.report import _executions, _scan, execution_events
 from arrears.local.runtime import LocalRuntime
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import jsonschema
 from arrears import cli
 from arrears.local import runtime as runtime_module
-from arrears.local.commands import run_entries
 from arrears.local.events_file import parse_lines
+from arrears.local.replay import run_entries
 from runtime_fixture_topology import START, fixture_topology
 
 SCHEMA = json.loads(

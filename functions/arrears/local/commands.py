@@ -6,14 +6,14 @@ import argparse
 import json
 import sys
 import time
-from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
 from pathlib import Path
 from typing import IO, Any
 
-from arrears.local.events_file import EventsFileError, ScheduledEntry, read_events_file
+from arrears.local.events_file import EventsFileError, read_events_file
 from arrears.local.faults import FaultPlan
+from arrears.local.replay import run_entries
 
 DEFAULT_DAYS = 120
 # the demo runs a champion/challenger experiment so its report compares the two arms
@@ -151,44 +151,6 @@ def run_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_entries(
-    entries: Sequence[ScheduledEntry],
-    *,
-    start: datetime,
-    end: datetime,
-    seed: int,
-    progress: Progress | None = None,
-    topology: Any = None,
-    before: Callable[[Any], None] | None = None,
-    after: Callable[[Any], None] | None = None,
-    extra_env: dict[str, str] | None = None,
-    faults: FaultPlan | None = None,
-) -> dict[str, Any]:
-    """Schedule every entry on a fresh local runtime, run to ``end``, return the report."""
-    from arrears.local.runtime import LocalRuntime
-
-    with LocalRuntime(
-        start=start,
-        seed=seed,
-        topology=topology,
-        extra_env=extra_env,
-        faults=faults,
-        history="states",  # the report reads only the states entered
-    ) as rt:
-        schedule_entries(rt, entries)
-        if before is not None:
-            before(rt)
-        rt.run_until(end, on_step=progress.update if progress else None)
-        if progress:
-            progress.done()
-        report = rt.report()
-        if rt.faults is not None:
-            report["faults_injected"] = rt.faults.summary()
-        if after is not None:
-            after(rt)
-    return report
-
-
 def policy_env(policy_file: str | None) -> dict[str, str]:
     """Lambda environment selecting ``policy_file``; ValueError if it does not validate."""
     if not policy_file:
@@ -201,16 +163,6 @@ def policy_env(policy_file: str | None) -> dict[str, str]:
     except PolicyError as exc:
         raise ValueError(str(exc)) from exc
     return {c.ENV_POLICY_FILE: policy_file}
-
-
-def schedule_entries(rt: Any, entries: Sequence[ScheduledEntry]) -> None:
-    for entry in entries:
-        if entry.event is not None:
-            rt.schedule_event(
-                entry.at, entry.event.source, entry.event.detail_type, entry.event.detail
-            )
-        elif entry.ops_action is not None:
-            rt.schedule_ops_action(entry.at, entry.ops_action)
 
 
 # ---- demo ------------------------------------------------------------------------------------

@@ -73,7 +73,7 @@ def run_sharded(
 
 def run_shard(shard: Shard) -> dict[str, Any]:
     """One shard in its own process (the target of ``run_in_processes``)."""
-    from arrears.local.commands import run_entries
+    from arrears.local.replay import run_entries
     from arrears.local.simulation.shards import report_progress
 
     class _Reporter:
@@ -85,6 +85,6 @@ def run_shard(shard: Shard) -> dict[str, Any]:
 
     return run_entries(
         shard.entries, start=shard.start, end=shard.end, seed=shard.seed,
-        progress=_Reporter(),  # type: ignore[arg-type]
+        progress=_Reporter(),
         extra_env=shard.env, faults=shard.faults,
     )  # fmt: skip

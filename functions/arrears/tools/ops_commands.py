@@ -247,8 +247,8 @@ class _replayed:
         self.stack: Any = None
 
     def __enter__(self) -> Any:
-        from arrears.local.commands import schedule_entries
         from arrears.local.events_file import read_events_file
+        from arrears.local.replay import schedule_entries
         from arrears.local.runtime import LocalRuntime
 
         entries = read_events_file(self.args.local)

@@ -23,8 +23,8 @@ from tests.support.dynamodb_diff import moto_dynamodb, on_engine, on_moto
 
 
 def _record_a_real_run() -> list[tuple[str, dict[str, Any]]]:
-    from arrears.local.commands import schedule_entries
     from arrears.local.portfolio import build_portfolio
+    from arrears.local.replay import schedule_entries
     from arrears.local.runtime import LocalRuntime
 
     calls: list[tuple[str, dict[str, Any]]] = []
@@ -238,3 +238,24 @@ def test_an_update_reads_every_right_hand_side_before_writing() -> None:
     )  # fmt: skip
     assert result["Attributes"]["a"] == {"N": "2"}
     assert result["Attributes"]["b"] == {"N": "1"}
+
+
+def test_an_enum_member_is_stored_as_the_string_the_wire_would_carry() -> None:
+    # given a value that is a str subclass, as an adapter may pass an enum member
+    from enum import StrEnum
+
+    class Reason(StrEnum):
+        ALLOWED = "allowed"
+
+    engine = InMemoryDynamoDB()
+    for operation, params in _tables():
+        engine.call(operation, params)
+    item = {"case_id": {"S": "c-1"}, "reason": {"S": Reason.ALLOWED}}
+
+    # when it is put and read back
+    engine.call("PutItem", {"TableName": CASES, "Item": item})
+    got = engine.call("GetItem", {"TableName": CASES, "Key": {"case_id": {"S": "c-1"}}})
+
+    # then it reads as the plain string, as after a round trip through botocore and moto
+    assert got["Item"]["reason"] == {"S": "allowed"}
+    assert type(got["Item"]["reason"]["S"]) is str

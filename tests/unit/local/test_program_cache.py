@@ -7,8 +7,8 @@ import json
 from datetime import timedelta
 
 from arrears.local import moto_patches, program_cache
-from arrears.local.commands import schedule_entries
 from arrears.local.portfolio import build_portfolio
+from arrears.local.replay import schedule_entries
 from arrears.local.runtime import LocalRuntime
 
 

@@ -146,7 +146,10 @@ class Table:
             self._unindex(key, old)
         elif self.schema.sort is not None:
             bisect.insort(self.partitions.setdefault(key[0], []), key[1])
-        self.items[key] = marshal.dumps(item)
+        try:
+            self.items[key] = marshal.dumps(item)
+        except ValueError:  # a str subclass (an enum member): stored as the wire carries it
+            self.items[key] = marshal.dumps(_as_sent(item))
         for index in self.indexes.values():
             at = index.schema.of(item)
             if at is not None and self._typed_for(index, item):
@@ -529,6 +532,18 @@ class InMemoryDynamoDB:
 
 
 # ---- helpers ----------------------------------------------------------------------------------
+
+
+def _as_sent(value: Any) -> Any:
+    """Wire-format data as botocore would have sent it: a str subclass (an enum member) as
+    its plain string."""
+    if isinstance(value, dict):
+        return {k: _as_sent(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_as_sent(v) for v in value]
+    if isinstance(value, str):
+        return str.__str__(value)
+    return value
 
 
 def _schema(key_schema: list[dict[str, str]]) -> KeySchema:
