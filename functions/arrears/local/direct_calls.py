@@ -14,7 +14,6 @@ call shape the project makes both ways and compares results and errors.
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -97,38 +96,29 @@ def _sns_response() -> Any:
 @contextmanager
 def serving_directly(account: str, region: str) -> Iterator[None]:
     """While the block runs, the ``DIRECT`` calls of every botocore client skip the wire."""
-    from botocore.client import BaseClient
     from botocore.validate import validate_parameters
     from moto.core.exceptions import JsonRESTError, ServiceException
 
-    original = BaseClient._make_api_call
+    from arrears.local.in_process import CallRefused, answering
 
-    def make_api_call(self: Any, operation_name: str, api_params: Any) -> Any:
-        direct = DIRECT.get((self.meta.service_model.service_name, operation_name))
+    def answer_for(client: Any, operation_name: str) -> Any:
+        direct = DIRECT.get((client.meta.service_model.service_name, operation_name))
         if direct is None:
-            return original(self, operation_name, api_params)
-        operation = self.meta.service_model.operation_model(operation_name)
-        validate_parameters(api_params, operation.input_shape)
-        metadata = {
-            "RequestId": str(uuid.uuid4()),
-            "HTTPStatusCode": 200,
-            "HTTPHeaders": {},
-            "RetryAttempts": 0,
-        }
-        try:
-            response = direct(account, region, dict(api_params))
-        except (ServiceException, JsonRESTError) as error:
-            code = error.error_type if isinstance(error, JsonRESTError) else error.code
-            parsed: dict[str, Any] = {"Code": code, "Message": error.message}
-            if self.meta.service_model.protocol == "query":  # as botocore parses SNS's XML
-                parsed.update({"Type": "Sender", "message": error.message})
-            body = {"Error": parsed, "ResponseMetadata": {**metadata, "HTTPStatusCode": 400}}
-            raise self.exceptions.from_code(code)(body, operation_name) from None
-        response["ResponseMetadata"] = metadata
-        return response
+            return None
 
-    BaseClient._make_api_call = make_api_call
-    try:
+        def answer(client: Any, operation_name: str, params: dict[str, Any]) -> dict[str, Any]:
+            operation = client.meta.service_model.operation_model(operation_name)
+            validate_parameters(params, operation.input_shape)
+            try:
+                return direct(account, region, dict(params))
+            except (ServiceException, JsonRESTError) as error:
+                code = error.error_type if isinstance(error, JsonRESTError) else error.code
+                refusal: dict[str, Any] = {"Code": code, "Message": error.message}
+                if client.meta.service_model.protocol == "query":  # as botocore parses XML
+                    refusal.update({"Type": "Sender", "message": error.message})
+                raise CallRefused(refusal) from None
+
+        return answer
+
+    with answering(answer_for):
         yield
-    finally:
-        BaseClient._make_api_call = original

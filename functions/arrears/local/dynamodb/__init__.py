@@ -4,7 +4,6 @@ report) in place of moto's, at the botocore client's API-call boundary."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -16,41 +15,21 @@ __all__ = ["DynamoDBError", "InMemoryDynamoDB", "serving"]
 
 @contextmanager
 def serving(engine: InMemoryDynamoDB) -> Iterator[None]:
-    """While the block runs, every botocore DynamoDB client call goes to ``engine``.
+    """While the block runs, every botocore DynamoDB client call goes to ``engine``
+    (``arrears.local.in_process``: the client still names the operation, errors are the
+    ``ClientError`` subclasses botocore builds from the same error response)."""
+    from arrears.local.in_process import CallRefused, answering
 
-    The client still names the operation, so fault injection (wrapping the same method
-    later) and ``client.exceptions`` work unchanged; what is skipped is parameter
-    serialization, the HTTP layer and moto. An error comes back as the ``ClientError``
-    subclass botocore builds from the same error response.
-    """
-    from botocore.client import BaseClient
-
-    original = BaseClient._make_api_call
-
-    def make_api_call(self: Any, operation_name: str, api_params: Any) -> Any:
-        if self.meta.service_model.service_name != "dynamodb" or not engine.handles(operation_name):
-            return original(self, operation_name, api_params)
-        metadata = {
-            "RequestId": str(uuid.uuid4()),
-            "HTTPStatusCode": 200,
-            "HTTPHeaders": {},
-            "RetryAttempts": 0,
-        }
+    def answer(client: Any, operation_name: str, params: dict[str, Any]) -> dict[str, Any]:
         try:
-            response = engine.call(operation_name, api_params)
+            return engine.call(operation_name, params)
         except DynamoDBError as error:
-            body: dict[str, Any] = {
-                "Error": {"Code": error.code, "Message": error.message},
-                "ResponseMetadata": {**metadata, "HTTPStatusCode": 400},
-                "message": error.message,
-                **error.extra,
-            }
-            raise self.exceptions.from_code(error.code)(body, operation_name) from None
-        response["ResponseMetadata"] = metadata
-        return response
+            refusal = {"Code": error.code, "Message": error.message}
+            raise CallRefused(refusal, {"message": error.message, **error.extra}) from None
 
-    BaseClient._make_api_call = make_api_call
-    try:
+    def answer_for(client: Any, operation_name: str) -> Any:
+        dynamodb = client.meta.service_model.service_name == "dynamodb"
+        return answer if dynamodb and engine.handles(operation_name) else None
+
+    with answering(answer_for):
         yield
-    finally:
-        BaseClient._make_api_call = original
