@@ -1,14 +1,17 @@
 """The hottest AWS calls after DynamoDB, answered by moto's own backends without the wire.
 
 A never-paying case publishes about nine SNS messages (texts, and the ops alerts its legal
-review raises every week), three EventBridge events and an email. Through botocore and moto, each
-call is serialized, matched against every moto URL pattern, parsed again by moto's response
-class and serialized back: about 1.5 ms of CPU, of which the backend's own work is a small
-part. Here the call keeps botocore's parameter validation, then does what moto's response
-method does with the parameters (the same checks, the same backend call) and returns what
-botocore would have parsed; a moto error is raised as the ``ClientError`` subclass the client
-builds from the same code and message. ``tests/unit/local/test_direct_calls.py`` runs every
-call shape the project makes both ways and compares results and errors.
+review raises every week), three EventBridge events and an email, and the runtime's own
+emulation of Lambda's SQS event source receives and deletes every inbound event. Through
+botocore and moto, each call is serialized, matched against moto's URL patterns, parsed
+again by moto's response class and serialized back: about 1.5 ms of CPU, of which the
+backend's own work is a small part. Here the call keeps botocore's parameter validation,
+then does what moto's response method does with the parameters (the same checks, the same
+backend call; for SQS, moto's response method itself) and returns what botocore would have
+parsed; a moto error is raised as the ``ClientError`` subclass the client builds from the
+same code and message, or, for SQS, the call is answered by the wire. The differential tests
+in ``tests/unit/local/test_direct_calls.py`` run every call shape the project makes both
+ways, refusals included, and compare results, errors and what the backends did.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from functools import cache
 from typing import Any
 
 from botocore.serialize import JSONSerializer
+
+from arrears.local.in_process import OnTheWire
 
 Direct = Callable[[str, str, dict[str, Any]], dict[str, Any]]
 
@@ -76,12 +81,37 @@ def _send_email(account: str, region: str, params: dict[str, Any]) -> dict[str, 
     return {"MessageId": message.id}
 
 
+def _sqs(method: str) -> Direct:
+    """An SQS action as moto's response method performs it, from the call's parameters
+    (moto parses SQS requests into the same parameters), without the wire."""
+
+    def direct(account: str, region: str, params: dict[str, Any]) -> dict[str, Any]:
+        from moto.sqs.responses import SQSResponse
+
+        response = SQSResponse()
+        response.automated_parameter_parsing = True
+        response.params = params
+        response.uri_match = {}
+        response.current_account, response.region = account, region
+        try:
+            result: dict[str, Any] = getattr(response, method)().result
+        except Exception as refused:  # refused before any change: the wire shapes the error
+            raise OnTheWire from refused
+        # the JSON wire leaves out an empty list (no messages received)
+        return {k: v for k, v in result.items() if v != []}
+
+    return direct
+
+
 _WIRE_TIME = JSONSerializer()._convert_timestamp_to_str
 
 DIRECT: dict[tuple[str, str], Direct] = {
     ("sns", "Publish"): _sns_publish,
     ("events", "PutEvents"): _put_events,
     ("sesv2", "SendEmail"): _send_email,
+    # the runtime's own emulation of Lambda's SQS event source
+    ("sqs", "ReceiveMessage"): _sqs("receive_message"),
+    ("sqs", "DeleteMessageBatch"): _sqs("delete_message_batch"),
 }
 
 

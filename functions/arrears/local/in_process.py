@@ -29,6 +29,11 @@ class CallRefused(Exception):
         self.extra = dict(extra or {})
 
 
+class OnTheWire(Exception):
+    """Raised by an answer that changed nothing: the full client path answers the call
+    instead (an error whose exact shape only the wire produces)."""
+
+
 @contextmanager
 def answering(answer_for: Callable[[Any, str], Answer | None]) -> Iterator[None]:
     """While the block runs, ``answer_for(client, operation)`` may take over a call."""
@@ -48,6 +53,8 @@ def answering(answer_for: Callable[[Any, str], Answer | None]) -> Iterator[None]
         }
         try:
             response = answer(self, operation_name, api_params)
+        except OnTheWire:
+            return original(self, operation_name, api_params)
         except CallRefused as refused:
             code = refused.error["Code"]
             body = {

@@ -138,3 +138,68 @@ def test_direct_calls_answer_fail_and_act_as_the_wire_does():
 def test_parameters_are_validated_before_anything_is_sent():
     with mock_aws(), serving_directly(ACCOUNT, REGION), pytest.raises(ParamValidationError):
         boto3.client("sns", region_name=REGION).publish(PhoneNumber="+447700900123")
+
+
+def _sqs_run(direct: bool) -> list[Any]:
+    """The runtime's event-source calls on a queue: receive, delete, and the refusals."""
+    with mock_aws():
+        sqs = boto3.client("sqs", region_name=REGION)
+        url = sqs.create_queue(QueueName="ingest", Attributes={"VisibilityTimeout": "30"})[
+            "QueueUrl"
+        ]
+        for n in range(3):
+            sqs.send_message(
+                QueueUrl=url, MessageBody=f"event {n}",
+                MessageAttributes={"n": {"DataType": "Number", "StringValue": str(n)}},
+            )  # fmt: skip
+        outcomes: list[Any] = []
+
+        def call(method: str, **params: Any) -> dict[str, Any]:
+            try:
+                result = getattr(sqs, method)(**params)
+            except ClientError as error:
+                outcomes.append(("error", type(error).__name__, error.response["Error"]))
+                return {}
+            result.pop("ResponseMetadata")
+            outcomes.append(("ok", _stable(result)))
+            return result
+
+        with serving_directly(ACCOUNT, REGION) if direct else _nothing():
+            everything = {"AttributeNames": ["All"], "MessageAttributeNames": ["All"]}
+            got = call("receive_message", QueueUrl=url, MaxNumberOfMessages=2, **everything)
+            handles = [m["ReceiptHandle"] for m in got["Messages"]]
+            call("receive_message", QueueUrl=url, MaxNumberOfMessages=10)  # the third only
+            call("receive_message", QueueUrl=url, MaxNumberOfMessages=10)  # none visible
+            call("delete_message_batch", QueueUrl=url, Entries=[
+                {"Id": "0", "ReceiptHandle": handles[0]}, {"Id": "1", "ReceiptHandle": "bad"},
+            ])  # fmt: skip
+            call("receive_message", QueueUrl=url, MaxNumberOfMessages=11)
+            call("receive_message", QueueUrl=url + "-gone", MaxNumberOfMessages=1)
+            call("delete_message_batch", QueueUrl=url, Entries=[])
+        outcomes.append(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])[
+            "Attributes"
+        ]["ApproximateNumberOfMessagesNotVisible"])  # fmt: skip
+        return outcomes
+
+
+def _stable(result: dict[str, Any]) -> dict[str, Any]:
+    """A result without the values drawn at random or from the clock."""
+    drawn = {"MessageId", "ReceiptHandle", "SentTimestamp", "ApproximateFirstReceiveTimestamp"}
+
+    def strip(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: strip(v) for k, v in value.items() if k not in drawn}
+        if isinstance(value, list):
+            return [strip(v) for v in value]
+        return value
+
+    return strip(result)  # type: ignore[no-any-return]
+
+
+def test_the_event_source_calls_answer_and_fail_as_the_wire_does():
+    wire, direct = _sqs_run(direct=False), _sqs_run(direct=True)
+
+    assert direct == wire
+    assert [o[0] for o in wire[:-1]] == ["ok", "ok", "ok", "ok", "error", "error", "error"]
+    assert len(wire[0][1]["Messages"]) == 2 and "Messages" not in wire[2][1]
+    assert wire[3][1]["Successful"] == [{"Id": "0"}] and len(wire[3][1]["Failed"]) == 1
