@@ -311,10 +311,8 @@ def merge_reports(reports: list[dict[str, Any]]) -> dict[str, Any]:
         "message_failures", "dlq_messages", "unsupported_ops_actions",
     )  # fmt: skip
     totals = [r["totals"] for r in reports]
-    by_function: Counter[str] = Counter()
-    for t in totals:
-        by_function.update(t["lambda_invocations"]["by_function"])
-    return {
+    invocations = [t["lambda_invocations"] for t in totals]
+    merged: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "seed": reports[0]["seed"],
         "generated_at": max(r["generated_at"] for r in reports),
@@ -332,21 +330,17 @@ def merge_reports(reports: list[dict[str, Any]]) -> dict[str, Any]:
         | {
             "executions_by_status": _summed(t["executions_by_status"] for t in totals),
             "lambda_invocations": {
-                "total": sum(t["lambda_invocations"]["total"] for t in totals),
-                "errors": sum(t["lambda_invocations"]["errors"] for t in totals),
-                "by_function": dict(sorted(by_function.items())),
+                "total": sum(i["total"] for i in invocations),
+                "errors": sum(i["errors"] for i in invocations),
+                "by_function": _summed(i["by_function"] for i in invocations),
             },
         }
         | {name: sum(t[name] for t in totals) for name in counters},
-    } | (
-        {
-            "faults_injected": _summed(
-                r["faults_injected"] for r in reports if "faults_injected" in r
-            )
-        }
-        if any("faults_injected" in r for r in reports)
-        else {}
-    )
+    }
+    faults = [r["faults_injected"] for r in reports if "faults_injected" in r]
+    if faults:
+        merged["faults_injected"] = _summed(faults)
+    return merged
 
 
 def _summed(counts: Iterable[dict[str, int]]) -> dict[str, int]:
