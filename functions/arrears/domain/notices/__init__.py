@@ -115,7 +115,8 @@ def render_letter_text(kind: LetterKind | str, locale: str, context: LetterConte
     pack, template = catalogue().letter(
         LetterKind(kind), locale, context.variant, context.fallback_locale
     )
-    return letter_text(template, pack, _format_locale(locale, pack.locale), context).content()
+    values = variables(context, pack, _format_locale(locale, pack.locale), Channel.LETTER)
+    return letter_text(template, pack, context, values).content()
 
 
 def _format_locale(requested: str, template_locale: str) -> str:

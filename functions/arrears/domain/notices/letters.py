@@ -342,9 +342,12 @@ class LetterText:
 
 
 def letter_text(
-    template: LetterTemplate, pack: LocalePack, locale: str, context: LetterContext
+    template: LetterTemplate,
+    pack: LocalePack,
+    context: LetterContext,
+    values: Mapping[str, str | None],
 ) -> LetterText:
-    values = variables(context, pack, locale, Channel.LETTER)
+    """The letter's texts, filled in from ``values`` (``variables`` for the letter channel)."""
     return LetterText(
         title=_render(template.title, values),
         salutation=_render(template.salutation, values),
@@ -368,14 +371,7 @@ def render_letter_pdf(
     breakdown = context.breakdown or Breakdown.principal_only(context.amount_due)
 
     # Render every text first: a missing value fails before any PDF work is done.
-    text = letter_text(template, pack, locale, context)
-    title, salutation, paragraphs, closing = (
-        text.title,
-        text.salutation,
-        text.paragraphs,
-        text.closing,
-    )
-    enclosures, registration = text.enclosures, text.registration
+    text = letter_text(template, pack, context, values)
 
     pdf = _Letter(format="A4", unit="mm")
     pdf.set_margins(MARGIN, MARGIN, MARGIN)
@@ -388,10 +384,10 @@ def render_letter_pdf(
     _font_cache().install(pdf)
     everything = " ".join(
         [
-            title,
-            salutation,
-            *paragraphs,
-            closing,
+            text.title,
+            text.salutation,
+            *text.paragraphs,
+            text.closing,
             context.borrower_name,
             context.creditor_name,
             *context.borrower_address,
@@ -401,8 +397,8 @@ def render_letter_pdf(
             *context.sender_address,
             context.collector_name or "",
             *context.collector_address,
-            registration,
-            *(text for title, body in enclosures for text in (title, *body)),
+            text.registration,
+            *(line for title, body in text.enclosures for line in (title, *body)),
         ]
     )
     if has_rtl(everything):
@@ -434,19 +430,19 @@ def render_letter_pdf(
         reference_lines.append(f"{labels['contract_reference']}: {values['contract_reference']}")
     _lines(pdf, "\n".join(reference_lines), size=9.5, gap=5)
 
-    _lines(pdf, title, size=15, gap=3)
+    _lines(pdf, text.title, size=15, gap=3)
     _breakdown_table(pdf, labels, breakdown, context.currency, locale)
-    _lines(pdf, salutation, gap=2)
-    for paragraph in paragraphs:
+    _lines(pdf, text.salutation, gap=2)
+    for paragraph in text.paragraphs:
         _lines(pdf, paragraph, gap=2.5)
     for extra in context.extra_lines:
         _lines(pdf, clean(extra), gap=2.5)
     pdf.ln(3)
-    _lines(pdf, closing)
-    if registration:
+    _lines(pdf, text.closing)
+    if text.registration:
         pdf.ln(4)
-        _lines(pdf, registration, size=8.5)
-    for enclosure_title, body in enclosures:
+        _lines(pdf, text.registration, size=8.5)
+    for enclosure_title, body in text.enclosures:
         pdf.add_page()
         _lines(pdf, enclosure_title, size=13, gap=3)
         for paragraph in body:
