@@ -141,9 +141,10 @@ class Table:
 
     def put(self, key: tuple[Any, ...], item: Item) -> None:
         """Store a copy of ``item`` at ``key``."""
-        old = self.get(key)
-        if old is not None:
-            self._unindex(key, old)
+        stored = self.items.get(key)
+        if stored is not None:
+            if self.indexes:  # only the indexes need the old item back
+                self._unindex(key, marshal.loads(stored))
         elif self.schema.sort is not None:
             bisect.insort(self.partitions.setdefault(key[0], []), key[1])
         try:
