@@ -242,37 +242,59 @@ def save_letters(rt: Any, folder: Path) -> list[Path]:
 # ---- helpers ----------------------------------------------------------------------------------
 
 
-class Progress:
-    """One line on stderr: virtual date, percent, real seconds."""
+class StatusLine:
+    """One progress line on a stream: rewritten in place on a terminal (at most five times a
+    second), a new line every five seconds in a log."""
 
-    def __init__(self, start: datetime, end: datetime, stream: IO[str]) -> None:
-        self._start, self._end, self._stream = start, end, stream
+    def __init__(self, stream: IO[str]) -> None:
+        self._stream = stream
+        self._tty = stream.isatty()
         self._began = time.perf_counter()
         self._last_shown = -1.0
-        self._tty = stream.isatty()
 
-    def update(self, now: datetime) -> None:
-        elapsed = time.perf_counter() - self._began
+    @property
+    def elapsed(self) -> float:
+        return time.perf_counter() - self._began
+
+    def due(self) -> bool:
+        """Whether a new line may be shown now (and, if so, it counts as shown)."""
+        elapsed = self.elapsed
         if elapsed - self._last_shown < (0.2 if self._tty else 5.0):
-            return
+            return False
         self._last_shown = elapsed
-        self._show(now, elapsed, final=False)
+        return True
 
-    def done(self) -> None:
-        self._show(self._end, time.perf_counter() - self._began, final=True)
-
-    def _show(self, now: datetime, elapsed: float, final: bool) -> None:
-        span = (self._end - self._start).total_seconds() or 1.0
-        share = min(max((now - self._start).total_seconds() / span, 0.0), 1.0)
-        day = (now - self._start).days
-        line = (
-            f"virtual {now:%Y-%m-%d %H:%M} UTC  day {day:>3}  {share:6.1%}  ({elapsed:5.1f}s real)"
-        )
+    def show(self, line: str, final: bool = False) -> None:
         if self._tty:
             self._stream.write("\r" + line + ("\n" if final else ""))
         else:
             self._stream.write(line + "\n")
         self._stream.flush()
+
+
+class Progress:
+    """One line on stderr: virtual date, percent, real seconds."""
+
+    def __init__(self, start: datetime, end: datetime, stream: IO[str]) -> None:
+        self._start, self._end = start, end
+        self._line = StatusLine(stream)
+
+    def update(self, now: datetime) -> None:
+        if self._line.due():
+            self._show(now, final=False)
+
+    def done(self) -> None:
+        self._show(self._end, final=True)
+
+    def _show(self, now: datetime, final: bool) -> None:
+        span = (self._end - self._start).total_seconds() or 1.0
+        share = min(max((now - self._start).total_seconds() / span, 0.0), 1.0)
+        day = (now - self._start).days
+        self._line.show(
+            f"virtual {now:%Y-%m-%d %H:%M} UTC  day {day:>3}  {share:6.1%}  "
+            f"({self._line.elapsed:5.1f}s real)",
+            final,
+        )
 
 
 def write_json(path: Path, data: Any) -> None:

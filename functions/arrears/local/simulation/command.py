@@ -251,26 +251,24 @@ class Progress:
     """One line on stderr: case-days simulated, each policy's virtual day, time left."""
 
     def __init__(self, cases: int, days: int, stream: IO[str] | None = None) -> None:
+        from arrears.local.commands import StatusLine
+
         self._total = max(cases * days, 1)
         self._days = days
-        self._stream = stream or sys.stderr
         self._shards: dict[tuple[str, int], tuple[int, int]] = {}  # -> (day, cases)
-        self._began = time.perf_counter()
-        self._shown = 0.0
-        self._tty = self._stream.isatty()
+        self._line = StatusLine(stream or sys.stderr)
 
     def update(self, message: Any) -> None:
         label, shard, day, cases = message
         self._shards[(label, shard)] = (day, cases)
-        elapsed = time.perf_counter() - self._began
-        if elapsed - self._shown >= (0.2 if self._tty else 5.0):
-            self._shown = elapsed
-            self._show(elapsed, final=False)
+        if self._line.due():
+            self._show(final=False)
 
     def done(self, partial: bool) -> None:
-        self._show(time.perf_counter() - self._began, final=True, partial=partial)
+        self._show(final=True, partial=partial)
 
-    def _show(self, elapsed: float, final: bool, partial: bool = False) -> None:
+    def _show(self, final: bool, partial: bool = False) -> None:
+        elapsed = self._line.elapsed
         done = sum(day * cases for day, cases in self._shards.values())
         share = min(done / self._total, 1.0)
         left = elapsed * (1 - share) / share if share else 0.0
@@ -284,6 +282,4 @@ class Progress:
             f"{elapsed:4.0f}s elapsed, about {left:4.0f}s left"
             + ("  (interrupted)" if partial else "")
         )
-        ending = "\n" if final or not self._tty else ""
-        self._stream.write(("\r" if self._tty else "") + line + ending)
-        self._stream.flush()
+        self._line.show(line, final)
