@@ -68,6 +68,10 @@ class LetterStore:
         return cls(bucket=s.letters_bucket, kms_key_id=s.kms_key_arn, event_bus=s.event_bus_name)
 
     @property
+    def bucket(self) -> str:
+        return self._bucket
+
+    @property
     def s3(self) -> Any:
         if self._s3 is None:
             self._s3 = boto3.client("s3")
@@ -164,7 +168,7 @@ class DigestLetterStore:
         version = "none"
         if self._keep_digest:
             response = self._inner.s3.put_object(
-                Bucket=self._inner._bucket, Key=key, Body=digest.encode(), ContentType="text/plain"
+                Bucket=self._inner.bucket, Key=key, Body=digest.encode(), ContentType="text/plain"
             )
             version = str(response.get("VersionId") or "null")
         return StoredLetter(key=key, version_id=version, sha256=digest, size=len(content))

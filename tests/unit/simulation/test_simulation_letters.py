@@ -27,7 +27,7 @@ class FakeS3:
 class FakeStore:
     """The real store's surface that the digest store uses."""
 
-    _bucket = "letters"
+    bucket = "letters"
 
     def __init__(self) -> None:
         self.s3 = FakeS3()
