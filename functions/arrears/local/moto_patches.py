@@ -33,7 +33,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, cast
 
-from arrears.local import aws_sdk_parameters, no_batch_tasks, program_cache
+from arrears.local import aws_sdk_parameters, no_batch_tasks, object_spool, program_cache
 from arrears.local.clock import Scheduler, Wake
 
 PINNED_MOTO_VERSION = "5.2.5"
@@ -234,6 +234,25 @@ def _history_problems() -> list[str]:
     return problems
 
 
+def _ended_environment_problems() -> list[str]:
+    """What ``EndedEnvironment`` stands in for on moto's ``Environment``."""
+    from moto.stepfunctions.parser.asl.eval.environment import Environment
+
+    problems = []
+    for name in ("event_manager", "callback_pool_manager", "map_run_record_pool_manager"):
+        if f"self.{name} =" not in inspect.getsource(Environment.__init__):
+            problems.append(f"Environment.{name} is no longer set by the environment")
+    for name, params in (
+        ("program_state", ("self",)),
+        ("is_running", ("self",)),
+        ("set_stop", ("self", "stop_date", "cause", "error")),
+    ):
+        method = getattr(Environment, name, None)
+        if method is None or tuple(inspect.signature(method).parameters) != params:
+            problems.append(f"Environment.{name} changed")
+    return problems
+
+
 def _in_process_dynamodb_problems() -> list[str]:
     """What ``InProcessDynamoDB`` needs from botocore's client and moto's stubber."""
     import botocore.client
@@ -362,7 +381,13 @@ def check_internals() -> list[str]:
         if f"self.{name}" not in init_source:
             problems.append(f"ExecutionState.{name} is no longer set by the state")
     problems += _history_problems()
+    problems += _ended_environment_problems()
+    from moto.sqs.models import Message as SqsMessage
+
+    if not isinstance(SqsMessage.__dict__.get("instances_tracked"), list):
+        problems.append("moto's SQS Message no longer lists its instances in instances_tracked")
     problems += no_batch_tasks.problems()
+    problems += object_spool.problems()
     for module_name in _JSON_COPY_MODULES:
         try:
             bound = getattr(importlib.import_module(module_name), "copy", None)
@@ -464,6 +489,8 @@ def _make_replacements(originals: dict[str, Any]) -> dict[str, Any]:
                 return env
 
             self._get_evaluation_environment = lean_environment
+            self._arrears_task = hooks.scheduler.spawn(name, lambda: _run_then_release(self))
+            return
         self._arrears_task = hooks.scheduler.spawn(name, self._execution_logic)
 
     def execution_stop(self: Any, stop_date: Any, error: Any, cause: Any) -> None:
@@ -586,6 +613,7 @@ def _make_replacements(originals: dict[str, Any]) -> dict[str, Any]:
                 # (moto's own timer never marks the callback, so it accepted and lost it)
                 self.report(CallbackConsumerTimeout())
                 break
+        _spend(self)
         return self._outcome
 
     pool_notify = originals["CallbackPoolManager.notify"]
@@ -978,6 +1006,72 @@ def _json_copy_key(module_name: str) -> str:
     return f"json_copy:{module_name}"
 
 
+# A spent callback endpoint's event: set for good, shared by every spent endpoint.
+_SPENT = threading.Event()
+_SPENT.set()
+
+
+def _spend(endpoint: Any) -> None:
+    """Let a callback whose wait is over drop its own event and waiter.
+
+    moto keeps every endpoint of a running execution in its pool, so a duplicate or late
+    SendTaskSuccess gets the answer it always got (accepted, or refused once timed out);
+    what a long-running case no longer carries is an Event (a Condition, a lock and a
+    deque) per task it has waited on.
+    """
+    endpoint._notify_event = _SPENT
+    endpoint._arrears_task = None
+
+
+class _Untracked(list[Any]):
+    """moto lists every model object it creates (for its server's dashboard), so a deleted
+    SQS message, about four per case, would live as long as the process."""
+
+    def append(self, item: Any) -> None:
+        pass
+
+
+class EndedEnvironment:
+    """What an ended execution keeps of its interpreter environment: its history, its final
+    program state, and a callback pool with no endpoints (every task token it handed out
+    is refused, as AWS refuses the tokens of an ended execution)."""
+
+    __slots__ = (
+        "_program_state",
+        "callback_pool_manager",
+        "event_manager",
+        "map_run_record_pool_manager",
+    )
+
+    def __init__(self, env: Any) -> None:
+        from moto.stepfunctions.parser.asl.eval.callback.callback import CallbackPoolManager
+
+        self.event_manager = env.event_manager
+        self.callback_pool_manager = CallbackPoolManager(activity_store={})
+        self.map_run_record_pool_manager = env.map_run_record_pool_manager
+        self._program_state = env.program_state()
+
+    def program_state(self) -> Any:
+        return self._program_state
+
+    def is_running(self) -> bool:
+        return False
+
+    def set_stop(self, stop_date: Any, cause: Any, error: Any) -> None:
+        """Stopping an ended execution changes nothing (moto's environment does the same)."""
+
+
+def _run_then_release(worker: Any) -> None:
+    """Run an execution to its end, then keep only what is read of it afterwards:
+    DescribeExecution reads the execution itself, GetExecutionHistory and the report the
+    history. The rest (states, frames, variables, callback endpoints) is most of what a
+    case's execution holds, and a portfolio run keeps every ended execution."""
+    worker._execution_logic()
+    if worker.env is not None and not worker.env.is_running():
+        worker.env = EndedEnvironment(worker.env)
+    worker.__dict__.pop("_get_evaluation_environment", None)
+
+
 def _wake_waiter(endpoint: Any) -> None:
     task = getattr(endpoint, "_arrears_task", None)
     if task is not None and _hooks is not None:
@@ -1146,6 +1240,10 @@ def patched(hooks: Hooks, *, virtual_time: bool = True, speedups: bool = True) -
             owner = _resolve(_OWNERS[owner_name], owner_name)
             undo.append((owner, attr, owner.__dict__[attr]))
             setattr(owner, attr, fn)
+        from moto.sqs.models import Message as SqsMessage
+
+        undo.append((SqsMessage, "instances_tracked", SqsMessage.__dict__["instances_tracked"]))
+        SqsMessage.instances_tracked = _Untracked()  # type: ignore[attr-defined]
         _hooks = hooks
         hooks.virtual_time = virtual_time
         try:

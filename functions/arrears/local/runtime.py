@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from arrears import constants as c
@@ -42,6 +43,7 @@ from arrears.local.direct_calls import serving_directly
 from arrears.local.dynamodb import InMemoryDynamoDB
 from arrears.local.dynamodb import serving as serving_dynamodb
 from arrears.local.faults import LAMBDA_ERROR_TYPES, FaultPlan, raise_if_faulted
+from arrears.local.object_spool import spooled_objects
 
 REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"  # moto's default account
@@ -211,7 +213,7 @@ class LambdaContext:
         return self.timeout_seconds * 1000  # a handler takes no virtual time
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Invocation:
     function: str
     at: str
@@ -292,6 +294,8 @@ class LocalRuntime:
         self._handlers: dict[str, Callable[[Any, Any], Any]] = {}
         self._functions = {spec.local_name: spec for spec in self._all_functions()}
         self._stack: ExitStack | None = None
+        # where S3 objects keep their bytes while the runtime runs (object_spool.py)
+        self.spool_directory: Path | None = None
         self._stats = DeliveryStats()
         self._queue_url = ""
         self._dlq_url = ""
@@ -341,6 +345,7 @@ class LocalRuntime:
                 stack.enter_context(serving_dynamodb(self.dynamodb))
             if self._speedups:
                 stack.enter_context(serving_directly(ACCOUNT_ID, REGION))
+                self.spool_directory = stack.enter_context(spooled_objects())
             settings_module.settings.cache_clear()
             stack.callback(settings_module.settings.cache_clear)
             self._provision()

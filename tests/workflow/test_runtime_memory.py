@@ -1,0 +1,132 @@
+"""What a long portfolio run no longer keeps per case, and that the APIs answer as before:
+ended executions keep their history but not their interpreter state, S3 objects live in
+files, deleted SQS messages are freed."""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import hashlib
+import json
+import os
+import weakref
+from datetime import timedelta
+
+import pytest
+from arrears.local.runtime import ACCOUNT_ID, REGION, LocalRuntime
+from botocore.exceptions import ClientError
+from runtime_fixture_topology import START, fixture_topology
+
+OVERDUE = {"account_id": "acc-1", "status": "OVERDUE"}
+PAID = {**OVERDUE, "status": "PAID"}
+
+
+def _ended_paid_case(history: str) -> tuple[tuple[object, ...], bool]:
+    """A case that pays while waiting, run to its end; then what the APIs say of its
+    execution, and whether the execution still holds the endpoint of its spent token."""
+    with LocalRuntime(start=START, seed=7, topology=fixture_topology(), history=history) as rt:
+        rt.put_event("wallet.payments", "PaymentStatusChanged", OVERDUE)
+        rt.advance(timedelta(days=4))
+        token = rt.client("dynamodb").get_item(
+            TableName="arrears-cases", Key={"case_id": {"S": "acc-1#1"}}
+        )["Item"]["task_token"]["S"]
+        rt.put_event("wallet.payments", "PaymentStatusChanged", PAID)
+        rt.advance(timedelta(days=1))
+        sfn = rt.client("stepfunctions")
+        (listed,) = rt.executions()
+        described = sfn.describe_execution(executionArn=listed["executionArn"])
+        entered = [
+            e["stateEnteredEventDetails"]["name"]
+            for e in rt.history(listed["executionArn"])
+            if e["type"].endswith("StateEntered")
+        ]
+        with pytest.raises(ClientError) as refused:  # the spent token, sent again
+            sfn.send_task_success(taskToken=token, output="{}")
+        ((_, execution),) = list(rt.execution_records())
+        holds = execution.exec_worker.env.callback_pool_manager.get(token) is not None
+        answer = (
+            described["status"],
+            json.loads(described["output"]),
+            entered,
+            refused.value.response["Error"]["Code"],
+        )
+        return answer, holds
+
+
+@pytest.mark.usefixtures("calls")
+def test_an_ended_execution_answers_as_before_without_its_interpreter_state():
+    # given the same paid case run keeping full histories and keeping states only
+    # when each is described, its history read and its spent token sent again
+    full, full_holds = _ended_paid_case("full")
+    lean, lean_holds = _ended_paid_case("states")
+    # then both answer alike: succeeded, same output and states, the token refused
+    assert full == lean
+    assert lean[0] == "SUCCEEDED" and lean[3] == "InvalidToken"
+    # and only the lean run's ended execution dropped its callback endpoints
+    assert full_holds and not lean_holds
+
+
+def _open_files() -> set[str]:
+    names = set()
+    for fd in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(FileNotFoundError):  # the listing's own descriptor
+            names.add(os.readlink(f"/proc/self/fd/{fd}"))
+    return names
+
+
+@pytest.mark.usefixtures("calls")
+def test_s3_objects_keep_their_bytes_in_files_without_holding_them_open(runtime):
+    # given a bucket and an object bigger than a letter
+    s3 = runtime.client("s3")
+    s3.create_bucket(Bucket="spool-check")
+    body = os.urandom(40_000)
+    before = _open_files()
+    # when it is written, copied, read back and overwritten
+    s3.put_object(Bucket="spool-check", Key="a.pdf", Body=body)
+    s3.copy_object(Bucket="spool-check", Key="b.pdf", CopySource="spool-check/a.pdf")
+    read = s3.get_object(Bucket="spool-check", Key="b.pdf")["Body"].read()
+    head = s3.head_object(Bucket="spool-check", Key="a.pdf")
+    s3.put_object(Bucket="spool-check", Key="a.pdf", Body=b"shorter")
+    # then S3 answers as it always did
+    assert read == body
+    assert head["ETag"] == f'"{hashlib.md5(body).hexdigest()}"'
+    assert head["ContentLength"] == len(body)
+    assert s3.get_object(Bucket="spool-check", Key="a.pdf")["Body"].read() == b"shorter"
+    # and the bytes sit in files of the spool directory, none of them left open
+    assert runtime.spool_directory is not None
+    spooled = [p for p in runtime.spool_directory.iterdir() if p.stat().st_size == len(body)]
+    assert len(spooled) == 1  # the copy; the original was overwritten
+    assert _open_files() - before == set()
+    # and a deleted object's file goes with it
+    s3.delete_object(Bucket="spool-check", Key="b.pdf")
+    gc.collect()
+    assert not spooled[0].exists()
+
+
+@pytest.mark.usefixtures("calls")
+def test_the_spool_directory_is_removed_when_the_runtime_stops():
+    with LocalRuntime(start=START, seed=7, topology=fixture_topology()) as rt:
+        directory = rt.spool_directory
+        assert directory is not None
+        rt.client("s3").create_bucket(Bucket="spool-check")
+        rt.client("s3").put_object(Bucket="spool-check", Key="k", Body=b"x")
+        assert directory.is_dir()
+    assert not directory.exists()
+
+
+@pytest.mark.usefixtures("calls")
+def test_a_deleted_sqs_message_is_freed(runtime):
+    from moto.sqs.models import sqs_backends
+
+    # given a message sent and received on an emulated queue
+    sqs = runtime.client("sqs")
+    url = sqs.create_queue(QueueName="freed-check")["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="hello")
+    (received,) = sqs.receive_message(QueueUrl=url)["Messages"]
+    queue = sqs_backends[ACCOUNT_ID][REGION].queues["freed-check"]
+    message = weakref.ref(queue._messages[0])
+    # when it is deleted
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=received["ReceiptHandle"])
+    gc.collect()
+    # then nothing keeps it (moto's own list of every model object it made included)
+    assert message() is None
