@@ -82,7 +82,7 @@ def _tempfile_module(directory: Path) -> types.ModuleType:
 @contextmanager
 def spooled_objects() -> Iterator[Path]:
     """While the block runs, new S3 objects keep their bytes in files of a fresh directory."""
-    models = importlib.import_module(_S3_MODELS)
+    models: Any = importlib.import_module(_S3_MODELS)
     original = models.tempfile
     directory = Path(tempfile.mkdtemp(prefix="arrears-s3-"))
     models.tempfile = _tempfile_module(directory)
