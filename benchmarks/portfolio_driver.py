@@ -1,12 +1,14 @@
 """Run one events file on the local runtime of whichever ``arrears`` is first on the path,
-and print what it cost as one JSON line. ``test_portfolio_bench.py`` runs it on today's
-code and on an older commit's, in separate processes, on the same file.
+and print what it cost as one JSON line: CPU, the first event's wall time, the memory held
+once the run is over (before the report is built) and the peak. ``test_portfolio_bench.py``
+runs it on today's code and on an older commit's, in separate processes, on the same file.
 
     python benchmarks/portfolio_driver.py EVENTS_FILE DAYS
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import resource
 import sys
@@ -18,6 +20,12 @@ from pathlib import Path
 def _cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
+
+
+def _rss_mb() -> float:
+    """Resident memory now (not the peak): what the process holds at this point."""
+    resident_pages = int(Path("/proc/self/statm").read_text().split()[1])
+    return resident_pages * resource.getpagesize() / 2**20
 
 
 def main() -> None:
@@ -43,6 +51,8 @@ def main() -> None:
         first_event_wall = time.perf_counter() - began_wall
         rt.advance(timedelta(days=days))
         ran_cpu = _cpu()
+        gc.collect()
+        retained_mb = _rss_mb()  # everything the run keeps, before the report is built
         report = rt.report()
         reported_cpu = _cpu()
     cases = len(report["cases"])
@@ -54,6 +64,7 @@ def main() -> None:
                 "first_event_wall_seconds": round(first_event_wall, 3),
                 "run_cpu_seconds": round(ran_cpu - started_cpu, 3),
                 "report_cpu_seconds": round(reported_cpu - ran_cpu, 3),
+                "retained_rss_mb": round(retained_mb),
                 "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
                 "arrears": __import__("arrears").__file__,
             }

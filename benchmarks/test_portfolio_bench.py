@@ -122,20 +122,24 @@ def test_cpu_and_memory_per_case_stay_flat_as_the_portfolio_grows(
     benchmark.pedantic(lambda: None, rounds=1, iterations=1)
     smallest, largest = results[SCALE[0]], results[SCALE[-1]]
     growth = cpu_per_case(largest) / cpu_per_case(smallest)
-    memory_kb = (largest["max_rss_mb"] - smallest["max_rss_mb"]) * 1024 / (SCALE[-1] - SCALE[0])
+    added = SCALE[-1] - SCALE[0]
+    # retained: what the runtime holds per case once the run is over; peak: with the report
+    retained_kb = (largest["retained_rss_mb"] - smallest["retained_rss_mb"]) * 1024 / added
+    peak_kb = (largest["max_rss_mb"] - smallest["max_rss_mb"]) * 1024 / added
     benchmark.extra_info.update(
         {"results": results, "cpu_per_case_growth": round(growth, 2),
-         "memory_kb_per_case": round(memory_kb, 1)}
+         "retained_kb_per_case": round(retained_kb, 1), "peak_kb_per_case": round(peak_kb, 1)}
     )  # fmt: skip
     print("\nmixed demo portfolio, 120 days, today's tree:")
     for n, r in results.items():
         print(
             f"  {n:>6} accounts: {cpu_per_case(r) * 1000:7.1f} ms CPU per case, "
-            f"max RSS {r['max_rss_mb']} MB, first event after {r['first_event_wall_seconds']} s"
+            f"RSS after the run {r['retained_rss_mb']} MB, peak {r['max_rss_mb']} MB, "
+            f"first event after {r['first_event_wall_seconds']} s"
         )
     print(
-        f"  CPU per case at {SCALE[-1]} / at {SCALE[0]}: {growth:.2f}x; "
-        f"memory per added case {memory_kb:.0f} KB"
+        f"  CPU per case at {SCALE[-1]} / at {SCALE[0]}: {growth:.2f}x; per added case: "
+        f"{retained_kb:.0f} KB retained after the run, {peak_kb:.0f} KB at the peak (report)"
     )
 
 

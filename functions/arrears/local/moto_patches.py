@@ -204,6 +204,10 @@ class StatesOnlyHistory(list[Any]):
     portfolio run reads only which states were entered when."""
 
     DATA = ("input", "inputDetails", "output", "outputDetails", "parameters")
+    # Once its data is gone, a state-entered event's details are the state's name: one dict
+    # per state, shared by every event entering it (nothing changes a history event, and
+    # GetExecutionHistory hands out copies).
+    _entered: dict[str, dict[str, Any]] = {}
 
     def append(self, event: Any) -> None:
         kind = str(getattr(event.get("type"), "value", event.get("type")))
@@ -211,7 +215,10 @@ class StatesOnlyHistory(list[Any]):
             return
         for name, details in event.items():
             if name.endswith("EventDetails") and isinstance(details, dict):
-                event[name] = {k: v for k, v in details.items() if k not in self.DATA}
+                kept = {k: v for k, v in details.items() if k not in self.DATA}
+                if name == "stateEnteredEventDetails" and list(kept) == ["name"]:
+                    kept = self._entered.setdefault(kept["name"], kept)
+                event[name] = kept
         super().append(event)
 
 

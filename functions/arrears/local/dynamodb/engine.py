@@ -95,6 +95,8 @@ class Table:
     items: dict[tuple[Any, ...], bytes] = field(default_factory=dict)
     # partition value -> sorted sort values (tables with a sort key)
     partitions: dict[Any, list[Any]] = field(default_factory=dict)
+    # partition value -> the one copy of it the item keys share (tables with a sort key)
+    partition_values: dict[Any, Any] = field(default_factory=dict)
     ttl: dict[str, Any] = field(default_factory=lambda: {"TimeToLiveStatus": "DISABLED"})
 
     # ---- keys ----------------------------------------------------------------------------
@@ -146,6 +148,9 @@ class Table:
             if self.indexes:  # only the indexes need the old item back
                 self._unindex(key, marshal.loads(stored))
         elif self.schema.sort is not None:
+            # the items of a partition share one copy of its value (a case's timeline holds
+            # dozens of items under one case id)
+            key = (self.partition_values.setdefault(key[0], key[0]), key[1])
             bisect.insort(self.partitions.setdefault(key[0], []), key[1])
         try:
             self.items[key] = marshal.dumps(item)
@@ -167,6 +172,7 @@ class Table:
             del sorts[bisect.bisect_left(sorts, key[1])]
             if not sorts:
                 del self.partitions[key[0]]
+                del self.partition_values[key[0]]
         return old
 
     def _unindex(self, key: tuple[Any, ...], item: Item) -> None:
