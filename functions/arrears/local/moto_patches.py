@@ -31,7 +31,7 @@ import types
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 
 from arrears.local import aws_sdk_parameters, no_batch_tasks, object_spool, program_cache
 from arrears.local.clock import Scheduler, Wake
@@ -207,7 +207,7 @@ class StatesOnlyHistory(list[Any]):
     # Once its data is gone, a state-entered event's details are the state's name: one dict
     # per state, shared by every event entering it (nothing changes a history event, and
     # GetExecutionHistory hands out copies).
-    _entered: dict[str, dict[str, Any]] = {}
+    _entered: ClassVar[dict[str, dict[str, Any]]] = {}
 
     def append(self, event: Any) -> None:
         kind = str(getattr(event.get("type"), "value", event.get("type")))
