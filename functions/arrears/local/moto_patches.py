@@ -197,17 +197,28 @@ CALLBACK_ENDPOINT_ATTRIBUTES = ("_notify_event", "_outcome", "_heartbeat_endpoin
 HEARTBEAT_ENDPOINT_ATTRIBUTES = ("_mutex", "_next_heartbeat_event", "_heartbeat_seconds")
 
 
-class StatesOnlyHistory(list[Any]):
+class StatesOnlyHistory:
     """An execution history that keeps the states entered (with their time) and the
     execution's own events, without the data they carried: task, wait and callback events,
     inputs, outputs and parameters are nearly all of a long-running case's history, and a
-    portfolio run reads only which states were entered when."""
+    portfolio run reads only which states were entered when.
+
+    It stands in for the list moto's ``EventManager`` appends to: each event is kept as a
+    tuple of its values beside one shared tuple of its keys (a third of a dict's memory),
+    and iterating or deep-copying it (GetExecutionHistory) gives the events as dicts.
+    """
 
     DATA = ("input", "inputDetails", "output", "outputDetails", "parameters")
     # Once its data is gone, a state-entered event's details are the state's name: one dict
     # per state, shared by every event entering it (nothing changes a history event, and
-    # GetExecutionHistory hands out copies).
+    # GetExecutionHistory hands out copies). Likewise one tuple per set of event keys.
     _entered: ClassVar[dict[str, dict[str, Any]]] = {}
+    _keys: ClassVar[dict[tuple[str, ...], tuple[str, ...]]] = {}
+
+    __slots__ = ("_events",)
+
+    def __init__(self) -> None:
+        self._events: list[tuple[Any, ...]] = []
 
     def append(self, event: Any) -> None:
         kind = str(getattr(event.get("type"), "value", event.get("type")))
@@ -219,7 +230,18 @@ class StatesOnlyHistory(list[Any]):
                 if name == "stateEnteredEventDetails" and list(kept) == ["name"]:
                     kept = self._entered.setdefault(kept["name"], kept)
                 event[name] = kept
-        super().append(event)
+        keys = tuple(event)
+        self._events.append((self._keys.setdefault(keys, keys), *event.values()))
+
+    def __len__(self) -> int:
+        return len(self._events)
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        for keys, *values in self._events:
+            yield dict(zip(keys, values, strict=True))
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> list[dict[str, Any]]:
+        return [copy.deepcopy(event, memo) for event in self]
 
 
 def _history_problems() -> list[str]:
