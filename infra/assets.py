@@ -34,7 +34,7 @@ import subprocess
 import sys
 import tempfile
 import tomllib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -340,52 +340,72 @@ def _interpreter_tag(python: str) -> str:
 
 # ---- step 3: the handler's import closure -----------------------------------------------
 
-# Run by the target interpreter: which top-level names under the given directories does the
-# handler module reach? modulefinder reads bytecode, so imports inside functions count too.
-_CLOSURE_SCRIPT = """
-import json, modulefinder, sys
-find_module = modulefinder._find_module
-def find_regular_module(name, path=None):
-    # modulefinder cannot open a namespace package (a folder of data files): skip it
-    spec = modulefinder.importlib.machinery.PathFinder.find_spec(name, path)
-    if spec is not None and spec.loader is None:
-        raise ImportError(name)
-    return find_module(name, path)
-modulefinder._find_module = find_regular_module
-handler, excludes, roots = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3:]
-finder = modulefinder.ModuleFinder(path=roots + [p for p in sys.path if p], excludes=excludes)
-finder.import_hook(handler, fromlist=["*"])
-reached = set()
-for name, module in finder.modules.items():
-    path = module.__file__ or (module.__path__[0] if module.__path__ else "")
-    if any(path.startswith(root.rstrip("/") + "/") for root in roots):
-        reached.add(name.split(".")[0])
-print(json.dumps(sorted(reached)))
-"""
+IMPORT_TRACE = Path(__file__).with_name("import_trace.py")
+CLOSURE_CACHE_DIR = BUILD_DIR / "lambda-closures"
 
 
-def import_closure(
-    python: str, kind: AssetKind, roots: Iterable[Path], *, functions_dir: Path | None = None
-) -> set[str]:
-    """Top-level packages and modules under ``roots`` that ``kind``'s handler reaches."""
-    search = [str(functions_dir or FUNCTIONS_DIR), *map(str, roots)]
+def import_closures(python: str, jobs: list[tuple[AssetKind, list[Path]]]) -> list[set[str]]:
+    """For each (kind, roots): the top-level packages and modules under ``roots`` that the
+    kind's handler module reaches, traced by ``python`` in one process."""
+    payload = [
+        {
+            "module": kind.handler_module,
+            "excludes": list(kind.excluded_imports),
+            "roots": [str(root) for root in roots],
+        }
+        for kind, roots in jobs
+    ]
     completed = subprocess.run(
-        [
-            python,
-            "-I",
-            "-c",
-            _CLOSURE_SCRIPT,
-            kind.handler_module,
-            json.dumps(list(kind.excluded_imports)),
-            *search,
-        ],
+        [python, "-I", str(IMPORT_TRACE)],
+        input=json.dumps(payload),
         capture_output=True,
         text=True,
         check=False,
     )
     if completed.returncode != 0:
-        raise BundlingError(f"tracing {kind.handler_module} failed:\n{completed.stderr[-4000:]}")
-    return set(json.loads(completed.stdout))
+        raise BundlingError(f"tracing the handlers' imports failed:\n{completed.stderr[-4000:]}")
+    return [set(answer) for answer in json.loads(completed.stdout)]
+
+
+def handler_modules(functions_dir: Path = FUNCTIONS_DIR) -> list[str]:
+    handlers = functions_dir / PACKAGE_NAME / "handlers"
+    return sorted(
+        f"{PACKAGE_NAME}.handlers.{path.stem}"
+        for path in handlers.glob("*.py")
+        if not path.name.startswith("_")
+    )
+
+
+def _closure_key(deps: Path, kind: AssetKind, functions_dir: Path) -> str:
+    digest = hashlib.sha256(f"{deps.name}|{kind}|{IMPORT_TRACE.read_text()}".encode())
+    for source in sorted((functions_dir / PACKAGE_NAME).rglob("*.py")):
+        digest.update(str(source.relative_to(functions_dir)).encode())
+        digest.update(source.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def handler_closure(
+    python: str,
+    kind: AssetKind,
+    deps: Path,
+    functions_dir: Path = FUNCTIONS_DIR,
+    cache_dir: Path = CLOSURE_CACHE_DIR,
+) -> set[str]:
+    """``kind``'s closure over the arrears sources and ``deps``, cached per source state. A
+    miss traces every handler module at once: a synth asks for all of them in turn."""
+    cached = cache_dir / f"{_closure_key(deps, kind, functions_dir)}.json"
+    if not cached.is_file():
+        kinds = [kind] + [
+            AssetKind(module)
+            for module in handler_modules(functions_dir)
+            if module != kind.handler_module
+        ]
+        closures = import_closures(python, [(each, [functions_dir, deps]) for each in kinds])
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        for each, closure in zip(kinds, closures, strict=True):
+            target = cache_dir / f"{_closure_key(deps, each, functions_dir)}.json"
+            target.write_text(json.dumps(sorted(closure)))
+    return set(json.loads(cached.read_text()))
 
 
 # ---- step 4: the asset -----------------------------------------------------------------
@@ -432,7 +452,7 @@ def build_asset(
         ignore=_package_ignore(kind, functions_dir / PACKAGE_NAME),
         dirs_exist_ok=True,
     )
-    reached = import_closure(python, kind, [deps], functions_dir=output_dir) - {PACKAGE_NAME}
+    reached = handler_closure(python, kind, deps, functions_dir) - {PACKAGE_NAME}
     owners = json.loads((deps / "top_level_owners.json").read_text())
     shipped = {owners[name] for name in reached if name in owners}
     for entry in deps.iterdir():
@@ -440,6 +460,9 @@ def build_asset(
         # a wheel's vendored shared libraries (name.libs) go with the packages that load them
         if name in reached or (name.endswith(".libs") and owners.get(name) in shipped):
             _copy(entry, output_dir / entry.name)
+            if entry.suffix == ".py":  # a one-file module's bytecode sits in the top __pycache__
+                for pyc in (deps / "__pycache__").glob(f"{entry.stem}.*.pyc"):
+                    _copy(pyc, output_dir / "__pycache__" / pyc.name)
     for dist_info in shipped:
         _copy(deps / dist_info, output_dir / dist_info)
     thin_locale_data(output_dir, template_languages(functions_dir / PACKAGE_NAME / "templates"))
@@ -461,11 +484,20 @@ def thin_locale_data(asset_dir: Path, languages: frozenset[str]) -> None:
             data_file.touch()
 
 
+def _link_or_copy(source: str, target: str) -> None:
+    # the dependency cache is never written to again: linking saves copying ~100 MB per asset
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
 def _copy(source: Path, target: Path) -> None:
     if source.is_dir():
-        shutil.copytree(source, target, dirs_exist_ok=True)
+        shutil.copytree(source, target, dirs_exist_ok=True, copy_function=_link_or_copy)
     else:
-        shutil.copy2(source, target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _link_or_copy(str(source), str(target))
 
 
 def main(argv: list[str] | None = None) -> None:
