@@ -39,7 +39,7 @@ class _Finder(modulefinder.ModuleFinder):
         code = _compiled.get(key)
         if code is None:
             code = _compiled[key] = compile(source, pathname, "exec")
-        module = self.add_module(fqname)
+        module: Any = self.add_module(fqname)
         module.__file__ = pathname
         module.__code__ = code
         self.scan_code(code, module)
@@ -51,6 +51,7 @@ def reached_top_level(module: str, excludes: list[str], roots: list[str]) -> lis
     finder.import_hook(module, fromlist=["*"])
     prefixes = tuple(root.rstrip("/") + "/" for root in roots)
     reached = set()
+    found: Any
     for name, found in finder.modules.items():
         location = found.__file__ or (found.__path__[0] if found.__path__ else "")
         if location.startswith(prefixes):
