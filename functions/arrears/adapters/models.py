@@ -13,6 +13,7 @@ would wipe them.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from typing import Any, ClassVar
 
@@ -68,7 +69,10 @@ class _TableModel(Model):
         table = super()._get_connection()
         shared = shared_connection(cls.Meta.region or aws_region(), getattr(cls.Meta, "host", None))
         if table.connection is not shared:
-            shared.add_meta_table(table.connection.get_meta_table(cls.Meta.table_name))
+            meta_table = table.connection.get_meta_table(cls.Meta.table_name)
+            # ValueError: known already, the model was bound again (bind_tables)
+            with contextlib.suppress(ValueError):
+                shared.add_meta_table(meta_table)
             table.connection = shared
         return table
 
