@@ -1,44 +1,42 @@
-"""Build the one Lambda code asset without Docker.
+"""CDK code assets for the Lambda functions: one per kind of function (``infra/assets.py``).
 
-CDK calls :class:`LocalPipBundling` instead of a bundling container. It pip-installs exactly
-``[project].dependencies`` from pyproject.toml as Linux/arm64 CPython 3.12 wheels (so the
-result is right for the Lambda architecture whatever machine synthesizes it), then copies
-``functions/arrears`` without the parts that never run in Lambda (local runtime, CLI, tools).
+A function opts in by its handler setting alone: :func:`lambda_code` takes the handler
+(``arrears.handlers.contact.handler``) and returns the asset of that handler module, so every
+function with the same handler module shares one asset and a new handler module gets its own.
 
-The installed dependencies are cached under ``build/lambda-deps/<hash of the pins>/``: after
-one synth with network access, later synths (and ``cdk synth`` offline) reuse them.
+CDK calls :class:`LocalAssetBundling` first. With a CPython 3.12 on this machine
+(``ARREARS_LAMBDA_PYTHON``, ``python3.12`` on PATH, or a pyenv 3.12) it builds the asset here,
+without Docker. Without one it declines, and CDK builds the same asset in its python3.12 build
+image by running ``python -m infra.assets`` there: bytecode compiled by any other Python would
+be ignored by the runtime, so it is never shipped.
+
 When a synth skips bundling (tests pass the ``aws:cdk:bundling-stacks`` context as ``[]``),
-CDK never calls :meth:`LocalPipBundling.try_bundle`, so no pip runs.
+CDK calls neither, so nothing is built.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import shutil
-import subprocess
-import sys
-import tempfile
-import tomllib
 from pathlib import Path
 from typing import Any
 
 import jsii
-from aws_cdk import BundlingOptions, DockerImage, ILocalBundling
+from aws_cdk import BundlingOptions, DockerImage, DockerVolume, ILocalBundling
 from aws_cdk import aws_lambda as lambda_
 
-from infra import FUNCTIONS_DIR, PYPROJECT, REPO_ROOT
+from infra import FUNCTIONS_DIR, REPO_ROOT
+from infra.assets import (
+    PACKAGE_NAME,
+    AssetKind,
+    BundlingError,
+    build_asset,
+    lambda_python,
+)
 
-PACKAGE_NAME = "arrears"
-# The Lambda platform we build for: Graviton (arm64), CPython 3.12, manylinux2014 wheels.
-PIP_PLATFORM = "manylinux2014_aarch64"
-PYTHON_VERSION = "3.12"
 LAMBDA_RUNTIME = lambda_.Runtime.PYTHON_3_12
 LAMBDA_ARCHITECTURE = lambda_.Architecture.ARM_64
-
-# Parts of functions/arrears that only run on a laptop or in CI.
-EXCLUDED_FROM_ASSET = ("local", "tools", "cli.py", "__pycache__")
-# Excluded from the asset's source fingerprint as well (build by-products of the editable install).
+BUILD_IMAGE = "public.ecr.aws/sam/build-python3.12"
+REPO_IN_CONTAINER = "/repo"
+# Excluded from the asset's source fingerprint (build by-products, laptop-only parts).
 SOURCE_EXCLUDES = [
     "*.egg-info",
     "**/__pycache__",
@@ -47,129 +45,51 @@ SOURCE_EXCLUDES = [
     f"{PACKAGE_NAME}/tools",
     f"{PACKAGE_NAME}/cli.py",
 ]
-DEPS_CACHE_DIR = REPO_ROOT / "build" / "lambda-deps"
-# The AWS SDK ships with the Lambda Python runtime as a matched boto3/botocore pair; a copy
-# pulled in transitively (pynamodb, the encryption SDK) would shadow half of that pair and
-# add about 32 MB, so it is removed from the asset.
-PROVIDED_BY_RUNTIME = ("boto3", "botocore", "s3transfer", "jmespath")
+
+__all__ = ["LAMBDA_ARCHITECTURE", "LAMBDA_RUNTIME", "BundlingError", "lambda_code"]
 
 
-class BundlingError(RuntimeError):
-    """The Lambda asset could not be built (pip failed and no cached dependencies exist)."""
-
-
-def runtime_dependencies(pyproject: Path = PYPROJECT) -> list[str]:
-    """The Lambda runtime pins, exactly as ``[project].dependencies`` lists them."""
-    with pyproject.open("rb") as handle:
-        project = tomllib.load(handle)["project"]
-    return list(project.get("dependencies", []))
-
-
-def pip_install_command(target: Path, requirements: list[str]) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "pip",
-        "install",
-        "--quiet",
-        "--disable-pip-version-check",
-        "--no-compile",  # Lambda compiles on import; .pyc files would only bloat the zip
-        "--platform",
-        PIP_PLATFORM,
-        "--only-binary=:all:",
-        "--python-version",
-        PYTHON_VERSION,
-        "--implementation",
-        "cp",
-        "--target",
-        str(target),
-        *requirements,
-    ]
-
-
-def _cache_key(requirements: list[str]) -> str:
-    fingerprint = json.dumps(
-        {"requirements": sorted(requirements), "platform": PIP_PLATFORM, "python": PYTHON_VERSION}
-    )
-    return hashlib.sha256(fingerprint.encode()).hexdigest()[:16]
-
-
-def installed_dependencies(requirements: list[str], cache_dir: Path = DEPS_CACHE_DIR) -> Path:
-    """Directory holding the installed requirements, built once per set of pins."""
-    cached = cache_dir / _cache_key(requirements)
-    if cached.is_dir():
-        return cached
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix="staging-", dir=cache_dir))
-    try:
-        completed = subprocess.run(
-            pip_install_command(staging, requirements),
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if completed.returncode != 0:
-            raise BundlingError(
-                "pip could not install the Lambda dependencies for "
-                f"{PIP_PLATFORM} / CPython {PYTHON_VERSION}:\n{completed.stderr.strip()}"
-            )
-        _remove_runtime_provided(staging)
-        staging.rename(cached)  # atomic: a half-installed cache is never visible
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return cached
-
-
-def _remove_runtime_provided(site_dir: Path) -> None:
-    for entry in site_dir.iterdir():
-        distribution = entry.name.split("-")[0] if entry.suffix == ".dist-info" else entry.name
-        if distribution in PROVIDED_BY_RUNTIME:
-            shutil.rmtree(entry)
-
-
-def _ignore_local_only(directory: str, names: list[str]) -> set[str]:
-    ignored = {name for name in names if name == "__pycache__" or name.endswith(".pyc")}
-    if Path(directory).resolve() == (FUNCTIONS_DIR / PACKAGE_NAME).resolve():
-        ignored |= {name for name in names if name in EXCLUDED_FROM_ASSET}
-    return ignored
-
-
-def bundle_lambda_package(
-    output_dir: Path,
-    requirements: list[str] | None = None,
-    cache_dir: Path = DEPS_CACHE_DIR,
-) -> None:
-    """Write the complete Lambda asset (dependencies + the arrears package) into output_dir."""
-    output_dir.mkdir(parents=True, exist_ok=True)
-    deps = installed_dependencies(
-        runtime_dependencies() if requirements is None else requirements, cache_dir
-    )
-    shutil.copytree(deps, output_dir, dirs_exist_ok=True)
-    shutil.copytree(
-        FUNCTIONS_DIR / PACKAGE_NAME,
-        output_dir / PACKAGE_NAME,
-        ignore=_ignore_local_only,
-        dirs_exist_ok=True,
-    )
+def bundle_lambda_package(kind: AssetKind, output_dir: Path) -> bool:
+    """Build ``kind``'s asset here; False when this machine has no CPython 3.12."""
+    python = lambda_python()
+    if python is None:
+        return False
+    build_asset(kind, output_dir, python)
+    return True
 
 
 @jsii.implements(ILocalBundling)
-class LocalPipBundling:
-    """CDK local bundling: runs pip on this machine; Docker is never needed."""
+class LocalAssetBundling:
+    """CDK local bundling: builds the asset on this machine when it has a CPython 3.12."""
+
+    def __init__(self, kind: AssetKind) -> None:
+        self.kind = kind
 
     def try_bundle(self, output_dir: str, *_args: Any, **_options: Any) -> bool:
-        bundle_lambda_package(Path(output_dir))
-        return True
+        return bundle_lambda_package(self.kind, Path(output_dir))
 
 
-def lambda_code() -> lambda_.Code:
-    """The one code asset every Arrears function runs from."""
+def lambda_code(handler: str) -> lambda_.Code:
+    """The code asset of the kind of function that runs ``handler``."""
+    kind = AssetKind.of_handler(handler)
     return lambda_.Code.from_asset(
         str(FUNCTIONS_DIR),
         exclude=SOURCE_EXCLUDES,
         bundling=BundlingOptions(
-            # Required by the API but never pulled: local bundling always succeeds or raises.
-            image=DockerImage.from_registry("public.ecr.aws/sam/build-python3.12"),
-            local=LocalPipBundling(),
+            image=DockerImage.from_registry(BUILD_IMAGE),
+            local=LocalAssetBundling(kind),
+            # The fallback: the same builder, run by the image's CPython 3.12.
+            volumes=[DockerVolume(host_path=str(REPO_ROOT), container_path=REPO_IN_CONTAINER)],
+            working_directory=REPO_IN_CONTAINER,
+            environment={"HOME": "/tmp", "PIP_CACHE_DIR": "/tmp/pip-cache"},
+            command=[
+                "python",
+                "-m",
+                "infra.assets",
+                "--handler-module",
+                kind.handler_module,
+                "--output",
+                "/asset-output",
+            ],
         ),
     )

@@ -99,12 +99,16 @@ class Workflow(Construct):
             for spec in topology.STATE_MACHINES
         }
 
-        code = lambda_code()
         environment = self._function_environment()
         self.functions: dict[str, lambda_.Function] = {}
         self.function_log_groups: dict[str, logs.LogGroup] = {}
+        # one asset per handler module: each holds only what its handler imports
+        codes: dict[str, lambda_.Code] = {}
         for spec in topology.FUNCTIONS:
-            self.functions[spec.construct_id] = self._function(spec, code, environment)
+            module = spec.handler.rsplit(".", 1)[0]
+            if module not in codes:
+                codes[module] = lambda_code(spec.handler)
+            self.functions[spec.construct_id] = self._function(spec, codes[module], environment)
 
         self._grant_function_rights()
         self.schedules: dict[str, events_.Rule] = {}

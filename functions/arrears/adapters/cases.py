@@ -17,7 +17,6 @@ own direct DynamoDB tasks) from undoing one another:
 
 from __future__ import annotations
 
-import functools
 import itertools
 import threading
 from collections.abc import Iterable, Mapping
@@ -33,7 +32,13 @@ from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, Upda
 from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
-from arrears.adapters.models import BorrowerModel, CaseModel, TimelineModel, aws_region
+from arrears.adapters.models import (
+    BorrowerModel,
+    CaseModel,
+    TimelineModel,
+    aws_region,
+    shared_connection,
+)
 from arrears.domain.balance import StatedSplit
 from arrears.domain.case import (
     AccountFacts,
@@ -666,11 +671,10 @@ class DynamoTimeline:
         return [timeline_from_item(i) for i in TimelineModel.query(case_id)]
 
 
-@functools.cache
 def _transaction_connection(region: str) -> Connection:
-    """One pynamodb connection (one botocore client) per region: building a client per
+    """The tables' connection (one botocore client) per region: building a client per
     transaction costs more than the transaction itself."""
-    return Connection(region=region)
+    return shared_connection(region)
 
 
 class DynamoIngestStore:

@@ -13,6 +13,7 @@ would wipe them.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from typing import Any, ClassVar
 
@@ -24,6 +25,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UnicodeSetAttribute,
 )
+from pynamodb.connection import Connection, TableConnection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -44,6 +46,35 @@ class _Meta:
 
     region = aws_region()
     billing_mode = "PAY_PER_REQUEST"
+
+
+_connections: dict[tuple[str, str | None], Connection] = {}
+
+
+def shared_connection(region: str, host: str | None = None) -> Connection:
+    """One pynamodb connection per region for every table and transaction. pynamodb would
+    build one per table, each with its own botocore session that parses DynamoDB's service
+    model again on its first call: a tenth of a second per table on a Lambda cold start."""
+    key = (region, host)
+    if key not in _connections:
+        _connections[key] = Connection(region=region, host=host)
+    return _connections[key]
+
+
+class _TableModel(Model):
+    """A model whose table connection sends through :func:`shared_connection`."""
+
+    @classmethod
+    def _get_connection(cls) -> TableConnection:
+        table = super()._get_connection()
+        shared = shared_connection(cls.Meta.region or aws_region(), getattr(cls.Meta, "host", None))
+        if table.connection is not shared:
+            meta_table = table.connection.get_meta_table(cls.Meta.table_name)
+            # ValueError: known already, the model was bound again (bind_tables)
+            with contextlib.suppress(ValueError):
+                shared.add_meta_table(meta_table)
+            table.connection = shared
+        return table
 
 
 # --------------------------------------------------------------------------- Cases
@@ -71,7 +102,7 @@ class WorkQueueIndex(GlobalSecondaryIndex["CaseModel"]):
     queue_due_at = UnicodeAttribute(range_key=True)
 
 
-class CaseModel(Model):
+class CaseModel(_TableModel):
     SPEC: ClassVar[TableSpec] = topology.CASES
 
     class Meta(_Meta):
@@ -122,7 +153,7 @@ class CaseModel(Model):
 # --------------------------------------------------------------------------- Borrowers
 
 
-class BorrowerModel(Model):
+class BorrowerModel(_TableModel):
     """Holds PII (name, phone, email): read it, never log it."""
 
     SPEC: ClassVar[TableSpec] = topology.BORROWERS
@@ -170,7 +201,7 @@ class BorrowerModel(Model):
 # --------------------------------------------------------------------------- Timeline
 
 
-class TimelineModel(Model):
+class TimelineModel(_TableModel):
     SPEC: ClassVar[TableSpec] = topology.TIMELINE
 
     class Meta(_Meta):
@@ -188,7 +219,7 @@ class TimelineModel(Model):
 # --------------------------------------------------------------------------- Contact ledger
 
 
-class ContactLedgerModel(Model):
+class ContactLedgerModel(_TableModel):
     """Ledger items and the per-account HEAD item (only ``version`` set); adapters.ledger."""
 
     SPEC: ClassVar[TableSpec] = topology.CONTACT_LEDGER
@@ -217,7 +248,7 @@ class ContactLedgerModel(Model):
 # --------------------------------------------------------------------------- Sent messages
 
 
-class SentMessageModel(Model):
+class SentMessageModel(_TableModel):
     """SMS message id -> account and case (adapters.sent_messages); no phone number."""
 
     SPEC: ClassVar[TableSpec] = topology.SENT_MESSAGES

@@ -21,7 +21,6 @@ from functools import lru_cache
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import phonenumbers
 from babel import Locale, UnknownLocaleError
 from babel.numbers import get_currency_precision, get_territory_currencies
 from pydantic import (
@@ -132,6 +131,8 @@ def _check_minor_units(amount: Decimal, currency: str, field_name: str) -> None:
 def _e164(value: str) -> str:
     if not re.fullmatch(r"\+[1-9][0-9]{1,14}", value):
         raise ValueError("must be an E.164 number: + and country code, digits only")
+    import phonenumbers  # only the handlers that validate events with phones load its metadata
+
     try:
         number = phonenumbers.parse(value, None)
     except phonenumbers.NumberParseException as error:
@@ -179,8 +180,14 @@ Count = Annotated[StrictInt, Field(ge=0, le=10_000)]
 
 
 class _Strict(BaseModel):
+    # defer_build: a model's validator is built on its first use, not when a handler that
+    # never validates it imports this module (once, then pydantic keeps it)
     model_config = ConfigDict(
-        extra="ignore", frozen=True, str_strip_whitespace=False, hide_input_in_errors=True
+        extra="ignore",
+        frozen=True,
+        str_strip_whitespace=False,
+        hide_input_in_errors=True,
+        defer_build=True,
     )
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from functools import cache
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -171,7 +172,9 @@ Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
 class _Action(BaseModel):
     """Fields every action carries. Extra keys are refused so a typo is an error, not ignored."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, str_strip_whitespace=True, defer_build=True
+    )
 
     case_id: str
     operator: str
@@ -337,7 +340,14 @@ OpsAction = (
     | OfferPlan
     | ResolveDispute
 )
-_ACTIONS = TypeAdapter[OpsAction](Annotated[OpsAction, Field(discriminator="action")])
+
+
+@cache
+def _actions() -> TypeAdapter[OpsAction]:
+    """The actions' validator, built on first use: only the ops function validates actions,
+    and every handler imports this module."""
+    return TypeAdapter[OpsAction](Annotated[OpsAction, Field(discriminator="action")])
+
 
 ACTION_NAMES = tuple(name.value for name in ActionName)
 
@@ -352,7 +362,7 @@ def parse_action(raw: object) -> OpsAction:
     if name not in ACTION_NAMES:
         raise InvalidOpsAction(f"unknown action {name!r}; one of: {', '.join(ACTION_NAMES)}")
     try:
-        return _ACTIONS.validate_python(raw)
+        return _actions().validate_python(raw)
     except ValidationError as exc:
         raise InvalidOpsAction(f"{name}: {_readable(exc)}") from None
 

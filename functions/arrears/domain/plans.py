@@ -59,7 +59,7 @@ class InstallmentStatus(StrEnum):
 class PlanPolicy(BaseModel):
     """The `plans:` section of the escalation policy (policies/default.yaml)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     max_installments: int = Field(default=6, ge=1, le=36)
     # no installment smaller than this (in the case currency): fewer installments instead

@@ -25,6 +25,7 @@ from pydantic import (
     model_validator,
 )
 
+from arrears.domain import yaml_text
 from arrears.domain.balance import ChargePolicy, PolicyMoney
 from arrears.domain.plans import PlanPolicy
 from arrears.domain.scoring.assignment import Arm, assign_arm
@@ -68,7 +69,7 @@ class PolicyError(ValueError):
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class StageStep(_Strict):
@@ -295,7 +296,7 @@ def parse_policy(
 ) -> Policy:
     """Validate policy YAML text. `known_templates` returns the notices catalogue, if any."""
     try:
-        raw = yaml.safe_load(text)
+        raw = yaml_text.safe_load(text)
     except yaml.YAMLError as exc:
         raise PolicyError(f"{source}: not valid YAML: {exc}") from exc
     if not isinstance(raw, dict):

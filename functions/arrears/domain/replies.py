@@ -30,6 +30,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from arrears.domain import yaml_text
 from arrears.domain.types import Channel
 
 INTENTS_FILE = Path(__file__).resolve().parent.parent / "policies" / "replies" / "intents.yaml"
@@ -75,7 +76,7 @@ class RepliesConfigError(ValueError):
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class ByLanguage(_Strict):
@@ -156,7 +157,7 @@ def load_rules(path: str | None = None) -> ReplyRules:
     """The intents table (cached per process)."""
     file = Path(path) if path else INTENTS_FILE
     try:
-        raw = yaml.safe_load(file.read_text(encoding="utf-8"))
+        raw = yaml_text.safe_load(file.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise RepliesConfigError(f"{file}: cannot read: {exc}") from exc
     return parse_rules(raw, str(file))

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -12,6 +13,10 @@ from arrears.handlers import _shell
 from arrears.handlers._shell import escalation_step
 from arrears.steps.contact import act_on_stage
 from arrears.steps.letter import deliver_letter
+
+# Letters embed no images, so the asset leaves out Pillow, which fpdf2 would warn about on
+# every cold start (infra/assets.py)
+warnings.filterwarnings("ignore", message="Pillow could not be imported", module="fpdf")
 
 
 @escalation_step

@@ -7,12 +7,12 @@ zoneinfo, so daylight-saving changes and half-hour offsets need no special cases
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache, lru_cache
+from pathlib import Path
 from zoneinfo import ZoneInfo
-
-import holidays
 
 from arrears.domain.compliance.model import Reason
 from arrears.domain.compliance.pack import ContactHours
@@ -23,8 +23,26 @@ _CHUNK_DAYS = 14
 HORIZON_DAYS = 400  # past this, nothing will ever be allowed: BLOCK instead of DEFER
 
 
+# The packs' countries' calendars, written by `python -m arrears.tools.holiday_calendars`:
+# the holidays library's first answer imports every country it knows (about 1.6 s).
+PRECOMPUTED_HOLIDAYS = Path(__file__).with_name("public_holidays.json")
+
+
+@cache
+def _precomputed() -> dict[str, dict[str, list[str]]]:
+    calendars: dict[str, dict[str, list[str]]] = json.loads(
+        PRECOMPUTED_HOLIDAYS.read_text(encoding="utf-8")
+    )
+    return calendars
+
+
 @cache
 def public_holidays(country: str, year: int) -> frozenset[date]:
+    known = _precomputed().get(country.upper(), {}).get(str(year))
+    if known is not None:
+        return frozenset(date.fromisoformat(day) for day in known)
+    import holidays  # only for a country or year outside the precomputed calendars
+
     try:
         return frozenset(holidays.country_holidays(country.upper(), years=year).keys())
     except NotImplementedError:  # a country the holidays library does not know

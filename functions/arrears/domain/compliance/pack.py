@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from arrears import constants as c
+from arrears.domain import yaml_text
 from arrears.domain.compliance.model import Purpose, Reason
 from arrears.domain.types import LETTER_KINDS, Channel
 
@@ -60,7 +60,7 @@ _FLAG_REASONS = {
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class ContactHours(_Frozen):
@@ -251,7 +251,7 @@ def parse_pack(document: dict[str, object]) -> CompliancePack:
 
 def load_pack_file(path: Path) -> CompliancePack:
     with path.open(encoding="utf-8") as handle:
-        return parse_pack(yaml.safe_load(handle))
+        return parse_pack(yaml_text.safe_load(handle))
 
 
 @cache

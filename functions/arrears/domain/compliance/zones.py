@@ -12,9 +12,7 @@ from collections.abc import Mapping
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import phonenumbers
 from babel.core import get_global
-from phonenumbers import timezone as phone_timezone
 
 from arrears.domain.compliance.pack import CompliancePack
 from arrears.domain.types import BorrowerProfile
@@ -37,6 +35,11 @@ def _valid(names: tuple[str, ...] | list[str]) -> tuple[ZoneInfo, ...]:
 
 @cache
 def zones_for_phone(phone: str, country: str | None) -> tuple[ZoneInfo, ...]:
+    # imported here: phonenumbers' metadata and time-zone tables load only when a contact
+    # decision needs a phone's zones, not in every handler that imports the compliance gate
+    import phonenumbers
+    from phonenumbers import timezone as phone_timezone
+
     try:
         number = phonenumbers.parse(phone, (country or "").upper() or None)
     except phonenumbers.NumberParseException:

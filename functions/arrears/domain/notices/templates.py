@@ -30,6 +30,7 @@ from typing import Any
 
 import yaml
 
+from arrears.domain import yaml_text
 from arrears.domain.notices.context import LetterKind, TemplateId
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
@@ -329,7 +330,7 @@ class Catalogue:
 
 def _load_yaml(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml_text.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise TemplateError(f"{path}: not valid YAML: {exc}") from exc
     if not isinstance(data, dict):

@@ -113,7 +113,8 @@ def policy_metrics(facts: Sequence[CaseFacts], start: datetime, days: int) -> di
     owed = sum((f.owed for f in facts), Decimal(0))
     recovered = sum((f.recovered for f in facts), Decimal(0))
     total_cost = sum((f.cost["total"] for f in facts), Decimal(0))
-    cost_keys = sorted({key for f in facts for key in f.cost})
+    # "total" even for a policy that has no case yet (stopped on its first day)
+    cost_keys = sorted({"total"} | {key for f in facts for key in f.cost})
     compliance = {
         kind: _sum_counts(getattr(f, kind) for f in facts)
         for kind in ("deferred", "blocked", "failed")

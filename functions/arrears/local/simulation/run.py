@@ -148,11 +148,12 @@ def run_shard(task: ShardTask) -> ShardResult:
             )
         simulated.attach(rt, end)
         for day in range(1, task.days + 1):
-            if stop.requested:
-                break
             rt.run_until(task.start + timedelta(days=day))
             completed = day
             shards.report_progress((task.policy.label, task.shard, day, len(task.openings)))
+            # checked after a day: a task that starts after Ctrl-C still reports its first day
+            if stop.requested or shards.interrupted_early():
+                break
         cases = rt.report()["cases"]
     versions = sorted({case["policy_version"] for case in cases if case.get("policy_version")})
     return ShardResult(task.policy.label, task.shard, cases, completed, versions)
@@ -167,6 +168,7 @@ class _StopAtDayEnd:
 
     def __enter__(self) -> _StopAtDayEnd:
         self._previous = signal.signal(signal.SIGINT, self._request)
+        self.requested = self.requested or shards.interrupted_early()
         return self
 
     def __exit__(self, *exc: object) -> None:

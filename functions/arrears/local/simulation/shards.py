@@ -22,6 +22,7 @@ R = TypeVar("R")
 
 # set in each worker process: where its task reports progress
 _progress: Any = None
+_stop: Any = None  # set by the parent on Ctrl-C: also reaches workers started after it
 
 
 def shard_of(key: str, shards: int) -> int:
@@ -61,6 +62,7 @@ def run_in_processes(
     task catches KeyboardInterrupt itself), and a task that could not is None."""
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
+    stop = context.Event()
     results: list[R | None] = [None] * len(arguments)
     interrupted = False
     with ProcessPoolExecutor(
@@ -68,7 +70,7 @@ def run_in_processes(
         mp_context=context,
         max_tasks_per_child=1,
         initializer=_set_progress,
-        initargs=(queue,),
+        initargs=(queue, stop),
     ) as pool:
         futures: dict[Future[R], int] = {
             pool.submit(task, argument): index for index, argument in enumerate(arguments)
@@ -80,6 +82,7 @@ def run_in_processes(
                 _drain(queue, on_progress)
             except KeyboardInterrupt:
                 interrupted = True
+                stop.set()  # a task already handed to a worker that is still starting
                 for future in pending:
                     future.cancel()
                 continue
@@ -94,12 +97,28 @@ def run_in_processes(
     return results, interrupted
 
 
-def _set_progress(queue: Any) -> None:
-    global _progress
+_interrupted_early = False
+
+
+def _note_interrupt(signum: int, frame: Any) -> None:
+    global _interrupted_early
+    _interrupted_early = True
+
+
+def interrupted_early() -> bool:
+    """Whether Ctrl-C came while this worker was still starting its task (before the task
+    installed its own handler), or the parent was interrupted before or since: a task that
+    wants to stop early stops then."""
+    return _interrupted_early or (_stop is not None and _stop.is_set())
+
+
+def _set_progress(queue: Any, stop: Any = None) -> None:
+    global _progress, _stop
     _progress = queue
-    # Ctrl-C is the parent's to handle: an idle worker must not die of it (a task that
-    # wants to stop early installs its own handler)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _stop = stop
+    # Ctrl-C is the parent's to handle: an idle worker must not die of it, only remember it
+    # (a task that wants to stop early installs its own handler and asks interrupted_early)
+    signal.signal(signal.SIGINT, _note_interrupt)
 
 
 def _drain(queue: Any, on_progress: Callable[[Any], None] | None) -> None:
