@@ -24,6 +24,10 @@ from typing import Any
 _REQUIRED_EVENT_KEYS = ("Source", "DetailType", "Detail")
 _OPTIONAL_EVENT_KEYS = ("EventBusName", "Resources", "Time", "TraceHeader")
 _MAX_DETAIL_BYTES = 256 * 1024  # the PutEvents entry size limit
+# Re-serialized, one character of a line becomes at most twelve bytes (a character outside
+# the BMP becomes two \uXXXX escapes), so a line shorter than this cannot hold a detail over
+# the limit, and its detail is not measured.
+_SURELY_SMALL_LINE = _MAX_DETAIL_BYTES // 12
 
 
 @dataclass(frozen=True)
@@ -76,7 +80,7 @@ def parse_time(value: object) -> datetime:
     return when.astimezone(UTC)
 
 
-def _parse_event(raw: object) -> EventEntry:
+def _parse_event(raw: object, line_length: int) -> EventEntry:
     if not isinstance(raw, Mapping):
         raise ValueError("`event` must be an object (a PutEvents entry)")
     missing = [key for key in _REQUIRED_EVENT_KEYS if key not in raw]
@@ -97,7 +101,10 @@ def _parse_event(raw: object) -> EventEntry:
             raise ValueError(f"`event.Detail` is a string but not JSON ({exc.msg})") from None
     if not isinstance(detail, dict):
         raise ValueError("`event.Detail` must be a JSON object (or a string holding one)")
-    if len(json.dumps(detail).encode()) > _MAX_DETAIL_BYTES:
+    too_big = (
+        line_length >= _SURELY_SMALL_LINE and len(json.dumps(detail).encode()) > _MAX_DETAIL_BYTES
+    )
+    if too_big:
         raise ValueError("`event.Detail` is larger than the 256 KiB PutEvents limit")
     return EventEntry(source=source, detail_type=detail_type, detail=detail)
 
@@ -119,7 +126,7 @@ def parse_line(number: int, text: str) -> ScheduledEntry:
         raise ValueError(f"unknown member(s) {', '.join(unknown)}")
     at = parse_time(raw["at"])
     if kinds[0] == "event":
-        return ScheduledEntry(line=number, at=at, event=_parse_event(raw["event"]))
+        return ScheduledEntry(line=number, at=at, event=_parse_event(raw["event"], len(text)))
     action = raw["ops_action"]
     if not isinstance(action, dict) or not action:
         raise ValueError("`ops_action` must be a non-empty object")

@@ -15,6 +15,14 @@ def _line(**body: object) -> str:
     return json.dumps(body)
 
 
+def _detail_of(note: str) -> dict[str, object]:
+    return {**EVENT, "Detail": {"note": note}}
+
+
+def _utf8_line(event: dict[str, object]) -> str:
+    return json.dumps({"at": "2026-11-02T01:00:00Z", "event": event}, ensure_ascii=False)
+
+
 def test_lines_parse_into_entries_in_time_order_with_detail_object_or_string():
     # given three lines out of order, one Detail as a JSON string, one ops action, a blank
     lines = [
@@ -54,6 +62,9 @@ def test_lines_parse_into_entries_in_time_order_with_detail_object_or_string():
         (_line(at="2026-11-02T01:00:00Z", event={**EVENT, "Detail": "[1]"}), "JSON object"),
         (_line(at="2026-11-02T01:00:00Z", event={**EVENT, "Detials": {}}), "Detials"),
         (_line(at="2026-11-02T01:00:00Z", ops_action={}), "non-empty object"),
+        (_line(at="2026-11-02T01:00:00Z", event=_detail_of("x" * 270_000)), "256 KiB"),
+        # 22,000 characters outside the BMP: a short line, but 264,000 bytes sent
+        (_utf8_line(_detail_of("\U0001f4b8" * 22_000)), "256 KiB"),
     ],
 )
 def test_a_bad_line_is_reported_with_its_number_and_reason(line, reason):
@@ -73,6 +84,12 @@ def test_every_bad_line_is_reported_not_just_the_first():
     with pytest.raises(EventsFileError) as caught:
         parse_lines(lines)
     assert [p.line for p in caught.value.problems] == [1, 3, 4]
+
+
+def test_a_detail_just_under_the_limit_is_accepted():
+    # 21,000 characters outside the BMP: 252,000 bytes once sent, under 256 KiB
+    (entry,) = parse_lines([_utf8_line(_detail_of("\U0001f4b8" * 21_000))])
+    assert entry.event is not None and len(entry.event.detail["note"]) == 21_000
 
 
 def test_an_entry_round_trips_through_its_line():
