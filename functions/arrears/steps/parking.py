@@ -89,10 +89,11 @@ def resume(
     case = deps.load_case(case_id)
     plan = dict(resumed.get("plan") or {})
     stored = parking.Parked.decode(case.parked)
+    woken = case.pending_wake is not None or not case.is_open
     if stored is not None and stored.seq == int(resumed.get("seq") or 0):
         deps.repos.cases.clear_parked(case_id, stored.encode())
-        schedules.delete(stored.schedule)  # woken early: the schedule must not run later
-    woken = case.pending_wake is not None or not case.is_open
+        if woken:  # early: the schedule must not run later (on time it deletes itself)
+            schedules.delete(stored.schedule)
     count("ExecutionsResumed", woken="yes" if woken else "no")
     if woken:
         # as if the parked wait had been refused: take the parked wake, or see the status
