@@ -15,9 +15,6 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
-from arrears.domain.parking import FLEXIBLE_WINDOW
-
-FLEXIBLE_WINDOW_MINUTES = int(FLEXIBLE_WINDOW.total_seconds() // 60)
 START_EXECUTION_TARGET = "arn:aws:scheduler:::aws-sdk:sfn:startExecution"
 # Scheduler retries a throttled or failed StartExecution for up to a day (the default is
 # 185 attempts over 24 hours); the resume lead absorbs the first minutes of it
@@ -53,10 +50,7 @@ class ResumeSchedules:
                 GroupName=self._group,
                 ScheduleExpression=at_expression(at),
                 ScheduleExpressionTimezone="UTC",
-                FlexibleTimeWindow={
-                    "Mode": "FLEXIBLE",
-                    "MaximumWindowInMinutes": FLEXIBLE_WINDOW_MINUTES,
-                },
+                FlexibleTimeWindow={"Mode": "OFF"},  # the stage is due now, not later
                 ActionAfterCompletion="DELETE",
                 Target={
                     "Arn": START_EXECUTION_TARGET,

@@ -3,8 +3,8 @@
 Step Functions allows 1,000,000 open Standard executions per account and Region. A case
 whose next stage is further away than the deployment's park threshold does not keep an
 execution open for it: the execution stores where it is on the case (``parked``), a
-one-time EventBridge Scheduler schedule starts a new execution when the stage is due
-(within a flexible window), and the execution ends. A payment or reply for a parked case
+one-time EventBridge Scheduler schedule starts a new execution when the stage is due,
+and the execution ends. A payment or reply for a parked case
 starts that same execution at once (``steps/waking.py``). Open executions then scale with
 the cases due soon, not with every open case (docs/scale.md).
 
@@ -20,13 +20,9 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-# the schedule resumes the case within this window after the stage is due (Scheduler's
-# flexible time window): a cohort due at the same instant (a month-start burst, every
-# stage at 10:00 local) is spread over it instead of starting every execution at once
-FLEXIBLE_WINDOW = timedelta(minutes=30)
 # the shortest wait worth parking: a park and resume cost two state transitions more than
 # the wait they replace (docs/cost.md)
 MIN_PARK_SECONDS = 2 * 24 * 3600
@@ -92,14 +88,6 @@ def schedule_name(case_id: str, cycle: int, seq: int) -> str:
     digest = hashlib.sha256(case_id.encode()).hexdigest()[:10]
     suffix = f"-{digest}-c{cycle}-r{seq}"
     return _safe(case_id)[: 64 - len(suffix)] + suffix
-
-
-def spread(key: str, window: timedelta = FLEXIBLE_WINDOW) -> timedelta:
-    """A stable offset in [0, window) for ``key`` (the local runtime's stand-in for where
-    in its flexible window Scheduler runs a schedule)."""
-    digest = hashlib.sha256(key.encode()).digest()
-    fraction = int.from_bytes(digest[:8], "big") / 2**64
-    return timedelta(seconds=int(fraction * window.total_seconds()))
 
 
 def plan_park(

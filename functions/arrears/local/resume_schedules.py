@@ -12,6 +12,7 @@ started that execution first, which is what the schedule wanted.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 from collections.abc import Callable, Iterator
@@ -21,8 +22,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
-
-from arrears.domain.parking import spread
 
 START_EXECUTION_TARGET = "arn:aws:scheduler:::aws-sdk:sfn:startExecution"
 MAX_ATTEMPTS = 185  # Scheduler's default retry policy
@@ -35,6 +34,14 @@ class ScheduleStats:
     already_started: int = 0  # a waker had started that execution first
     deleted_before_firing: int = 0
     throttled: int = 0
+
+
+def spread(key: str, window: timedelta) -> timedelta:
+    """A stable offset in [0, window) for ``key``: where in a flexible time window this
+    runtime runs a schedule (Scheduler picks its own instant)."""
+    digest = hashlib.sha256(key.encode()).digest()
+    fraction = int.from_bytes(digest[:8], "big") / 2**64
+    return timedelta(seconds=int(fraction * window.total_seconds()))
 
 
 def parse_at(expression: str) -> datetime:

@@ -28,7 +28,7 @@ import re
 import traceback
 import uuid
 import zipfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -392,6 +392,14 @@ class LocalRuntime:
     def put_event(self, source: str, detail_type: str, detail: Mapping[str, Any] | str) -> None:
         """Publish to the bus now (as PutEvents), deliver what the rules route, and run."""
         self._publish(source, detail_type, detail)
+        self._poll_ingest_queue()
+        self.scheduler.run_ready()
+
+    def put_events(self, entries: Iterable[tuple[str, str, Mapping[str, Any] | str]]) -> None:
+        """Publish many events at this one instant (a burst), then deliver and run them:
+        the ingest queue's event source sees them all waiting, as SQS would hold them."""
+        for source, detail_type, detail in entries:
+            self._publish(source, detail_type, detail)
         self._poll_ingest_queue()
         self.scheduler.run_ready()
 
