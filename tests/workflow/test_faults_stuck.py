@@ -6,7 +6,7 @@ local runtime (``LocalRuntime(faults=...)``).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from arrears import topology
