@@ -8,6 +8,7 @@ same execution. A schedule deletes itself once it has run.
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -69,3 +70,17 @@ class ResumeSchedules:
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
                 raise
+
+
+@functools.cache
+def configured() -> ResumeSchedules:
+    """The deployment's schedule group, role and state machine (``settings``), once per
+    Lambda container."""
+    from arrears.settings import settings
+
+    env = settings()
+    return ResumeSchedules(
+        env.resume_schedule_group,
+        env.resume_scheduler_role_arn,
+        env.escalation_state_machine_arn,
+    )

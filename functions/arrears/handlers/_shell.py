@@ -13,7 +13,6 @@ from arrears import constants as c
 from arrears.adapters.transient import names_transient_aws_errors
 
 if TYPE_CHECKING:  # imported by the handlers that run a step, not by every shell
-    from arrears.adapters.schedules import ResumeSchedules
     from arrears.steps.unit_of_work import UnitOfWork
 
 logger = Logger(service=c.SERVICE_NAME)
@@ -59,17 +58,3 @@ def aws_deps() -> UnitOfWork:
 def default_deps() -> UnitOfWork:
     """One set of adapters per Lambda container (the local runtime binds table names first)."""
     return aws_deps()
-
-
-@functools.cache
-def resume_schedules() -> ResumeSchedules:
-    """The one-time schedules that resume parked cases (the park and resume steps)."""
-    from arrears.adapters.schedules import ResumeSchedules
-    from arrears.settings import settings
-
-    env = settings()
-    return ResumeSchedules(
-        env.resume_schedule_group,
-        env.resume_scheduler_role_arn,
-        env.escalation_state_machine_arn,
-    )

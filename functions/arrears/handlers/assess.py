@@ -17,5 +17,7 @@ from arrears.steps.parking import resume
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     resumed = (event.get("input") or {}).get("resume")
     if resumed:
-        return resume(_shell.default_deps(), _shell.resume_schedules(), event["case_id"], resumed)
+        from arrears.adapters import schedules  # resumes only: kept off the cold start
+
+        return resume(_shell.default_deps(), schedules.configured(), event["case_id"], resumed)
     return assess(_shell.default_deps(), event["case_id"])

@@ -22,9 +22,11 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if op == "open_legal_review":
         return open_legal_review(deps, event["case_id"])
     if op == "park":
+        from arrears.adapters import schedules  # parking only: kept off the cold start
+
         plan, execution_input = event.get("plan") or {}, event.get("input") or {}
-        schedules = _shell.resume_schedules()
-        return park(deps, schedules, event["case_id"], plan, execution_input, event["execution"])
+        resume = schedules.configured()
+        return park(deps, resume, event["case_id"], plan, execution_input, event["execution"])
     if op == "refer_to_litigation":
         return refer_to_litigation(deps, event["case_id"], event.get("wake") or {})
     return handle_wake(deps, event["case_id"], event.get("wake") or {}, event.get("pending") or {})
