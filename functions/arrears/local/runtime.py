@@ -28,6 +28,7 @@ import re
 import traceback
 import uuid
 import zipfile
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
@@ -46,6 +47,7 @@ from arrears.local.quotas import QuotaPlan, QuotaState, load_plan, raise_if_thro
 from arrears.local.resume_schedules import ScheduleFirer, observing_create_schedule
 
 REGION = "us-east-1"
+BURST_FEED = 1000  # put_events: events handed to moto's queue at a time
 ACCOUNT_ID = "123456789012"  # moto's default account
 PARTITION = "aws"
 _ROLE_NAME = "arrears-local"
@@ -314,6 +316,8 @@ class LocalRuntime:
         self._dlq_url = ""
         self._poll_scheduled_at: set[datetime] = set()
         self._wave_start: datetime | None = None
+        # a burst's events not yet in moto's queue (put_events): SQS's backlog
+        self._burst: deque[tuple[str, str, Mapping[str, Any] | str]] = deque()
         self._wave_batches = 0
 
     # ---- lifecycle ----------------------------------------------------------------------
@@ -397,11 +401,23 @@ class LocalRuntime:
 
     def put_events(self, entries: Iterable[tuple[str, str, Mapping[str, Any] | str]]) -> None:
         """Publish many events at this one instant (a burst), then deliver and run them:
-        the ingest queue's event source sees them all waiting, as SQS would hold them."""
-        for source, detail_type, detail in entries:
-            self._publish(source, detail_type, detail)
+        the ingest queue's event source finds them all waiting, as SQS holds them.
+
+        They reach moto's queue a thousand at a time, as the event source drains it (moto
+        scans its whole queue for every message it receives): the queue stands for SQS's
+        backlog, in order, whatever its size."""
+        self._burst.extend(entries)
+        self._feed_burst()
         self._poll_ingest_queue()
         self.scheduler.run_ready()
+
+    def _feed_burst(self) -> bool:
+        fed = 0
+        while self._burst and fed < BURST_FEED:
+            source, detail_type, detail = self._burst.popleft()
+            self._publish(source, detail_type, detail)
+            fed += 1
+        return fed > 0
 
     def schedule_event(
         self, at: datetime, source: str, detail_type: str, detail: Mapping[str, Any] | str
@@ -783,6 +799,8 @@ class LocalRuntime:
             if not messages:
                 if cap is not None:
                     self._wave_batches -= 1  # an empty receive started no batch
+                if self._feed_burst():
+                    continue  # the rest of a burst: SQS's backlog
                 break
             records = [_sqs_record(m, queue_arn(q.local_name)) for m in messages]
             payload, errored = self._invoke(
