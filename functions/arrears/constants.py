@@ -26,6 +26,13 @@ ENV_SMS_ORIGINATION_NUMBER = "ARREARS_SMS_ORIGINATION_NUMBER"
 ENV_EMAIL_CONFIGURATION_SET = "ARREARS_EMAIL_CONFIGURATION_SET"
 # ingest sends malformed events to its DLQ itself, with the validation error attached
 ENV_INGEST_DLQ_URL = "ARREARS_INGEST_DLQ_URL"
+# parking cases between far-apart stages (domain/parking.py, docs/scale.md): waits longer
+# than this many days end the execution; 0 keeps every case's execution open
+ENV_PARK_AFTER_DAYS = "ARREARS_PARK_AFTER_DAYS"
+DEFAULT_PARK_AFTER_DAYS = "2"
+# the EventBridge Scheduler group the resume schedules live in, and the role they run as
+ENV_RESUME_SCHEDULE_GROUP = "ARREARS_RESUME_SCHEDULE_GROUP"
+ENV_RESUME_SCHEDULER_ROLE_ARN = "ARREARS_RESUME_SCHEDULER_ROLE_ARN"
 # compliance pack for borrowers whose country no pack covers (default: "default")
 ENV_COMPLIANCE_DEFAULT_PACK = "ARREARS_COMPLIANCE_DEFAULT_PACK"
 

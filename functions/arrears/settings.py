@@ -28,6 +28,9 @@ class Settings:
     email_configuration_set: str = ""
     ingest_dlq_url: str = ""
     letters_mode: str = "pdf"
+    park_after_days: float = float(c.DEFAULT_PARK_AFTER_DAYS)
+    resume_schedule_group: str = ""
+    resume_scheduler_role_arn: str = ""
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -50,6 +53,9 @@ class Settings:
             email_configuration_set=env.get(c.ENV_EMAIL_CONFIGURATION_SET, ""),
             ingest_dlq_url=env.get(c.ENV_INGEST_DLQ_URL, ""),
             letters_mode=env.get(c.ENV_LETTERS_MODE, "pdf"),
+            park_after_days=float(env.get(c.ENV_PARK_AFTER_DAYS) or c.DEFAULT_PARK_AFTER_DAYS),
+            resume_schedule_group=env.get(c.ENV_RESUME_SCHEDULE_GROUP, ""),
+            resume_scheduler_role_arn=env.get(c.ENV_RESUME_SCHEDULER_ROLE_ARN, ""),
         )
 
 

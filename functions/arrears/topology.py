@@ -144,6 +144,8 @@ class QueueSpec:
     max_receive_count: int
     batch_size: int
     dlq_retention_days: int = 14
+    # the event source's maximum concurrency (batches in flight); None: Lambda's own scaling
+    max_concurrency: int | None = None
 
 
 INGEST_QUEUE = QueueSpec(
@@ -157,6 +159,10 @@ INGEST_QUEUE = QueueSpec(
     # the record goes to the DLQ; malformed records go there at once, so nothing loops long
     max_receive_count=10,
     batch_size=10,
+    # 25 batches of 10 in flight, about a second each: ~250 StartExecution calls a second,
+    # under Step Functions' refill of 300 a second, so a month-start burst waits in SQS
+    # instead of being throttled (docs/scale.md)
+    max_concurrency=25,
 )
 
 
@@ -292,6 +298,13 @@ OPS_ACTION = StateMachineSpec(
     refusal_fails_execution=True,
 )
 STATE_MACHINES: tuple[StateMachineSpec, ...] = (ESCALATION, OPS_ACTION)
+
+# EventBridge Scheduler: the one-time schedules that resume parked cases (domain/parking.py)
+RESUME_SCHEDULE_GROUP_CONSTRUCT_ID = "ResumeScheduleGroup"
+RESUME_SCHEDULE_GROUP_LOCAL_NAME = "arrears-resume"
+RESUME_SCHEDULER_ROLE_CONSTRUCT_ID = "ResumeSchedulerRole"
+# the functions that create (record: park) and delete (assess: resume) resume schedules
+RESUME_SCHEDULE_WRITERS: tuple[FunctionSpec, ...] = (RECORD_FUNCTION, ASSESS_FUNCTION)
 
 EVENT_BUS_CONSTRUCT_ID = "EventBus"
 EVENT_BUS_LOCAL_NAME = "arrears"

@@ -26,6 +26,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
@@ -99,6 +100,7 @@ class Workflow(Construct):
             for spec in topology.STATE_MACHINES
         }
 
+        self._resume_schedules(stack)
         environment = self._function_environment()
         self.functions: dict[str, lambda_.Function] = {}
         self.function_log_groups: dict[str, logs.LogGroup] = {}
@@ -122,12 +124,76 @@ class Workflow(Construct):
                 events.ingest_queue,
                 batch_size=topology.INGEST_QUEUE.batch_size,
                 report_batch_item_failures=True,
+                # batches in flight: keeps StartExecution under its refill rate in a
+                # month-start burst, the backlog waiting in SQS (docs/scale.md)
+                max_concurrency=topology.INGEST_QUEUE.max_concurrency,
             )
         )
 
         self.state_machines: dict[str, sfn.StateMachine] = {}
         for sm_spec in topology.STATE_MACHINES:
             self.state_machines[sm_spec.construct_id] = self._state_machine(stack, sm_spec)
+
+    # ---- parked cases: the schedules that resume them -----------------------------------
+
+    def _resume_schedules(self, stack: Stack) -> None:
+        """The schedule group the park step writes one-time schedules into, and the role
+        EventBridge Scheduler assumes to start the resumed executions (docs/scale.md)."""
+        self.resume_group_name = f"{stack.stack_name}-resume"
+        self.resume_schedule_group = scheduler.CfnScheduleGroup(
+            self, topology.RESUME_SCHEDULE_GROUP_CONSTRUCT_ID, name=self.resume_group_name
+        )
+        role = iam.Role(
+            self,
+            topology.RESUME_SCHEDULER_ROLE_CONSTRUCT_ID,
+            assumed_by=iam.ServicePrincipal(
+                "scheduler.amazonaws.com",
+                conditions={"StringEquals": {"aws:SourceAccount": stack.account}},
+            ),
+            description="Arrears: EventBridge Scheduler resumes parked cases",
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["states:StartExecution"],
+                resources=[self.state_machine_arns[topology.ESCALATION.construct_id]],
+            )
+        )
+        # the state machine is encrypted with the stack's key: starting one needs it
+        role.add_to_policy(
+            iam.PolicyStatement(actions=KEY_USE_ACTIONS, resources=[self.key.key_arn])
+        )
+        self.resume_scheduler_role = role
+        self.resume_schedules_arn = stack.format_arn(
+            service="scheduler",
+            resource="schedule",
+            resource_name=f"{self.resume_group_name}/*",
+            arn_format=ArnFormat.SLASH_RESOURCE_NAME,
+        )
+
+    def _grant_resume_schedules(self, function: lambda_.Function) -> None:
+        function.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=[
+                    "scheduler:CreateSchedule",
+                    "scheduler:DeleteSchedule",
+                    "scheduler:GetSchedule",
+                ],
+                resources=[self.resume_schedules_arn],
+            )
+        )
+        function.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["iam:PassRole"],
+                resources=[self.resume_scheduler_role.role_arn],
+                conditions={"StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}},
+            )
+        )
+        acknowledge_wildcard_resource(
+            function.role,  # type: ignore[arg-type]
+            self.resume_schedules_arn,
+            "Resume schedules are named per case at run time; the grant is limited to the "
+            "stack's own schedule group.",
+        )
 
     # ---- functions -------------------------------------------------------------------
 
@@ -147,6 +213,8 @@ class Workflow(Construct):
             c.ENV_EMAIL_CONFIGURATION_SET: (
                 self.messaging.configuration_set.configuration_set_name
             ),
+            c.ENV_RESUME_SCHEDULE_GROUP: self.resume_group_name,
+            c.ENV_RESUME_SCHEDULER_ROLE_ARN: self.resume_scheduler_role.role_arn,
         }
         for table_spec in topology.TABLES:
             environment[table_spec.env_var] = self.data.table(table_spec).table_name
@@ -301,6 +369,10 @@ class Workflow(Construct):
         record = functions.get(topology.RECORD_FUNCTION.construct_id)
         if record is not None:
             self.messaging.grant_publish_ops_alert(record)
+
+        for writer in topology.RESUME_SCHEDULE_WRITERS:
+            if writer.construct_id in functions:
+                self._grant_resume_schedules(functions[writer.construct_id])
 
     def _grant_put_events(self, grantee: iam.IGrantable) -> None:
         grantee.grant_principal.add_to_principal_policy(

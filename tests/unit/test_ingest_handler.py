@@ -236,6 +236,8 @@ def test_overdue_opens_a_case_and_starts_its_named_execution(aws: Aws) -> None:
         "case_id": "acc-42#1",
         "account_id": "acc-42",
         "cycle": 1,
+        # waits longer than this park the case (ARREARS_PARK_AFTER_DAYS, default 2 days)
+        "park_after_seconds": 2 * 24 * 3600,
     }
     kinds = [e.kind for e in aws.repos.timeline.list("acc-42#1")]
     assert kinds == ["event_received", "case_opened", "execution_started"]

@@ -9,9 +9,11 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from arrears import topology
 from arrears.domain.ladder import (
+    STAGE_ROUTES,
     CaseView,
     Route,
     WaitingFor,
+    act_route,
     action_key,
     hold,
     next_ladder_step,
@@ -195,10 +197,35 @@ STATES = ASL["States"]
 
 def test_every_route_the_planner_can_return_has_a_choice_rule_and_back():
     hub = STATES["Go to next step"]
-    routes = {rule["StringEquals"] for rule in hub["Choices"]}
+    simple = [rule for rule in hub["Choices"] if "StringEquals" in rule]
+    routes = {rule["StringEquals"] for rule in simple}
     assert routes == {r.value for r in Route}
     for rule in hub["Choices"]:
         assert rule["Next"] in STATES
+
+
+def test_only_a_stage_wait_longer_than_the_threshold_parks():
+    hub = STATES["Go to next step"]
+    (park,) = [rule for rule in hub["Choices"] if "And" in rule]
+    assert hub["Choices"][0] is park  # before the route's own rule
+    assert park["Next"] == "Park until the next stage is due"
+    present, longer, stages = park["And"]
+    assert present == {"Variable": "$.park_after_seconds", "IsPresent": True}
+    assert longer["NumericGreaterThanPath"] == "$.park_after_seconds"
+    parked_routes = {rule["StringEquals"] for rule in stages["Or"]}
+    assert parked_routes == {r.value for r in STAGE_ROUTES}
+
+
+def test_a_resumed_stage_goes_straight_to_the_action_its_wait_would_have_timed_out_to():
+    hub = {
+        r["StringEquals"]: r["Next"]
+        for r in STATES["Go to next step"]["Choices"]
+        if "StringEquals" in r
+    }
+    for route in STAGE_ROUTES:
+        wait = STATES[hub[route.value]]
+        (timeout,) = [c for c in wait["Catch"] if c["ErrorEquals"] == ["States.Timeout"]]
+        assert hub[act_route(route).value] == timeout["Next"]
 
 
 def test_every_transition_target_exists_and_every_state_is_reachable():

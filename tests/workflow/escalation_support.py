@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 from arrears.adapters.cases import Repositories
 from arrears.domain.case import CaseRecord, execution_name
+from arrears.domain.parking import resume_seq_of
 from arrears.handlers import _shell
 from arrears.local.runtime import LocalRuntime
 from arrears.steps.unit_of_work import UnitOfWork
@@ -266,21 +267,37 @@ def at(rt: LocalRuntime, when: datetime, action: Any) -> None:
 # ------------------------------------------------------------------------------ history
 
 
+def executions_of(rt: LocalRuntime, case_id: str, cycle: int = 1) -> list[dict[str, Any]]:
+    """The case cycle's executions in order: the first, then each resumed one (a parked
+    case resumes in a new execution, ``<name>-r<seq>``, domain/parking.py)."""
+    name = execution_name(case_id, cycle)
+    runs = [
+        e
+        for e in rt.executions("EscalationStateMachine")
+        if e["name"] == name or e["name"].startswith(f"{name}-r")
+    ]
+    names = [e["name"] for e in runs]
+    assert len(names) == len(set(names)), f"duplicate executions: {names}"
+    return sorted(runs, key=lambda e: resume_seq_of(e["name"]) if e["name"] != name else 0)
+
+
 def execution(rt: LocalRuntime, case_id: str) -> dict[str, Any]:
-    name = execution_name(case_id, 1)
-    runs = [e for e in rt.executions("EscalationStateMachine") if e["name"] == name]
-    assert len(runs) == 1
-    return rt.client("stepfunctions").describe_execution(executionArn=runs[0]["executionArn"])
+    """The case's current execution: the latest of its cycle's chain."""
+    runs = executions_of(rt, case_id)
+    assert runs
+    return rt.client("stepfunctions").describe_execution(executionArn=runs[-1]["executionArn"])
 
 
 def states_entered(rt: LocalRuntime, case_id: str) -> list[str]:
-    """State names in the order the execution entered them (from the execution history)."""
-    history = rt.history(execution(rt, case_id)["executionArn"])
-    return [
-        event["stateEnteredEventDetails"]["name"]
-        for event in history
-        if event["type"].endswith("StateEntered")
-    ]
+    """State names in the order the case's executions entered them (their histories)."""
+    entered: list[str] = []
+    for run in executions_of(rt, case_id):
+        entered += [
+            event["stateEnteredEventDetails"]["name"]
+            for event in rt.history(run["executionArn"])
+            if event["type"].endswith("StateEntered")
+        ]
+    return entered
 
 
 def transitions(rt: LocalRuntime, case_id: str) -> int:

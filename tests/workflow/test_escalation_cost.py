@@ -23,6 +23,7 @@ from escalation_support import (  # noqa: F401 - fixtures
     outbox,
     post_at,
     rt,
+    timeline_kinds,
     transitions,
 )
 
@@ -75,6 +76,10 @@ def writes(rt) -> Iterator[WriteMeter]:
         yield meter
 
 
+def parks(case_id: str) -> int:
+    return timeline_kinds(case_id).count("execution_parked")
+
+
 def _invocations(rt, case_id: str, since: int) -> Counter[str]:
     return Counter(i.function for i in rt.invocations[since:] if i.case_id in (case_id, None))
 
@@ -89,8 +94,11 @@ def test_cost_of_a_case_paid_after_the_first_reminder(rt, outbox, writes):
 
     lambdas = _invocations(rt, case_id, since)
     print("\npaid early:", transitions(rt, case_id), dict(lambdas), dict(writes.by_table))
-    assert transitions(rt, case_id) == 11
-    assert sum(lambdas.values()) <= 6  # ingest x2, assess, contact x2, record
+    assert transitions(rt, case_id) == 11  # target <= 12 (docs/cost.md)
+    # ingest x2, assess, contact x2, record (parks the follow-up wait), assess (the PAID
+    # resumes the parked case and handles the wake in its first step)
+    assert sum(lambdas.values()) <= 7
+    assert parks(case_id) == 1
     # measured 60 item writes (ingest, idempotency, ledger lock and audit included); an item
     # of a TransactWriteItems counts twice here (moto writes it through put/update_item too),
     # which is also what it costs: 2 WRU. The steps write a case change and its audit lines
@@ -115,8 +123,12 @@ def test_cost_of_a_full_ladder_to_litigation(rt, outbox, writes):
 
     lambdas = _invocations(rt, case_id, since)
     print("\nfull ladder:", transitions(rt, case_id), dict(lambdas), dict(writes.by_table))
-    assert transitions(rt, case_id) <= 30
-    assert sum(lambdas.values()) <= 16  # ops-action Lambdas included
+    # 28 without parking; each of the five parked waits (follow-up, agent call, demand and
+    # lawyer's letters, legal review) adds two: the park and the resumed "Assess" + Choice
+    # replace the wait (docs/cost.md)
+    assert transitions(rt, case_id) <= 40  # target <= 40; measured 38
+    assert parks(case_id) == 5
+    assert sum(lambdas.values()) <= 26  # ops-action Lambdas included; measured 24
     # measured 100 (transactional items count twice, as they cost 2 WRU); 82 before the
     # steps wrote each case change with its audit lines in one transaction
     assert writes.total <= 110  # 106: each contact's reservation is settled after the send

@@ -46,20 +46,21 @@ def test_duplicate_and_out_of_order_events_change_nothing_twice(rt, outbox):
 
 
 def test_a_stray_approval_outside_legal_review_resumes_the_same_wait(rt, outbox):
-    # given a case waiting for its follow-up (day 7)
+    # given a case waiting for its reminder (day 1, an hour away: a wait too short to park)
     start = rt.now
     case_id = open_overdue(rt, "acc-stray")
-    rt.advance(timedelta(days=2))
+    rt.advance(timedelta(minutes=30))
 
     # when something wakes it with an approval nobody asked for
     assert wake(rt, case_id, "APPROVED", approver="nobody")
 
     # then it goes back to the same wait, for the time that was left: no litigation, no early send
     entered = states_entered(rt, case_id)
-    assert entered[-3:] == ["Handle wake-up", "Go to next step", "Wait until follow-up is due"]
-    rt.advance(timedelta(days=6))
-    follow_up = outbox.to("acc-stray")[-1]
-    assert follow_up["at"] - start == timedelta(days=6, hours=1)
+    assert entered[-3:] == ["Handle wake-up", "Go to next step", "Wait until reminder is due"]
+    assert outbox.to("acc-stray") == []
+    rt.advance(timedelta(hours=1))
+    reminder = outbox.to("acc-stray")[-1]
+    assert reminder["at"] - start == timedelta(hours=1)
     assert case(case_id).status is CaseStatus.OPEN
     assert "Refer to litigation" not in states_entered(rt, case_id)
 

@@ -22,28 +22,31 @@ from escalation_support import (  # noqa: F401 - fixtures
     transitions,
 )
 
+# every wait longer than two days parks the case: the execution ends, and a new one
+# resumes it when the stage is due, straight to the stage's action (docs/scale.md)
+PARKED = ["Park until the next stage is due", "Assess risk and plan", "Go to next step"]
 LADDER = [
     "Assess risk and plan",
     "Go to next step",
     "Wait until reminder is due",
     "Send reminder",
     "Go to next step",
-    "Wait until follow-up is due",
+    *PARKED,  # the follow-up is 6 days away
     "Send follow-up reminder",
     "Go to next step",
-    "Wait until agent call is due",
+    *PARKED,  # the agent call 7 days
     "Request agent call",
     "Go to next step",
     "Wait for agent call outcome",
     "Handle wake-up",  # nobody recorded an outcome in time: the ladder moves on
     "Go to next step",
-    "Wait until demand letter is due",
+    *PARKED,
     "Send demand letter",
     "Go to next step",
-    "Wait until lawyer's letter is due",
+    *PARKED,
     "Send lawyer's letter",
     "Go to next step",
-    "Wait until legal review is due",
+    *PARKED,
     "Open legal review",
     "Go to next step",
     "Wait for legal review decision",

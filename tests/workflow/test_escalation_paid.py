@@ -30,7 +30,7 @@ def test_paid_after_first_reminder_is_thanked_and_never_chased(rt, outbox):
     post_at(rt, opened + timedelta(days=3), "acc-paid", "PAID", amount_paid="1250.00")
     rt.advance(timedelta(days=90))
 
-    # then the waiting execution was woken at once and ended with a thank-you
+    # then the parked case was resumed at once and ended with a thank-you
     entered = states_entered(rt, case_id)
     assert entered == [
         "Assess risk and plan",
@@ -38,8 +38,8 @@ def test_paid_after_first_reminder_is_thanked_and_never_chased(rt, outbox):
         "Wait until reminder is due",
         "Send reminder",
         "Go to next step",
-        "Wait until follow-up is due",
-        "Handle wake-up",
+        "Park until the next stage is due",  # the follow-up is 6 days away
+        "Assess risk and plan",  # the payment resumed the case and handled its wake
         "Go to next step",
         "Thank borrower for payment",
         "Go to next step",

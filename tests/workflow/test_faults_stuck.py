@@ -6,10 +6,11 @@ local runtime (``LocalRuntime(faults=...)``).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from arrears import topology
+from arrears.domain.parking import Parked
 from arrears.local.faults import FaultPlan
 from arrears.local.runtime import LocalRuntime
 from arrears.tools.ops_commands import work_queue
@@ -68,7 +69,10 @@ def test_an_always_throttled_sms_parks_the_case_in_the_stuck_queue_then_ops_resu
         entered = states_entered(rt, case_id)
         after_park = entered[entered.index(PARK) :]
         assert after_park[:3] == [PARK, "Resume where it stopped", "Handle wake-up"], after_park
-        assert execution(rt, case_id)["status"] == "RUNNING"
+        # the reminder went out and the case parked until its follow-up, six days away
+        assert after_park[-1] == "Park until the next stage is due", after_park
+        assert execution(rt, case_id)["status"] == "SUCCEEDED"
+        assert "parked" in _stored_case(rt, case_id)
         # the stage the fault interrupted is tried again, not skipped
         assert "contact_sent" in timeline_kinds(case_id)
 
@@ -76,9 +80,15 @@ def test_an_always_throttled_sms_parks_the_case_in_the_stuck_queue_then_ops_resu
 def test_a_retried_agent_call_still_enters_the_agent_wait_and_its_queue() -> None:
     with LocalRuntime(start=START, seed=7) as rt:
         case_id = open_overdue(rt, "acc-agent-retry")
-        while "Wait until agent call is due" not in states_entered(rt, case_id):
+        # the agent call is 7 days after the follow-up: the case parks until it is due
+        parked = None
+        for _ in range(30):
+            parked = Parked.decode(_stored_case(rt, case_id).get("parked", {}).get("S"))
+            if parked is not None and "agent_call" in parked.input:
+                break
             rt.advance(timedelta(days=1))
-        due = datetime.fromisoformat(_stored_case(rt, case_id)["wait_until"]["S"])
+        assert parked is not None
+        due = parked.resume_at
         # the first attempt of "Request agent call" does its work, then Lambda reports a
         # service error; the retry must route exactly as the first attempt would have
         rt.faults = FaultPlan.of(
@@ -99,7 +109,7 @@ def test_a_reply_whose_wake_is_throttled_is_applied_once_and_its_wake_retried() 
 
     with LocalRuntime(start=START, seed=7, faults=[]) as rt:  # [] hooks SDK calls, no faults
         case_id = open_overdue(rt, "acc-reply-wake")
-        rt.advance(timedelta(days=2))
+        rt.advance(timedelta(minutes=30))  # before the reminder: waiting on a callback
         assert _stored_case(rt, case_id).get("task_token"), "the case waits on a callback"
         # the first wake of the reply is refused (its SDK retries spent): SQS redelivers
         rt.faults = FaultPlan.of(

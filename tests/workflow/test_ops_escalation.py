@@ -19,6 +19,7 @@ from arrears import topology as t
 from arrears.adapters.cases import Repositories
 from arrears.adapters.models import BorrowerModel
 from arrears.domain.case import execution_name
+from arrears.domain.parking import resume_seq_of
 from arrears.domain.types import CaseStatus
 from arrears.local.events_file import read_events_file
 from arrears.local.replay import run_entries
@@ -101,14 +102,22 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     def collect(rt: Any) -> None:
         sfn = rt.client("stepfunctions")
         name = execution_name(CASE_ID, 1)
-        runs = [e for e in rt.executions(t.ESCALATION.construct_id) if e["name"] == name]
-        history = rt.history(runs[0]["executionArn"])
+        # the cycle's first execution, then the ones that resumed it after each park
+        runs = sorted(
+            (
+                e
+                for e in rt.executions(t.ESCALATION.construct_id)
+                if e["name"] == name or e["name"].startswith(f"{name}-r")
+            ),
+            key=lambda e: resume_seq_of(e["name"]) if e["name"] != name else 0,
+        )
         seen["states"] = [
             e["stateEnteredEventDetails"]["name"]
-            for e in history
+            for run in runs
+            for e in rt.history(run["executionArn"])
             if e["type"].endswith("StateEntered")
         ]
-        seen["escalation_status"] = sfn.describe_execution(executionArn=runs[0]["executionArn"])[
+        seen["escalation_status"] = sfn.describe_execution(executionArn=runs[-1]["executionArn"])[
             "status"
         ]
         seen["ops"] = ops_outcomes(rt)

@@ -89,4 +89,5 @@ def test_a_reply_no_rule_understands_waits_for_a_person(rt, outbox):
     kinds = timeline_kinds(case_id)
     assert "reply_reviewed" in kinds
     assert case(case_id).queue is None
-    assert states_entered(rt, case_id)[-1] == "Wait until follow-up is due"
+    # (the follow-up is days away: the case parks until it is due)
+    assert states_entered(rt, case_id)[-1] == "Park until the next stage is due"

@@ -90,7 +90,9 @@ def test_distress_reply_during_a_step_reaches_a_human_right_after_that_step(rt, 
     assert entered[at_send:] == [
         "Send reminder",
         "Go to next step",
-        "Wait until follow-up is due",  # refused: a wake is parked on the case
+        # the follow-up is days away, so the case would park; a wake is parked on it, so
+        # the park refuses (WakePending) and the wake is handled at once
+        "Park until the next stage is due",
         "Handle wake-up",
         "Go to next step",
         "Wait for agent call outcome",
@@ -125,7 +127,7 @@ def test_hardship_reply_during_a_step_offers_the_plan_right_after_that_step(rt, 
     assert entered[at_send : at_send + 6] == [
         "Send reminder",
         "Go to next step",
-        "Wait until follow-up is due",
+        "Park until the next stage is due",  # refused: a wake is parked on the case
         "Handle wake-up",
         "Go to next step",
         "Wait until plan offer is due",

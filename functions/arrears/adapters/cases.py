@@ -73,6 +73,7 @@ _NOT_SAVED = frozenset(
         "task_token",
         "waiting_for",
         "pending_wake",
+        "parked",
         "done_actions",
         "queue",
         "queue_due_at",
@@ -202,6 +203,7 @@ def case_from_item(item: CaseModel) -> CaseRecord:
         task_token=item.task_token,
         waiting_for=item.waiting_for,
         pending_wake=item.pending_wake,
+        parked=item.parked,
         done_actions=frozenset(item.done_actions or ()),
         queue=item.queue,
         queue_due_at=_opt_dt(item.queue_due_at),
@@ -585,6 +587,36 @@ class DynamoCases:
             raise
         return True
 
+    def park_execution(self, case_id: str, parked: str) -> bool:
+        condition = (
+            CaseModel.case_id.exists()
+            & CaseModel.pending_wake.does_not_exist()
+            & ~CaseModel.status.is_in(*_TERMINAL)
+        )
+        actions: list[Any] = [
+            CaseModel.parked.set(parked),
+            CaseModel.task_token.remove(),
+            CaseModel.waiting_for.remove(),
+        ]
+        try:
+            CaseModel(case_id).update(actions=actions, condition=condition)
+        except UpdateError as error:
+            if _is_condition_failure(error):
+                return False
+            raise
+        return True
+
+    def clear_parked(self, case_id: str, parked: str) -> bool:
+        try:
+            CaseModel(case_id).update(
+                actions=[CaseModel.parked.remove()], condition=CaseModel.parked == parked
+            )
+        except UpdateError as error:
+            if _is_condition_failure(error):
+                return False
+            raise
+        return True
+
     def set_queue(self, case_id: str, queue: str, due_at: datetime) -> None:
         self._update(
             case_id,
@@ -843,6 +875,7 @@ class _MemoryCases:
                 task_token=stored.task_token,
                 waiting_for=stored.waiting_for,
                 pending_wake=stored.pending_wake,
+                parked=stored.parked,
                 done_actions=stored.done_actions,
                 queue=stored.queue,
                 queue_due_at=stored.queue_due_at,
@@ -943,6 +976,24 @@ class _MemoryCases:
             if seen_token is not None:
                 parked = replace(parked, task_token=None, waiting_for=None)
             self.store.case_items[case_id] = parked
+            return True
+
+    def park_execution(self, case_id: str, parked: str) -> bool:
+        with self.store._lock:
+            stored = self.store.case_items.get(case_id)
+            if stored is None or stored.pending_wake is not None or not stored.is_open:
+                return False
+            self.store.case_items[case_id] = replace(
+                stored, parked=parked, task_token=None, waiting_for=None
+            )
+            return True
+
+    def clear_parked(self, case_id: str, parked: str) -> bool:
+        with self.store._lock:
+            stored = self.store.case_items.get(case_id)
+            if stored is None or stored.parked != parked:
+                return False
+            self.store.case_items[case_id] = replace(stored, parked=None)
             return True
 
     def set_queue(self, case_id: str, queue: str, due_at: datetime) -> None:

@@ -129,6 +129,7 @@ class CaseModel(_TableModel):
     task_token = UnicodeAttribute(null=True)
     waiting_for = UnicodeAttribute(null=True)
     pending_wake = UnicodeAttribute(null=True)  # JSON wake output parked for the next wait
+    parked = UnicodeAttribute(null=True)  # JSON: where a parked case resumes (domain/parking)
     done_actions = UnicodeSetAttribute(null=True)  # "<stage>#<channel>"
     queue = UnicodeAttribute(null=True)
     queue_due_at = UnicodeAttribute(null=True)  # ISO UTC

@@ -30,11 +30,27 @@ def execution_arn(state_machine_arn: str, name: str) -> str:
 
 
 class EscalationWorkflow:
-    def __init__(self, state_machine_arn: str, client: Any | None = None) -> None:
+    def __init__(
+        self, state_machine_arn: str, client: Any | None = None, *, park_after_seconds: int = 0
+    ) -> None:
         if not state_machine_arn:
             raise ValueError("the escalation state machine ARN is not configured")
         self._arn = state_machine_arn
         self._client = client or boto3.client("stepfunctions")
+        # waits longer than this park the case (domain/parking.py); 0: never
+        self._park_after = park_after_seconds
+
+    @classmethod
+    def configured(cls) -> EscalationWorkflow:
+        """The deployment's escalation state machine and park threshold (``settings``)."""
+        from arrears.domain.parking import park_after_seconds
+        from arrears.settings import settings
+
+        env = settings()
+        return cls(
+            env.escalation_state_machine_arn,
+            park_after_seconds=park_after_seconds(env.park_after_days),
+        )
 
     def start(self, case_id: str, account_id: str, cycle: int) -> Started:
         """Start the escalation for one case cycle, under its derived name.
@@ -45,7 +61,9 @@ class EscalationWorkflow:
         already, which is what the caller wanted.
         """
         name = execution_name(case_id, cycle)
-        payload = {"case_id": case_id, "account_id": account_id, "cycle": cycle}
+        payload: dict[str, Any] = {"case_id": case_id, "account_id": account_id, "cycle": cycle}
+        if self._park_after:
+            payload["park_after_seconds"] = self._park_after
         try:
             response = self._client.start_execution(
                 stateMachineArn=self._arn, name=name, input=json.dumps(payload)
@@ -55,6 +73,18 @@ class EscalationWorkflow:
                 return Started(execution_arn(self._arn, name), name, already_existed=True)
             raise
         return Started(response["executionArn"], name, already_existed=False)
+
+    def resume(self, name: str, execution_input: str) -> bool:
+        """Start a parked case's resumed execution; False when it exists already."""
+        try:
+            self._client.start_execution(
+                stateMachineArn=self._arn, name=name, input=execution_input
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "ExecutionAlreadyExists":
+                return False
+            raise
+        return True
 
     def wake(self, task_token: str, output: Mapping[str, Any]) -> bool:
         """SendTaskSuccess; False when nothing waits on that token any more."""

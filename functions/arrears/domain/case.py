@@ -125,6 +125,8 @@ class CaseRecord:
     waiting_for: str | None = None
     # a wake that found no execution waiting (JSON), taken by the execution at its next wait
     pending_wake: str | None = None
+    # where a parked case resumes (domain/parking.py, JSON) while no execution is open
+    parked: str | None = None
     done_actions: frozenset[str] = frozenset()
     queue: str | None = None  # "AGENT_CALL" / "LEGAL_REVIEW" while a human task waits
     queue_due_at: datetime | None = None

@@ -49,6 +49,16 @@ class Route(StrEnum):
     RECEIPT_LATER = "receipt_later"  # the gate deferred the receipt: a plain Wait, then again
     LITIGATION = "litigation"  # approved by a human in legal review
     CLOSED = "closed"
+    # a parked case resumed when its stage is due: straight to the stage's action
+    # (domain/parking.py), its wait having been spent with no execution open
+    ACT_PRE_DUE = "act_pre_due"
+    ACT_PLAN_OFFER = "act_plan_offer"
+    ACT_REMINDER = "act_reminder"
+    ACT_FOLLOW_UP = "act_follow_up"
+    ACT_AGENT_CALL = "act_agent_call"
+    ACT_DEMAND_LETTER = "act_demand_letter"
+    ACT_LAWYER_LETTER = "act_lawyer_letter"
+    ACT_LEGAL_REVIEW = "act_legal_review"
 
 
 STAGE_ROUTES = frozenset(
@@ -63,6 +73,13 @@ STAGE_ROUTES = frozenset(
         Route.LEGAL_REVIEW,
     }
 )
+
+
+def act_route(stage_route: Route) -> Route:
+    """The route straight to a stage's action (a resumed parked case whose stage is due)."""
+    if stage_route not in STAGE_ROUTES:
+        raise ValueError(f"{stage_route} is not a stage's wait")
+    return Route(f"act_{stage_route.value}")
 
 
 class WaitingFor(StrEnum):

@@ -459,7 +459,9 @@ def plan_action(
 
 
 def _waiting(case: CaseRecord) -> bool:
-    return bool(case.task_token)
+    """An execution waits on the case, or the case is parked (domain/parking.py): its
+    resumed execution takes the wake the action sends."""
+    return bool(case.task_token) or case.parked is not None
 
 
 def _waits_for(case: CaseRecord, queue: str) -> bool:

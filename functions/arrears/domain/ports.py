@@ -95,6 +95,16 @@ class CaseRepository(Protocol):
         execution stored a new token meanwhile, or another waker parked first (re-read)."""
         ...
 
+    def park_execution(self, case_id: str, parked: str) -> bool:
+        """Store where the case resumes (``parked``, JSON) and drop its token, only if the
+        case is open and no wake is parked on it. False otherwise (the execution takes the
+        wake, or ends, instead of parking)."""
+        ...
+
+    def clear_parked(self, case_id: str, parked: str) -> bool:
+        """Remove ``parked`` if it is still ``parked`` (a resumed execution took it)."""
+        ...
+
     def set_queue(self, case_id: str, queue: str, due_at: datetime) -> None: ...
 
     def clear_queue(self, case_id: str) -> None: ...
@@ -293,6 +303,23 @@ class Workflow(Protocol):
 
     def wake(self, task_token: str, output: Mapping[str, Any]) -> bool:
         """SendTaskSuccess; False when no execution waits on the token any more."""
+        ...
+
+    def resume(self, name: str, execution_input: str) -> bool:
+        """Start a parked case's resumed execution (idempotent by name and input); False
+        when it exists already (started by its schedule, or an earlier waker)."""
+        ...
+
+
+class ResumeSchedules(Protocol):
+    """One-time schedules that resume parked cases (EventBridge Scheduler)."""
+
+    def create(self, name: str, at: datetime, execution: str, execution_input: str) -> None:
+        """Start ``execution`` with ``execution_input`` at ``at`` (an existing one stands)."""
+        ...
+
+    def delete(self, name: str) -> None:
+        """Remove the schedule if it is still there."""
         ...
 
 

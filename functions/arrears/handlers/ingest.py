@@ -32,7 +32,7 @@ def runtime() -> Ingestor:
     store = idempotency.DynamoDBPersistenceLayer(table_name=table)
     ingestor = Ingestor(
         repos=cases.Repositories.dynamo(),
-        workflow=cache(lambda: workflow.EscalationWorkflow(env.escalation_state_machine_arn)),
+        workflow=cache(workflow.EscalationWorkflow.configured),
         dead_letters=dead_letters.DeadLetters(env.ingest_dlq_url),
         clock=lambda: datetime.now(UTC),
         reply_adapters=_reply_adapters,

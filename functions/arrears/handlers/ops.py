@@ -10,7 +10,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from arrears.adapters.ops import OpsStore
 from arrears.adapters.transient import names_transient_aws_errors
 from arrears.handlers._shell import logger, metrics, tracer
-from arrears.steps.ops import STEPS
+from arrears.steps.ops import STEPS, apply
 
 
 @metrics.log_metrics
@@ -18,4 +18,19 @@ from arrears.steps.ops import STEPS
 @logger.inject_lambda_context(log_event=False)  # the event holds operator notes
 @names_transient_aws_errors
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    if event["step"] == "apply":
+        return apply(event, OpsStore(), resume_parked)
     return STEPS[event["step"]](event, OpsStore())
+
+
+def resume_parked(case_id: str, wake: dict[str, Any]) -> bool:
+    """A parked case has no execution to wake: park the wake, start its resumed one."""
+    from arrears.adapters.cases import Repositories
+    from arrears.adapters.workflow import EscalationWorkflow
+    from arrears.steps.waking import deliver_wake
+
+    cases = Repositories.dynamo().cases
+    parked = cases.get(case_id)
+    if parked is None or parked.parked is None:
+        return False  # between two waits, not parked: the case change stands (docs/ops.md)
+    return deliver_wake(cases, EscalationWorkflow.configured, case_id, wake).resumed

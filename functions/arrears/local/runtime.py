@@ -28,7 +28,8 @@ import re
 import traceback
 import uuid
 import zipfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -44,8 +45,11 @@ from arrears.local.dynamodb import InMemoryDynamoDB
 from arrears.local.dynamodb import serving as serving_dynamodb
 from arrears.local.faults import LAMBDA_ERROR_TYPES, FaultPlan, raise_if_faulted
 from arrears.local.object_spool import spooled_objects
+from arrears.local.quotas import QuotaPlan, QuotaState, load_plan, raise_if_throttled
+from arrears.local.resume_schedules import ScheduleFirer, observing_create_schedule
 
 REGION = "us-east-1"
+BURST_FEED = 1000  # put_events: events handed to moto's queue at a time
 ACCOUNT_ID = "123456789012"  # moto's default account
 PARTITION = "aws"
 _ROLE_NAME = "arrears-local"
@@ -84,6 +88,7 @@ class LocalTopology:
     delivery_dlq_name: str = t.DELIVERY_DLQ_LOCAL_NAME
     email_configuration_set: str = t.EMAIL_CONFIGURATION_SET_LOCAL_NAME
     delivery_subscriber: t.FunctionSpec = t.DELIVERY_TOPIC_SUBSCRIBER
+    resume_schedule_group: str = t.RESUME_SCHEDULE_GROUP_LOCAL_NAME
 
     @classmethod
     def default(cls) -> LocalTopology:
@@ -187,6 +192,8 @@ def local_environment(topology: LocalTopology) -> dict[str, str]:
     env[c.ENV_LETTERS_BUCKET] = topology.letters_bucket_name
     env[c.ENV_OPS_TOPIC_ARN] = topic_arn(topology.ops_topic_name)
     env[c.ENV_EMAIL_CONFIGURATION_SET] = topology.email_configuration_set
+    env[c.ENV_RESUME_SCHEDULE_GROUP] = topology.resume_schedule_group
+    env[c.ENV_RESUME_SCHEDULER_ROLE_ARN] = f"arn:{PARTITION}:iam::{ACCOUNT_ID}:role/{_ROLE_NAME}"
     return env
 
 
@@ -258,6 +265,7 @@ class LocalRuntime:
         faults: FaultPlan | Mapping[str, Any] | Sequence[Any] | None = None,
         dynamodb: str = "memory",
         history: str = "full",
+        quotas: QuotaPlan | bool | None = None,
     ) -> None:
         start = start or datetime(2026, 11, 2, tzinfo=UTC)
         if start.tzinfo is None:
@@ -290,6 +298,17 @@ class LocalRuntime:
         # injected AWS faults (local/faults.py); they hit only the handlers' and the
         # workflow's calls, never the runtime's own provisioning, polling or reporting
         self.faults = FaultPlan.of(faults)
+        # emulated AWS quotas (local/quotas.py): token buckets, Lambda concurrency
+        plan = load_plan(quotas)
+        self.quotas = QuotaState(plan) if plan is not None else None
+        # EventBridge Scheduler's one-time schedules (parked cases), fired on the clock
+        self.schedules = ScheduleFirer(
+            client=self.client,
+            schedule=self.scheduler.schedule,
+            now=lambda: self.clock.now,
+            before_start=self._start_execution_quota if self.quotas else None,
+            seed=seed,
+        )
         self._invoking = 0
         self._handlers: dict[str, Callable[[Any, Any], Any]] = {}
         self._functions = {spec.local_name: spec for spec in self._all_functions()}
@@ -300,6 +319,10 @@ class LocalRuntime:
         self._queue_url = ""
         self._dlq_url = ""
         self._poll_scheduled_at: set[datetime] = set()
+        self._wave_start: datetime | None = None
+        # a burst's events not yet in moto's queue (put_events): SQS's backlog
+        self._burst: deque[tuple[str, str, Mapping[str, Any] | str]] = deque()
+        self._wave_batches = 0
 
     # ---- lifecycle ----------------------------------------------------------------------
     def __enter__(self) -> LocalRuntime:
@@ -349,8 +372,9 @@ class LocalRuntime:
             settings_module.settings.cache_clear()
             stack.callback(settings_module.settings.cache_clear)
             self._provision()
-            if self.faults is not None:
+            if self.faults is not None or self.quotas is not None:
                 stack.enter_context(_faults_on_sdk_calls(self._inject_aws_fault))
+            stack.enter_context(observing_create_schedule(self.schedules.created))
             if self._speedups:
                 stack.enter_context(_frozen_heap())
             if self._run_schedules:
@@ -379,6 +403,26 @@ class LocalRuntime:
         self._publish(source, detail_type, detail)
         self._poll_ingest_queue()
         self.scheduler.run_ready()
+
+    def put_events(self, entries: Iterable[tuple[str, str, Mapping[str, Any] | str]]) -> None:
+        """Publish many events at this one instant (a burst), then deliver and run them:
+        the ingest queue's event source finds them all waiting, as SQS holds them.
+
+        They reach moto's queue a thousand at a time, as the event source drains it (moto
+        scans its whole queue for every message it receives): the queue stands for SQS's
+        backlog, in order, whatever its size."""
+        self._burst.extend(entries)
+        self._feed_burst()
+        self._poll_ingest_queue()
+        self.scheduler.run_ready()
+
+    def _feed_burst(self) -> bool:
+        fed = 0
+        while self._burst and fed < BURST_FEED:
+            source, detail_type, detail = self._burst.popleft()
+            self._publish(source, detail_type, detail)
+            fed += 1
+        return fed > 0
 
     def schedule_event(
         self, at: datetime, source: str, detail_type: str, detail: Mapping[str, Any] | str
@@ -562,6 +606,7 @@ class LocalRuntime:
             )
 
         self.client("sns").create_topic(Name=topo.ops_topic_name)
+        self.client("scheduler").create_schedule_group(Name=topo.resume_schedule_group)
         self._provision_delivery_outcomes()
         s3 = self.client("s3")
         s3.create_bucket(Bucket=topo.letters_bucket_name)
@@ -632,6 +677,12 @@ class LocalRuntime:
         fault = self.faults.fires(f"lambda:{_short_name(spec)}", self.now) if self.faults else None
         if fault is not None and fault.phase == "before":
             return self._lambda_fault(spec, event, fault.error, request_id)
+        if self.quotas is not None:
+            ingest = spec.local_name == self.topology.ingest_function.local_name
+            if not self.quotas.lambda_enters(self.now, ingest=ingest):
+                # throttled before it ran: Step Functions sees Lambda's 429 by this name
+                error_type = "Lambda.TooManyRequestsException"
+                return _error_payload(error_type, "Rate Exceeded.", request_id), True
         # Lambda's stdout is CloudWatch Logs: structured logs and EMF metric lines. Quiet
         # runs drop it (letting Powertools flush, so metrics do not pile up in memory).
         sink = (
@@ -678,6 +729,15 @@ class LocalRuntime:
         inside = self._invoking or self.scheduler.current_task() is not None
         if self.faults is not None and inside:
             raise_if_faulted(self.faults, client, operation_name, lambda: self.now)
+        if self.quotas is not None and inside:
+            raise_if_throttled(self.quotas, client, operation_name, lambda: self.now)
+
+    def _start_execution_quota(self) -> None:
+        """A schedule's StartExecution draws on the same bucket as every other caller's."""
+        if self.quotas is not None:
+            raise_if_throttled(
+                self.quotas, self.client("stepfunctions"), "StartExecution", lambda: self.now
+            )
 
     def invoke(self, function: str, event: Any) -> Any:
         """Invoke a local function directly (tests); raises if the handler failed."""
@@ -729,7 +789,12 @@ class LocalRuntime:
         sqs = self.client("sqs")
         q = self.topology.ingest_queue
         any_failed = False
+        # with quotas: at most the event source's maximum concurrency of batches in flight;
+        # the rest stay in SQS until those batches end (the source polls again then)
+        cap = self._ingest_batches_per_wave()
         while True:
+            if cap is not None and not self._ingest_slot(cap):
+                break
             messages = sqs.receive_message(
                 QueueUrl=self._queue_url,
                 MaxNumberOfMessages=min(q.batch_size, 10),
@@ -737,6 +802,10 @@ class LocalRuntime:
                 MessageAttributeNames=["All"],
             ).get("Messages", [])
             if not messages:
+                if cap is not None:
+                    self._wave_batches -= 1  # an empty receive started no batch
+                if self._feed_burst():
+                    continue  # the rest of a burst: SQS's backlog
                 break
             records = [_sqs_record(m, queue_arn(q.local_name)) for m in messages]
             payload, errored = self._invoke(
@@ -773,6 +842,27 @@ class LocalRuntime:
     def _redeliver(self, at: datetime) -> None:
         self._poll_scheduled_at.discard(at)
         self._poll_ingest_queue()
+
+    def _ingest_batches_per_wave(self) -> int | None:
+        if self.quotas is None:
+            return None
+        return self.quotas.plan.ingest_concurrency or self.topology.ingest_queue.max_concurrency
+
+    def _ingest_slot(self, cap: int) -> bool:
+        """Whether another batch may start now: at most ``cap`` batches per modelled batch
+        duration; when the wave is full, poll again as it ends (the messages wait in SQS)."""
+        assert self.quotas is not None
+        length = timedelta(seconds=self.quotas.plan.ingest_batch_seconds)
+        if self._wave_start is None or self.now >= self._wave_start + length:
+            self._wave_start, self._wave_batches = self.now, 0
+        if self._wave_batches < cap:
+            self._wave_batches += 1
+            return True
+        at = self._wave_start + length
+        if at not in self._poll_scheduled_at:
+            self._poll_scheduled_at.add(at)
+            self.scheduler.schedule(at, lambda: self._redeliver(at), "sqs next wave")
+        return False
 
     # ---- internals: scheduled functions ----------------------------------------------------------
     def _start_schedules(self) -> None:

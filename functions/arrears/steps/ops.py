@@ -7,6 +7,7 @@ Cause. An operator's mistake is not a Lambda failure (no error metrics, no retri
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -70,7 +71,14 @@ def check(event: dict[str, Any], store: OpsStore) -> dict[str, Any]:
     }
 
 
-def apply(event: dict[str, Any], store: OpsStore) -> dict[str, Any]:
+# a wake for a parked case (no execution open, domain/parking.py): park it on the case and
+# start the case's resumed execution, which takes it; True when it did
+ResumeParked = Callable[[str, dict[str, Any]], bool]
+
+
+def apply(
+    event: dict[str, Any], store: OpsStore, resume_parked: ResumeParked | None = None
+) -> dict[str, Any]:
     """Write the action's changes; decided again on the fresh case (it may have moved)."""
     checked = event["checked"]
     execution = checked.get("execution") or {}
@@ -90,6 +98,9 @@ def apply(event: dict[str, Any], store: OpsStore) -> dict[str, Any]:
         # a conversation about the debt: the gate's quiet period (Reg F) must see it; the
         # same applied_at on a retry rewrites the same ledger entry
         store.record_conversation(action.case_id, parse_iso_utc(applied.applied_at))
+    resumed = False
+    if applied.wake is not None and applied.task_token is None and resume_parked is not None:
+        resumed = resume_parked(action.case_id, dict(applied.wake))
     _count("OpsActionApplied", action=action.action)
     logger.info(
         "ops action applied",
@@ -107,6 +118,7 @@ def apply(event: dict[str, Any], store: OpsStore) -> dict[str, Any]:
         "applied_at": applied.applied_at,
         "task_token": applied.task_token,
         "wake": applied.wake,
+        "resumed": resumed,
         "timeline": {"kind": applied.timeline_kind, "detail": applied.timeline_detail},
     }
 
@@ -117,7 +129,9 @@ def record(event: dict[str, Any], store: OpsStore) -> dict[str, Any]:
     execution = applied.get("execution") or {}
     case_id = applied["case_id"]
     logger.set_correlation_id(case_id)
-    if applied.get("wake") is None:
+    if applied.get("resumed"):
+        woken = "resumed"  # the case was parked: its resumed execution takes the wake
+    elif applied.get("wake") is None:
         woken = "not_waiting"  # nothing to wake: the case execution was between waits
     elif "resume_error" in applied:
         woken = "failed"

@@ -15,11 +15,12 @@ condition fails, and the wake is sent to that token). Nothing is lost and nothin
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
 from arrears.domain import wakes
+from arrears.domain.parking import Parked
 from arrears.domain.ports import CaseRepository, Workflow
 
 ATTEMPTS = 4  # each failed attempt means the execution stored a new token meanwhile
@@ -37,6 +38,7 @@ class Delivery:
     waiting_for: str | None = None  # what the woken execution waited for
     kept: str | None = None  # the reason parked on the case (may be an earlier, weightier one)
     stale_token: bool = False  # a token was stored, but nothing waited on it any more
+    resumed: bool = False  # the case was parked: its resumed execution was started now
 
     def detail(self, reason: str) -> dict[str, Any]:
         """The audit line's detail (no PII: reasons and states only)."""
@@ -47,6 +49,8 @@ class Delivery:
             detail["kept"] = self.kept
         if self.stale_token and self.outcome is not Delivered.WOKEN:
             detail["token"] = "expired"
+        if self.resumed:
+            detail["resumed"] = True
         return detail
 
     @property
@@ -64,7 +68,29 @@ def deliver_wake(
     case_id: str,
     output: Mapping[str, Any],
 ) -> Delivery:
-    """Wake the case's execution with ``output`` now, or park it for its next wait."""
+    """Wake the case's execution with ``output`` now, or park it for its next wait; a
+    parked case (no execution open, ``domain/parking.py``) is resumed at once, and its
+    resumed execution takes the wake (or sees the closed status) at its first step."""
+    delivery = _deliver(cases, workflow, case_id, output)
+    if delivery.outcome is Delivered.WOKEN:
+        return delivery
+    case = cases.get(case_id)
+    if case is None or case.parked is None:
+        return delivery
+    if delivery.outcome is Delivered.PARKED or not case.is_open:
+        parked = Parked.decode(case.parked)
+        if parked is not None:
+            workflow().resume(parked.execution, parked.input)
+            return replace(delivery, resumed=True)
+    return delivery
+
+
+def _deliver(
+    cases: CaseRepository,
+    workflow: Callable[[], Workflow],
+    case_id: str,
+    output: Mapping[str, Any],
+) -> Delivery:
     stale = False
     for _ in range(ATTEMPTS):
         case = cases.get(case_id)
