@@ -360,6 +360,17 @@ def _is_condition_failure(error: Exception) -> bool:
     }
 
 
+def _update_if(case_id: str, actions: list[Any], condition: Any) -> bool:
+    """One conditional UpdateItem on a case: False when its condition did not hold."""
+    try:
+        CaseModel(case_id).update(actions=actions, condition=condition)
+    except UpdateError as error:
+        if _is_condition_failure(error):
+            return False
+        raise
+    return True
+
+
 _TERMINAL = tuple(s.value for s in CaseStatus if s.is_terminal)
 
 
@@ -553,16 +564,9 @@ class DynamoCases:
         condition = CaseModel.case_id.exists()
         if token is not None:
             condition &= CaseModel.task_token == token
-        try:
-            CaseModel(case_id).update(
-                actions=[CaseModel.task_token.remove(), CaseModel.waiting_for.remove()],
-                condition=condition,
-            )
-        except UpdateError as error:
-            if _is_condition_failure(error):
-                return False
-            raise
-        return True
+        return _update_if(
+            case_id, [CaseModel.task_token.remove(), CaseModel.waiting_for.remove()], condition
+        )
 
     def park_wake(
         self, case_id: str, wake: str, *, seen_token: str | None, seen_pending: str | None
@@ -579,13 +583,7 @@ class DynamoCases:
         actions: list[Any] = [CaseModel.pending_wake.set(wake)]
         if seen_token is not None:
             actions += [CaseModel.task_token.remove(), CaseModel.waiting_for.remove()]
-        try:
-            CaseModel(case_id).update(actions=actions, condition=condition)
-        except UpdateError as error:
-            if _is_condition_failure(error):
-                return False
-            raise
-        return True
+        return _update_if(case_id, actions, condition)
 
     def park_execution(self, case_id: str, parked: str) -> bool:
         condition = (
@@ -598,24 +596,10 @@ class DynamoCases:
             CaseModel.task_token.remove(),
             CaseModel.waiting_for.remove(),
         ]
-        try:
-            CaseModel(case_id).update(actions=actions, condition=condition)
-        except UpdateError as error:
-            if _is_condition_failure(error):
-                return False
-            raise
-        return True
+        return _update_if(case_id, actions, condition)
 
     def clear_parked(self, case_id: str, parked: str) -> bool:
-        try:
-            CaseModel(case_id).update(
-                actions=[CaseModel.parked.remove()], condition=CaseModel.parked == parked
-            )
-        except UpdateError as error:
-            if _is_condition_failure(error):
-                return False
-            raise
-        return True
+        return _update_if(case_id, [CaseModel.parked.remove()], CaseModel.parked == parked)
 
     def set_queue(self, case_id: str, queue: str, due_at: datetime) -> None:
         self._update(
