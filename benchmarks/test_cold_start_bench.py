@@ -32,6 +32,7 @@ from typing import Any
 
 import pytest
 from arrears import topology
+from older_tree import older_tree
 from pytest_benchmark.fixture import BenchmarkFixture
 
 from infra import assets
@@ -107,20 +108,9 @@ def runtime_dir(python: str) -> Path:
     return target
 
 
-def baseline_tree(into: Path) -> Path:
-    tree = into / f"tree-{BASELINE_COMMIT}"
-    if not tree.exists():
-        tree.mkdir()
-        archive = subprocess.run(
-            ["git", "-C", str(ROOT), "archive", BASELINE_COMMIT], check=True, capture_output=True
-        ).stdout
-        subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
-    return tree
-
-
 def old_asset(into: Path) -> Path:
     """The older commit's one asset: every dependency, its package, no bytecode."""
-    tree = baseline_tree(into)
+    tree = older_tree(BASELINE_COMMIT, into)
     requirements = assets.runtime_dependencies(tree / "pyproject.toml")
     deps = assets.installed_dependencies(requirements, CACHE / "deps", HOST_PLATFORM)
     asset = into / "before" / "asset"

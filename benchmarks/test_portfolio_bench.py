@@ -29,6 +29,7 @@ from typing import Any
 import pytest
 from arrears.local.events_file import to_line
 from arrears.local.portfolio import build_portfolio
+from older_tree import older_tree
 
 ROOT = Path(__file__).resolve().parents[1]
 DRIVER = ROOT / "benchmarks" / "portfolio_driver.py"
@@ -44,18 +45,6 @@ pytestmark = pytest.mark.bench
 def workdir() -> Iterator[Path]:
     with tempfile.TemporaryDirectory(prefix="arrears-bench-") as folder:
         yield Path(folder)
-
-
-def baseline_tree(commit: str, into: Path) -> Path:
-    """The older commit's files (``git archive``), to run its ``arrears`` package."""
-    tree = into / f"tree-{commit}"
-    if not tree.exists():
-        tree.mkdir()
-        archive = subprocess.run(
-            ["git", "-C", str(ROOT), "archive", commit], check=True, capture_output=True
-        ).stdout
-        subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
-    return tree
 
 
 def events_file(behaviour: str | None, cases: int, into: Path) -> Path:
@@ -97,7 +86,7 @@ def test_cases_per_cpu_second_against_the_baseline(
     behaviour: str, cases: int, workdir: Path, benchmark: Any
 ) -> None:
     events = events_file(behaviour, cases, workdir)
-    older = drive(baseline_tree(BASELINE, workdir), events)
+    older = drive(older_tree(BASELINE, workdir), events)
     today = benchmark.pedantic(lambda: drive(ROOT, events), rounds=1, iterations=1)
     assert today["cases"] == older["cases"] == cases
     ratio = cpu_per_case(older) / cpu_per_case(today)
