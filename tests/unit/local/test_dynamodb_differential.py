@@ -259,3 +259,28 @@ def test_an_enum_member_is_stored_as_the_string_the_wire_would_carry() -> None:
     # then it reads as the plain string, as after a round trip through botocore and moto
     assert got["Item"]["reason"] == {"S": "allowed"}
     assert type(got["Item"]["reason"]["S"]) is str
+
+
+@pytest.mark.parametrize("forward", [True, False])
+@pytest.mark.parametrize("start", ["e-0", "e-1", "e-2", "e-9", "a"])
+def test_a_query_resumes_strictly_after_its_start_key_in_its_own_direction(
+    forward: bool, start: str
+) -> None:
+    # given three timeline lines, and a start key that may or may not be one of them
+    lines = [
+        ("PutItem", {"TableName": TIMELINE, "Item": {**_line_key("c", e), "at": {"S": "x"}}})
+        for e in ("e-1", "e-3", "e-5")
+    ]
+    query = (
+        "Query",
+        {"TableName": TIMELINE, "KeyConditionExpression": "case_id = :c",
+         "ExpressionAttributeValues": {":c": {"S": "c"}}, "ScanIndexForward": forward,
+         "ExclusiveStartKey": _line_key("c", start)},
+    )  # fmt: skip
+    engine = InMemoryDynamoDB()
+    with moto_dynamodb() as client:
+        for operation, params in [*_tables(), *lines]:
+            on_engine(engine, operation, params)
+            on_moto(client, operation, copy_value(params))
+        # then the engine returns what moto (and DynamoDB) return: the lines past the key
+        assert on_engine(engine, *query) == on_moto(client, query[0], copy_value(query[1]))

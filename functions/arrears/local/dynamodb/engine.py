@@ -368,7 +368,15 @@ class InMemoryDynamoDB:
             keys = [(partition,)] if (partition,) in table.items else []
         else:
             keys = [(partition, s) for s in table.partitions.get(partition, ())]
-        if params.get("ScanIndexForward", True) is False:
+        forward = params.get("ScanIndexForward", True) is not False
+        start = params.get("ExclusiveStartKey")
+        if start is not None and index is None and schema.sort in start:
+            # DynamoDB resumes strictly past the start key in the query's direction, whether
+            # or not an item has that key
+            bound = x.ordered(start[schema.sort])
+            keys = [k for k in keys if (k[1] > bound if forward else k[1] < bound)]
+            params = {k: v for k, v in params.items() if k != "ExclusiveStartKey"}
+        if not forward:
             keys.reverse()
         found = (table.get(k) for k in keys)
         matches = [
