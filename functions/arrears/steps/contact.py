@@ -59,7 +59,7 @@ from arrears.domain.ladder import (
 )
 from arrears.domain.policy import Policy, StageStep
 from arrears.domain.types import CaseStatus, Channel, Stage
-from arrears.steps import plans as plan_steps
+from arrears.steps import plan_offers
 from arrears.steps.holds import hold_for_status
 from arrears.steps.notices import notice_context, render_and_store_letter, send_message
 from arrears.steps.unit_of_work import (
@@ -379,16 +379,16 @@ def deliver_message(
     from arrears.domain.notices import render_message
 
     template = step.template or ""
-    # (steps/plans.py): softer template for a distressed borrower, and the
+    # (steps/plan_offers.py): softer template for a distressed borrower, and the
     # plan offer's terms for the plan_offer message
-    template = plan_steps.message_template(template, borrower)
+    template = plan_offers.message_template(template, borrower)
     collection = template not in _not_collection(policy)
     first = collection and _is_first_contact(deps, case, policy, now)
     context = notice_context(case, borrower, policy, now, first_contact=first)
     if template == policy.receipt.template:
         context = replace(context, **_last_payment(deps, case, now))
     if template == "plan_offer":
-        context = replace(context, plan=plan_steps.offer_terms(deps, case, now))
+        context = replace(context, plan=plan_offers.offer_terms(deps, case, now))
     message = render_message(template, channel, borrower.locale, context)
     missing = _missing_content(borrower, channel, collection, first, message)
     if missing:

@@ -1,7 +1,6 @@
 """What the escalation steps do about replies and repayment plans.
 
-Called from ``steps/wake.py`` (wake-ups, deadlines) and ``steps/contact.py`` (the
-plan offer's terms, the softer template), so those files only carry one-line hooks:
+Called from ``steps/wake.py`` (wake-ups, deadlines), so it only carries one-line hooks:
 
 - ``after_reply``: a ``{"wake": "REPLY"}`` from reply processing: hand the case to a human
   agent (distress, a request for a call or a plan) or put it on the hardship path;
@@ -10,9 +9,10 @@ plan offer's terms, the softer template), so those files only carry one-line hoo
 - ``on_plan_payment``: a (partial) payment while on plan is matched to the installments;
 - ``on_plan_deadline``: at that deadline, a short installment breaks the plan and
   escalation resumes at the stage the case was in (the first stage not yet done);
-- ``settle_plan``: a case that closed (paid in full, resolved) completes its plan;
-- ``offer_terms`` / ``message_template``: what the plan_offer message shows, and the
-  softer template for a borrower flagged distressed.
+- ``settle_plan``: a case that closed (paid in full, resolved) completes its plan.
+
+What a message says about plans (the offer's terms, the softer template) is in
+``steps/plan_offers.py``, which the contact step imports without the reply machinery.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from arrears.domain.case import BorrowerRecord, CaseRecord
+from arrears.domain.case import CaseRecord
 from arrears.domain.holds import hold_for_plan
 from arrears.domain.ladder import NextStep, Route, WaitingFor, plan_next, wait_until
 from arrears.domain.ops import QUEUE_REPLY_REVIEW
@@ -29,22 +29,14 @@ from arrears.domain.policy import Policy
 from arrears.domain.ports import PlanStore
 from arrears.domain.types import CaseStatus
 from arrears.steps.holds import hold_for_status
-from arrears.steps.reply import (
-    FLAG_DISTRESSED,
-    ROUTE_AGENT,
-    ROUTE_REVIEW,
-    offer_plan,
-    plan_summary,
-)
+from arrears.steps.plan_offers import plan_summary
+from arrears.steps.reply import ROUTE_AGENT, ROUTE_REVIEW
 from arrears.steps.rescoring import rescore
 from arrears.steps.unit_of_work import (
     UnitOfWork,
     case_view,
 )
 
-# Templates a distressed borrower never gets; the softer one goes out instead.
-SOFTER_TEMPLATE = "soft_reminder"
-_FIRM_TEMPLATES = frozenset({"reminder", "follow_up", "pre_due_reminder"})
 # Holds a reply never overrides (contact must stay stopped): dispute, payment in flight, pause.
 _STRICT_HOLDS = frozenset({CaseStatus.DISPUTED, CaseStatus.PAYMENT_PENDING, CaseStatus.PAUSED})
 
@@ -191,26 +183,3 @@ def _progress(plan: Plan) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- messages
-
-
-def offer_terms(deps: UnitOfWork, case: CaseRecord, now: datetime) -> Any:
-    """The PlanTerms the plan_offer message shows: the open offer, made now if none is."""
-    from arrears.domain.notices.context import PlanTerms
-
-    store = _plans(deps)
-    plan = store.get(case.case_id)
-    if plan is None or plan.status is not PlanStatus.OFFERED:
-        plan = offer_plan(deps.repos, store, case, now, source="policy")
-    first = plan.installments[0]
-    return PlanTerms(
-        installments=len(plan.installments),
-        installment_amount=first.amount,
-        first_due_date=first.due_date,
-    )
-
-
-def message_template(template: str, borrower: BorrowerRecord) -> str:
-    """The softer template replaces a firm reminder for a borrower flagged distressed."""
-    if FLAG_DISTRESSED in borrower.flags and template in _FIRM_TEMPLATES:
-        return SOFTER_TEMPLATE
-    return template

@@ -42,7 +42,7 @@ from arrears import constants as c
 from arrears.domain.case import CaseRecord, TimelineEntry, iso_utc
 from arrears.domain.errors import ConcurrentUpdate
 from arrears.domain.events import BorrowerReplied, minor_units
-from arrears.domain.plans import Plan, PlanError, PlanStatus, offer_for_hardship
+from arrears.domain.plans import Plan, PlanError, PlanStatus
 from arrears.domain.policy import PolicyError, policy_by_version
 from arrears.domain.ports import PlanStore, SentimentAnalyzer, Stores, Workflow
 from arrears.domain.replies import (
@@ -56,12 +56,11 @@ from arrears.domain.replies import (
     text_fingerprint,
 )
 from arrears.domain.types import CaseStatus, Channel
+from arrears.steps.plan_offers import ACTOR_REPLY, FLAG_DISTRESSED, offer_plan, plan_summary
 from arrears.steps.waking import deliver_wake
 
 logger = Logger(service=c.SERVICE_NAME)
 
-ACTOR_REPLY = f"source:{c.SOURCE_MESSAGING}"
-FLAG_DISTRESSED = "distressed"
 FLAG_HARDSHIP = "hardship"
 WAKE_REPLY = "REPLY"  # additive wake reason: a reply that needs the escalation to re-route
 ROUTE_AGENT = "agent"
@@ -362,59 +361,6 @@ class ReplyProcessor:
 
 
 # --------------------------------------------------------------------------- shared helpers
-
-
-def offer_plan(
-    repos: Stores, plans: PlanStore, case: CaseRecord, now: datetime, source: str
-) -> Plan:
-    """Store the policy's standard offer on the case (withdrawing an older offer)."""
-    borrower = repos.borrowers.get(case.account_id)
-    policy = policy_by_version(case.policy_version)
-    current = plans.get(case.case_id)
-    offer = offer_for_hardship(
-        plan_id=f"{case.case_id}#plan{(current.revision if current else 0) + 1}",
-        balance=case.balance,
-        currency=case.currency,
-        places=minor_units(case.currency),
-        policy=policy.plans,
-        now=now,
-        timezone=borrower.timezone if borrower else None,
-        source=source,
-    )
-    if current is not None:
-        offer = _with_revision(offer, current.revision)
-    stored = plans.save(case.case_id, offer)
-    repos.timeline.append(
-        TimelineEntry(
-            case_id=case.case_id,
-            at=now,
-            kind="plan_offered",
-            actor=ACTOR_REPLY if source == "reply" else "system:escalation",
-            detail=plan_summary(stored),
-        )
-    )
-    return stored
-
-
-def _with_revision(plan: Plan, revision: int) -> Plan:
-    from dataclasses import replace
-
-    return replace(plan, revision=revision)
-
-
-def plan_summary(plan: Plan) -> dict[str, Any]:
-    """What the audit keeps of a plan: terms, never anything about the borrower."""
-    return {
-        "plan_id": plan.plan_id,
-        "kind": plan.kind.value,
-        "status": plan.status.value,
-        "total": format(plan.total, "f"),
-        "currency": plan.currency,
-        "installments": len(plan.installments),
-        "amounts": [format(i.amount, "f") for i in plan.installments],
-        "due_dates": [i.due_date.isoformat() for i in plan.installments],
-        "resume_stage": plan.resume_stage,
-    }
 
 
 def latest_sentiment(entries: Iterable[TimelineEntry]) -> str | None:
