@@ -284,3 +284,30 @@ def test_a_query_resumes_strictly_after_its_start_key_in_its_own_direction(
             on_moto(client, operation, copy_value(params))
         # then the engine returns what moto (and DynamoDB) return: the lines past the key
         assert on_engine(engine, *query) == on_moto(client, query[0], copy_value(query[1]))
+
+
+@pytest.mark.parametrize("forward", [True, False])
+@pytest.mark.parametrize(("low", "high"), [("e-3", "e-3"), ("e-1", "e-3"), ("e-3", "e-5")])
+@pytest.mark.parametrize("limit", [1, 2])
+def test_a_query_that_fills_its_limit_says_where_to_resume_as_moto_does(
+    forward: bool, low: str, high: str, limit: int
+) -> None:
+    # given three timeline lines, and a sort key range that may match fewer than the limit
+    lines = [
+        ("PutItem", {"TableName": TIMELINE, "Item": {**_line_key("c", e), "at": {"S": "x"}}})
+        for e in ("e-1", "e-3", "e-5")
+    ]
+    query = (
+        "Query",
+        {"TableName": TIMELINE,
+         "KeyConditionExpression": "case_id = :c AND entry_key BETWEEN :l AND :h",
+         "ExpressionAttributeValues": {":c": {"S": "c"}, ":l": {"S": low}, ":h": {"S": high}},
+         "ScanIndexForward": forward, "Limit": limit},
+    )  # fmt: skip
+    engine = InMemoryDynamoDB()
+    with moto_dynamodb() as client:
+        for operation, params in [*_tables(), *lines]:
+            on_engine(engine, operation, params)
+            on_moto(client, operation, copy_value(params))
+        # then both give the same items and the same LastEvaluatedKey (or none)
+        assert on_engine(engine, *query) == on_moto(client, query[0], copy_value(query[1]))

@@ -378,14 +378,24 @@ class InMemoryDynamoDB:
             params = {k: v for k, v in params.items() if k != "ExclusiveStartKey"}
         if not forward:
             keys.reverse()
-        found = (table.get(k) for k in keys)
-        matches = [
-            item
-            for item in found
-            if item is not None
-            and (schema.sort is None or condition.sort_matches(item.get(schema.sort)))
+        candidates = [item for item in (table.get(k) for k in keys) if item is not None]
+        if params.get("ExclusiveStartKey") is not None:
+            candidates = _after_start(table, index, candidates, params["ExclusiveStartKey"])
+            params = {k: v for k, v in params.items() if k != "ExclusiveStartKey"}
+        matching = [
+            schema.sort is None or condition.sort_matches(item.get(schema.sort))
+            for item in candidates
         ]
-        return self._page(table, index, matches, params, bind)
+        matches = [item for item, hit in zip(candidates, matching, strict=True) if hit]
+        # moto (like DynamoDB, which stops reading at the limit) gives a LastEvaluatedKey
+        # once the limit is reached while the partition holds more items in the query's
+        # direction, whether or not those match the sort key condition
+        limit = params.get("Limit")
+        more = False
+        if limit is not None and 0 < limit <= len(matches):
+            last_hit = [n for n, hit in enumerate(matching) if hit][limit - 1]
+            more = last_hit + 1 < len(candidates)
+        return self._page(table, index, matches, params, bind, more=more)
 
     def scan(self, params: dict[str, Any]) -> dict[str, Any]:
         table = self.table(params["TableName"])
@@ -411,18 +421,15 @@ class InMemoryDynamoDB:
         items: list[Item],
         params: Mapping[str, Any],
         bind: Bindings,
+        more: bool = False,
     ) -> dict[str, Any]:
+        """One page of ``items``; ``more``: the source holds items past the limit's last."""
         start = params.get("ExclusiveStartKey")
         if start is not None:
-            position = _position(table, index, start)
-            after = next(
-                (n for n, item in enumerate(items) if _position(table, index, item) == position),
-                None,
-            )
-            items = items[after + 1 :] if after is not None else items
+            items = _after_start(table, index, items, start)
         limit = params.get("Limit")
         last_key = None
-        if limit is not None and len(items) > limit:
+        if limit is not None and (len(items) > limit or (more and len(items) == limit)):
             items = items[:limit]
             last = items[-1]
             last_key = table.key_attributes(last)
@@ -568,6 +575,18 @@ def _schema(key_schema: list[dict[str, str]]) -> KeySchema:
 
 def _index_key_names(index: Index) -> list[str]:
     return [index.schema.partition] + ([index.schema.sort] if index.schema.sort else [])
+
+
+def _after_start(
+    table: Table, index: Index | None, items: list[Item], start: Mapping[str, Value]
+) -> list[Item]:
+    """The items after the one at ExclusiveStartKey (all of them when none is there: the
+    project only ever passes the previous page's last key)."""
+    position = _position(table, index, start)
+    after = next(
+        (n for n, item in enumerate(items) if _position(table, index, item) == position), None
+    )
+    return items[after + 1 :] if after is not None else items
 
 
 def _position(table: Table, index: Index | None, item: Mapping[str, Value]) -> Any:
