@@ -11,7 +11,8 @@ import pytest
 from arrears.domain.events import BorrowerReplied
 from arrears.domain.plans import PlanStatus
 from arrears.domain.types import CaseStatus, Channel
-from arrears.steps.reply import ReplyProcessor, latest_sentiment
+from arrears.steps.reply import ReplyProcessor
+from arrears.steps.rescoring import latest_sentiment
 from reply_world import CASE_ID, NOW, World, new_world
 
 

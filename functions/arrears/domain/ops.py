@@ -35,6 +35,13 @@ from pydantic import (
 
 from arrears.domain.case import CaseRecord, iso_utc
 from arrears.domain.errors import ArrearsError, CaseClosed, CaseNotFound
+from arrears.domain.queues import (
+    DECISION_QUEUES,
+    QUEUE_AGENT_CALL,
+    QUEUE_REPLY_REVIEW,
+    QUEUE_STUCK,
+    WAITING_FOR_QUEUE,
+)
 from arrears.domain.types import AfterRejection, CaseStatus, Channel, Stage
 
 # --------------------------------------------------------------------------- errors
@@ -62,33 +69,6 @@ class CaseNotDisputed(ArrearsError):
 
 
 # --------------------------------------------------------------------------- vocabulary
-
-QUEUE_AGENT_CALL = "AGENT_CALL"
-# a borrower's reply no rule understood: a person reads it, acts, and resumes the case
-QUEUE_REPLY_REVIEW = "REPLY_REVIEW"
-QUEUE_LEGAL_REVIEW = "LEGAL_REVIEW"
-# after the review's alerts: a manager decides (the review never closes by itself)
-QUEUE_LEGAL_REVIEW_ESCALATED = "LEGAL_REVIEW_ESCALATED"
-# litigation rejected, the debt held open for a person (hold, or nothing left on the ladder)
-QUEUE_LITIGATION_REJECTED = "LITIGATION_REJECTED"
-# litigation rejected, to be placed with a collection agency by ops
-QUEUE_AGENCY_PLACEMENT = "AGENCY_PLACEMENT"
-# every queue of a case waiting in "Wait for legal review decision"
-DECISION_QUEUES = (
-    QUEUE_LEGAL_REVIEW,
-    QUEUE_LEGAL_REVIEW_ESCALATED,
-    QUEUE_LITIGATION_REJECTED,
-    QUEUE_AGENCY_PLACEMENT,
-)
-# a step failed after its retries: the execution waits for ops to resume it
-QUEUE_STUCK = "STUCK"
-# `waiting_for` the escalation stores while it waits for that human task (domain.ladder)
-WAITING_FOR_QUEUE = {
-    QUEUE_AGENT_CALL: "agent_outcome",
-    QUEUE_REPLY_REVIEW: "agent_outcome",
-    **{queue: "legal_decision" for queue in DECISION_QUEUES},
-    QUEUE_STUCK: "ops_resume",
-}
 
 # How far ahead an operator may pause a case or accept a promise: beyond this the
 # case should be closed or put on a plan, not parked.

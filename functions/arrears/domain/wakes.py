@@ -27,7 +27,10 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
-ROUTE_AGENT = "agent"  # reply_processing's REPLY route to a human
+# Routes of a REPLY wake (reply processing decides, the escalation follows them)
+ROUTE_AGENT = "agent"  # to a human agent (distress, "call me")
+ROUTE_HARDSHIP = "hardship"  # the borrower asked for a plan
+ROUTE_REVIEW = "review"  # no rule understood the reply: a person reads it
 
 _RANKS: dict[str, int] = {
     "OVERDUE": 1,

@@ -23,14 +23,14 @@ from typing import Any
 from arrears.domain.case import CaseRecord
 from arrears.domain.holds import hold_for_plan
 from arrears.domain.ladder import NextStep, Route, WaitingFor, plan_next, wait_until
-from arrears.domain.ops import QUEUE_REPLY_REVIEW
 from arrears.domain.plans import Plan, PlanStatus, check, close, record_paid
 from arrears.domain.policy import Policy
 from arrears.domain.ports import PlanStore
+from arrears.domain.queues import QUEUE_REPLY_REVIEW
 from arrears.domain.types import CaseStatus
+from arrears.domain.wakes import ROUTE_AGENT, ROUTE_REVIEW
 from arrears.steps.holds import hold_for_status
 from arrears.steps.plan_offers import plan_summary
-from arrears.steps.reply import ROUTE_AGENT, ROUTE_REVIEW
 from arrears.steps.rescoring import rescore
 from arrears.steps.unit_of_work import (
     UnitOfWork,

@@ -17,7 +17,7 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
 from arrears import constants as c
-from arrears.domain.ops import (
+from arrears.domain.queues import (
     QUEUE_AGENCY_PLACEMENT,
     QUEUE_AGENT_CALL,
     QUEUE_LEGAL_REVIEW,

@@ -31,7 +31,7 @@ that, so a failed wake is retried without applying the reply again. Applying it:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -56,6 +56,7 @@ from arrears.domain.replies import (
     text_fingerprint,
 )
 from arrears.domain.types import CaseStatus, Channel
+from arrears.domain.wakes import ROUTE_AGENT, ROUTE_HARDSHIP, ROUTE_REVIEW
 from arrears.steps.plan_offers import ACTOR_REPLY, FLAG_DISTRESSED, offer_plan, plan_summary
 from arrears.steps.waking import deliver_wake
 
@@ -63,9 +64,6 @@ logger = Logger(service=c.SERVICE_NAME)
 
 FLAG_HARDSHIP = "hardship"
 WAKE_REPLY = "REPLY"  # additive wake reason: a reply that needs the escalation to re-route
-ROUTE_AGENT = "agent"
-ROUTE_HARDSHIP = "hardship"
-ROUTE_REVIEW = "review"  # no rule understood the reply: a person reads it
 ATTEMPTS = 3
 
 # Statuses a payment claim may interrupt (and return to if the payment never settles).
@@ -361,14 +359,3 @@ class ReplyProcessor:
 
 
 # --------------------------------------------------------------------------- shared helpers
-
-
-def latest_sentiment(entries: Iterable[TimelineEntry]) -> str | None:
-    """The sentiment label of the newest analysed reply ("negative", ...), for scoring."""
-    label = None
-    for entry in entries:
-        if entry.kind == "reply_analysed":
-            sentiment = entry.detail.get("sentiment")
-            if isinstance(sentiment, dict) and sentiment.get("label"):
-                label = str(sentiment["label"]).lower()
-    return label

@@ -3,10 +3,11 @@ payment, a broken promise or plan, an agent's outcome or a hardship reply."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from arrears.domain.case import BorrowerRecord, CaseRecord
+from arrears.domain.case import BorrowerRecord, CaseRecord, TimelineEntry
 from arrears.domain.policy import Policy
 from arrears.domain.scoring import (
     Features,
@@ -16,7 +17,6 @@ from arrears.domain.scoring import (
     score,
     tenure_months,
 )
-from arrears.steps.reply import latest_sentiment
 from arrears.steps.unit_of_work import UnitOfWork, count
 
 
@@ -88,3 +88,14 @@ def features_of(
         ),
         sentiment=sentiment,
     )
+
+
+def latest_sentiment(entries: Iterable[TimelineEntry]) -> str | None:
+    """The sentiment label of the newest analysed reply ("negative", ...), for scoring."""
+    label = None
+    for entry in entries:
+        if entry.kind == "reply_analysed":
+            sentiment = entry.detail.get("sentiment")
+            if isinstance(sentiment, dict) and sentiment.get("label"):
+                label = str(sentiment["label"]).lower()
+    return label

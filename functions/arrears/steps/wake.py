@@ -42,14 +42,14 @@ from arrears.domain.ladder import (
     route_for_waiting,
     wait_until,
 )
-from arrears.domain.ops import (
+from arrears.domain.policy import Policy
+from arrears.domain.queues import (
     QUEUE_AGENCY_PLACEMENT,
     QUEUE_LEGAL_REVIEW,
     QUEUE_LEGAL_REVIEW_ESCALATED,
     QUEUE_LITIGATION_REJECTED,
     QUEUE_REPLY_REVIEW,
 )
-from arrears.domain.policy import Policy
 from arrears.domain.scoring.segments import HARDSHIP_FLAG, Segment
 from arrears.domain.types import AfterRejection, CaseStatus, Stage
 from arrears.domain.wakes import RECHECK, Meaning

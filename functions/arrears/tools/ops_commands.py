@@ -29,16 +29,8 @@ from typing import Any, get_args
 
 from arrears import topology
 from arrears.domain.case import queue_time
-from arrears.domain.ops import (
-    ACTION_NAMES,
-    DECISION_QUEUES,
-    QUEUE_AGENT_CALL,
-    QUEUE_REPLY_REVIEW,
-    QUEUE_STUCK,
-    InvalidOpsAction,
-    OpsAction,
-    parse_action,
-)
+from arrears.domain.ops import ACTION_NAMES, InvalidOpsAction, OpsAction, parse_action
+from arrears.domain.queues import DECISION_QUEUES, QUEUE_AGENT_CALL, QUEUE_REPLY_REVIEW, QUEUE_STUCK
 
 DEFAULT_STACK = "ArrearsStack"  # infra/stack.py STACK_NAME
 QUEUES = (QUEUE_AGENT_CALL, QUEUE_REPLY_REVIEW, *DECISION_QUEUES, QUEUE_STUCK)
