@@ -1,6 +1,7 @@
 """What a long portfolio run no longer keeps per case, and that the APIs answer as before:
-ended executions keep their history but not their interpreter state, S3 objects live in
-files, deleted SQS messages are freed."""
+ended executions keep their history but not their interpreter state (their input, output
+and history packed), S3 objects live in files, deleted SQS messages and schedules are
+freed."""
 
 from __future__ import annotations
 
@@ -21,9 +22,10 @@ OVERDUE = {"account_id": "acc-1", "status": "OVERDUE"}
 PAID = {**OVERDUE, "status": "PAID"}
 
 
-def _ended_paid_case(history: str) -> tuple[tuple[object, ...], bool]:
+def _ended_paid_case(history: str) -> tuple[tuple[object, ...], bool, set[str]]:
     """A case that pays while waiting, run to its end; then what the APIs say of its
-    execution, and whether the execution still holds the endpoint of its spent token."""
+    execution, whether the execution still holds the endpoint of its spent token, and the
+    attributes it keeps as they are."""
     with LocalRuntime(start=START, seed=7, topology=fixture_topology(), history=history) as rt:
         rt.put_event("wallet.payments", "PaymentStatusChanged", OVERDUE)
         rt.advance(timedelta(days=4))
@@ -46,24 +48,30 @@ def _ended_paid_case(history: str) -> tuple[tuple[object, ...], bool]:
         holds = execution.exec_worker.env.callback_pool_manager.get(token) is not None
         answer = (
             described["status"],
+            json.loads(described["input"]),
             json.loads(described["output"]),
             entered,
             refused.value.response["Error"]["Code"],
+            execution.input_data,
         )
-        return answer, holds
+        return answer, holds, set(vars(execution))
 
 
 @pytest.mark.usefixtures("calls")
 def test_an_ended_execution_answers_as_before_without_its_interpreter_state():
     # given the same paid case run keeping full histories and keeping states only
     # when each is described, its history read and its spent token sent again
-    full, full_holds = _ended_paid_case("full")
-    lean, lean_holds = _ended_paid_case("states")
-    # then both answer alike: succeeded, same output and states, the token refused
+    full, full_holds, full_attributes = _ended_paid_case("full")
+    lean, lean_holds, lean_attributes = _ended_paid_case("states")
+    # then both answer alike: succeeded, same input, output and states, the token refused
     assert full == lean
-    assert lean[0] == "SUCCEEDED" and lean[3] == "InvalidToken"
-    # and only the lean run's ended execution dropped its callback endpoints
+    assert lean[0] == "SUCCEEDED" and lean[4] == "InvalidToken"
+    assert lean[1]["case_id"] == "acc-1#1" and lean[5] == lean[1]
+    # and only the lean run's ended execution dropped its callback endpoints and keeps its
+    # input and output packed
     assert full_holds and not lean_holds
+    assert {"input_data", "output"} <= full_attributes
+    assert not {"input_data", "output"} & lean_attributes
 
 
 def _open_files() -> set[str]:
@@ -112,6 +120,27 @@ def test_the_spool_directory_is_removed_when_the_runtime_stops():
         rt.client("s3").put_object(Bucket="spool-check", Key="k", Body=b"x")
         assert directory.is_dir()
     assert not directory.exists()
+
+
+@pytest.mark.usefixtures("calls")
+def test_a_deleted_schedule_is_freed(runtime):
+    from moto.scheduler.models import scheduler_backends
+
+    # given a one-time schedule on the emulated EventBridge Scheduler
+    scheduler = runtime.client("scheduler")
+    scheduler.create_schedule(
+        Name="freed-check",
+        ScheduleExpression="at(2030-01-01T00:00:00)",
+        FlexibleTimeWindow={"Mode": "OFF"},
+        Target={"Arn": f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:q", "RoleArn": "arn:aws:iam::1:role/r"},
+    )
+    group = scheduler_backends[ACCOUNT_ID][REGION].schedule_groups["default"]
+    schedule = weakref.ref(group.schedules["freed-check"])
+    # when it is deleted
+    scheduler.delete_schedule(Name="freed-check")
+    gc.collect()
+    # then nothing keeps it (moto's own list of every model object it made included)
+    assert schedule() is None
 
 
 @pytest.mark.usefixtures("calls")

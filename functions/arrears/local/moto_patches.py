@@ -25,9 +25,12 @@ import datetime as dt
 import importlib
 import inspect
 import json
+import marshal
+import pickle
 import sys
 import threading
 import types
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -218,7 +221,7 @@ class StatesOnlyHistory:
     __slots__ = ("_events",)
 
     def __init__(self) -> None:
-        self._events: list[tuple[Any, ...]] = []
+        self._events: list[tuple[Any, ...]] | bytes = []
 
     def append(self, event: Any) -> None:
         kind = str(getattr(event.get("type"), "value", event.get("type")))
@@ -231,13 +234,25 @@ class StatesOnlyHistory:
                     kept = self._entered.setdefault(kept["name"], kept)
                 event[name] = kept
         keys = tuple(event)
+        assert isinstance(self._events, list), "an ended execution's history gets no events"
         self._events.append((self._keys.setdefault(keys, keys), *event.values()))
 
+    def freeze(self) -> None:
+        """The execution has ended: nothing more is appended, and the report reads the
+        history once, so keep it as one compressed pickle (a fifth of the tuples' memory)."""
+        if isinstance(self._events, list):
+            self._events = zlib.compress(pickle.dumps(self._events, pickle.HIGHEST_PROTOCOL))
+
+    def _tuples(self) -> list[tuple[Any, ...]]:
+        if isinstance(self._events, bytes):
+            return cast(list[tuple[Any, ...]], pickle.loads(zlib.decompress(self._events)))
+        return self._events
+
     def __len__(self) -> int:
-        return len(self._events)
+        return len(self._tuples())
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
-        for keys, *values in self._events:
+        for keys, *values in self._tuples():
             yield dict(zip(keys, values, strict=True))
 
     def __deepcopy__(self, memo: dict[int, Any]) -> list[dict[str, Any]]:
@@ -271,6 +286,23 @@ def _ended_environment_problems() -> list[str]:
     for name in ("event_manager", "callback_pool_manager", "map_run_record_pool_manager"):
         if f"self.{name} =" not in inspect.getsource(Environment.__init__):
             problems.append(f"Environment.{name} is no longer set by the environment")
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.itemprocessor.map_run_record import (  # noqa: E501
+        MapRunRecordPoolManager,
+    )
+    from moto.stepfunctions.parser.backend.execution import (
+        BaseExecutionWorkerCommunication,
+        Execution,
+    )
+
+    for name in _PACKED_EXECUTION_ATTRIBUTES:
+        if f"self.{name} = " not in inspect.getsource(Execution.__init__):
+            problems.append(f"Execution.{name} is no longer a plain attribute")
+    if "self.execution = execution" not in inspect.getsource(
+        BaseExecutionWorkerCommunication.__init__
+    ):
+        problems.append("an execution worker's communication no longer knows its execution")
+    if "self._pool = " not in inspect.getsource(MapRunRecordPoolManager.__init__):
+        problems.append("MapRunRecordPoolManager no longer keeps its records in _pool")
     for name, params in (
         ("program_state", ("self",)),
         ("is_running", ("self",)),
@@ -411,10 +443,9 @@ def check_internals() -> list[str]:
             problems.append(f"ExecutionState.{name} is no longer set by the state")
     problems += _history_problems()
     problems += _ended_environment_problems()
-    from moto.sqs.models import Message as SqsMessage
-
-    if not isinstance(SqsMessage.__dict__.get("instances_tracked"), list):
-        problems.append("moto's SQS Message no longer lists its instances in instances_tracked")
+    for model in _untracked_models():
+        if not isinstance(model.__dict__.get("instances_tracked"), list):
+            problems.append(f"moto's {model.__module__}.{model.__name__} is no longer tracked")
     problems += no_batch_tasks.problems()
     problems += object_spool.problems()
     for module_name in _JSON_COPY_MODULES:
@@ -1054,10 +1085,18 @@ def _spend(endpoint: Any) -> None:
 
 class _Untracked(list[Any]):
     """moto lists every model object it creates (for its server's dashboard), so a deleted
-    SQS message, about four per case, would live as long as the process."""
+    SQS message (about four per case) or a one-time schedule that ran and was deleted
+    (about four per case) would live as long as the process."""
 
     def append(self, item: Any) -> None:
         pass
+
+
+def _untracked_models() -> tuple[type, ...]:
+    from moto.scheduler.models import Schedule
+    from moto.sqs.models import Message as SqsMessage
+
+    return (SqsMessage, Schedule)
 
 
 class EndedEnvironment:
@@ -1071,13 +1110,28 @@ class EndedEnvironment:
         "event_manager",
         "map_run_record_pool_manager",
     )
+    # Nothing is added to an ended execution's pools: they are read (a late task token is
+    # looked up and refused, map runs are listed), so every ended execution can share one
+    # empty pool of each kind instead of keeping its own.
+    _no_callbacks: ClassVar[Any] = None
+    _no_map_runs: ClassVar[Any] = None
 
     def __init__(self, env: Any) -> None:
-        from moto.stepfunctions.parser.asl.eval.callback.callback import CallbackPoolManager
+        cls = type(self)
+        if cls._no_callbacks is None:
+            from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.itemprocessor.map_run_record import (  # noqa: E501
+                MapRunRecordPoolManager,
+            )
+            from moto.stepfunctions.parser.asl.eval.callback.callback import (
+                CallbackPoolManager,
+            )
 
+            cls._no_callbacks = CallbackPoolManager(activity_store={})
+            cls._no_map_runs = MapRunRecordPoolManager()
         self.event_manager = env.event_manager
-        self.callback_pool_manager = CallbackPoolManager(activity_store={})
-        self.map_run_record_pool_manager = env.map_run_record_pool_manager
+        self.callback_pool_manager = cls._no_callbacks
+        map_runs = env.map_run_record_pool_manager
+        self.map_run_record_pool_manager = map_runs if map_runs._pool else cls._no_map_runs
         self._program_state = env.program_state()
 
     def program_state(self) -> Any:
@@ -1090,14 +1144,71 @@ class EndedEnvironment:
         """Stopping an ended execution changes nothing (moto's environment does the same)."""
 
 
+class _Packed:
+    """A JSON value kept as compressed marshal bytes (or as itself, when marshal cannot
+    take it: a str subclass such as an enum member)."""
+
+    __slots__ = ("_blob", "_raw")
+
+    def __init__(self, value: Any) -> None:
+        try:
+            self._blob: bytes | None = zlib.compress(marshal.dumps(value))
+            self._raw = None
+        except ValueError:
+            self._blob, self._raw = None, value
+
+    def value(self) -> Any:
+        return self._raw if self._blob is None else marshal.loads(zlib.decompress(self._blob))
+
+
+def _packed_attribute(name: str) -> property:
+    slot = f"_packed_{name}"
+
+    def read(execution: Any) -> Any:
+        return execution.__dict__[slot].value()
+
+    def write(execution: Any, value: Any) -> None:
+        execution.__dict__[slot] = _Packed(value)
+
+    return property(read, write)
+
+
+_ENDED_EXECUTION_CLASSES: dict[type, type] = {}
+# What an ended execution keeps unpacked is read by every ListExecutions and report row;
+# its input and output are read once per DescribeExecution or report row (the input for its
+# case id), and are most of what it holds.
+_PACKED_EXECUTION_ATTRIBUTES = ("input_data", "output")
+
+
+def _pack_ended_execution(execution: Any) -> None:
+    """Keep an ended execution's input and output compressed, behind the same attributes."""
+    kind = type(execution)
+    ended = _ENDED_EXECUTION_CLASSES.get(kind)
+    if ended is None:
+        attributes = {name: _packed_attribute(name) for name in _PACKED_EXECUTION_ATTRIBUTES}
+        ended = type(f"Ended{kind.__name__}", (kind,), {"__module__": __name__, **attributes})
+        _ENDED_EXECUTION_CLASSES[kind] = ended
+    values = {name: execution.__dict__.pop(name) for name in _PACKED_EXECUTION_ATTRIBUTES}
+    execution.__class__ = ended
+    for name, value in values.items():
+        setattr(execution, name, value)
+
+
 def _run_then_release(worker: Any) -> None:
     """Run an execution to its end, then keep only what is read of it afterwards:
     DescribeExecution reads the execution itself, GetExecutionHistory and the report the
-    history. The rest (states, frames, variables, callback endpoints) is most of what a
-    case's execution holds, and a portfolio run keeps every ended execution."""
+    history. The rest (states, frames, variables, callback endpoints, the definition and
+    input the worker started from, the scheduler's task) is most of what a case's
+    execution holds, and a portfolio run keeps every ended execution."""
     worker._execution_logic()
     if worker.env is not None and not worker.env.is_running():
+        history = worker.env.event_manager._history_event_list
+        if isinstance(history, StatesOnlyHistory):
+            history.freeze()
         worker.env = EndedEnvironment(worker.env)
+        worker._evaluation_details = None
+        worker._arrears_task = None
+        _pack_ended_execution(worker._execution_communication.execution)
     worker.__dict__.pop("_get_evaluation_environment", None)
 
 
@@ -1269,10 +1380,9 @@ def patched(hooks: Hooks, *, virtual_time: bool = True, speedups: bool = True) -
             owner = _resolve(_OWNERS[owner_name], owner_name)
             undo.append((owner, attr, owner.__dict__[attr]))
             setattr(owner, attr, fn)
-        from moto.sqs.models import Message as SqsMessage
-
-        undo.append((SqsMessage, "instances_tracked", SqsMessage.__dict__["instances_tracked"]))
-        SqsMessage.instances_tracked = _Untracked()  # type: ignore[attr-defined]
+        for model in _untracked_models():
+            undo.append((model, "instances_tracked", model.__dict__["instances_tracked"]))
+            model.instances_tracked = _Untracked()  # type: ignore[attr-defined]
         _hooks = hooks
         hooks.virtual_time = virtual_time
         try:

@@ -9,13 +9,14 @@ so conditions pass and fail and transactions cancel in every order.
 
 from __future__ import annotations
 
+import marshal
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from arrears import topology as t
-from arrears.local.dynamodb.engine import InMemoryDynamoDB, copy_value
+from arrears.local.dynamodb.engine import InMemoryDynamoDB, ItemCodec, copy_value
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -311,3 +312,22 @@ def test_a_query_that_fills_its_limit_says_where_to_resume_as_moto_does(
             on_moto(client, operation, copy_value(params))
         # then both give the same items and the same LastEvaluatedKey (or none)
         assert on_engine(engine, *query) == on_moto(client, query[0], copy_value(query[1]))
+
+
+def test_items_are_kept_compressed_once_the_table_has_taught_the_codec_its_items() -> None:
+    # given a table's codec and timeline-like items
+    codec = ItemCodec()
+    items = [
+        {"case_id": {"S": f"acc-{n}#1"}, "entry_key": {"S": f"2026-11-0{n % 9 + 1}#00000{n}"},
+         "kind": {"S": "message_sent"}, "actor": {"S": "system:escalation"},
+         "detail": {"M": {"channel": {"S": "SMS"}, "template": {"S": "reminder"}}}}
+        for n in range(3 * ItemCodec.LEARN_FROM)
+    ]  # fmt: skip
+    # when each is stored and read back
+    stored = [codec.encode(marshal.dumps(item)) for item in items]
+    # then every item reads back as it was, before and after the codec learnt its dictionary
+    assert [codec.decode(blob) for blob in stored] == items
+    # and once learnt, items take a fraction of their marshalled size
+    learnt = stored[ItemCodec.LEARN_FROM :]
+    raw = [marshal.dumps(item) for item in items[ItemCodec.LEARN_FROM :]]
+    assert sum(map(len, learnt)) < sum(map(len, raw)) / 2

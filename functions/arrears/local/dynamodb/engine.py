@@ -20,6 +20,7 @@ from __future__ import annotations
 import bisect
 import marshal
 import re
+import zlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -83,6 +84,36 @@ class Index:
     partitions: dict[Any, list[tuple[Any, ...]]] = field(default_factory=dict)
 
 
+class ItemCodec:
+    """A table's items as marshal bytes, compressed with a dictionary learnt from the
+    table's first items: items of one table share their attribute names and much of their
+    values, so each compresses to about a third (a case's timeline lines, 375 -> 131
+    bytes), where compressing items one by one without it saves a third at most."""
+
+    LEARN_FROM = 8
+    _ZLIB_HEADER = 0x78  # a zlib stream's first byte; marshal never starts with it
+
+    def __init__(self) -> None:
+        self.zdict: bytes | None = None
+        self._samples: list[bytes] = []
+
+    def encode(self, raw: bytes) -> bytes:
+        if self.zdict is None:
+            self._samples.append(raw)
+            if len(self._samples) < self.LEARN_FROM:
+                return raw
+            self.zdict, self._samples = b"".join(self._samples)[-32768:], []
+        compressor = zlib.compressobj(1, zdict=self.zdict)
+        return compressor.compress(raw) + compressor.flush()
+
+    def decode(self, stored: bytes) -> Item:
+        if stored[0] != self._ZLIB_HEADER:
+            return marshal.loads(stored)
+        assert self.zdict is not None
+        raw = zlib.decompressobj(zdict=self.zdict).decompress(stored)
+        return marshal.loads(raw)
+
+
 @dataclass
 class Table:
     name: str
@@ -90,9 +121,10 @@ class Table:
     attribute_types: dict[str, str]
     indexes: dict[str, Index]
     description: dict[str, Any]
-    # key -> the item, marshalled: a fraction of the memory of the wire-format dicts, and
-    # every read decodes a fresh copy that the caller may keep or change
+    # key -> the item, marshalled and compressed (``ItemCodec``): a fraction of the memory
+    # of the wire-format dicts, and every read decodes a fresh copy the caller may change
     items: dict[tuple[Any, ...], bytes] = field(default_factory=dict)
+    codec: ItemCodec = field(default_factory=lambda: ItemCodec())
     # partition value -> sorted sort values (tables with a sort key)
     partitions: dict[Any, list[Any]] = field(default_factory=dict)
     # partition value -> the one copy of it the item keys share (tables with a sort key)
@@ -136,26 +168,27 @@ class Table:
     def get(self, key: tuple[Any, ...]) -> Item | None:
         """A copy of the item at ``key``, or None."""
         stored = self.items.get(key)
-        return None if stored is None else marshal.loads(stored)
+        return None if stored is None else self.codec.decode(stored)
 
     def all_items(self) -> Iterator[Item]:
-        return (marshal.loads(stored) for stored in self.items.values())
+        return (self.codec.decode(stored) for stored in self.items.values())
 
     def put(self, key: tuple[Any, ...], item: Item) -> None:
         """Store a copy of ``item`` at ``key``."""
         stored = self.items.get(key)
         if stored is not None:
             if self.indexes:  # only the indexes need the old item back
-                self._unindex(key, marshal.loads(stored))
+                self._unindex(key, self.codec.decode(stored))
         elif self.schema.sort is not None:
             # the items of a partition share one copy of its value (a case's timeline holds
             # dozens of items under one case id)
             key = (self.partition_values.setdefault(key[0], key[0]), key[1])
             bisect.insort(self.partitions.setdefault(key[0], []), key[1])
         try:
-            self.items[key] = marshal.dumps(item)
+            raw = marshal.dumps(item)
         except ValueError:  # a str subclass (an enum member): stored as the wire carries it
-            self.items[key] = marshal.dumps(_as_sent(item))
+            raw = marshal.dumps(_as_sent(item))
+        self.items[key] = self.codec.encode(raw)
         for index in self.indexes.values():
             at = index.schema.of(item)
             if at is not None and self._typed_for(index, item):
@@ -165,7 +198,7 @@ class Table:
         stored = self.items.pop(key, None)
         if stored is None:
             return None
-        old: Item = marshal.loads(stored)
+        old = self.codec.decode(stored)
         self._unindex(key, old)
         if self.schema.sort is not None:
             sorts = self.partitions[key[0]]
