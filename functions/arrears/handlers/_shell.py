@@ -50,8 +50,20 @@ def aws_deps() -> UnitOfWork:
         ledger=ContactLedger(),
         messenger=messaging.default_messenger(),
         plans=DynamoPlans(),
+        links=portal_links(),
         **letters.letter_ports(),
     )
+
+
+def portal_links() -> object | None:
+    """The portal link issuer when a portal URL is configured (docs/portal.md)."""
+    from arrears.settings import settings
+
+    if not settings().portal_url:
+        return None
+    from arrears.adapters.links import DynamoLinks, PortalLinks
+
+    return PortalLinks(DynamoLinks(), settings().portal_url)
 
 
 @functools.cache
