@@ -292,3 +292,28 @@ def signer() -> HmacSigner | KmsSigner:
         return KmsSigner(env.portal_mac_key_id)
     secret = env.portal_signing_secret.encode() if env.portal_signing_secret else None
     return HmacSigner(secret)
+
+
+class TopicAlerts:
+    """The ops alerts topic (SNS): the message names the case and the deadline, no PII."""
+
+    def __init__(self, topic_arn: str, client: Any | None = None) -> None:
+        self._topic_arn = topic_arn
+        self._client = client or boto3.client("sns", region_name=aws_region())
+
+    def payment_claimed(self, case_id: str, reconcile_by: datetime) -> None:
+        if not self._topic_arn:
+            return
+        self._client.publish(
+            TopicArn=self._topic_arn,
+            Subject="Arrears: payment claimed on the portal",
+            Message=(
+                f"Case {case_id}: the borrower says the payment was made. Contact is held "
+                f"until {iso_utc(reconcile_by)}; find the payment before then "
+                "(docs/portal.md, Reconciling a claimed payment)."
+            ),
+            MessageAttributes={
+                "kind": {"DataType": "String", "StringValue": "PAYMENT_RECONCILIATION"},
+                "case_id": {"DataType": "String", "StringValue": case_id},
+            },
+        )

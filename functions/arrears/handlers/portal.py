@@ -17,9 +17,10 @@ from arrears.steps.portal_http import build_app
 def portal() -> Portal:
     """The adapters, once per container (the composition root)."""
     from arrears.adapters.cases import Repositories
-    from arrears.adapters.links import BorrowerPreferences, DynamoLinks, signer
+    from arrears.adapters.links import BorrowerPreferences, DynamoLinks, TopicAlerts, signer
     from arrears.adapters.ops import OpsStore
     from arrears.adapters.workflow import EscalationWorkflow
+    from arrears.settings import settings
     from arrears.steps.portal import PortalDeps, portal_settings
 
     repos = Repositories.dynamo()
@@ -32,6 +33,7 @@ def portal() -> Portal:
             timeline=repos.timeline,
             workflow=EscalationWorkflow.configured,
             signer=signer(),
+            alerts=TopicAlerts(settings().ops_topic_arn),
             **portal_settings(),
         )
     )

@@ -101,7 +101,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     server_version = "arrears-portal"
     sys_version = ""
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         return None  # the path holds the token: never logged
 
     def _serve(self, method: str) -> None:

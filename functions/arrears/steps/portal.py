@@ -42,7 +42,7 @@ from arrears.domain.portal.actions import (
     to_ops_action,
 )
 from arrears.domain.portal.payments import payment_url
-from arrears.domain.portal.ports import LinkStore, Signer
+from arrears.domain.portal.ports import LinkStore, OpsAlerts, Signer
 from arrears.domain.portal.tokens import Link, session_valid, token_hash, usable, well_formed
 from arrears.domain.ports import CaseRepository, OpsStore, TimelineRepository, Workflow
 
@@ -80,6 +80,7 @@ class PortalDeps:
     timeline: TimelineRepository
     workflow: Callable[[], Workflow]
     signer: Signer
+    alerts: OpsAlerts
     policy_of: Callable[[CaseRecord], Any]  # domain.policy.Policy for a case
     catalogue_locales: tuple[str, ...]
     contact_window: Callable[[BorrowerRecord], tuple[int, int]]
@@ -285,6 +286,9 @@ class Portal:
             raise
         except ArrearsError:
             raise PortalRefusal("not_now") from None
+        if kind is PortalAction.PAID and not applied.repeated:
+            # the money is to be found: ops are asked to reconcile within the grace window
+            self.deps.alerts.payment_claimed(case.case_id, now + timedelta(hours=hours))
         woken = "not_waiting"
         if applied.wake is not None:
             from arrears.steps.waking import deliver_wake

@@ -14,7 +14,6 @@ from arrears.domain.portal import knowledge as kc
 from arrears.domain.portal import pages, sms, tokens
 from arrears.domain.portal.actions import (
     OPERATOR,
-    QUEUE_PAYMENT_RECONCILIATION,
     PortalAction,
     PortalRefusal,
     parse_preferences,
@@ -194,8 +193,8 @@ def test_a_claimed_payment_holds_the_case_and_queues_it_for_reconciliation() -> 
     action = to_ops_action("paid", {}, a_case(), POLICY, TODAY, 6)
     plan = plan_for(PortalAction.PAID, action, a_case(), NOW, OpsFacts(), 72)
     assert plan.case.set["status"] == CaseStatus.PAYMENT_PENDING.value
-    assert plan.case.set["queue"] == QUEUE_PAYMENT_RECONCILIATION
-    assert plan.case.set["queue_due_at"].startswith("2026-11-13T03:00:00")
+    assert plan.case.set["pending_since"] == "2026-11-10T03:00:00Z"
+    assert plan.case.set["reconcile_by"] == "2026-11-13T03:00:00Z"
     assert "last_call_outcome" not in plan.case.set  # the portal is not a phone call
     assert plan.wake == {"wake": "AGENT_OUTCOME", "outcome": "paid_claimed"}
     assert plan.timeline_kind == "payment_claimed"
@@ -286,4 +285,4 @@ def test_the_inline_style_matches_its_hash() -> None:
     style = re.search(r"<style>(.*?)</style>", html, re.DOTALL)
     assert style is not None
     digest = base64.b64encode(hashlib.sha256(style.group(1).encode()).digest()).decode()
-    assert pages.STYLE_HASH == f"sha256-{digest}"
+    assert f"sha256-{digest}" == pages.STYLE_HASH

@@ -5,7 +5,7 @@ dispute, hardship, a claimed payment) with the operator ``borrower:portal``; ``p
 then asks ``domain.ops.plan_action`` what it changes, exactly as for an agent, and adapts
 the few things that differ for a borrower acting alone: the promise limit is the policy's
 (``portal.promise_max_days``), a plan must be one the policy offers, a claimed payment holds
-the case as payment pending at once and lists it for ops to reconcile, and nothing is
+the case as payment pending at once and asks ops to reconcile it, and nothing is
 written as a phone call. A refusal raises ``PortalRefusal`` with a message key the page
 shows in the borrower's language; nothing changes.
 """
@@ -20,7 +20,7 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
-from arrears.domain.case import CaseRecord, iso_utc, queue_time
+from arrears.domain.case import CaseRecord, iso_utc
 from arrears.domain.errors import ArrearsError
 from arrears.domain.ops import (
     ActionName,
@@ -37,8 +37,8 @@ from arrears.domain.types import CaseStatus, Channel
 
 ACTOR = "borrower:portal"
 OPERATOR = "borrower:portal"  # the ops action's operator field (an audit name, not a person)
-# the ops queue a claimed payment waits in until someone finds the money
-QUEUE_PAYMENT_RECONCILIATION = "PAYMENT_RECONCILIATION"
+# what ops are told to do with a claimed payment (the ops alerts topic)
+RECONCILIATION = "PAYMENT_RECONCILIATION"
 MAX_REASON = 500
 _MONEY = re.compile(r"^[0-9]{1,12}(\.[0-9]{1,2})?$")
 OPT_OUT_CHANNELS = (Channel.SMS, Channel.EMAIL, Channel.CALL)
@@ -236,10 +236,10 @@ def plan_for(
         sets |= {
             "status": CaseStatus.PAYMENT_PENDING.value,
             "pending_since": iso_utc(now),
-            "queue": QUEUE_PAYMENT_RECONCILIATION,
-            "queue_due_at": queue_time(due),
+            # ops reconcile it by then (they are alerted: steps/portal.py)
+            "payment_claimed_at": iso_utc(now),
+            "reconcile_by": iso_utc(due),
         }
-        remove = tuple(name for name in remove if name not in ("queue", "queue_due_at"))
     detail = dict(plan.timeline_detail) | {"via": "portal"}
     return replace(
         plan,

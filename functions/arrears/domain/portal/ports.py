@@ -45,3 +45,9 @@ class Signer(Protocol):
     """An HMAC over a message (a KMS HMAC key where deployed), as URL-safe text."""
 
     def sign(self, message: bytes) -> str: ...
+
+
+class OpsAlerts(Protocol):
+    """Tells ops a borrower says a payment was made that has not arrived (reconcile it)."""
+
+    def payment_claimed(self, case_id: str, reconcile_by: datetime) -> None: ...
