@@ -22,7 +22,8 @@ from botocore.exceptions import ClientError
 
 from arrears.adapters.models import LinkModel, aws_region
 from arrears.domain.case import iso_utc, parse_iso_utc
-from arrears.domain.portal.tokens import Link, link_url, new_link, new_token
+from arrears.domain.portal import tokens as portal_tokens
+from arrears.domain.portal.tokens import Link, link_url, new_link
 
 # a link's item outlives its expiry a little, so an expired link still reads as expired
 TTL_MARGIN = timedelta(days=7)
@@ -216,7 +217,7 @@ class PortalLinks:
     def issue(
         self, case_id: str, account_id: str, channel: str, now: datetime, valid_days: int
     ) -> str:
-        token = new_token()
+        token = portal_tokens.new_token()  # looked up at call time: tests watch it
         self.store.put(new_link(token, case_id, account_id, now, valid_days, channel))
         return link_url(self.base_url, token)
 
@@ -317,3 +318,12 @@ class TopicAlerts:
                 "case_id": {"DataType": "String", "StringValue": case_id},
             },
         )
+
+
+def portal_link_issuer() -> PortalLinks | None:
+    """The contact step's link issuer when a portal URL is configured (docs/portal.md)."""
+    from arrears.settings import settings
+
+    if not settings().portal_url:
+        return None
+    return PortalLinks(DynamoLinks(), settings().portal_url)
