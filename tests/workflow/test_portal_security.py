@@ -178,3 +178,17 @@ def test_requests_past_the_per_link_limit_are_refused(rt, outbox) -> None:  # no
     assert statuses.count(200) == 120  # the policy's requests_per_link in ten minutes
     rt.advance(timedelta(minutes=11))
     assert browser.get().status == 200
+
+
+def test_an_address_guessing_tokens_is_slowed_down(rt, outbox) -> None:  # noqa: F811
+    import secrets
+
+    guesses = [
+        call(rt, http_event("GET", f"/c/{secrets.token_urlsafe(16)}", source_ip="203.0.113.9"))
+        for _ in range(305)
+    ]
+    statuses = [g["statusCode"] for g in guesses]
+    assert statuses[:300] == [404] * 300 and set(statuses[300:]) == {429}
+    # another address is not affected, and nothing tells a guess it was close
+    other = call(rt, http_event("GET", "/c/CCCCCCCCCCCCCCCCCCCCCC", source_ip="203.0.113.10"))
+    assert other["statusCode"] == 404 and other["body"] == guesses[0]["body"]

@@ -84,6 +84,8 @@ class PortalDeps:
     policy_of: Callable[[CaseRecord], Any]  # domain.policy.Policy for a case
     catalogue_locales: tuple[str, ...]
     contact_window: Callable[[BorrowerRecord], tuple[int, int]]
+    # requests per client address in ten minutes when no link is found (guessing tokens)
+    client_limit: int = 300
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     base_path: str = ""  # "" on the HTTP API: links are /c/<token>
 
@@ -132,6 +134,12 @@ class Portal:
     def not_found() -> PortalResponse:
         return PortalResponse(404, pages.not_found_page(), outcome="not_found")
 
+    def _unknown(self, request: PortalRequest, now: datetime) -> PortalResponse:
+        """No usable link: the one 404 page, or 429 for an address guessing too often."""
+        if self._client_limited(request, now, self.deps.client_limit):
+            return PortalResponse(429, pages.not_found_page(), outcome="rate")
+        return self.not_found()
+
     def _translator(self, borrower: BorrowerRecord) -> pages.Translator:
         language = pages.language_of(borrower.locale)
         return pages.Translator(language, pages.format_locale(borrower.locale, language))
@@ -150,8 +158,7 @@ class Portal:
         now = self.deps.clock()
         resolved = self._resolve(request, now)
         if resolved is None:
-            self._client_limited(request, now, 10**9)  # unknown links count per client too
-            return self.not_found()
+            return self._unknown(request, now)
         link, case, borrower = resolved
         policy = self.deps.policy_of(case)
         if self._limited(request, now, policy):
@@ -166,7 +173,7 @@ class Portal:
         now = self.deps.clock()
         resolved = self._resolve(request, now)
         if resolved is None:
-            return self.not_found()
+            return self._unknown(request, now)
         link, case, borrower = resolved
         policy = self.deps.policy_of(case)
         if self._limited(request, now, policy):
@@ -208,7 +215,7 @@ class Portal:
         now = self.deps.clock()
         resolved = self._resolve(request, now)
         if resolved is None:
-            return self.not_found()
+            return self._unknown(request, now)
         link, case, borrower = resolved
         policy = self.deps.policy_of(case)
         back = self._base(request)
@@ -232,10 +239,12 @@ class Portal:
         now = self.deps.clock()
         resolved = self._resolve(request, now)
         if resolved is None:
-            return self.not_found()
+            return self._unknown(request, now)
         link, case, borrower = resolved
         policy = self.deps.policy_of(case)
         back = self._base(request)
+        if self._limited(request, now, policy):
+            return self._message(borrower, case, policy, "rate_limited", 429, None, "rate")
         if not session_valid(link, request.session, now):
             return self._message(borrower, case, policy, "error_session", 403, back, "session")
         if not self._take_nonce(link, request, now):
@@ -546,10 +555,13 @@ def portal_settings() -> dict[str, Any]:
     def policy_of(case: CaseRecord) -> Any:
         return policy_by_version(case.policy_version, policy_file)
 
+    from arrears.domain.policy import load_policy
+
     return {
         "policy_of": policy_of,
         "catalogue_locales": tuple(catalogue().locales),
         "contact_window": _contact_window,
+        "client_limit": load_policy(policy_file).portal.requests_per_client,
     }
 
 
