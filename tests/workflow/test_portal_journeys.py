@@ -149,3 +149,20 @@ def test_preferences_change_the_language_of_the_page(rt, outbox) -> None:  # noq
     browser.act("preferences", hour_from="6", hour_to="18")
     assert browser.status == 400 and "between 8 and 21" in browser.page
     assert rt.now > START
+
+
+def test_preferred_hours_move_the_next_message_into_them(rt, outbox) -> None:  # noqa: F811
+    from zoneinfo import ZoneInfo
+
+    open_case(rt, "portal-hours")
+    rt.advance(timedelta(hours=1))
+    browser = Browser(rt, link_in(outbox, "portal-hours")).sign_in()
+    browser.act("preferences", hour_from="18", hour_to="20")
+    assert browser.status == 200
+    chosen = rt.now
+    rt.advance(timedelta(days=8))  # the follow-up (day 7) by SMS
+    later = [m for m in outbox.to("portal-hours") if m["at"] > chosen]
+    assert later, "the follow-up was not sent"
+    for message in later:
+        local = message["at"].astimezone(ZoneInfo("Asia/Shanghai"))
+        assert 18 <= local.hour < 20, local

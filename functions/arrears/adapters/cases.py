@@ -266,7 +266,14 @@ def borrower_from_item(item: BorrowerModel) -> BorrowerRecord:
         due_soon=due_soon,
         updated_at=_opt_dt(item.updated_at),
         knowledge_check=item.knowledge_check,
+        preferred_hours=_hours(item.preferred_hours),
     )
+
+
+def _hours(text: str | None) -> tuple[int, int] | None:
+    """``"9-18"`` (the portal's preferred hours) -> (9, 18)."""
+    start, _, end = (text or "").partition("-")
+    return (int(start), int(end)) if start.isdigit() and end.isdigit() else None
 
 
 _PROFILE_FIELDS = (

@@ -204,6 +204,8 @@ class BorrowerRecord:
     updated_at: datetime | None = None
     # the portal's knowledge check (domain/portal/knowledge.py, JSON); never the answer
     knowledge_check: str | None = None
+    # contact hours the borrower chose on the portal (local whole hours, [start, end))
+    preferred_hours: tuple[int, int] | None = None
 
     def profile(self) -> BorrowerProfile:
         return BorrowerProfile(
@@ -220,6 +222,7 @@ class BorrowerRecord:
             flags=self.flags,
             email_bounced=self.email_bounced,
             sms_failed=self.sms_failed,
+            preferred_hours=self.preferred_hours,
         )
 
 
