@@ -117,31 +117,25 @@ class DynamoLinks:
         )
 
     def add_nonce(self, token_hash: str, nonce_hash: str, until: datetime) -> None:
-        # the map first (an item without one), then the entry
-        self._client.update_item(
+        # an item of its own (expiring by TTL), so a link's item never grows with page views
+        self._client.put_item(
             TableName=self._table,
-            Key=_key(token_hash),
-            UpdateExpression="SET nonces = if_not_exists(nonces, :empty)",
-            ConditionExpression="attribute_exists(link_id)",
-            ExpressionAttributeValues={":empty": {"M": {}}},
-        )
-        self._client.update_item(
-            TableName=self._table,
-            Key=_key(token_hash),
-            UpdateExpression="SET nonces.#n = :u",
-            ExpressionAttributeNames={"#n": nonce_hash},
-            ExpressionAttributeValues={":u": _s(iso_utc(until))},
+            Item={
+                "link_id": _s(f"nonce#{nonce_hash}"),
+                "link": _s(token_hash),
+                "valid_until": _s(iso_utc(until)),
+                "expires_at": _epoch(until + timedelta(hours=1)),
+            },
         )
 
     def use_nonce(self, token_hash: str, nonce_hash: str, now: datetime) -> bool:
         try:
-            self._client.update_item(
+            self._client.delete_item(
                 TableName=self._table,
-                Key=_key(token_hash),
-                UpdateExpression="REMOVE nonces.#n",
-                ConditionExpression="nonces.#n > :now",
-                ExpressionAttributeNames={"#n": nonce_hash},
-                ExpressionAttributeValues={":now": _s(iso_utc(now))},
+                Key={"link_id": _s(f"nonce#{nonce_hash}")},
+                ConditionExpression="#link = :link AND valid_until > :now",
+                ExpressionAttributeNames={"#link": "link"},
+                ExpressionAttributeValues={":link": _s(token_hash), ":now": _s(iso_utc(now))},
             )
         except ClientError as error:
             if error.response["Error"]["Code"] == "ConditionalCheckFailedException":

@@ -271,8 +271,9 @@ class SentMessageModel(_TableModel):
 
 
 class LinkModel(_TableModel):
-    """A portal link (``link_id`` = ``tok#`` + SHA-256 of the token) or a rate-limit counter
-    (``rate#...``). No PII and never the token (docs/portal.md)."""
+    """A portal link (``link_id`` = ``tok#`` + SHA-256 of the token), a one-time form token
+    (``nonce#...``) or a rate-limit counter (``rate#...``). No PII and never the token
+    (docs/portal.md)."""
 
     SPEC: ClassVar[TableSpec] = topology.LINKS
 
@@ -289,8 +290,8 @@ class LinkModel(_TableModel):
     failed_checks = NumberAttribute(default=0)
     session_hash = UnicodeAttribute(null=True)
     session_until = UnicodeAttribute(null=True)
-    # one-time form tokens (CSRF): sha256 -> ISO UTC expiry; a used one is removed
-    nonces = MapAttribute(null=True)  # type: ignore[var-annotated]
+    # a one-time form token's item (``nonce#<sha256>``): the link it belongs to
+    link = UnicodeAttribute(null=True)
     hits = NumberAttribute(null=True)  # rate-limit counters
     expires_at = TTLAttribute(null=True)
 
