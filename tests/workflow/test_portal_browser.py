@@ -156,13 +156,21 @@ def _summary(violations: list[dict[str, Any]]) -> list[str]:
 
 def submit(driver: Any, button: Any) -> None:
     """Click a form's button and wait for the next page (no JavaScript: a full load)."""
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
 
     old = driver.find_element(By.TAG_NAME, "html")
+
+    def replaced(d: Any) -> bool:
+        try:
+            old.is_enabled()  # raises once the old page's document is gone
+        except WebDriverException:  # stale, or detached mid-navigation
+            return bool(d.execute_script("return document.readyState") == "complete")
+        return False
+
     button.click()
-    WebDriverWait(driver, 20).until(expected_conditions.staleness_of(old))
+    WebDriverWait(driver, 20, ignored_exceptions=(WebDriverException,)).until(replaced)
 
 
 def sms_link(runtime: RuntimeThread, box: Outbox, base: str, account: str, **borrower: str) -> str:
