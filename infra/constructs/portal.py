@@ -31,6 +31,7 @@ ROUTE_THROTTLING: dict[str, tuple[float, int]] = {
     "POST /c/{token}/act": (20, 40),
     "POST /c/{token}/pay": (20, 40),
     "ANY /{proxy+}": (5, 10),
+    "ANY /": (5, 10),
 }
 ACCESS_LOG_FORMAT = (
     '{"requestId":"$context.requestId","time":"$context.requestTime",'
@@ -86,6 +87,7 @@ class Portal(Construct):
             ("/c/{token}/pay", apigw.HttpMethod.POST),
             # anything else gets the portal's own 404 page, the same as an unknown link
             ("/{proxy+}", apigw.HttpMethod.ANY),
+            ("/", apigw.HttpMethod.ANY),
         ]
         for path, method in routes:
             added = self.api.add_routes(path=path, methods=[method], integration=integration)
