@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import http.server
-import json
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -142,7 +141,3 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 def make_server(rt: Any, host: str = "127.0.0.1", port: int = 8765) -> http.server.HTTPServer:
     handler = type("PortalHandler", (_Handler,), {"runtime": rt})
     return http.server.HTTPServer((host, port), handler)
-
-
-def dumps(response: Mapping[str, Any]) -> str:
-    return json.dumps({k: v for k, v in response.items() if k != "body"})

@@ -14,7 +14,6 @@ an answer, a name or a reason typed by the borrower.
 
 from __future__ import annotations
 
-import json
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -529,10 +528,6 @@ def payment_origin(policy: Any) -> str:
     template = policy.portal.payment_url or ""
     parts = urlsplit(template.split("{", 1)[0])
     return f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
-
-
-def dumps(value: Any) -> str:
-    return json.dumps(value)
 
 
 def _contact_window(borrower: BorrowerRecord) -> tuple[int, int]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from functools import cache
@@ -106,10 +106,6 @@ def not_found_page() -> str:
 def _not_found_cached() -> str:
     headings = [(lang, texts(lang)["not_found_heading"]) for lang in LANGUAGES]
     return render("not_found", None, headings=headings)
-
-
-def language_names() -> Sequence[tuple[str, str]]:
-    return [(lang, texts(lang)["lang_name"]) for lang in LANGUAGES]
 
 
 def locale_name(code: str) -> str:
