@@ -222,6 +222,25 @@ def test_a_borrower_opens_the_sms_link_passes_the_check_and_promises(served, bro
     status_now = runtime.run(lambda _rt: case("browser-en#1").status.value)
     assert status_now == "PROMISED"
 
+    # a date outside the window (the browser's own check switched off, as an old browser
+    # would not have it): a clear page, nothing changed
+    far = runtime.run(lambda rt: (rt.now + timedelta(days=90)).date())
+    date_input = browser.find_element(By.ID, "promise_date")
+    browser.execute_script(
+        "arguments[0].value = arguments[1]; arguments[0].form.noValidate = true;",
+        date_input,
+        far.isoformat(),
+    )
+    submit(browser, date_input.find_element(By.XPATH, "ancestor::form//button"))
+    assert "The date must be between" in browser.page_source
+    assert "Nothing was changed" in browser.page_source
+    assert axe_violations(browser) == [], _summary(axe_violations(browser))
+    assert runtime.run(lambda _rt: case("browser-en#1").status.value) == "PROMISED"
+
+    browser.get(f"{base}/c/{'A' * 22}")  # the one not-found page
+    assert "Link not available" in browser.page_source
+    assert axe_violations(browser) == [], _summary(axe_violations(browser))
+
 
 def test_the_chinese_pages_pass_axe_too(served, browser) -> None:
     from selenium.webdriver.common.by import By

@@ -97,6 +97,9 @@ def session_cookie(response: Mapping[str, Any]) -> dict[str, str]:
 
 class _Handler(http.server.BaseHTTPRequestHandler):
     runtime: Any = None
+    # requests are served one at a time: a browser's idle pre-opened connection must not
+    # hold the runtime, so a connection that sends nothing is dropped after this long
+    timeout = 2
     server_version = "arrears-portal"
     sys_version = ""
 
