@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 # jsii prints a node end-of-life banner on every CDK run; it is noise (DESIGN.md)
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION ?= 20
 
-.PHONY: help install test lint typecheck pytest demo bench synth deploy clean
+.PHONY: help install test lint typecheck pytest browser demo bench synth deploy clean
 
 help:            ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
@@ -27,16 +27,26 @@ lint: $(STAMP)   ## ruff lint and format check
 typecheck: $(STAMP) ## mypy over functions/ and infra/
 	$(BIN)/mypy
 
-pytest: $(STAMP) ## the test suite (unit, workflow, infra)
+pytest: $(STAMP) browser node_modules/.installed ## the test suite (unit, workflow, infra)
 	$(BIN)/pytest
+
+# The portal's browser test drives Debian's Chromium through its chromedriver (no browser
+# download at test time); apt-get update runs only when the packages cannot be found.
+browser:         ## install chromium and chromium-driver (apt) when missing
+	@if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then \
+		echo "installing chromium and chromium-driver"; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium chromium-driver \
+		|| { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium chromium-driver; }; \
+	fi
 
 test: lint typecheck pytest ## everything CI runs
 
-demo: $(STAMP)   ## run the embedded default: a 120-day portfolio, then two policies compared
+demo: $(STAMP)   ## run the embedded default: a 120-day portfolio, two policies compared, portal links
 	$(BIN)/arrears demo --out out/demo
 	$(BIN)/arrears simulate --portfolio synthetic:24 --policy default.yaml \
 		--policy challenger-gentle.yaml --workers 2 --letters hash --out out/demo/simulation
 	@echo "policy comparison: $(CURDIR)/out/demo/simulation/report.html"
+	$(BIN)/arrears portal
 
 bench: $(STAMP)  ## benchmarks (local runtime throughput, scoring, letters)
 	$(BIN)/pytest benchmarks --benchmark-only -p no:randomly -o addopts=""

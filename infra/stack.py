@@ -15,6 +15,7 @@ from infra.constructs.events import Events
 from infra.constructs.letters import Letters
 from infra.constructs.messaging import Messaging
 from infra.constructs.observability import Observability
+from infra.constructs.portal import Portal
 from infra.constructs.workflow import Workflow
 
 STACK_NAME = "ArrearsStack"
@@ -46,6 +47,15 @@ class ArrearsStack(Stack):
             function=self.workflow.functions[topology.DELIVERY_FUNCTION.construct_id],
             ops_topic=self.messaging.ops_topic,
         )
+        self.portal = Portal(
+            self,
+            "Portal",
+            key=key,
+            function=self.workflow.functions[topology.PORTAL_FUNCTION.construct_id],
+            contact=self.workflow.functions[topology.CONTACT_FUNCTION.construct_id],
+            messaging=self.messaging,
+            escalation_arn=self.workflow.state_machine_arns[topology.ESCALATION.construct_id],
+        )
         self.observability = Observability(
             self,
             "Observability",
@@ -72,6 +82,8 @@ class ArrearsStack(Stack):
             "DeliveryDeadLetterQueueUrl": self.delivery.dead_letter_queue.queue_url,
             # docs/deploy.md: `aws sns set-sms-attributes` names this role once per account
             "SmsDeliveryStatusRoleArn": self.delivery.sms_delivery_status_role.role_arn,
+            # docs/portal.md: the address in every SMS and email
+            "PortalUrl": self.portal.url,
         }
         for construct_id, state_machine in self.workflow.state_machines.items():
             outputs[f"{construct_id}Arn"] = state_machine.state_machine_arn

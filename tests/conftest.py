@@ -1,3 +1,3 @@
 """Fixtures every test folder may use."""
 
-pytest_plugins = ["tests.support.packs"]
+pytest_plugins = ["tests.support.packs", "tests.support.pii_logs"]

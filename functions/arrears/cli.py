@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "arrears.local.simulation.command",  # simulate
     "arrears.tools.model_commands",  # model fit
     "arrears.tools.ops_commands",  # ops ACTION, ops queue
+    "arrears.local.portal_command",  # portal (the borrower portal on 127.0.0.1)
 )
 
 

@@ -31,6 +31,10 @@ class Settings:
     park_after_days: float = float(c.DEFAULT_PARK_AFTER_DAYS)
     resume_schedule_group: str = ""
     resume_scheduler_role_arn: str = ""
+    links_table: str = ""
+    portal_url: str = ""
+    portal_mac_key_id: str = ""
+    portal_signing_secret: str = ""
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -56,6 +60,10 @@ class Settings:
             park_after_days=float(env.get(c.ENV_PARK_AFTER_DAYS) or c.DEFAULT_PARK_AFTER_DAYS),
             resume_schedule_group=env.get(c.ENV_RESUME_SCHEDULE_GROUP, ""),
             resume_scheduler_role_arn=env.get(c.ENV_RESUME_SCHEDULER_ROLE_ARN, ""),
+            links_table=env.get(c.ENV_LINKS_TABLE, ""),
+            portal_url=env.get(c.ENV_PORTAL_URL, "").rstrip("/"),
+            portal_mac_key_id=env.get(c.ENV_PORTAL_MAC_KEY_ID, ""),
+            portal_signing_secret=env.get(c.ENV_PORTAL_SIGNING_SECRET, ""),
         )
 
 

@@ -103,6 +103,15 @@ SENT_MESSAGES = TableSpec(
     partition_key=Key("message_id"),
     ttl_attribute="expires_at",
 )
+# Portal links (docs/portal.md): one item per link, keyed by the SHA-256 of its token (the
+# token itself is never stored), plus short-lived rate-limit counters; both expire by TTL.
+LINKS = TableSpec(
+    construct_id="LinksTable",
+    env_var=c.ENV_LINKS_TABLE,
+    local_name="arrears-links",
+    partition_key=Key("link_id"),
+    ttl_attribute="expires_at",
+)
 TABLES: tuple[TableSpec, ...] = (
     CASES,
     BORROWERS,
@@ -110,6 +119,7 @@ TABLES: tuple[TableSpec, ...] = (
     TIMELINE,
     IDEMPOTENCY,
     SENT_MESSAGES,
+    LINKS,
 )
 
 
@@ -195,7 +205,8 @@ CONTACT_FUNCTION = FunctionSpec(
     construct_id="ContactFunction",
     handler="arrears.handlers.contact.handler",
     local_name="arrears-contact",
-    tables=(CASES, BORROWERS, CONTACT_LEDGER, TIMELINE, SENT_MESSAGES),
+    # LINKS: every SMS and email carries a new portal link (docs/portal.md)
+    tables=(CASES, BORROWERS, CONTACT_LEDGER, TIMELINE, SENT_MESSAGES, LINKS),
 )
 LETTER_FUNCTION = FunctionSpec(
     construct_id="LetterFunction",
@@ -238,6 +249,15 @@ DELIVERY_FUNCTION = FunctionSpec(
     memory_mb=256,
     tables=(BORROWERS, TIMELINE, SENT_MESSAGES),
 )
+# The borrower portal behind the HTTP API (docs/portal.md): pages, knowledge check, and
+# the borrower's actions through the ops domain (it wakes the case's execution itself)
+PORTAL_FUNCTION = FunctionSpec(
+    construct_id="PortalFunction",
+    handler="arrears.handlers.portal.handler",
+    local_name="arrears-portal",
+    timeout_seconds=10,
+    tables=(CASES, BORROWERS, TIMELINE, LINKS),
+)
 FUNCTIONS: tuple[FunctionSpec, ...] = (
     INGEST_FUNCTION,
     ASSESS_FUNCTION,
@@ -247,6 +267,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     OPS_FUNCTION,
     QUEUE_METRICS_FUNCTION,
     DELIVERY_FUNCTION,
+    PORTAL_FUNCTION,
 )
 
 

@@ -72,7 +72,12 @@ def test_delivery_topic_is_encrypted_and_only_this_configuration_set_publishes_t
 
 
 def test_ses_and_sns_may_use_the_key_for_the_encrypted_topic_and_queue(synthesized):
-    (key,) = synthesized.of_type("AWS::KMS::Key").values()
+    # the stack's data key (the portal's HMAC key signs payment references only)
+    (key,) = [
+        k
+        for k in synthesized.of_type("AWS::KMS::Key").values()
+        if k["Properties"].get("KeySpec") != "HMAC_256"
+    ]
     statements = key["Properties"]["KeyPolicy"]["Statement"]
     for service in ("ses.amazonaws.com", "sns.amazonaws.com"):
         (statement,) = [

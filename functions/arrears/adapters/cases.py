@@ -265,10 +265,27 @@ def borrower_from_item(item: BorrowerModel) -> BorrowerRecord:
         ),
         due_soon=due_soon,
         updated_at=_opt_dt(item.updated_at),
+        knowledge_check=item.knowledge_check,
+        preferred_hours=_hours(item.preferred_hours),
     )
 
 
-_PROFILE_FIELDS = ("name", "phone", "email", "locale", "timezone", "country", "verified_channels")
+def _hours(text: str | None) -> tuple[int, int] | None:
+    """``"9-18"`` (the portal's preferred hours) -> (9, 18)."""
+    start, _, end = (text or "").partition("-")
+    return (int(start), int(end)) if start.isdigit() and end.isdigit() else None
+
+
+_PROFILE_FIELDS = (
+    "name",
+    "phone",
+    "email",
+    "locale",
+    "timezone",
+    "country",
+    "verified_channels",
+    "knowledge_check",
+)
 # What an ingest writes on the borrower. Opt-outs, cease, flags and reachability belong to
 # replies, ops and the contact adapters: an ingest never overwrites them.
 _NOT_INGESTED = frozenset(
@@ -286,6 +303,7 @@ def borrower_fields(borrower: BorrowerRecord, *, profile_only: bool = False) -> 
         "timezone": borrower.timezone,
         "country": borrower.country or None,
         "verified_channels": _to_attr(borrower.verified_channels),
+        "knowledge_check": borrower.knowledge_check,
     }
     if profile_only:
         return fields

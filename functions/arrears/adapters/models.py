@@ -197,6 +197,11 @@ class BorrowerModel(_TableModel):
     due_soon_currency = UnicodeAttribute(null=True)
     due_soon_seen_at = UnicodeAttribute(null=True)
     updated_at = UnicodeAttribute(null=True)
+    # the portal's knowledge check: kind, salt and a hash of the answer (JSON), never the answer
+    knowledge_check = UnicodeAttribute(null=True)
+    # contact preferences set on the portal (docs/portal.md)
+    preferred_channel = UnicodeAttribute(null=True)
+    preferred_hours = UnicodeAttribute(null=True)  # "9-18", local hours
 
 
 # --------------------------------------------------------------------------- Timeline
@@ -265,6 +270,32 @@ class SentMessageModel(_TableModel):
     expires_at = TTLAttribute(null=True)
 
 
+class LinkModel(_TableModel):
+    """A portal link (``link_id`` = ``tok#`` + SHA-256 of the token), a one-time form token
+    (``nonce#...``) or a rate-limit counter (``rate#...``). No PII and never the token
+    (docs/portal.md)."""
+
+    SPEC: ClassVar[TableSpec] = topology.LINKS
+
+    class Meta(_Meta):
+        table_name = table_name(topology.LINKS)
+
+    link_id = UnicodeAttribute(hash_key=True)
+    case_id = UnicodeAttribute(null=True)
+    account_id = UnicodeAttribute(null=True)
+    channel = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute(null=True)  # ISO UTC
+    valid_until = UnicodeAttribute(null=True)  # ISO UTC: the link's expiry (TTL is later)
+    revoked = BooleanAttribute(default=False)
+    failed_checks = NumberAttribute(default=0)
+    session_hash = UnicodeAttribute(null=True)
+    session_until = UnicodeAttribute(null=True)
+    # a one-time form token's item (``nonce#<sha256>``): the link it belongs to
+    link = UnicodeAttribute(null=True)
+    hits = NumberAttribute(null=True)  # rate-limit counters
+    expires_at = TTLAttribute(null=True)
+
+
 # Every model of a topology table, for the drift test and for rebinding table names.
 MODELS: tuple[type[Model], ...] = (
     CaseModel,
@@ -272,6 +303,7 @@ MODELS: tuple[type[Model], ...] = (
     TimelineModel,
     ContactLedgerModel,
     SentMessageModel,
+    LinkModel,
 )
 # The Idempotency table has no model on purpose: Powertools owns its schema.
 

@@ -8,6 +8,7 @@ execution, or ignore the event with a reason.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
@@ -201,6 +202,10 @@ class BorrowerRecord:
     account: AccountFacts = AccountFacts()
     due_soon: DueSoonNotice | None = None
     updated_at: datetime | None = None
+    # the portal's knowledge check (domain/portal/knowledge.py, JSON); never the answer
+    knowledge_check: str | None = None
+    # contact hours the borrower chose on the portal (local whole hours, [start, end))
+    preferred_hours: tuple[int, int] | None = None
 
     def profile(self) -> BorrowerProfile:
         return BorrowerProfile(
@@ -217,6 +222,7 @@ class BorrowerRecord:
             flags=self.flags,
             email_bounced=self.email_bounced,
             sms_failed=self.sms_failed,
+            preferred_hours=self.preferred_hours,
         )
 
 
@@ -825,7 +831,16 @@ def _with_contact_data(
         last_event_id=event.event_id,
         account=account,
         updated_at=now,
+        knowledge_check=_knowledge_check(sent) or current.knowledge_check,
     )
+
+
+def _knowledge_check(sent: Any) -> str | None:
+    """The event's knowledge check as stored (JSON), or None when the event sent none."""
+    check = getattr(sent, "knowledge_check", None)
+    if check is None:
+        return None
+    return json.dumps({"kind": check.kind, "salt": check.salt, "hash": check.hash})
 
 
 def with_stated_split(

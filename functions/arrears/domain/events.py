@@ -194,6 +194,15 @@ class _Strict(BaseModel):
 # --------------------------------------------------------------------------- models
 
 
+class KnowledgeCheckDetail(_Strict):
+    """The lender's knowledge check for the portal (docs/portal.md): the kind of question
+    and ``sha256(salt + ":" + answer)``; the answer itself is never sent."""
+
+    kind: Literal["birth_year", "account_last4"]
+    salt: Annotated[str, Field(min_length=16, max_length=128, pattern=r"^[A-Za-z0-9_-]+$")]
+    hash: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+
+
 class BorrowerDetail(_Strict):
     """Contact data sent with every payment event. Holds PII: never log it."""
 
@@ -203,6 +212,8 @@ class BorrowerDetail(_Strict):
     locale: Annotated[str, Field(max_length=35), AfterValidator(_locale)] = "en-US"
     timezone: Annotated[str, Field(max_length=64), AfterValidator(_timezone)] | None = None
     country: Annotated[str, AfterValidator(_country)]
+    # optional: without it the portal shows nothing beyond the creditor's name
+    knowledge_check: KnowledgeCheckDetail | None = None
 
     @property
     def channels(self) -> frozenset[Channel]:

@@ -28,6 +28,7 @@ from pydantic import (
 from arrears.domain import yaml_text
 from arrears.domain.balance import ChargePolicy, PolicyMoney
 from arrears.domain.plans import PlanPolicy
+from arrears.domain.portal.settings import PortalPolicy
 from arrears.domain.scoring.assignment import Arm, assign_arm
 from arrears.domain.scoring.segments import BandError, parse_bands
 from arrears.domain.types import LETTER_KINDS, AfterRejection, Channel, Stage
@@ -256,6 +257,8 @@ class Policy(_Strict):
     # repayment plans offered to hardship cases and by agents (arrears.domain.plans)
     plans: PlanPolicy = PlanPolicy()
     charges: Charges = Charges()
+    # the borrower's self-service portal (docs/portal.md)
+    portal: PortalPolicy = PortalPolicy()
     segments: dict[SegmentName, Segment]
 
     @model_validator(mode="after")

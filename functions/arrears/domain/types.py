@@ -108,6 +108,9 @@ class BorrowerProfile:
     # a hard bounce / permanent SMS failure (adapters.delivery): that channel reaches nobody
     email_bounced: bool = False
     sms_failed: bool = False
+    # the borrower's own contact hours (local, [start, end) whole hours), set on the
+    # portal: the gate narrows the pack's window to them, never widens it
+    preferred_hours: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)

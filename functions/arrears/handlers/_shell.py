@@ -23,8 +23,7 @@ Handler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 
 
 def escalation_step(step: Handler) -> Handler:
-    """Logs correlated by case id, a trace segment, the invocation's metrics flushed, and
-    transient AWS errors named so the state machine's Retry sees them."""
+    """Logs by case id, a trace segment, metrics flushed, AWS errors named for Retry."""
 
     @logger.inject_lambda_context(correlation_id_path="case_id", clear_state=True)
     @tracer.capture_lambda_handler
@@ -39,7 +38,7 @@ def escalation_step(step: Handler) -> Handler:
 
 def aws_deps() -> UnitOfWork:
     """The escalation steps' adapters on AWS."""
-    from arrears.adapters import letters, messaging
+    from arrears.adapters import letters, links, messaging
     from arrears.adapters.cases import Repositories
     from arrears.adapters.ledger import ContactLedger
     from arrears.adapters.plans import DynamoPlans
@@ -50,6 +49,7 @@ def aws_deps() -> UnitOfWork:
         ledger=ContactLedger(),
         messenger=messaging.default_messenger(),
         plans=DynamoPlans(),
+        links=links.portal_link_issuer(),
         **letters.letter_ports(),
     )
 

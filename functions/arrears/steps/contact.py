@@ -389,6 +389,12 @@ def deliver_message(
         context = replace(context, **_last_payment(deps, case, now))
     if template == "plan_offer":
         context = replace(context, plan=plan_offers.offer_terms(deps, case, now))
+    if deps.links is not None and policy.portal.enabled:
+        # a new portal link per message, stored hashed (docs/portal.md)
+        link = deps.links.issue(
+            case.case_id, case.account_id, channel.value, now, policy.portal.link_valid_days
+        )
+        context = replace(context, pay_link=link)
     message = render_message(template, channel, borrower.locale, context)
     missing = _missing_content(borrower, channel, collection, first, message)
     if missing:

@@ -62,6 +62,9 @@ class UnitOfWork:
     plans: PlanStore | None = None
     # renders a letter (kind, locale, context) to the bytes that are stored; None = the PDF
     letter_renderer: Callable[[str, str, Any], bytes] | None = None
+    # issues the borrower-portal link each SMS and email carries (domain/portal/ports.py
+    # LinkIssuer); None where no portal is configured
+    links: Any = None
 
     def load_case(self, case_id: str) -> CaseRecord:
         case = self.repos.cases.get(case_id)

@@ -7,7 +7,7 @@ DEFER rule, so a deferred contact is one that will be allowed later, unchanged.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 
 from arrears.domain.compliance.frequency import (
     applicable_caps,
@@ -90,6 +90,21 @@ def _unreachable(channel: Channel, profile: BorrowerProfile) -> bool:
     return False
 
 
+def with_preferred_hours(pack: CompliancePack, profile: BorrowerProfile) -> CompliancePack:
+    """The pack with its contact window narrowed to the borrower's own hours (portal), when
+    they lie inside it; the legal window is never widened."""
+    if profile.preferred_hours is None:
+        return pack
+    hours = pack.contact_hours
+    first, last = profile.preferred_hours
+    start = max(hours.start, time(first))
+    end = hours.end if last >= 24 else min(hours.end, time(last))
+    if start >= end:
+        return pack
+    narrowed = hours.model_copy(update={"start": start, "end": end})
+    return pack.model_copy(update={"contact_hours": narrowed})
+
+
 def _timing_problem(
     intent: ContactIntent,
     at: datetime,
@@ -130,6 +145,7 @@ def decide(
     """
     if intent.at.tzinfo is None:
         raise ValueError("ContactIntent.at must be timezone-aware")
+    pack = with_preferred_hours(pack, profile)
     if blocked := blocking_reason(intent, profile, pack):
         return blocked
     history = [record for record in history if record.account_id == profile.account_id]
