@@ -142,8 +142,8 @@ def test_the_local_handlers_get_every_resource_setting_the_deployed_ones_get(
     }
     local_names = set(local_environment(LocalTopology.default()))
     # Encryption is the one resource the local runtime leaves out: moto stores plaintext.
-    # The portal's address and signing key are given by `arrears portal` when it serves one.
-    portal = {c.ENV_PORTAL_URL, c.ENV_PORTAL_MAC_KEY_ID}
+    # The portal's payment references are signed with a per-run secret, not a KMS key.
+    portal = {c.ENV_PORTAL_MAC_KEY_ID}
     assert deployed_names - local_names <= {c.ENV_KMS_KEY_ARN} | portal | _per_deployment_settings()
     assert local_names <= deployed_names
 

@@ -25,6 +25,7 @@ import logging
 import os
 import random
 import re
+import secrets
 import traceback
 import uuid
 import zipfile
@@ -53,6 +54,8 @@ BURST_FEED = 1000  # put_events: events handed to moto's queue at a time
 ACCOUNT_ID = "123456789012"  # moto's default account
 PARTITION = "aws"
 _ROLE_NAME = "arrears-local"
+# where `arrears portal` serves the links local runs put in messages (its default address)
+LOCAL_PORTAL_URL = "http://127.0.0.1:8765"
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
 
 # The ops issue's hook: a module exposing `apply(runtime, action: dict) -> None`.
@@ -194,6 +197,8 @@ def local_environment(topology: LocalTopology) -> dict[str, str]:
     env[c.ENV_EMAIL_CONFIGURATION_SET] = topology.email_configuration_set
     env[c.ENV_RESUME_SCHEDULE_GROUP] = topology.resume_schedule_group
     env[c.ENV_RESUME_SCHEDULER_ROLE_ARN] = f"arn:{PARTITION}:iam::{ACCOUNT_ID}:role/{_ROLE_NAME}"
+    # messages carry portal links as deployed ones do; `arrears portal` serves them here
+    env[c.ENV_PORTAL_URL] = LOCAL_PORTAL_URL
     return env
 
 
@@ -291,6 +296,7 @@ class LocalRuntime:
         # (the report needs no more; a portfolio keeps far less memory per case)
         self._lean_history = history == "states"
         self._extra_env = dict(extra_env or {})
+        self._portal_secret = secrets.token_hex(32)
         # FunctionSpec.schedule_minutes (EventBridge rate schedules) are off by default: the
         # only one today is a 5-minute metrics gauge, 34,560 invocations in 120 days
         self._run_schedules = run_schedules
@@ -552,6 +558,8 @@ class LocalRuntime:
             "POWERTOOLS_LOG_LEVEL": "WARNING" if self._quiet else "INFO",
         }
         env.update(local_environment(self.topology))
+        # the deployed portal signs payment references with a KMS key; here, a key per run
+        env[c.ENV_PORTAL_SIGNING_SECRET] = self._portal_secret
         env.update(self._extra_env)
         return env
 
