@@ -48,6 +48,8 @@ class TableSpec:
     sort_key: Key | None = None
     ttl_attribute: str | None = None
     indexes: tuple[IndexSpec, ...] = ()
+    # a DynamoDB stream on the table ("NEW_IMAGE"...), read by a function (None: no stream)
+    stream: str | None = None
 
 
 CASES = TableSpec(
@@ -103,6 +105,18 @@ SENT_MESSAGES = TableSpec(
     partition_key=Key("message_id"),
     ttl_attribute="expires_at",
 )
+# Outbound events (docs/integrations.md): one item per fact, per case in `sequence` order,
+# written in the same transaction as the case change that records the fact; its stream
+# feeds the publisher, which puts each on the bus once.
+OUTBOX = TableSpec(
+    construct_id="OutboxTable",
+    env_var=c.ENV_OUTBOX_TABLE,
+    local_name="arrears-outbox",
+    partition_key=Key("case_id"),
+    sort_key=Key("sequence", "N"),
+    ttl_attribute="expires_at",
+    stream="NEW_IMAGE",
+)
 TABLES: tuple[TableSpec, ...] = (
     CASES,
     BORROWERS,
@@ -110,6 +124,7 @@ TABLES: tuple[TableSpec, ...] = (
     TIMELINE,
     IDEMPOTENCY,
     SENT_MESSAGES,
+    OUTBOX,
 )
 
 
@@ -183,19 +198,19 @@ INGEST_FUNCTION = FunctionSpec(
     construct_id="IngestFunction",
     handler="arrears.handlers.ingest.handler",
     local_name="arrears-ingest",
-    tables=(CASES, BORROWERS, TIMELINE, IDEMPOTENCY),
+    tables=(CASES, BORROWERS, TIMELINE, IDEMPOTENCY, OUTBOX),
 )
 ASSESS_FUNCTION = FunctionSpec(
     construct_id="AssessFunction",
     handler="arrears.handlers.assess.handler",
     local_name="arrears-assess",
-    tables=(CASES, BORROWERS, TIMELINE),
+    tables=(CASES, BORROWERS, TIMELINE, OUTBOX),
 )
 CONTACT_FUNCTION = FunctionSpec(
     construct_id="ContactFunction",
     handler="arrears.handlers.contact.handler",
     local_name="arrears-contact",
-    tables=(CASES, BORROWERS, CONTACT_LEDGER, TIMELINE, SENT_MESSAGES),
+    tables=(CASES, BORROWERS, CONTACT_LEDGER, TIMELINE, SENT_MESSAGES, OUTBOX),
 )
 LETTER_FUNCTION = FunctionSpec(
     construct_id="LetterFunction",
@@ -203,13 +218,13 @@ LETTER_FUNCTION = FunctionSpec(
     local_name="arrears-letter",
     memory_mb=1024,
     timeout_seconds=60,
-    tables=(CASES, BORROWERS, CONTACT_LEDGER, TIMELINE),
+    tables=(CASES, BORROWERS, CONTACT_LEDGER, TIMELINE, OUTBOX),
 )
 RECORD_FUNCTION = FunctionSpec(
     construct_id="RecordFunction",
     handler="arrears.handlers.record.handler",
     local_name="arrears-record",
-    tables=(CASES, BORROWERS, TIMELINE),
+    tables=(CASES, BORROWERS, TIMELINE, OUTBOX),
 )
 # Checks, applies and records one ops action (statemachines/ops-action.asl.json)
 OPS_FUNCTION = FunctionSpec(
@@ -217,7 +232,7 @@ OPS_FUNCTION = FunctionSpec(
     handler="arrears.handlers.ops.handler",
     local_name="arrears-ops",
     # the ledger: an agent call that reached the borrower starts the Reg F quiet period
-    tables=(CASES, BORROWERS, TIMELINE, CONTACT_LEDGER),
+    tables=(CASES, BORROWERS, TIMELINE, CONTACT_LEDGER, OUTBOX),
 )
 # Counts the work queue (agent calls, legal reviews waiting) for the dashboard
 QUEUE_METRICS_FUNCTION = FunctionSpec(
@@ -238,6 +253,19 @@ DELIVERY_FUNCTION = FunctionSpec(
     memory_mb=256,
     tables=(BORROWERS, TIMELINE, SENT_MESSAGES),
 )
+# Outbox stream -> the lender's bus: each outbound event put once (docs/integrations.md)
+PUBLISHER_FUNCTION = FunctionSpec(
+    construct_id="PublisherFunction",
+    handler="arrears.handlers.publisher.handler",
+    local_name="arrears-publisher",
+    memory_mb=256,
+    tables=(OUTBOX,),
+)
+# the stream's event source: records per batch, and how often a failed batch is retried
+# before its records go to the publisher's dead-letter queue
+OUTBOX_STREAM_BATCH_SIZE = 25
+OUTBOX_STREAM_RETRY_ATTEMPTS = 10
+PUBLISHER_DLQ_CONSTRUCT_ID = "PublisherDeadLetterQueue"
 FUNCTIONS: tuple[FunctionSpec, ...] = (
     INGEST_FUNCTION,
     ASSESS_FUNCTION,
@@ -247,6 +275,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     OPS_FUNCTION,
     QUEUE_METRICS_FUNCTION,
     DELIVERY_FUNCTION,
+    PUBLISHER_FUNCTION,
 )
 
 

@@ -146,6 +146,8 @@ class CaseModel(_TableModel):
     last_payment_status = UnicodeAttribute(null=True)
     updated_at = UnicodeAttribute(null=True)
     version = NumberAttribute(default=0)
+    # the sequence number of the last outbound event stored in the outbox
+    out_seq = NumberAttribute(null=True)
 
     by_account = CasesByAccountIndex()
     work_queue = WorkQueueIndex()
@@ -217,6 +219,30 @@ class TimelineModel(_TableModel):
     expires_at = TTLAttribute(null=True)
 
 
+# --------------------------------------------------------------------------- Outbox
+
+
+class OutboxModel(_TableModel):
+    """One outbound event (domain/outbound.py), written with the case change it reports."""
+
+    SPEC: ClassVar[TableSpec] = topology.OUTBOX
+
+    class Meta(_Meta):
+        table_name = table_name(topology.OUTBOX)
+
+    case_id = UnicodeAttribute(hash_key=True)
+    sequence = NumberAttribute(range_key=True)
+    type = UnicodeAttribute()
+    occurred_at = UnicodeAttribute()  # ISO UTC
+    detail = UnicodeAttribute()  # the event's detail, JSON (no PII)
+    # set by the publisher: "sending" before PutEvents, "published" after it
+    state = UnicodeAttribute(null=True)
+    claimed_at = UnicodeAttribute(null=True)
+    published_at = UnicodeAttribute(null=True)
+    bus_event_id = UnicodeAttribute(null=True)
+    expires_at = TTLAttribute(null=True)
+
+
 # --------------------------------------------------------------------------- Contact ledger
 
 
@@ -272,6 +298,7 @@ MODELS: tuple[type[Model], ...] = (
     TimelineModel,
     ContactLedgerModel,
     SentMessageModel,
+    OutboxModel,
 )
 # The Idempotency table has no model on purpose: Powertools owns its schema.
 

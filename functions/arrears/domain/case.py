@@ -141,6 +141,8 @@ class CaseRecord:
     last_payment_status: str | None = None
     updated_at: datetime | None = None
     version: int = 0  # optimistic lock for whole-record writes; bumped by every save
+    # the sequence number of the case's last outbound event (domain/outbound.py)
+    out_seq: int = 0
 
     @property
     def is_open(self) -> bool:

@@ -62,6 +62,10 @@ def build_report(rt: LocalRuntime) -> dict[str, Any]:
         )
         for case_id in case_ids
     ]
+    outbound = getattr(rt, "outbound", None)
+    for case in report_cases:
+        # what the lender's consumers received on the bus about the case, in order
+        case["events_out"] = outbound.for_case(case["case_id"]) if outbound else []
     return {
         "schema_version": SCHEMA_VERSION,
         "seed": rt.seed,

@@ -39,6 +39,7 @@ from typing import Any
 from arrears import constants as c
 from arrears import topology as t
 from arrears.local import delivery_events, moto_patches
+from arrears.local.outbound_stream import OutboxStream
 from arrears.local.clock import Scheduler, VirtualClock
 from arrears.local.direct_calls import serving_directly
 from arrears.local.dynamodb import InMemoryDynamoDB
@@ -323,6 +324,8 @@ class LocalRuntime:
         # a burst's events not yet in moto's queue (put_events): SQS's backlog
         self._burst: deque[tuple[str, str, Mapping[str, Any] | str]] = deque()
         self._wave_batches = 0
+        # the outbox stream -> publisher -> bus -> consumers (local/outbound_stream.py)
+        self.outbound = OutboxStream(self)
 
     # ---- lifecycle ----------------------------------------------------------------------
     def __enter__(self) -> LocalRuntime:
@@ -613,6 +616,7 @@ class LocalRuntime:
         s3.put_bucket_versioning(
             Bucket=topo.letters_bucket_name, VersioningConfiguration={"Status": "Enabled"}
         )
+        self.outbound.provision()
         self.client("ses").verify_email_identity(
             EmailAddress=os.environ.get(c.ENV_EMAIL_FROM, "collections@example.com")
         )
@@ -704,6 +708,8 @@ class LocalRuntime:
             )
         finally:
             self._invoking -= 1
+        if self.dynamodb is None and spec.local_name != t.PUBLISHER_FUNCTION.local_name:
+            self.outbound.poll_table()  # moto's DynamoDB: no insert hook, so look
         if fault is not None and error is None:  # it ran; Lambda reports a failure anyway
             return self._lambda_fault(spec, event, fault.error, request_id)
         self.invocations.append(

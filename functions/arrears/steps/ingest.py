@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -36,6 +36,7 @@ from arrears.domain.case import (
     no_case_id,
     note_language_fallback,
 )
+from arrears.domain import outbound
 from arrears.domain.errors import ConcurrentUpdate, InvalidEvent
 from arrears.domain.events import (
     BorrowerReplied,
@@ -212,6 +213,7 @@ class Ingestor:
                     clear_flags=_cleared_flags(borrower, decision.borrower),
                     reachable_again=_reachable_again(borrower, decision.borrower),
                 )
+            write = _with_outbound(write, case, now)
             try:
                 self.repos.ingest.commit(write)
             except ConcurrentUpdate:
@@ -453,3 +455,22 @@ def _policy_threshold(policy_file: str) -> Callable[[CaseRecord | None], Decimal
 
 
 # --------------------------------------------------------------------------- Lambda
+
+
+def _with_outbound(write: IngestWrite, before: CaseRecord | None, now: datetime) -> IngestWrite:
+    """The outbound events the write records (a case opened, closed by a payment...),
+    numbered after the case's last one and stored in the same transaction."""
+    after = write.create_case or write.update_case
+    if after is None:
+        return write
+    previous = None if write.create_case is not None else before
+    facts = outbound.derive(previous, after, write.timeline)
+    if not facts:
+        return write
+    first = (previous.out_seq if previous is not None else 0) + 1
+    events = outbound.number(after, facts, first, now)
+    if write.create_case is not None:
+        return replace(
+            write, create_case=replace(after, out_seq=events[-1].sequence), outbound=events
+        )
+    return replace(write, outbound=events)
