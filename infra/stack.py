@@ -15,6 +15,7 @@ from infra.constructs.events import Events
 from infra.constructs.letters import Letters
 from infra.constructs.messaging import Messaging
 from infra.constructs.observability import Observability
+from infra.constructs.outbound import Outbound
 from infra.constructs.workflow import Workflow
 
 STACK_NAME = "ArrearsStack"
@@ -46,6 +47,15 @@ class ArrearsStack(Stack):
             function=self.workflow.functions[topology.DELIVERY_FUNCTION.construct_id],
             ops_topic=self.messaging.ops_topic,
         )
+        self.outbound = Outbound(
+            self,
+            "Outbound",
+            key=key,
+            table=self.data.table(topology.OUTBOX),
+            function=self.workflow.functions[topology.PUBLISHER_FUNCTION.construct_id],
+            bus=self.events.bus,
+            ops_topic=self.messaging.ops_topic,
+        )
         self.observability = Observability(
             self,
             "Observability",
@@ -55,7 +65,7 @@ class ArrearsStack(Stack):
             dead_letter_queue=self.events.dead_letter_queue,
             ingest_queue=self.events.ingest_queue,
             delivery_dead_letter_queue=self.delivery.dead_letter_queue,
-            other_alarms=[self.delivery.dead_letter_alarm],
+            other_alarms=[self.delivery.dead_letter_alarm, self.outbound.dead_letter_alarm],
         )
         self._outputs()
 
@@ -70,6 +80,7 @@ class ArrearsStack(Stack):
             "EmailConfigurationSetName": self.messaging.configuration_set.configuration_set_name,
             "DeliveryEventsTopicArn": self.delivery.topic.topic_arn,
             "DeliveryDeadLetterQueueUrl": self.delivery.dead_letter_queue.queue_url,
+            "PublisherDeadLetterQueueUrl": self.outbound.dead_letter_queue.queue_url,
             # docs/deploy.md: `aws sns set-sms-attributes` names this role once per account
             "SmsDeliveryStatusRoleArn": self.delivery.sms_delivery_status_role.role_arn,
         }

@@ -52,8 +52,8 @@ from arrears.domain.case import (
     parse_iso_utc,
     queue_time,
 )
-from arrears.domain.outbound import OutboundEvent
 from arrears.domain.errors import CaseAlreadyExists, CaseNotFound, ConcurrentUpdate
+from arrears.domain.outbound import OutboundEvent
 from arrears.domain.ports import (
     BorrowerRepository,
     CaseRepository,
@@ -857,7 +857,6 @@ class InMemoryStore:
                 )
             self.add_outbound(write.outbound)
             return tuple(self.timeline.append(e) for e in write.timeline)
-
 
     def add_outbound(self, events: Iterable[OutboundEvent]) -> None:
         for event in events:

@@ -19,8 +19,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
-from arrears.adapters.cases import DynamoTimeline, case_from_item
-from arrears.adapters.cases import outbox_item
+from arrears.adapters.cases import DynamoTimeline, case_from_item, outbox_item
 from arrears.adapters.models import (
     BorrowerModel,
     CaseModel,
@@ -28,6 +27,7 @@ from arrears.adapters.models import (
     TimelineModel,
     aws_region,
 )
+from arrears.domain import outbound
 from arrears.domain.case import (
     CaseRecord,
     TimelineEntry,
@@ -36,10 +36,9 @@ from arrears.domain.case import (
     parse_iso_utc,
     queue_time,
 )
-from arrears.domain import outbound
 from arrears.domain.errors import ConcurrentUpdate
-from arrears.domain.outbound import OutboundEvent
 from arrears.domain.ops import Applied, CaseSnapshot, OpsFacts, OpsPlan
+from arrears.domain.outbound import OutboundEvent
 from arrears.domain.types import CaseStatus
 
 # Attempts to write a plan when the case keeps moving under it (each re-reads and re-plans).
@@ -352,6 +351,9 @@ def _outbound(case: CaseRecord, plan: OpsPlan, now: datetime) -> tuple[OutboundE
     """The outbound events an ops action records (a promise, a plan, a closure)."""
     after = outbound.after_sets(case, plan.case.set, now)
     # the action's name, never its free-text reason or note (people write names in them)
-    extra = {**plan.case.set, "reason": f"ops_{getattr(plan.action.action, 'value', plan.action.action)}"}
+    extra = {
+        **plan.case.set,
+        "reason": f"ops_{getattr(plan.action.action, 'value', plan.action.action)}",
+    }
     facts = outbound.derive(case, after, (), extra)
     return outbound.number(after, facts, case.out_seq + 1, now)

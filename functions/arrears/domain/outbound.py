@@ -134,7 +134,6 @@ def derive(
     if before is not None:
         before = replace(before, status=CaseStatus(before.status), stage=Stage(before.stage))
     if before is None:
-        opened = _entry(timeline, "case_opened")
         facts.append(
             Fact(
                 CASE_OPENED,
@@ -145,7 +144,7 @@ def derive(
                     "due_date": after.due_date.isoformat() if after.due_date else None,
                     "obligations": sorted(after.obligations),
                     "opened_at": iso_utc(after.opened_at),
-                    **({"trigger": opened.detail.get("status")} if opened else {}),
+                    "trigger": after.last_payment_status,
                 },
             )
         )
@@ -268,7 +267,9 @@ def carries_contact_data(detail: Any) -> bool:
     return False
 
 
-def entry_for_bus(event: OutboundEvent, bus_name: str, *, republished: bool = False) -> dict[str, Any]:
+def entry_for_bus(
+    event: OutboundEvent, bus_name: str, *, republished: bool = False
+) -> dict[str, Any]:
     """The PutEvents entry of one outbound event."""
     detail = dict(event.detail)
     if republished:

@@ -375,7 +375,7 @@ class Outbox(Protocol):
     """The outbox table as the publisher and ops republish use it (adapters/outbound_events)."""
 
     def claim(self, case_id: str, sequence: int, now: datetime) -> str:
-        """"claimed" if the caller may put the event now, else "published" or "sending"."""
+        """ "claimed" if the caller may put the event now, else "published" or "sending"."""
         ...
 
     def release(self, case_id: str, sequence: int) -> None: ...

@@ -126,7 +126,9 @@ class OutboxStream:
         self._scheduled = False
         name = t.PUBLISHER_FUNCTION.local_name
         while self.pending:
-            batch = [self.pending[i] for i in range(min(len(self.pending), t.OUTBOX_STREAM_BATCH_SIZE))]
+            batch = [
+                self.pending[i] for i in range(min(len(self.pending), t.OUTBOX_STREAM_BATCH_SIZE))
+            ]
             payload, errored = self.rt._invoke(name, {"Records": batch})
             self.receive()
             failed_at = _first_failure(payload, errored, batch)
@@ -153,9 +155,9 @@ class OutboxStream:
     def receive(self) -> None:
         sqs = self.rt.client("sqs")
         while True:
-            messages = sqs.receive_message(
-                QueueUrl=self._queue_url, MaxNumberOfMessages=10
-            ).get("Messages", [])
+            messages = sqs.receive_message(QueueUrl=self._queue_url, MaxNumberOfMessages=10).get(
+                "Messages", []
+            )
             if not messages:
                 return
             for message in messages:

@@ -39,13 +39,13 @@ from typing import Any
 from arrears import constants as c
 from arrears import topology as t
 from arrears.local import delivery_events, moto_patches
-from arrears.local.outbound_stream import OutboxStream
 from arrears.local.clock import Scheduler, VirtualClock
 from arrears.local.direct_calls import serving_directly
 from arrears.local.dynamodb import InMemoryDynamoDB
 from arrears.local.dynamodb import serving as serving_dynamodb
 from arrears.local.faults import LAMBDA_ERROR_TYPES, FaultPlan, raise_if_faulted
 from arrears.local.object_spool import spooled_objects
+from arrears.local.outbound_stream import OutboxStream
 from arrears.local.quotas import QuotaPlan, QuotaState, load_plan, raise_if_throttled
 from arrears.local.resume_schedules import ScheduleFirer, observing_create_schedule
 

@@ -23,6 +23,7 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 from arrears import constants as c
+from arrears.domain import outbound
 from arrears.domain.case import (
     ACTOR_INGEST,
     BorrowerRecord,
@@ -36,7 +37,6 @@ from arrears.domain.case import (
     no_case_id,
     note_language_fallback,
 )
-from arrears.domain import outbound
 from arrears.domain.errors import ConcurrentUpdate, InvalidEvent
 from arrears.domain.events import (
     BorrowerReplied,
@@ -468,9 +468,23 @@ def _with_outbound(write: IngestWrite, before: CaseRecord | None, now: datetime)
     if not facts:
         return write
     first = (previous.out_seq if previous is not None else 0) + 1
-    events = outbound.number(after, facts, first, now)
+    numbered = after
+    if numbered.policy_version is None:  # a new case: assess records it on the case later
+        numbered = replace(after, policy_version=_policy_version(after.account_id))
+    events = outbound.number(numbered, facts, first, now)
     if write.create_case is not None:
         return replace(
             write, create_case=replace(after, out_seq=events[-1].sequence), outbound=events
         )
     return replace(write, outbound=events)
+
+
+def _policy_version(account_id: str) -> str | None:
+    """The version of the policy the account's new case runs on (champion or challenger)."""
+    from arrears.domain.policy import policy_for_account
+
+    try:
+        return policy_for_account(account_id)[0].version
+    except Exception:  # a broken policy file fails assess loudly; the event goes without
+        logger.exception("no policy version for an outbound event")
+        return None
