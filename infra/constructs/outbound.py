@@ -76,6 +76,14 @@ class Outbound(Construct):
         function.add_to_role_policy(
             iam.PolicyStatement(actions=["events:PutEvents"], resources=[bus.event_bus_arn])
         )
+        for action in ("kms:GenerateDataKey*", "kms:ReEncrypt*"):
+            acknowledge(
+                function.role,  # type: ignore[arg-type]
+                f"AwsSolutions-IAM5[Action::{action}]",
+                "CDK's grant to send to the KMS-encrypted dead-letter queue (the stream's "
+                "on-failure destination) and to read the encrypted stream; the statement's "
+                "only resource is the stack's key.",
+            )
         self.dead_letter_alarm = (
             self.dead_letter_queue.metric_approximate_number_of_messages_visible(
                 period=Duration.minutes(5), statistic="Maximum"

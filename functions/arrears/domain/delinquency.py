@@ -1,0 +1,133 @@
+"""Days past due and delinquency buckets (docs/integrations.md, "Delinquency buckets").
+
+Pure. A case's days past due (DPD) count from the earliest due date among its open
+obligations; its bucket is the policy's band that holds that count (default 1-30, 31-60,
+61-90, 91-180, 180+). A bucket changes as time passes (the daily sweep: ``next_change``
+says when the case must be looked at again) and when a payment moves the due date or
+settles the case ("current"). Moving to a later bucket is a roll, to an earlier one (or to
+current) a cure.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from arrears.domain.case import CaseRecord
+from arrears.domain.types import CaseStatus
+
+CURRENT = "current"
+# the sweep's index is sharded so no one partition key carries every open case
+SHARDS = 16
+
+
+class Bucket(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    label: str = Field(min_length=1, max_length=20, pattern=r"^[0-9a-z+_-]+$")
+    from_days: int = Field(ge=1)
+    to_days: int | None = Field(default=None, ge=1)  # None: no upper end
+
+
+class DelinquencyPolicy(BaseModel):
+    """``delinquency`` in the policy file: the buckets, in order, from DPD 1, no gap."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    buckets: tuple[Bucket, ...] = (
+        Bucket(label="1-30", from_days=1, to_days=30),
+        Bucket(label="31-60", from_days=31, to_days=60),
+        Bucket(label="61-90", from_days=61, to_days=90),
+        Bucket(label="91-180", from_days=91, to_days=180),
+        Bucket(label="180+", from_days=181),
+    )
+
+    @model_validator(mode="after")
+    def _contiguous(self) -> DelinquencyPolicy:
+        expected = 1
+        for index, bucket in enumerate(self.buckets):
+            if bucket.from_days != expected:
+                raise ValueError(f"bucket {bucket.label} must start at day {expected}")
+            last = index == len(self.buckets) - 1
+            if bucket.to_days is None:
+                if not last:
+                    raise ValueError(f"only the last bucket may be open-ended ({bucket.label})")
+                break
+            if bucket.to_days < bucket.from_days:
+                raise ValueError(f"bucket {bucket.label} ends before it starts")
+            expected = bucket.to_days + 1
+        else:
+            raise ValueError("the last bucket must be open-ended (no to_days)")
+        if not self.buckets:
+            raise ValueError("at least one bucket")
+        return self
+
+    def order(self, label: str | None) -> int:
+        """0 for current (or none), then 1, 2... in bucket order."""
+        for index, bucket in enumerate(self.buckets, 1):
+            if bucket.label == label:
+                return index
+        return 0
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where a case stands on one day: DPD, bucket, and when to look again."""
+
+    days_past_due: int
+    bucket: str
+    next_change: date | None
+
+
+def days_past_due(due_date: date | None, today: date) -> int:
+    if due_date is None:
+        return 0
+    return max((today - due_date).days, 0)
+
+
+def standing(case: CaseRecord, today: date, policy: DelinquencyPolicy) -> Standing:
+    """The case's DPD and bucket today. A paid or resolved case is current; any other
+    closed case keeps the bucket it closed in and is not looked at again."""
+    if case.status in (CaseStatus.PAID, CaseStatus.RESOLVED):
+        return Standing(0, CURRENT, None)
+    dpd = days_past_due(case.due_date, today)
+    label, next_change = CURRENT, None
+    for bucket in policy.buckets:
+        if dpd < bucket.from_days:
+            next_change = _day(case.due_date, bucket.from_days)
+            break
+        if bucket.to_days is None or dpd <= bucket.to_days:
+            label = bucket.label
+            if bucket.to_days is not None:
+                next_change = _day(case.due_date, bucket.to_days + 1)
+            break
+    if case.status.is_terminal:
+        return Standing(dpd, case.dpd_bucket or label, None)
+    return Standing(dpd, label, next_change)
+
+
+def _day(due_date: date | None, days: int) -> date | None:
+    return None if due_date is None else due_date + timedelta(days=days)
+
+
+def direction(before: str | None, after: str, policy: DelinquencyPolicy) -> str:
+    return "roll" if policy.order(after) > policy.order(before) else "cure"
+
+
+def shard_of(case_id: str) -> str:
+    """The sweep index's partition key for a case (stable, spread over SHARDS)."""
+    return str(zlib.crc32(case_id.encode()) % SHARDS)
+
+
+def fields_for(case: CaseRecord, today: date, policy: DelinquencyPolicy) -> dict[str, object]:
+    """The case attributes that carry its standing: the bucket, its DPD when it was set,
+    and the sparse sweep keys (absent once nothing will change by itself)."""
+    now = standing(case, today, policy)
+    return {
+        "dpd_bucket": now.bucket,
+        "dpd_shard": shard_of(case.case_id) if now.next_change else None,
+        "dpd_next_at": now.next_change.isoformat() if now.next_change else None,
+    }
