@@ -62,6 +62,8 @@ CASES = TableSpec(
         IndexSpec("by_account", Key("account_id"), Key("cycle", "N")),
         # sparse: only cases waiting on a human (agent call, legal review) carry `queue`
         IndexSpec("work_queue", Key("queue"), Key("queue_due_at")),
+        # sparse: open cases whose delinquency bucket changes by itself (the daily sweep)
+        IndexSpec("delinquency_due", Key("dpd_shard"), Key("dpd_next_at"), "KEYS_ONLY"),
     ),
 )
 BORROWERS = TableSpec(
@@ -253,6 +255,16 @@ DELIVERY_FUNCTION = FunctionSpec(
     memory_mb=256,
     tables=(BORROWERS, TIMELINE, SENT_MESSAGES),
 )
+# Daily: every open case whose days past due cross into another bucket today
+# (steps/delinquency.py); reads the sparse delinquency_due index, never the whole table
+DELINQUENCY_FUNCTION = FunctionSpec(
+    construct_id="DelinquencyFunction",
+    handler="arrears.handlers.delinquency.handler",
+    local_name="arrears-delinquency",
+    timeout_seconds=900,
+    tables=(CASES, TIMELINE, OUTBOX),
+    schedule_minutes=24 * 60,
+)
 # Outbox stream -> the lender's bus: each outbound event put once (docs/integrations.md)
 PUBLISHER_FUNCTION = FunctionSpec(
     construct_id="PublisherFunction",
@@ -276,6 +288,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     QUEUE_METRICS_FUNCTION,
     DELIVERY_FUNCTION,
     PUBLISHER_FUNCTION,
+    DELINQUENCY_FUNCTION,
 )
 
 

@@ -98,6 +98,9 @@ INGEST_CASE_FIELDS = (
     "last_sequence",
     "last_payment_status",
     "updated_at",
+    "dpd_bucket",
+    "dpd_shard",
+    "dpd_next_at",
 )
 
 
@@ -221,6 +224,9 @@ def case_from_item(item: CaseModel) -> CaseRecord:
         updated_at=_opt_dt(item.updated_at),
         version=int(item.version or 0),
         out_seq=int(item.out_seq or 0),
+        dpd_bucket=item.dpd_bucket,
+        dpd_shard=item.dpd_shard,
+        dpd_next_at=item.dpd_next_at,
     )
 
 

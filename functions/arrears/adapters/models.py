@@ -26,7 +26,7 @@ from pynamodb.attributes import (
     UnicodeSetAttribute,
 )
 from pynamodb.connection import Connection, TableConnection
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 from arrears import topology
@@ -102,6 +102,17 @@ class WorkQueueIndex(GlobalSecondaryIndex["CaseModel"]):
     queue_due_at = UnicodeAttribute(range_key=True)
 
 
+class DelinquencyDueIndex(GlobalSecondaryIndex["CaseModel"]):
+    """Sparse: open cases whose delinquency bucket changes by itself on `dpd_next_at`."""
+
+    class Meta:
+        index_name = "delinquency_due"
+        projection = KeysOnlyProjection()
+
+    dpd_shard = UnicodeAttribute(hash_key=True)
+    dpd_next_at = UnicodeAttribute(range_key=True)
+
+
 class CaseModel(_TableModel):
     SPEC: ClassVar[TableSpec] = topology.CASES
 
@@ -148,9 +159,13 @@ class CaseModel(_TableModel):
     version = NumberAttribute(default=0)
     # the sequence number of the last outbound event stored in the outbox
     out_seq = NumberAttribute(null=True)
+    dpd_bucket = UnicodeAttribute(null=True)
+    dpd_shard = UnicodeAttribute(null=True)
+    dpd_next_at = UnicodeAttribute(null=True)  # ISO date
 
     by_account = CasesByAccountIndex()
     work_queue = WorkQueueIndex()
+    delinquency_due = DelinquencyDueIndex()
 
 
 # --------------------------------------------------------------------------- Borrowers

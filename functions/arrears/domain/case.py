@@ -143,6 +143,11 @@ class CaseRecord:
     version: int = 0  # optimistic lock for whole-record writes; bumped by every save
     # the sequence number of the case's last outbound event (domain/outbound.py)
     out_seq: int = 0
+    # delinquency (domain/delinquency.py): the bucket, and the sparse keys of the daily
+    # sweep's index (shard, ISO date the bucket next changes by itself)
+    dpd_bucket: str | None = None
+    dpd_shard: str | None = None
+    dpd_next_at: str | None = None
 
     @property
     def is_open(self) -> bool:

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from arrears.domain.case import CaseRecord
+from arrears.domain.case import CaseRecord, TimelineEntry
 from arrears.domain.types import CaseStatus
 
 CURRENT = "current"
@@ -115,6 +115,29 @@ def _day(due_date: date | None, days: int) -> date | None:
 
 def direction(before: str | None, after: str, policy: DelinquencyPolicy) -> str:
     return "roll" if policy.order(after) > policy.order(before) else "cure"
+
+
+def change_entry(
+    before: CaseRecord | None, after: CaseRecord, now: datetime, policy: DelinquencyPolicy
+) -> TimelineEntry | None:
+    """The audit line of a bucket change (the case's bucket history), or None."""
+    old = before.dpd_bucket if before is not None else None
+    if before is None or after.dpd_bucket is None or after.dpd_bucket == old:
+        return None
+    return TimelineEntry(
+        case_id=after.case_id,
+        at=now,
+        kind="delinquency_bucket_changed",
+        actor="system:delinquency",
+        detail={
+            "from_bucket": old,
+            "to_bucket": after.dpd_bucket,
+            "days_past_due": days_past_due(after.due_date, now.date())
+            if after.dpd_bucket != CURRENT
+            else 0,
+            "direction": direction(old, after.dpd_bucket, policy),
+        },
+    )
 
 
 def shard_of(case_id: str) -> str:

@@ -145,6 +145,7 @@ def derive(
                     "obligations": sorted(after.obligations),
                     "opened_at": iso_utc(after.opened_at),
                     "trigger": after.last_payment_status,
+                    "bucket": after.dpd_bucket,
                 },
             )
         )
@@ -157,6 +158,20 @@ def derive(
                 CASE_STAGE_CHANGED,
                 reason,
                 {"from_stage": before.stage.value, "to_stage": after.stage.value},
+            )
+        )
+    if after.dpd_bucket is not None and after.dpd_bucket != before.dpd_bucket:
+        changed = _entry(timeline, "delinquency_bucket_changed")
+        detail = changed.detail if changed else {}
+        facts.append(
+            Fact(
+                DELINQUENCY_BUCKET_CHANGED,
+                str(detail.get("direction") or "roll"),
+                {
+                    "from_bucket": before.dpd_bucket,
+                    "to_bucket": after.dpd_bucket,
+                    "days_past_due": detail.get("days_past_due"),
+                },
             )
         )
     status, was = after.status, before.status

@@ -27,6 +27,7 @@ from pydantic import (
 
 from arrears.domain import yaml_text
 from arrears.domain.balance import ChargePolicy, PolicyMoney
+from arrears.domain.delinquency import DelinquencyPolicy
 from arrears.domain.plans import PlanPolicy
 from arrears.domain.scoring.assignment import Arm, assign_arm
 from arrears.domain.scoring.segments import BandError, parse_bands
@@ -256,6 +257,8 @@ class Policy(_Strict):
     # repayment plans offered to hardship cases and by agents (arrears.domain.plans)
     plans: PlanPolicy = PlanPolicy()
     charges: Charges = Charges()
+    # days-past-due buckets (arrears.domain.delinquency)
+    delinquency: DelinquencyPolicy = DelinquencyPolicy()
     segments: dict[SegmentName, Segment]
 
     @model_validator(mode="after")

@@ -391,3 +391,12 @@ class EventBus(Protocol):
     def put(self, event: OutboundEvent, *, republished: bool = False) -> str:
         """Put one outbound event on the bus; its bus id. Raises if it was not taken."""
         ...
+
+
+class DelinquencyIndex(Protocol):
+    """The cases whose delinquency bucket changes by itself on or before a day (the sparse
+    ``delinquency_due`` index of the cases table)."""
+
+    def due(self, day: str) -> list[str]:
+        """Case ids whose ``dpd_next_at`` (ISO date) is on or before ``day``."""
+        ...

@@ -382,6 +382,8 @@ class LocalRuntime:
                 stack.enter_context(_frozen_heap())
             if self._run_schedules:
                 self._start_schedules()
+            else:  # the daily delinquency sweep runs always: buckets move with the clock
+                self._start_daily_sweep()
         except BaseException:
             stack.close()
             self._stack = None
@@ -878,6 +880,12 @@ class LocalRuntime:
                 self._schedule_tick(
                     spec, timedelta(minutes=minutes), self.now + timedelta(minutes=minutes)
                 )
+
+    def _start_daily_sweep(self) -> None:
+        spec = self._functions.get(t.DELINQUENCY_FUNCTION.local_name)
+        if spec is not None and spec.schedule_minutes:
+            every = timedelta(minutes=spec.schedule_minutes)
+            self._schedule_tick(spec, every, self.now + every)
 
     def _schedule_tick(self, spec: t.FunctionSpec, every: timedelta, at: datetime) -> None:
         def tick() -> None:

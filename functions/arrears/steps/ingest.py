@@ -23,7 +23,7 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 from arrears import constants as c
-from arrears.domain import outbound
+from arrears.domain import delinquency, outbound
 from arrears.domain.case import (
     ACTOR_INGEST,
     BorrowerRecord,
@@ -57,6 +57,7 @@ from arrears.domain.types import Channel
 from arrears.steps.waking import Delivered, deliver_wake
 
 if TYPE_CHECKING:
+    from arrears.domain.policy import Policy
     from arrears.steps.reply import ReplyOutcome, ReplyProcessor
 
 logger = Logger(service=c.SERVICE_NAME)
@@ -458,19 +459,31 @@ def _policy_threshold(policy_file: str) -> Callable[[CaseRecord | None], Decimal
 
 
 def _with_outbound(write: IngestWrite, before: CaseRecord | None, now: datetime) -> IngestWrite:
-    """The outbound events the write records (a case opened, closed by a payment...),
-    numbered after the case's last one and stored in the same transaction."""
+    """The case's delinquency standing as of now, and the outbound events the write records
+    (a case opened, closed by a payment, its bucket cured...), numbered after the case's
+    last one and stored in the same transaction."""
     after = write.create_case or write.update_case
     if after is None:
         return write
     previous = None if write.create_case is not None else before
+    policy = _policy_of(after)
+    if policy is not None:
+        after = replace(after, **delinquency.fields_for(after, now.date(), policy.delinquency))
+        entry = delinquency.change_entry(previous, after, now, policy.delinquency)
+        write = replace(
+            write,
+            create_case=after if write.create_case is not None else None,
+            update_case=after if write.update_case is not None else None,
+            timeline=write.timeline + ((entry,) if entry is not None else ()),
+        )
     facts = outbound.derive(previous, after, write.timeline)
     if not facts:
         return write
     first = (previous.out_seq if previous is not None else 0) + 1
     numbered = after
-    if numbered.policy_version is None:  # a new case: assess records it on the case later
-        numbered = replace(after, policy_version=_policy_version(after.account_id))
+    if numbered.policy_version is None and policy is not None:
+        # a new case: assess records the version on the case later
+        numbered = replace(after, policy_version=policy.version)
     events = outbound.number(numbered, facts, first, now)
     if write.create_case is not None:
         return replace(
@@ -479,12 +492,14 @@ def _with_outbound(write: IngestWrite, before: CaseRecord | None, now: datetime)
     return replace(write, outbound=events)
 
 
-def _policy_version(account_id: str) -> str | None:
-    """The version of the policy the account's new case runs on (champion or challenger)."""
-    from arrears.domain.policy import policy_for_account
+def _policy_of(case: CaseRecord) -> Policy | None:
+    """The policy the case runs on (a new case: the one its account is assigned to)."""
+    from arrears.domain.policy import policy_by_version, policy_for_account
 
     try:
-        return policy_for_account(account_id)[0].version
-    except Exception:  # a broken policy file fails assess loudly; the event goes without
-        logger.exception("no policy version for an outbound event")
+        if case.policy_version:
+            return policy_by_version(case.policy_version)
+        return policy_for_account(case.account_id)[0]
+    except Exception:  # a broken policy file fails assess loudly; ingest goes on
+        logger.exception("no policy for the case's delinquency standing")
         return None

@@ -19,7 +19,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from arrears.domain.outbound import OutboundEvent
+from arrears.domain.outbound import DELINQUENCY_BUCKET_CHANGED, OutboundEvent
 from arrears.domain.ports import EventBus, Outbox
 from arrears.steps.unit_of_work import count
 
@@ -87,6 +87,12 @@ def _publish_one(
         count("OutboundUnconfirmed")
         return
     count("OutboundPublished", type=event.type)
+    if event.type == DELINQUENCY_BUCKET_CHANGED:
+        # roll and cure counts per bucket, counted once per fact (the claim decides)
+        if event.detail.get("reason") == "cure":
+            count("DelinquencyCures", bucket=str(event.detail.get("from_bucket") or "none"))
+        else:
+            count("DelinquencyRolls", bucket=str(event.detail.get("to_bucket")))
 
 
 def republish(

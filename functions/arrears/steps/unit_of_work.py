@@ -154,6 +154,9 @@ class UnitOfWork:
             closed_at=now,
             queue=None,
             queue_due_at=None,
+            # nothing changes a closed case's delinquency bucket by itself any more
+            dpd_shard=None,
+            dpd_next_at=None,
         )
         self.record(
             case.case_id,
