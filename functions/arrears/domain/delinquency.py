@@ -11,7 +11,7 @@ current) a cure.
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -145,7 +145,7 @@ def shard_of(case_id: str) -> str:
     return str(zlib.crc32(case_id.encode()) % SHARDS)
 
 
-def fields_for(case: CaseRecord, today: date, policy: DelinquencyPolicy) -> dict[str, object]:
+def fields_for(case: CaseRecord, today: date, policy: DelinquencyPolicy) -> dict[str, str | None]:
     """The case attributes that carry its standing: the bucket, its DPD when it was set,
     and the sparse sweep keys (absent once nothing will change by itself)."""
     now = standing(case, today, policy)
@@ -154,3 +154,14 @@ def fields_for(case: CaseRecord, today: date, policy: DelinquencyPolicy) -> dict
         "dpd_shard": shard_of(case.case_id) if now.next_change else None,
         "dpd_next_at": now.next_change.isoformat() if now.next_change else None,
     }
+
+
+def with_standing(case: CaseRecord, today: date, policy: DelinquencyPolicy) -> CaseRecord:
+    """The case with its bucket and sweep keys as of ``today``."""
+    fields = fields_for(case, today, policy)
+    return replace(
+        case,
+        dpd_bucket=fields["dpd_bucket"],
+        dpd_shard=fields["dpd_shard"],
+        dpd_next_at=fields["dpd_next_at"],
+    )

@@ -37,12 +37,13 @@ def sweep(deps: UnitOfWork, index: DelinquencyIndex, now: datetime) -> dict[str,
 def _one(deps: UnitOfWork, case_id: str, now: datetime) -> str:
     case = deps.load_case(case_id)
     policy = policy_of(case).delinquency
-    fields = delinquency.fields_for(case, now.date(), policy)
-    if not case.is_open:
-        fields = {"dpd_bucket": case.dpd_bucket, "dpd_shard": None, "dpd_next_at": None}
+    if case.is_open:
+        after = delinquency.with_standing(case, now.date(), policy)
+    else:  # closed meanwhile: it only leaves the index
+        after = replace(case, dpd_shard=None, dpd_next_at=None)
+    fields = {name: getattr(after, name) for name in ("dpd_bucket", "dpd_shard", "dpd_next_at")}
     if all(getattr(case, name) == value for name, value in fields.items()):
         return "unchanged"
-    after = replace(case, **fields)  # type: ignore[arg-type]
     entry = delinquency.change_entry(case, after, now, policy)
     with deps.writing(case) as step:
         if case.is_open:

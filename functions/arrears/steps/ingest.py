@@ -468,7 +468,7 @@ def _with_outbound(write: IngestWrite, before: CaseRecord | None, now: datetime)
     previous = None if write.create_case is not None else before
     policy = _policy_of(after)
     if policy is not None:
-        after = replace(after, **delinquency.fields_for(after, now.date(), policy.delinquency))
+        after = delinquency.with_standing(after, now.date(), policy.delinquency)
         entry = delinquency.change_entry(previous, after, now, policy.delinquency)
         write = replace(
             write,
