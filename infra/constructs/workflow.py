@@ -366,6 +366,10 @@ class Workflow(Construct):
             )
             self._grant_put_events(letter)
 
+        ops = functions.get(topology.OPS_FUNCTION.construct_id)
+        if ops is not None:
+            self._grant_put_events(ops)  # `republish`: outbound events put on the bus again
+
         record = functions.get(topology.RECORD_FUNCTION.construct_id)
         if record is not None:
             self.messaging.grant_publish_ops_alert(record)

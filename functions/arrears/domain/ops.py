@@ -61,6 +61,10 @@ class CaseNotDisputed(ArrearsError):
     """Resolve a dispute on a case that is not disputed."""
 
 
+class NothingToRepublish(ArrearsError):
+    """Republish on a case without outbound events, or naming sequences it does not have."""
+
+
 # --------------------------------------------------------------------------- vocabulary
 
 QUEUE_AGENT_CALL = "AGENT_CALL"
@@ -109,6 +113,7 @@ class ActionName(StrEnum):
     ADD_NOTE = "add_note"
     OFFER_PLAN = "offer_plan"  # issue 9: an agent offers (or agrees) a repayment plan
     RESOLVE_DISPUTE = "resolve_dispute"  # end a dispute: upheld (close) or rejected (resume)
+    REPUBLISH = "republish"  # put a case's outbound events on the bus again (integrations.md)
 
 
 class CallOutcome(StrEnum):
@@ -327,6 +332,15 @@ class ResolveDispute(_Action):
     note: Text | None = None
 
 
+class Republish(_Action):
+    """Put the case's outbound events on the bus again, with their own ids and
+    ``republished: true`` (all of them, or the ``sequences`` given); closed cases too."""
+
+    action: Literal[ActionName.REPUBLISH]
+    sequences: list[int] | None = Field(default=None, min_length=1, max_length=500)
+    reason: Text | None = None
+
+
 OpsAction = (
     RecordCallOutcome
     | ApproveLitigation
@@ -339,6 +353,7 @@ OpsAction = (
     | AddNote
     | OfferPlan
     | ResolveDispute
+    | Republish
 )
 
 
@@ -449,7 +464,7 @@ def plan_action(
     facts = facts or OpsFacts()
     if case is None:
         raise CaseNotFound(f"no case {action.case_id!r}; check the id (format acc-42#1)")
-    if case.status.is_terminal and not isinstance(action, AddNote):
+    if case.status.is_terminal and not isinstance(action, (AddNote, Republish)):
         raise CaseClosed(
             f"case {case.case_id} is closed ({case.status.value}); {action.action} is not "
             "allowed on a closed case (add_note still is)"
@@ -708,6 +723,29 @@ def _plan_note(action: Any, case: CaseRecord, now: datetime, facts: OpsFacts) ->
     )
 
 
+def _plan_republish(action: Any, case: CaseRecord, now: datetime, facts: OpsFacts) -> OpsPlan:
+    act: Republish = action
+    if case.out_seq == 0:
+        raise NothingToRepublish(f"case {case.case_id} has no outbound events yet")
+    unknown = [n for n in act.sequences or () if not 1 <= n <= case.out_seq]
+    if unknown:
+        raise NothingToRepublish(
+            f"case {case.case_id} has outbound events 1 to {case.out_seq}; "
+            f"no {', '.join(str(n) for n in unknown)}"
+        )
+    wanted = act.sequences or list(range(1, case.out_seq + 1))
+    return OpsPlan(
+        action=act,
+        case=CaseChanges(),
+        borrower=BorrowerChanges(),
+        wake=None,  # the case does not move
+        timeline_kind="outbound_republished",
+        timeline_detail=_detail(
+            act, sequences=",".join(str(n) for n in wanted), reason=act.reason or ""
+        ),
+    )
+
+
 def _plan_offer_plan(action: Any, case: CaseRecord, now: datetime, facts: OpsFacts) -> OpsPlan:
     """Issue 9: store the plan on the case (``plan``, the same map form replies use, here as
     JSON text: the ops transaction writes strings); accepted -> ON_PLAN and wake."""
@@ -820,6 +858,7 @@ def _plan_resolve_dispute(action: Any, case: CaseRecord, now: datetime, facts: O
 
 
 _PLANNERS = {
+    ActionName.REPUBLISH: _plan_republish,
     ActionName.RECORD_CALL_OUTCOME: _plan_call_outcome,
     ActionName.APPROVE_LITIGATION: _plan_litigation,
     ActionName.REJECT_LITIGATION: _plan_litigation,

@@ -34,7 +34,7 @@ class OutboxStream:
     def __init__(self, rt: LocalRuntime) -> None:
         self.rt = rt
         self.pending: deque[dict[str, Any]] = deque()
-        self.events_out: list[dict[str, Any]] = []
+        self._received: list[dict[str, Any]] = []
         self.dead_letters: list[dict[str, Any]] = []
         # test hook: a stream record handed to the publisher a second time, as a stream
         # may deliver it (at least once)
@@ -163,7 +163,7 @@ class OutboxStream:
             for message in messages:
                 envelope = json.loads(message["Body"])
                 detail = envelope.get("detail") or {}
-                self.events_out.append(
+                self._received.append(
                     {
                         "id": detail.get("event_id"),
                         "case_id": detail.get("case_id"),
@@ -181,6 +181,14 @@ class OutboxStream:
                     for i, m in enumerate(messages)
                 ],
             )
+
+    @property
+    def events_out(self) -> list[dict[str, Any]]:
+        """Everything consumers received so far (puts made outside the publisher, such as
+        ops republish, are received when this is read)."""
+        if self.enabled:
+            self.receive()
+        return self._received
 
     def for_case(self, case_id: str) -> list[dict[str, Any]]:
         """What consumers received about one case, in the order they received it."""

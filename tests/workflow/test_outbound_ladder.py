@@ -1,0 +1,86 @@
+"""A never-paying case from day 0 to litigation, as the lender's consumers hear it, and
+ops republishing its events (docs/integrations.md)."""
+
+# ruff: noqa: F811 - the rt/outbox fixtures are imported from escalation_support
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from arrears.domain.types import CaseStatus
+from escalation_support import (  # noqa: F401 - fixtures
+    case,
+    open_overdue,
+    ops,
+    outbox,
+    rt,
+)
+
+
+def _heard(rt, case_id: str) -> list[dict]:
+    rt.advance(timedelta(seconds=1))  # the stream delivers after the write
+    return [e for e in rt.outbound.events_out if e["case_id"] == case_id]
+
+
+def test_a_never_paying_case_from_day_0_to_litigation(rt, outbox):
+    start = rt.now
+    case_id = open_overdue(rt, "acc-out-never")
+    rt.advance(timedelta(days=61))
+    ops(
+        rt,
+        {
+            "action": "approve_litigation",
+            "case_id": case_id,
+            "approver": "counsel.wang",
+            "reason": "no answer to the lawyer's letter",
+        },
+    )
+    assert case(case_id).status is CaseStatus.LITIGATION
+    heard = _heard(rt, case_id)
+    timeline = [(e["sequence"], e["type"]) for e in heard]
+    print("\nnever paying:")
+    for event in heard:
+        day = (_instant(event["detail"]["occurred_at"]).date() - case(case_id).due_date).days  # type: ignore[operator]
+        extra = event["detail"].get("to_stage") or event["detail"].get("to_bucket") or ""
+        print(f"  {event['sequence']:>2} day {day:>3} {event['type']} {extra}")
+    assert [s for s, _ in timeline] == list(range(1, len(timeline) + 1))
+    types = [t for _, t in timeline]
+    assert types[0] == "CaseOpened"
+    assert types[-2:] == ["LitigationReferred", "CaseClosed"]
+    stages = [e["detail"]["to_stage"] for e in heard if e["type"] == "CaseStageChanged"]
+    assert stages == [
+        "reminder",
+        "follow_up",
+        "agent_call",
+        "demand_letter",
+        "lawyer_letter",
+        "legal_review",
+    ]
+    buckets = [e["detail"]["to_bucket"] for e in heard if e["type"] == "DelinquencyBucketChanged"]
+    assert buckets == ["31-60", "61-90"]
+    assert heard[0]["detail"]["occurred_at"] >= start.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_ops_republish_puts_events_again_with_their_ids(rt, outbox):
+    case_id = open_overdue(rt, "acc-out-replay")
+    rt.advance(timedelta(days=2))
+    first = _heard(rt, case_id)
+    assert len(first) >= 2
+    # when ops republish the first event, then all of them
+    outcome = ops(rt, {"action": "republish", "case_id": case_id, "sequences": [1]})
+    assert outcome.succeeded, outcome.cause
+    again = _heard(rt, case_id)[len(first) :]
+    assert [(e["id"], e["detail"].get("republished")) for e in again] == [(first[0]["id"], True)]
+    ops(rt, {"action": "republish", "case_id": case_id})
+    everything = _heard(rt, case_id)[len(first) + 1 :]
+    assert [e["id"] for e in everything] == [e["id"] for e in first]
+    # a sequence the case does not have is refused, and nothing is put
+    refused = ops(rt, {"action": "republish", "case_id": case_id, "sequences": [99]})
+    assert not refused.succeeded and refused.error == "NothingToRepublish"
+    assert len(_heard(rt, case_id)) == 2 * len(first) + 1
+
+
+def _instant(text: str):  # type: ignore[no-untyped-def]
+    from datetime import datetime
+
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
