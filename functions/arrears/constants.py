@@ -42,6 +42,9 @@ SOURCE_PAYMENTS = "wallet.payments"
 DETAIL_PAYMENT_STATUS = "PaymentStatusChanged"
 SOURCE_MESSAGING = "wallet.messaging"
 DETAIL_BORROWER_REPLIED = "BorrowerReplied"
+# the wallet's answer to a CreditLineActionRequested (docs/integrations.md)
+SOURCE_WALLET_CREDIT = "wallet.credit"
+DETAIL_CREDIT_LINE_ACK = "CreditLineActionAcknowledged"
 # Events Arrears itself publishes on its bus
 SOURCE_ARREARS = "arrears"
 DETAIL_LETTER_READY = "LetterReadyForDispatch"

@@ -147,8 +147,13 @@ BORROWER_REPLY_RULE = RuleSpec(
     local_name="arrears-borrower-reply",
     event_pattern={"source": [c.SOURCE_MESSAGING], "detail-type": [c.DETAIL_BORROWER_REPLIED]},
 )
-# Both rules deliver to the one ingest queue; the ingest handler routes by detail-type.
-RULES: tuple[RuleSpec, ...] = (PAYMENT_STATUS_RULE, BORROWER_REPLY_RULE)
+CREDIT_LINE_ACK_RULE = RuleSpec(
+    construct_id="CreditLineAckRule",
+    local_name="arrears-credit-line-ack",
+    event_pattern={"source": [c.SOURCE_WALLET_CREDIT], "detail-type": [c.DETAIL_CREDIT_LINE_ACK]},
+)
+# Every rule delivers to the one ingest queue; the ingest handler routes by detail-type.
+RULES: tuple[RuleSpec, ...] = (PAYMENT_STATUS_RULE, BORROWER_REPLY_RULE, CREDIT_LINE_ACK_RULE)
 
 
 @dataclass(frozen=True)

@@ -128,7 +128,8 @@ def test_the_sweep_moves_only_due_cases_once_with_history_and_event() -> None:
     # (due 20 days later) is untouched
     moved = repos.cases.get("acc-42#1")
     assert moved is not None and moved.dpd_bucket == "31-60"
-    assert moved.dpd_next_at == (DUE + timedelta(days=61)).isoformat()
+    # next look: the policy's credit line reduction at day 45, before the next bucket
+    assert moved.dpd_next_at == (DUE + timedelta(days=45)).isoformat()
     (line,) = [e for e in repos.timeline.list("acc-42#1") if e.kind.startswith("delinquency")]
     assert line.detail == {
         "from_bucket": "1-30",
@@ -137,9 +138,13 @@ def test_the_sweep_moves_only_due_cases_once_with_history_and_event() -> None:
         "direction": "roll",
     }
     events = [e for (case_id, _), e in repos.ingest.outbox_items.items() if case_id == "acc-42#1"]  # type: ignore[attr-defined]
-    assert [(e.type, e.detail["to_bucket"], e.detail["reason"]) for e in events] == [
-        ("DelinquencyBucketChanged", "31-60", "roll")
+    assert [(e.type, e.detail["reason"]) for e in events] == [
+        ("DelinquencyBucketChanged", "roll"),
+        # the freeze due since day 15 is requested with it (the case was not swept then)
+        ("CreditLineActionRequested", "days_past_due_reached"),
     ]
+    assert events[0].detail["to_bucket"] == "31-60"
+    assert events[1].detail["action"] == "freeze" and events[1].detail["days_past_due"] == 31
     assert repos.cases.get("acc-43#1").dpd_bucket == "1-30"  # type: ignore[union-attr]
 
 

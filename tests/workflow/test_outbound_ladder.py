@@ -41,7 +41,8 @@ def test_a_never_paying_case_from_day_0_to_litigation(rt, outbox):
     print("\nnever paying:")
     for event in heard:
         day = (_instant(event["detail"]["occurred_at"]).date() - case(case_id).due_date).days  # type: ignore[operator]
-        extra = event["detail"].get("to_stage") or event["detail"].get("to_bucket") or ""
+        detail = event["detail"]
+        extra = detail.get("to_stage") or detail.get("to_bucket") or detail.get("action") or ""
         print(f"  {event['sequence']:>2} day {day:>3} {event['type']} {extra}")
     assert [s for s, _ in timeline] == list(range(1, len(timeline) + 1))
     types = [t for _, t in timeline]
@@ -84,3 +85,44 @@ def _instant(text: str):  # type: ignore[no-untyped-def]
     from datetime import datetime
 
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _ack(rt, case_id: str, sequence: int, action: str, event_id: str) -> None:
+    rt.put_event(
+        "wallet.credit",
+        "CreditLineActionAcknowledged",
+        {
+            "event_id": event_id,
+            "case_id": case_id,
+            "sequence": sequence,
+            "action": action,
+            "result": "applied",
+            "occurred_at": rt.now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        },
+    )
+
+
+def test_credit_line_requests_and_the_wallet_s_acknowledgements(rt, outbox):
+    from arrears.adapters.cases import Repositories
+
+    case_id = open_overdue(rt, "acc-out-credit")
+    rt.advance(timedelta(days=47))
+    requests = [e for e in _heard(rt, case_id) if e["type"] == "CreditLineActionRequested"]
+    # freeze at 15 days past due, reduce to half the limit at 45 (the default policy)
+    assert [(e["detail"]["action"], e["detail"]["days_past_due"]) for e in requests] == [
+        ("freeze", 15),
+        ("reduce", 45),
+    ]
+    assert requests[1]["detail"]["limit_share"] == "0.50"
+    freeze, reduce = requests[0]["sequence"], requests[1]["sequence"]
+    # when the wallet acknowledges the latest request, an old one, and one for no case
+    _ack(rt, case_id, reduce, "reduce", "ack-1")
+    _ack(rt, case_id, freeze, "freeze", "ack-2")
+    _ack(rt, "acc-nobody#1", 1, "freeze", "ack-3")
+    # then the latest lands on the timeline, and the others are kept with their reason
+    kinds = [e.kind for e in Repositories.dynamo().timeline.list(case_id)]
+    assert kinds.count("credit_line_acknowledged") == 1
+    rejected = {r["event_id"]: r["reason"] for r in rt.report()["rejected_events"]}
+    assert rejected["ack-2"] == "stale_sequence"
+    assert rejected["ack-3"] == "unknown_case"
+    assert "ack-1" not in rejected

@@ -101,6 +101,7 @@ INGEST_CASE_FIELDS = (
     "dpd_bucket",
     "dpd_shard",
     "dpd_next_at",
+    "credit_line",
 )
 
 
@@ -227,6 +228,7 @@ def case_from_item(item: CaseModel) -> CaseRecord:
         dpd_bucket=item.dpd_bucket,
         dpd_shard=item.dpd_shard,
         dpd_next_at=item.dpd_next_at,
+        credit_line=item.credit_line,
     )
 
 

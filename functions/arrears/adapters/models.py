@@ -162,6 +162,7 @@ class CaseModel(_TableModel):
     dpd_bucket = UnicodeAttribute(null=True)
     dpd_shard = UnicodeAttribute(null=True)
     dpd_next_at = UnicodeAttribute(null=True)  # ISO date
+    credit_line = UnicodeAttribute(null=True)  # frozen / reduced / restored (requested)
 
     by_account = CasesByAccountIndex()
     work_queue = WorkQueueIndex()

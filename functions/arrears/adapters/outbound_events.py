@@ -155,3 +155,16 @@ class MemoryBus:
             raise PublishFailed("injected")
         self.put_events.append((event, republished))
         return f"bus-{len(self.put_events)}"
+
+
+def credit_line_requests(case_id: str) -> list[tuple[int, str]]:
+    """The case's CreditLineActionRequested events as (sequence, action), from the outbox:
+    what a wallet's acknowledgement is checked against."""
+    from arrears.domain.outbound import CREDIT_LINE_ACTION_REQUESTED
+
+    found = []
+    for item in OutboxModel.query(
+        case_id, filter_condition=OutboxModel.type == CREDIT_LINE_ACTION_REQUESTED
+    ):
+        found.append((int(item.sequence), str(json.loads(item.detail).get("action", ""))))
+    return found

@@ -148,6 +148,8 @@ class CaseRecord:
     dpd_bucket: str | None = None
     dpd_shard: str | None = None
     dpd_next_at: str | None = None
+    # the credit line state Arrears last requested of the wallet (domain/credit_line.py)
+    credit_line: str | None = None
 
     @property
     def is_open(self) -> bool:

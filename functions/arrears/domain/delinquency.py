@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from arrears.domain.case import CaseRecord, TimelineEntry
+from arrears.domain.credit_line import CreditLinePolicy
 from arrears.domain.types import CaseStatus
 
 CURRENT = "current"
@@ -88,7 +89,9 @@ def days_past_due(due_date: date | None, today: date) -> int:
     return max((today - due_date).days, 0)
 
 
-def standing(case: CaseRecord, today: date, policy: DelinquencyPolicy) -> Standing:
+def standing(
+    case: CaseRecord, today: date, policy: DelinquencyPolicy, also_at: tuple[int, ...] = ()
+) -> Standing:
     """The case's DPD and bucket today. A paid or resolved case is current; any other
     closed case keeps the bucket it closed in and is not looked at again."""
     if case.status in (CaseStatus.PAID, CaseStatus.RESOLVED):
@@ -106,6 +109,12 @@ def standing(case: CaseRecord, today: date, policy: DelinquencyPolicy) -> Standi
             break
     if case.status.is_terminal:
         return Standing(dpd, case.dpd_bucket or label, None)
+    # other days the case must be looked at again (credit line thresholds)
+    for day in sorted(also_at):
+        at = _day(case.due_date, day)
+        if day > dpd and at is not None and (next_change is None or at < next_change):
+            next_change = at
+            break
     return Standing(dpd, label, next_change)
 
 
@@ -145,10 +154,12 @@ def shard_of(case_id: str) -> str:
     return str(zlib.crc32(case_id.encode()) % SHARDS)
 
 
-def fields_for(case: CaseRecord, today: date, policy: DelinquencyPolicy) -> dict[str, str | None]:
+def fields_for(
+    case: CaseRecord, today: date, policy: DelinquencyPolicy, also_at: tuple[int, ...] = ()
+) -> dict[str, str | None]:
     """The case attributes that carry its standing: the bucket, its DPD when it was set,
     and the sparse sweep keys (absent once nothing will change by itself)."""
-    now = standing(case, today, policy)
+    now = standing(case, today, policy, also_at)
     return {
         "dpd_bucket": now.bucket,
         "dpd_shard": shard_of(case.case_id) if now.next_change else None,
@@ -156,12 +167,42 @@ def fields_for(case: CaseRecord, today: date, policy: DelinquencyPolicy) -> dict
     }
 
 
-def with_standing(case: CaseRecord, today: date, policy: DelinquencyPolicy) -> CaseRecord:
+def with_standing(
+    case: CaseRecord, today: date, policy: DelinquencyPolicy, also_at: tuple[int, ...] = ()
+) -> CaseRecord:
     """The case with its bucket and sweep keys as of ``today``."""
-    fields = fields_for(case, today, policy)
+    fields = fields_for(case, today, policy, also_at)
     return replace(
         case,
         dpd_bucket=fields["dpd_bucket"],
         dpd_shard=fields["dpd_shard"],
         dpd_next_at=fields["dpd_next_at"],
     )
+
+
+def advance(
+    before: CaseRecord | None,
+    case: CaseRecord,
+    now: datetime,
+    policy: DelinquencyPolicy,
+    credit: CreditLinePolicy,
+) -> tuple[CaseRecord, list[TimelineEntry]]:
+    """The case as of ``now``: its bucket, its sweep keys (the next bucket boundary or
+    credit line threshold), the credit line state to request, and the audit lines of what
+    changed since ``before`` (the write's outbound events are derived from them)."""
+    from arrears.domain import credit_line
+
+    after = with_standing(case, now.date(), policy, credit.thresholds())
+    dpd = days_past_due(after.due_date, now.date())
+    after = replace(after, credit_line=credit_line.target(after, dpd, credit))
+    entries = [
+        entry
+        for entry in (
+            change_entry(before, after, now, policy),
+            credit_line.change_entry(before, after, dpd, now, credit)
+            if before is not None
+            else None,
+        )
+        if entry is not None
+    ]
+    return after, entries

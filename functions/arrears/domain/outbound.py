@@ -174,6 +174,17 @@ def derive(
                 },
             )
         )
+    if after.credit_line is not None and after.credit_line != before.credit_line:
+        requested = _entry(timeline, "credit_line_action_requested")
+        detail = dict(requested.detail) if requested else {}
+        action = str(detail.pop("action", "") or after.credit_line)
+        facts.append(
+            Fact(
+                CREDIT_LINE_ACTION_REQUESTED,
+                "cured" if action == "restore" else "days_past_due_reached",
+                {"action": action, "bucket": after.dpd_bucket, **detail},
+            )
+        )
     status, was = after.status, before.status
     if status is not was:
         if status is CaseStatus.PROMISED and not _was(before, CaseStatus.PROMISED):

@@ -36,20 +36,22 @@ def sweep(deps: UnitOfWork, index: DelinquencyIndex, now: datetime) -> dict[str,
 
 def _one(deps: UnitOfWork, case_id: str, now: datetime) -> str:
     case = deps.load_case(case_id)
-    policy = policy_of(case).delinquency
+    policy = policy_of(case)
     if case.is_open:
-        after = delinquency.with_standing(case, now.date(), policy)
+        after, entries = delinquency.advance(
+            case, case, now, policy.delinquency, policy.credit_line
+        )
     else:  # closed meanwhile: it only leaves the index
-        after = replace(case, dpd_shard=None, dpd_next_at=None)
-    fields = {name: getattr(after, name) for name in ("dpd_bucket", "dpd_shard", "dpd_next_at")}
+        after, entries = replace(case, dpd_shard=None, dpd_next_at=None), []
+    names = ("dpd_bucket", "dpd_shard", "dpd_next_at", "credit_line")
+    fields = {name: getattr(after, name) for name in names}
     if all(getattr(case, name) == value for name, value in fields.items()):
         return "unchanged"
-    entry = delinquency.change_entry(case, after, now, policy)
     with deps.writing(case) as step:
         if case.is_open:
             step.set_case(case_id, **fields)
-        else:  # closed meanwhile: only leave the index
+        else:
             deps.repos.cases.update_fields(case_id, fields)
-        if entry is not None:
+        for entry in entries:
             step.record(case_id, entry.kind, entry.detail, now, actor=entry.actor)
-    return "bucket_changed" if entry is not None else "rescheduled"
+    return "bucket_changed" if entries else "rescheduled"

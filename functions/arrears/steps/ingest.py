@@ -40,6 +40,8 @@ from arrears.domain.case import (
 from arrears.domain.errors import ConcurrentUpdate, InvalidEvent
 from arrears.domain.events import (
     BorrowerReplied,
+    CreditLineAcknowledged,
+    Inbound,
     PaymentStatusChanged,
     parse_detail,
     parse_envelope,
@@ -91,6 +93,9 @@ class Ingestor:
     # what a reply needs, built on the first reply: its sentiment and language
     # (Comprehend) and the plan store
     reply_adapters: Callable[[], tuple[SentimentAnalyzer, PlanStore]] | None = None
+    # a case's credit line requests as (outbound sequence, action): checks the wallet's
+    # acknowledgements (adapters/outbound_events.credit_line_requests)
+    credit_requests: Callable[[str], list[tuple[int, str]]] | None = None
 
     # ---------------------------------------------------------------- entry
 
@@ -108,6 +113,8 @@ class Ingestor:
         try:
             envelope = parse_envelope(_json(body))
             event = parse_detail(envelope)
+            if isinstance(event, CreditLineAcknowledged):
+                self.check_acknowledgement(event)
         except InvalidEvent as error:
             return self.reject(body or "", error)
         key = _idempotency_key(event, envelope.id, body or "")
@@ -136,6 +143,8 @@ class Ingestor:
         parsed = parse_detail(parse_envelope(event))
         if isinstance(parsed, PaymentStatusChanged):
             return self.apply_payment_status(parsed)
+        if isinstance(parsed, CreditLineAcknowledged):
+            return self.apply_acknowledgement(parsed)
         # A reply's writes are guarded by their own key: when its wake fails and SQS
         # redelivers, they return their saved outcome and only the wake runs again.
         writes = {**event, "idempotency_key": f"{event['idempotency_key']}#writes"}
@@ -143,6 +152,35 @@ class Ingestor:
         from arrears.steps.reply import ReplyOutcome  # replies load lazily
 
         return self.wake_for_reply(ReplyOutcome.from_saved(record(event=writes)))
+
+    # ---------------------------------------------------------------- credit line
+
+    def check_acknowledgement(self, event: CreditLineAcknowledged) -> None:
+        """Refuse (to the DLQ, with the reason) an acknowledgement for an unknown case or
+        for a request that is not the case's latest credit line request."""
+        if self.repos.cases.get(event.case_id) is None:
+            raise InvalidEvent("unknown_case", "no case has that case_id")
+        requests = self.credit_requests(event.case_id) if self.credit_requests else []
+        problem = event.problem_with(requests)
+        if problem is not None:
+            raise InvalidEvent(*problem)
+
+    def apply_acknowledgement(self, event: CreditLineAcknowledged) -> dict[str, Any]:
+        """The wallet's answer lands on the case's timeline (the case does not move)."""
+        logger.set_correlation_id(event.case_id)
+        self._record(
+            event.case_id,
+            "credit_line_acknowledged",
+            {
+                "event_id": event.event_id,
+                "sequence": event.sequence,
+                "action": event.action,
+                "result": event.result,
+                "occurred_at": event.occurred_at.isoformat(),
+            },
+        )
+        _count("CreditLineAcknowledged", result=event.result)
+        return {"outcome": "acknowledged", "case_id": event.case_id}
 
     # ---------------------------------------------------------------- payments
 
@@ -374,9 +412,7 @@ def _json(body: str | None) -> Any:
         raise InvalidEvent("not_json", reason) from error
 
 
-def _idempotency_key(
-    event: PaymentStatusChanged | BorrowerReplied, envelope_id: str | None, body: str
-) -> str:
+def _idempotency_key(event: Inbound, envelope_id: str | None, body: str) -> str:
     """`event_id` (the contract's key); replies without one use the EventBridge event id."""
     if event.event_id:
         return f"event:{event.event_id}"
@@ -468,13 +504,14 @@ def _with_outbound(write: IngestWrite, before: CaseRecord | None, now: datetime)
     previous = None if write.create_case is not None else before
     policy = _policy_of(after)
     if policy is not None:
-        after = delinquency.with_standing(after, now.date(), policy.delinquency)
-        entry = delinquency.change_entry(previous, after, now, policy.delinquency)
+        after, entries = delinquency.advance(
+            previous, after, now, policy.delinquency, policy.credit_line
+        )
         write = replace(
             write,
             create_case=after if write.create_case is not None else None,
             update_case=after if write.update_case is not None else None,
-            timeline=write.timeline + ((entry,) if entry is not None else ()),
+            timeline=write.timeline + tuple(entries),
         )
     facts = outbound.derive(previous, after, write.timeline)
     if not facts:
