@@ -126,3 +126,52 @@ def test_credit_line_requests_and_the_wallet_s_acknowledgements(rt, outbox):
     assert rejected["ack-2"] == "stale_sequence"
     assert rejected["ack-3"] == "unknown_case"
     assert "ack-1" not in rejected
+
+
+def test_agency_placement_stops_contact_and_recall_resumes_the_ladder(rt, outbox):
+    import json as json_
+
+    case_id = open_overdue(rt, "acc-out-agency")
+    rt.advance(timedelta(days=10))  # reminder and follow-up sent
+    from arrears.adapters.cases import Repositories
+
+    def audit() -> list[str]:
+        return [e.kind for e in Repositories.dynamo().timeline.list(case_id)]
+
+    entered_before = audit().count("stage_entered")
+    placed = ops(
+        rt,
+        {
+            "action": "place_with_agency",
+            "case_id": case_id,
+            "agency": "Northwind Recoveries",
+            "reason": "no contact after the follow-up",
+        },
+    )
+    assert placed.succeeded, placed.cause
+    rt.advance(timedelta(days=40))  # the agent call and demand letter would be due
+    # then Arrears acted on no stage (no contact, no letter) while the agency held the case
+    assert entered_before >= 2
+    assert audit().count("stage_entered") == entered_before
+    assert case(case_id).status is CaseStatus.PAUSED
+    heard = _heard(rt, case_id)
+    (event,) = [e for e in heard if e["type"] == "CasePlacedWithAgency"]
+    assert event["detail"]["agency"] == "Northwind Recoveries"
+    assert event["detail"]["stage_before"] == "follow_up"
+    location = event["detail"]["case_file"]
+    # the case file is in S3, encrypted with KMS, and carries no contact data
+    stored = rt.client("s3").get_object(Bucket=location["bucket"], Key=location["key"])
+    assert stored["ServerSideEncryption"] == "aws:kms"
+    case_file = json_.loads(stored["Body"].read())
+    assert case_file["case"]["case_id"] == case_id and case_file["timeline"]
+    assert "phone" not in json_.dumps(case_file) and "+86" not in json_.dumps(case_file)
+    # when ops recall it, the ladder resumes where it left off: the agent call comes next
+    recalled = ops(rt, {"action": "recall_from_agency", "case_id": case_id})
+    assert recalled.succeeded, recalled.cause
+    rt.advance(timedelta(days=2))
+    after = _heard(rt, case_id)[len(heard) :]
+    types = [e["type"] for e in after]
+    assert types[0] == "CaseRecalledFromAgency"
+    stages = [e["detail"]["to_stage"] for e in after if e["type"] == "CaseStageChanged"]
+    assert stages[:1] == ["agent_call"]
+    assert case(case_id).agency is None

@@ -229,6 +229,8 @@ def case_from_item(item: CaseModel) -> CaseRecord:
         dpd_shard=item.dpd_shard,
         dpd_next_at=item.dpd_next_at,
         credit_line=item.credit_line,
+        agency=item.agency,
+        agency_file=item.agency_file,
     )
 
 

@@ -163,6 +163,8 @@ class CaseModel(_TableModel):
     dpd_shard = UnicodeAttribute(null=True)
     dpd_next_at = UnicodeAttribute(null=True)  # ISO date
     credit_line = UnicodeAttribute(null=True)  # frozen / reduced / restored (requested)
+    agency = UnicodeAttribute(null=True)  # placed with this collection agency (ops)
+    agency_file = UnicodeAttribute(null=True)  # S3 key of the case file it received
 
     by_account = CasesByAccountIndex()
     work_queue = WorkQueueIndex()

@@ -349,11 +349,15 @@ __all__ = ["Applied", "CaseSnapshot", "OpsStore", "count_waiting"]
 
 def _outbound(case: CaseRecord, plan: OpsPlan, now: datetime) -> tuple[OutboundEvent, ...]:
     """The outbound events an ops action records (a promise, a plan, a closure)."""
-    after = outbound.after_sets(case, plan.case.set, now)
+    after = outbound.after_sets(case, plan.case.set, now, plan.case.remove)
     # the action's name, never its free-text reason or note (people write names in them)
-    extra = {
-        **plan.case.set,
-        "reason": f"ops_{getattr(plan.action.action, 'value', plan.action.action)}",
-    }
+    name = getattr(plan.action.action, "value", plan.action.action)
+    extra = {**plan.case.set, "reason": f"ops_{name}", "bucket": _letters_bucket()}
     facts = outbound.derive(case, after, (), extra)
     return outbound.number(after, facts, case.out_seq + 1, now)
+
+
+def _letters_bucket() -> str | None:
+    from arrears.settings import settings
+
+    return settings().letters_bucket or None

@@ -150,6 +150,9 @@ class CaseRecord:
     dpd_next_at: str | None = None
     # the credit line state Arrears last requested of the wallet (domain/credit_line.py)
     credit_line: str | None = None
+    # the collection agency the case is placed with (ops), and its case file (S3 key)
+    agency: str | None = None
+    agency_file: str | None = None
 
     @property
     def is_open(self) -> bool:

@@ -185,6 +185,27 @@ def derive(
                 {"action": action, "bucket": after.dpd_bucket, **detail},
             )
         )
+    if after.agency and after.agency != before.agency:
+        facts.append(
+            Fact(
+                CASE_PLACED_WITH_AGENCY,
+                str(extra.get("reason") or "placed"),
+                {
+                    "agency": after.agency,
+                    "case_file": _s3_location(after.agency_file, extra.get("bucket")),
+                    "status_before": before.status.value,
+                    "stage_before": before.stage.value,
+                },
+            )
+        )
+    if before.agency and not after.agency:
+        facts.append(
+            Fact(
+                CASE_RECALLED_FROM_AGENCY,
+                str(extra.get("reason") or "recalled"),
+                {"agency": before.agency},
+            )
+        )
     status, was = after.status, before.status
     if status is not was:
         if status is CaseStatus.PROMISED and not _was(before, CaseStatus.PROMISED):
@@ -233,7 +254,18 @@ def derive(
     return facts
 
 
-def after_sets(before: CaseRecord, sets: Mapping[str, str], at: datetime) -> CaseRecord:
+def _s3_location(key: str | None, bucket: Any) -> dict[str, str] | None:
+    if not key:
+        return None
+    location = {"key": key}
+    if bucket:
+        location["bucket"] = str(bucket)
+    return location
+
+
+def after_sets(
+    before: CaseRecord, sets: Mapping[str, str], at: datetime, removed: Sequence[str] = ()
+) -> CaseRecord:
     """The case as an attribute write (an ops action's ``set``) leaves it, for ``derive``."""
     from arrears.domain.case import parse_iso_utc
 
@@ -244,6 +276,11 @@ def after_sets(before: CaseRecord, sets: Mapping[str, str], at: datetime) -> Cas
         changes["stage"] = Stage(sets["stage"])
     if "outcome" in sets:
         changes["outcome"] = sets["outcome"]
+    for name in ("agency", "agency_file"):
+        if name in sets:
+            changes[name] = sets[name]
+        elif name in removed:
+            changes[name] = None
     if "closed_at" in sets:
         changes["closed_at"] = parse_iso_utc(sets["closed_at"])
     elif changes.get("status", before.status).is_terminal and not before.status.is_terminal:

@@ -7,6 +7,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from arrears.adapters.case_files import write_case_file
 from arrears.adapters.ops import OpsStore
 from arrears.adapters.transient import names_transient_aws_errors
 from arrears.handlers._shell import logger, metrics, tracer
@@ -19,7 +20,7 @@ from arrears.steps.ops import STEPS, apply
 @names_transient_aws_errors
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if event["step"] == "apply":
-        return apply(event, OpsStore(), resume_parked, republish)
+        return apply(event, OpsStore(), resume_parked, republish, write_case_file)
     return STEPS[event["step"]](event, OpsStore())
 
 

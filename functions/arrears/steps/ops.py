@@ -19,6 +19,7 @@ from arrears.domain.case import TimelineEntry, parse_iso_utc
 from arrears.domain.errors import ArrearsError
 from arrears.domain.ops import (
     OpsAction,
+    PlaceWithAgency,
     RecordCallOutcome,
     Republish,
     parse_action,
@@ -84,6 +85,8 @@ ResumeParked = Callable[[str, dict[str, Any]], bool]
 
 # puts a case's outbound events on the bus again (steps/publish.republish)
 Republisher = Callable[[str, list[int] | None], object]
+# stores the case file of an agency placement; its S3 key
+CaseFileWriter = Callable[[str, str], str]
 
 
 def apply(
@@ -91,6 +94,7 @@ def apply(
     store: OpsStore,
     resume_parked: ResumeParked | None = None,
     republisher: Republisher | None = None,
+    case_files: CaseFileWriter | None = None,
 ) -> dict[str, Any]:
     """Write the action's changes; decided again on the fresh case (it may have moved)."""
     checked = event["checked"]
@@ -98,6 +102,10 @@ def apply(
     try:
         action = parse_action(checked["action"])
         logger.set_correlation_id(action.case_id)
+        if isinstance(action, PlaceWithAgency) and case_files is not None:
+            # the file first: the placement (and its event) name where it is
+            key = case_files(action.case_id, action.agency)
+            action = action.model_copy(update={"case_file": key})
         now = datetime.now(UTC)
         applied = store.apply(
             action.case_id,
