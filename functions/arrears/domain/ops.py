@@ -346,6 +346,14 @@ class Republish(_Action):
     sequences: list[int] | None = Field(default=None, min_length=1, max_length=500)
     reason: Text | None = None
 
+    @field_validator("sequences", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        """`--sequences 3,4` on the command line."""
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
 
 AgencyName = Annotated[
     str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9 ._&-]*$")
