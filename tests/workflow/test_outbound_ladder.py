@@ -60,6 +60,26 @@ def test_a_never_paying_case_from_day_0_to_litigation(rt, outbox):
     buckets = [e["detail"]["to_bucket"] for e in heard if e["type"] == "DelinquencyBucketChanged"]
     assert buckets == ["31-60", "61-90"]
     assert heard[0]["detail"]["occurred_at"] >= start.strftime("%Y-%m-%dT%H:%M:%SZ")
+    # the referral names the litigation file: a zip with an index PDF a lawyer can open
+    import io
+    import json as json_
+    import zipfile
+
+    located = heard[-2]["detail"]["litigation_file"]
+    stored = rt.client("s3").get_object(Bucket=located["bucket"], Key=located["key"])
+    assert stored["ServerSideEncryption"] == "aws:kms"
+    body = stored["Body"].read()
+    import hashlib
+
+    assert hashlib.sha256(body).hexdigest() == located["sha256"]
+    archive = zipfile.ZipFile(io.BytesIO(body))
+    assert archive.read("index.pdf").startswith(b"%PDF")
+    index = json_.loads(archive.read("index.json"))
+    assert [x["kind"] for x in index["letters"]] == ["demand_letter", "lawyer_letter"]
+    assert all(len(x["sha256"]) == 64 for x in index["letters"])
+    assert index["approval"]["approver"] == "counsel.wang"
+    assert index["balance"]["total"] == format(case(case_id).balance, "f")
+    assert [c["kind"] for c in index["contact_history"]].count("contact_sent") >= 2
 
 
 def test_ops_republish_puts_events_again_with_their_ids(rt, outbox):

@@ -237,8 +237,22 @@ def derive(
             )
         if status is CaseStatus.LITIGATION:
             referred = _entry(timeline, "litigation_referred")
-            approver = referred.detail.get("approver") if referred else extra.get("approver")
-            facts.append(Fact(LITIGATION_REFERRED, "litigation_approved", {"approver": approver}))
+            said = referred.detail if referred else {}
+            approver = said.get("approver") or extra.get("approver")
+            litigation_file = None
+            if said.get("file_key"):
+                litigation_file = {
+                    "bucket": said.get("file_bucket"),
+                    "key": said.get("file_key"),
+                    "sha256": said.get("file_sha256"),
+                }
+            facts.append(
+                Fact(
+                    LITIGATION_REFERRED,
+                    "litigation_approved",
+                    {"approver": approver, "litigation_file": litigation_file},
+                )
+            )
         if status.is_terminal and not was.is_terminal:
             facts.append(
                 Fact(
