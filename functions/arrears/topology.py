@@ -267,7 +267,8 @@ DELINQUENCY_FUNCTION = FunctionSpec(
     handler="arrears.handlers.delinquency.handler",
     local_name="arrears-delinquency",
     timeout_seconds=900,
-    tables=(CASES, TIMELINE, OUTBOX),
+    # borrowers: the country whose compliance pack maps the monthly bureau report
+    tables=(CASES, BORROWERS, TIMELINE, OUTBOX),
     schedule_minutes=24 * 60,
 )
 # Outbox stream -> the lender's bus: each outbound event put once (docs/integrations.md)

@@ -366,6 +366,13 @@ class Workflow(Construct):
             )
             self._grant_put_events(letter)
 
+        sweep = functions.get(topology.DELINQUENCY_FUNCTION.construct_id)
+        if sweep is not None:  # the monthly bureau report reads every case once a month
+            cases = self.data.table(topology.CASES)
+            sweep.add_to_role_policy(
+                iam.PolicyStatement(actions=["dynamodb:Scan"], resources=[cases.table_arn])
+            )
+
         ops = functions.get(topology.OPS_FUNCTION.construct_id)
         if ops is not None:
             self._grant_put_events(ops)  # `republish`: outbound events put on the bus again

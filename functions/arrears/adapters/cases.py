@@ -81,6 +81,7 @@ _NOT_SAVED = frozenset(
         "queue_due_at",
         "version",
         "out_seq",
+        "bureau_period",
     }
 )
 # What an ingest changes on an existing case: payment facts and the status they imply.
@@ -231,6 +232,7 @@ def case_from_item(item: CaseModel) -> CaseRecord:
         credit_line=item.credit_line,
         agency=item.agency,
         agency_file=item.agency_file,
+        bureau_period=item.bureau_period,
     )
 
 

@@ -165,6 +165,7 @@ class CaseModel(_TableModel):
     credit_line = UnicodeAttribute(null=True)  # frozen / reduced / restored (requested)
     agency = UnicodeAttribute(null=True)  # placed with this collection agency (ops)
     agency_file = UnicodeAttribute(null=True)  # S3 key of the case file it received
+    bureau_period = UnicodeAttribute(null=True)  # last month reported to the bureau
 
     by_account = CasesByAccountIndex()
     work_queue = WorkQueueIndex()

@@ -153,6 +153,8 @@ class CaseRecord:
     # the collection agency the case is placed with (ops), and its case file (S3 key)
     agency: str | None = None
     agency_file: str | None = None
+    # the last month (YYYY-MM) a CreditBureauReportDue was recorded for (domain/bureau.py)
+    bureau_period: str | None = None
 
     @property
     def is_open(self) -> bool:

@@ -400,3 +400,20 @@ class DelinquencyIndex(Protocol):
     def due(self, day: str) -> list[str]:
         """Case ids whose ``dpd_next_at`` (ISO date) is on or before ``day``."""
         ...
+
+
+class BureauStore(Protocol):
+    """What the monthly bureau report reads and writes (adapters/bureau.py)."""
+
+    def candidates(self, period: str) -> list[str]:
+        """Ids of cases not yet reported for ``period`` (open or closed)."""
+        ...
+
+    def disputed_since(self, case_id: str, since: datetime) -> bool:
+        """A dispute was opened on the case at or after ``since``."""
+        ...
+
+    def record(self, case: CaseRecord, period: str, event: OutboundEvent) -> bool:
+        """Mark the case reported for ``period`` and store the event, in one write; False
+        when the case moved (or was reported) since it was read."""
+        ...
