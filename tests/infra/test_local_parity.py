@@ -16,7 +16,6 @@ from typing import Any
 import pytest
 from arrears import constants as c
 from arrears import topology as t
-from arrears.local.outbound_stream import OBSERVER_RULE
 from arrears.local.runtime import LocalRuntime, LocalTopology, local_definition, local_environment
 
 _TOKEN_LOGICAL_ID = re.compile(r"^[A-Za-z0-9]+$")
@@ -32,11 +31,9 @@ def local() -> Any:
             table = dynamodb.describe_table(TableName=spec.local_name)["Table"]
             ttl = dynamodb.describe_time_to_live(TableName=spec.local_name)
             tables[spec.construct_id] = (table, ttl["TimeToLiveDescription"])
-        # the outbound observer stands for the lender's consumers, not for the stack
         rules = {
             r["Name"]: json.loads(r["EventPattern"])
             for r in events.list_rules(EventBusName=t.EVENT_BUS_LOCAL_NAME)["Rules"]
-            if r["Name"] != OBSERVER_RULE
         }
         queue_url = sqs.get_queue_url(QueueName=t.INGEST_QUEUE.local_name)["QueueUrl"]
         queue = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["All"])

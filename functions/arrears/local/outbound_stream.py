@@ -7,16 +7,17 @@ virtual instant); a batch whose response names a failed record is retried from t
 record on, with backoff, and a batch that keeps failing goes to a dead-letter list after
 ``topology.OUTBOX_STREAM_RETRY_ATTEMPTS`` retries, as Lambda's stream event source does.
 
-What the publisher puts on the bus is received by a rule for source ``arrears`` into a
-local queue, standing for the lender's consumers: ``events_out`` is what they received,
-in order, duplicates included (tests count them).
+What EventBridge takes from a PutEvents call with source ``arrears`` (the publisher's, and
+ops republish) is what the lender's consumers receive: ``events_out`` lists it in order,
+duplicates included (tests count them).
 """
 
 from __future__ import annotations
 
 import json
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -25,9 +26,6 @@ from arrears.domain.outbound import CATALOGUE, SOURCE
 
 if TYPE_CHECKING:
     from arrears.local.runtime import LocalRuntime
-
-OBSERVER_RULE = "arrears-outbound-observer"
-OBSERVER_QUEUE = "arrears-outbound-observed"
 
 
 class OutboxStream:
@@ -43,7 +41,6 @@ class OutboxStream:
         self._scheduled = False
         self._attempts = 0
         self._seen: set[tuple[str, str]] = set()
-        self._queue_url = ""
         self.enabled = False
 
     # ---- provisioning ---------------------------------------------------------------------
@@ -54,22 +51,6 @@ class OutboxStream:
         if t.PUBLISHER_FUNCTION.local_name not in names or t.OUTBOX.local_name not in tables:
             return
         self.enabled = True
-        sqs, events = rt.client("sqs"), rt.client("events")
-        self._queue_url = sqs.create_queue(QueueName=OBSERVER_QUEUE)["QueueUrl"]
-        arn = sqs.get_queue_attributes(QueueUrl=self._queue_url, AttributeNames=["QueueArn"])[
-            "Attributes"
-        ]["QueueArn"]
-        events.put_rule(
-            Name=OBSERVER_RULE,
-            EventBusName=rt.topology.event_bus_name,
-            EventPattern=json.dumps({"source": [SOURCE], "detail-type": list(CATALOGUE)}),
-            State="ENABLED",
-        )
-        events.put_targets(
-            Rule=OBSERVER_RULE,
-            EventBusName=rt.topology.event_bus_name,
-            Targets=[{"Id": "observer", "Arn": arn}],
-        )
         if rt.dynamodb is not None:
             table = rt.dynamodb.table(t.OUTBOX.local_name)
             original = table.put
@@ -130,14 +111,12 @@ class OutboxStream:
                 self.pending[i] for i in range(min(len(self.pending), t.OUTBOX_STREAM_BATCH_SIZE))
             ]
             payload, errored = self.rt._invoke(name, {"Records": batch})
-            self.receive()
             failed_at = _first_failure(payload, errored, batch)
             if failed_at is None:
                 for record in batch:
                     self.pending.popleft()
                     if self.duplicate_delivery is not None and self.duplicate_delivery(record):
                         self.rt._invoke(name, {"Records": [record]})
-                        self.receive()
                 self._attempts = 0
                 continue
             for _ in range(failed_at):
@@ -152,42 +131,48 @@ class OutboxStream:
             return
 
     # ---- the consumers ----------------------------------------------------------------------
-    def receive(self) -> None:
-        sqs = self.rt.client("sqs")
-        while True:
-            messages = sqs.receive_message(QueueUrl=self._queue_url, MaxNumberOfMessages=10).get(
-                "Messages", []
-            )
-            if not messages:
-                return
-            for message in messages:
-                envelope = json.loads(message["Body"])
-                detail = envelope.get("detail") or {}
-                self._received.append(
-                    {
-                        "id": detail.get("event_id"),
-                        "case_id": detail.get("case_id"),
-                        "sequence": detail.get("sequence"),
-                        "type": envelope.get("detail-type"),
-                        "time": envelope.get("time"),
-                        "received_at": _iso(self.rt.now),
-                        "detail": detail,
-                    }
-                )
-            sqs.delete_message_batch(
-                QueueUrl=self._queue_url,
-                Entries=[
-                    {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
-                    for i, m in enumerate(messages)
-                ],
-            )
+    @contextmanager
+    def observing(self) -> Iterator[None]:
+        """What consumers of source ``arrears`` receive: every outbound entry EventBridge
+        took (PutEvents answered it with an id), in order. A call that failed (an injected
+        fault, a throttle) delivers nothing, as on AWS."""
+        from botocore.client import BaseClient
+
+        original = BaseClient._make_api_call
+        received = self._received
+
+        def make_api_call(client: Any, operation_name: str, api_params: Any) -> Any:
+            response = original(client, operation_name, api_params)
+            if operation_name == "PutEvents":
+                answers = response.get("Entries") or []
+                for entry, answer in zip(api_params.get("Entries") or [], answers, strict=False):
+                    ours = entry.get("DetailType") in CATALOGUE
+                    if entry.get("Source") == SOURCE and ours and answer.get("EventId"):
+                        received.append(self._consumed(entry))
+            return response
+
+        BaseClient._make_api_call = make_api_call
+        try:
+            yield
+        finally:
+            BaseClient._make_api_call = original
+
+    def _consumed(self, entry: dict[str, Any]) -> dict[str, Any]:
+        detail = json.loads(entry.get("Detail") or "{}")
+        at = entry.get("Time")
+        return {
+            "id": detail.get("event_id"),
+            "case_id": detail.get("case_id"),
+            "sequence": detail.get("sequence"),
+            "type": entry.get("DetailType"),
+            "time": _iso(at) if isinstance(at, datetime) else _iso(self.rt.now),
+            "received_at": _iso(self.rt.now),
+            "detail": detail,
+        }
 
     @property
     def events_out(self) -> list[dict[str, Any]]:
-        """Everything consumers received so far (puts made outside the publisher, such as
-        ops republish, are received when this is read)."""
-        if self.enabled:
-            self.receive()
+        """Everything consumers received so far, duplicates included."""
         return self._received
 
     def for_case(self, case_id: str) -> list[dict[str, Any]]:

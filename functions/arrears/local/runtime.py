@@ -375,6 +375,7 @@ class LocalRuntime:
             settings_module.settings.cache_clear()
             stack.callback(settings_module.settings.cache_clear)
             self._provision()
+            stack.enter_context(self.outbound.observing())
             if self.faults is not None or self.quotas is not None:
                 stack.enter_context(_faults_on_sdk_calls(self._inject_aws_fault))
             stack.enter_context(observing_create_schedule(self.schedules.created))
