@@ -136,7 +136,9 @@ def test_faults_and_duplicate_deliveries_change_nothing_consumers_hear(
     clean: dict[str, Any],
 ) -> None:
     # given the publisher failing after it ran (its puts made), failing before it ran,
-    # the bus throttling, and the stream handing every third record over twice
+    # the bus throttling, the stream handing every third record over twice, and escalation
+    # steps failing after their work was written (Lambda reports an error, the state
+    # machine retries them)
     faults = FaultPlan.of(
         {
             "seed": 5,
@@ -149,11 +151,18 @@ def test_faults_and_duplicate_deliveries_change_nothing_consumers_hear(
                     "phase": "before",
                 },
                 {"target": "events:PutEvents", "error": "throttle", "rate": 0.2},
+                # escalation steps retried after their write: the retry records no fact again
+                {"target": "lambda:contact", "error": "service_error", "rate": 0.2},
+                {"target": "lambda:record", "error": "service_error", "rate": 0.2},
+                {"target": "lambda:assess", "error": "service_error", "rate": 0.2},
             ],
         }
     )
     faulty = _run(faults, duplicate_every=3)
-    assert faulty["faults_injected"]
+    fired = faulty["faults_injected"]
+    for target in ("lambda:publisher", "events:PutEvents", "lambda:contact", "lambda:record"):
+        assert any(target in str(name) for name in fired), (target, fired)
+    print("\nfaults fired:", fired)
     # then every case's consumers heard exactly what they heard in the clean run
     assert faulty["_heard"] == clean["_heard"]
     assert clean["_heard"] == {k: v for k, v in _facts(clean).items() if v}
