@@ -55,8 +55,8 @@ DEPS_CACHE_DIR = BUILD_DIR / "lambda-deps"
 # Functions that lay out PDF letters (fpdf2, fontTools, HarfBuzz and the fonts).
 PDF_HANDLERS = frozenset({"arrears.handlers.letter"})
 # The PDF layout module: imported inside render_letter only, so other handlers never run it.
-PDF_LAYOUT_MODULES = ("arrears.domain.notices.letters",)
-PDF_ONLY_PATHS = ("domain/notices/letters.py", "fonts")
+PDF_LAYOUT_MODULES = ("arrears.domain.notices.letters", "arrears.domain.litigation_file")
+PDF_ONLY_PATHS = ("domain/notices/letters.py", "domain/litigation_file.py", "fonts")
 # Imports that exist in the dependencies but never run here: fpdf2 imports Pillow only to
 # embed images (letters have none); phonenumbers' geocoder and carrier lookups are unused.
 NEVER_IMPORTED = (

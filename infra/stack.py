@@ -15,6 +15,7 @@ from infra.constructs.events import Events
 from infra.constructs.letters import Letters
 from infra.constructs.messaging import Messaging
 from infra.constructs.observability import Observability
+from infra.constructs.outbound import Outbound
 from infra.constructs.portal import Portal
 from infra.constructs.workflow import Workflow
 
@@ -56,6 +57,15 @@ class ArrearsStack(Stack):
             messaging=self.messaging,
             escalation_arn=self.workflow.state_machine_arns[topology.ESCALATION.construct_id],
         )
+        self.outbound = Outbound(
+            self,
+            "Outbound",
+            key=key,
+            table=self.data.table(topology.OUTBOX),
+            function=self.workflow.functions[topology.PUBLISHER_FUNCTION.construct_id],
+            bus=self.events.bus,
+            ops_topic=self.messaging.ops_topic,
+        )
         self.observability = Observability(
             self,
             "Observability",
@@ -65,7 +75,7 @@ class ArrearsStack(Stack):
             dead_letter_queue=self.events.dead_letter_queue,
             ingest_queue=self.events.ingest_queue,
             delivery_dead_letter_queue=self.delivery.dead_letter_queue,
-            other_alarms=[self.delivery.dead_letter_alarm],
+            other_alarms=[self.delivery.dead_letter_alarm, self.outbound.dead_letter_alarm],
         )
         self._outputs()
 
@@ -80,6 +90,7 @@ class ArrearsStack(Stack):
             "EmailConfigurationSetName": self.messaging.configuration_set.configuration_set_name,
             "DeliveryEventsTopicArn": self.delivery.topic.topic_arn,
             "DeliveryDeadLetterQueueUrl": self.delivery.dead_letter_queue.queue_url,
+            "PublisherDeadLetterQueueUrl": self.outbound.dead_letter_queue.queue_url,
             # docs/deploy.md: `aws sns set-sms-attributes` names this role once per account
             "SmsDeliveryStatusRoleArn": self.delivery.sms_delivery_status_role.role_arn,
             # docs/portal.md: the address in every SMS and email

@@ -16,6 +16,7 @@ ENV_PORTAL_URL = "ARREARS_PORTAL_URL"  # https://portal.example.com (no trailing
 ENV_PORTAL_MAC_KEY_ID = "ARREARS_PORTAL_MAC_KEY_ID"  # KMS HMAC key: payment references
 # the local runtime's signing secret when no KMS key is configured (never set on AWS)
 ENV_PORTAL_SIGNING_SECRET = "ARREARS_PORTAL_SIGNING_SECRET"
+ENV_OUTBOX_TABLE = "ARREARS_OUTBOX_TABLE"
 ENV_ESCALATION_STATE_MACHINE_ARN = "ARREARS_ESCALATION_STATE_MACHINE_ARN"
 ENV_EVENT_BUS_NAME = "ARREARS_EVENT_BUS_NAME"
 ENV_LETTERS_BUCKET = "ARREARS_LETTERS_BUCKET"
@@ -47,6 +48,9 @@ SOURCE_PAYMENTS = "wallet.payments"
 DETAIL_PAYMENT_STATUS = "PaymentStatusChanged"
 SOURCE_MESSAGING = "wallet.messaging"
 DETAIL_BORROWER_REPLIED = "BorrowerReplied"
+# the wallet's answer to a CreditLineActionRequested (docs/integrations.md)
+SOURCE_WALLET_CREDIT = "wallet.credit"
+DETAIL_CREDIT_LINE_ACK = "CreditLineActionAcknowledged"
 # Events Arrears itself publishes on its bus
 SOURCE_ARREARS = "arrears"
 DETAIL_LETTER_READY = "LetterReadyForDispatch"

@@ -48,6 +48,8 @@ class TableSpec:
     sort_key: Key | None = None
     ttl_attribute: str | None = None
     indexes: tuple[IndexSpec, ...] = ()
+    # a DynamoDB stream on the table ("NEW_IMAGE"...), read by a function (None: no stream)
+    stream: str | None = None
 
 
 CASES = TableSpec(
@@ -60,6 +62,8 @@ CASES = TableSpec(
         IndexSpec("by_account", Key("account_id"), Key("cycle", "N")),
         # sparse: only cases waiting on a human (agent call, legal review) carry `queue`
         IndexSpec("work_queue", Key("queue"), Key("queue_due_at")),
+        # sparse: open cases whose delinquency bucket changes by itself (the daily sweep)
+        IndexSpec("delinquency_due", Key("dpd_shard"), Key("dpd_next_at"), "KEYS_ONLY"),
     ),
 )
 BORROWERS = TableSpec(
@@ -112,6 +116,18 @@ LINKS = TableSpec(
     partition_key=Key("link_id"),
     ttl_attribute="expires_at",
 )
+# Outbound events (docs/integrations.md): one item per fact, per case in `sequence` order,
+# written in the same transaction as the case change that records the fact; its stream
+# feeds the publisher, which puts each on the bus once.
+OUTBOX = TableSpec(
+    construct_id="OutboxTable",
+    env_var=c.ENV_OUTBOX_TABLE,
+    local_name="arrears-outbox",
+    partition_key=Key("case_id"),
+    sort_key=Key("sequence", "N"),
+    ttl_attribute="expires_at",
+    stream="NEW_IMAGE",
+)
 TABLES: tuple[TableSpec, ...] = (
     CASES,
     BORROWERS,
@@ -120,6 +136,7 @@ TABLES: tuple[TableSpec, ...] = (
     IDEMPOTENCY,
     SENT_MESSAGES,
     LINKS,
+    OUTBOX,
 )
 
 
@@ -140,8 +157,13 @@ BORROWER_REPLY_RULE = RuleSpec(
     local_name="arrears-borrower-reply",
     event_pattern={"source": [c.SOURCE_MESSAGING], "detail-type": [c.DETAIL_BORROWER_REPLIED]},
 )
-# Both rules deliver to the one ingest queue; the ingest handler routes by detail-type.
-RULES: tuple[RuleSpec, ...] = (PAYMENT_STATUS_RULE, BORROWER_REPLY_RULE)
+CREDIT_LINE_ACK_RULE = RuleSpec(
+    construct_id="CreditLineAckRule",
+    local_name="arrears-credit-line-ack",
+    event_pattern={"source": [c.SOURCE_WALLET_CREDIT], "detail-type": [c.DETAIL_CREDIT_LINE_ACK]},
+)
+# Every rule delivers to the one ingest queue; the ingest handler routes by detail-type.
+RULES: tuple[RuleSpec, ...] = (PAYMENT_STATUS_RULE, BORROWER_REPLY_RULE, CREDIT_LINE_ACK_RULE)
 
 
 @dataclass(frozen=True)
@@ -193,20 +215,20 @@ INGEST_FUNCTION = FunctionSpec(
     construct_id="IngestFunction",
     handler="arrears.handlers.ingest.handler",
     local_name="arrears-ingest",
-    tables=(CASES, BORROWERS, TIMELINE, IDEMPOTENCY),
+    tables=(CASES, BORROWERS, TIMELINE, IDEMPOTENCY, OUTBOX),
 )
 ASSESS_FUNCTION = FunctionSpec(
     construct_id="AssessFunction",
     handler="arrears.handlers.assess.handler",
     local_name="arrears-assess",
-    tables=(CASES, BORROWERS, TIMELINE),
+    tables=(CASES, BORROWERS, TIMELINE, OUTBOX),
 )
 CONTACT_FUNCTION = FunctionSpec(
     construct_id="ContactFunction",
     handler="arrears.handlers.contact.handler",
     local_name="arrears-contact",
     # LINKS: every SMS and email carries a new portal link (docs/portal.md)
-    tables=(CASES, BORROWERS, CONTACT_LEDGER, TIMELINE, SENT_MESSAGES, LINKS),
+    tables=(CASES, BORROWERS, CONTACT_LEDGER, TIMELINE, SENT_MESSAGES, LINKS, OUTBOX),
 )
 LETTER_FUNCTION = FunctionSpec(
     construct_id="LetterFunction",
@@ -214,13 +236,13 @@ LETTER_FUNCTION = FunctionSpec(
     local_name="arrears-letter",
     memory_mb=1024,
     timeout_seconds=60,
-    tables=(CASES, BORROWERS, CONTACT_LEDGER, TIMELINE),
+    tables=(CASES, BORROWERS, CONTACT_LEDGER, TIMELINE, OUTBOX),
 )
 RECORD_FUNCTION = FunctionSpec(
     construct_id="RecordFunction",
     handler="arrears.handlers.record.handler",
     local_name="arrears-record",
-    tables=(CASES, BORROWERS, TIMELINE),
+    tables=(CASES, BORROWERS, TIMELINE, OUTBOX),
 )
 # Checks, applies and records one ops action (statemachines/ops-action.asl.json)
 OPS_FUNCTION = FunctionSpec(
@@ -228,7 +250,7 @@ OPS_FUNCTION = FunctionSpec(
     handler="arrears.handlers.ops.handler",
     local_name="arrears-ops",
     # the ledger: an agent call that reached the borrower starts the Reg F quiet period
-    tables=(CASES, BORROWERS, TIMELINE, CONTACT_LEDGER),
+    tables=(CASES, BORROWERS, TIMELINE, CONTACT_LEDGER, OUTBOX),
 )
 # Counts the work queue (agent calls, legal reviews waiting) for the dashboard
 QUEUE_METRICS_FUNCTION = FunctionSpec(
@@ -256,8 +278,32 @@ PORTAL_FUNCTION = FunctionSpec(
     handler="arrears.handlers.portal.handler",
     local_name="arrears-portal",
     timeout_seconds=10,
-    tables=(CASES, BORROWERS, TIMELINE, LINKS),
+    tables=(CASES, BORROWERS, TIMELINE, LINKS, OUTBOX),
 )
+# Daily: every open case whose days past due cross into another bucket today
+# (steps/delinquency.py); reads the sparse delinquency_due index, never the whole table
+DELINQUENCY_FUNCTION = FunctionSpec(
+    construct_id="DelinquencyFunction",
+    handler="arrears.handlers.delinquency.handler",
+    local_name="arrears-delinquency",
+    timeout_seconds=900,
+    # borrowers: the country whose compliance pack maps the monthly bureau report
+    tables=(CASES, BORROWERS, TIMELINE, OUTBOX),
+    schedule_minutes=24 * 60,
+)
+# Outbox stream -> the lender's bus: each outbound event put once (docs/integrations.md)
+PUBLISHER_FUNCTION = FunctionSpec(
+    construct_id="PublisherFunction",
+    handler="arrears.handlers.publisher.handler",
+    local_name="arrears-publisher",
+    memory_mb=256,
+    tables=(OUTBOX,),
+)
+# the stream's event source: records per batch, and how often a failed batch is retried
+# before its records go to the publisher's dead-letter queue
+OUTBOX_STREAM_BATCH_SIZE = 25
+OUTBOX_STREAM_RETRY_ATTEMPTS = 10
+PUBLISHER_DLQ_CONSTRUCT_ID = "PublisherDeadLetterQueue"
 FUNCTIONS: tuple[FunctionSpec, ...] = (
     INGEST_FUNCTION,
     ASSESS_FUNCTION,
@@ -268,6 +314,8 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     QUEUE_METRICS_FUNCTION,
     DELIVERY_FUNCTION,
     PORTAL_FUNCTION,
+    PUBLISHER_FUNCTION,
+    DELINQUENCY_FUNCTION,
 )
 
 

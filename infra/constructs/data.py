@@ -27,6 +27,12 @@ TABLE_READ_WRITE_ACTIONS = [
 KEY_USE_ACTIONS = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"]
 
 
+_STREAMS = {
+    "NEW_IMAGE": dynamodb.StreamViewType.NEW_IMAGE,
+    "NEW_AND_OLD_IMAGES": dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
+}
+
+
 def _attribute(key: topology.Key) -> dynamodb.Attribute:
     return dynamodb.Attribute(name=key.name, type=_ATTRIBUTE_TYPES[key.type])
 
@@ -57,6 +63,7 @@ class Data(Construct):
                 time_to_live_attribute=spec.ttl_attribute,
                 deletion_protection=True,
                 removal_policy=RemovalPolicy.RETAIN,
+                stream=_STREAMS[spec.stream] if spec.stream else None,
             )
             for index in spec.indexes:
                 table.add_global_secondary_index(

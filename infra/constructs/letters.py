@@ -51,6 +51,17 @@ class Letters(Construct):
             removal_policy=RemovalPolicy.RETAIN,
         )
 
+    def grant_store_case_files(self, grantee: iam.IGrantable) -> str:
+        """Write agency case files under ``agency/`` (ops placements); the wildcard granted."""
+        objects = self.bucket.arn_for_objects("agency/*")
+        grantee.grant_principal.add_to_principal_policy(
+            iam.PolicyStatement(actions=["s3:PutObject"], resources=[objects])
+        )
+        grantee.grant_principal.add_to_principal_policy(
+            iam.PolicyStatement(actions=["kms:GenerateDataKey"], resources=[self.key.key_arn])
+        )
+        return objects
+
     def grant_store_letters(self, grantee: iam.IGrantable) -> str:
         """Write and read letters under ``letters/``; returns the wildcard resource granted."""
         objects = self.bucket.arn_for_objects(f"{LETTERS_PREFIX}*")

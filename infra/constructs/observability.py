@@ -260,6 +260,17 @@ class Observability(Construct):
                 for name, state_machine in state_machines.items()
             ],
             graph(
+                title="Delinquency: rolls into and cures from each bucket",
+                left=[_search("DelinquencyRolls"), _search("DelinquencyCures")],
+                width=12,
+            ),
+            graph(
+                title="Outbound events published (by type), unconfirmed, failed",
+                left=[_search("OutboundPublished")],
+                right=[_search("OutboundUnconfirmed"), _search("OutboundPublishFailed")],
+                width=12,
+            ),
+            graph(
                 title="Ops actions refused (by action and error)",
                 left=[_search(c.METRIC_OPS_ACTION_REFUSED)],
                 width=12,

@@ -366,6 +366,24 @@ class Workflow(Construct):
             )
             self._grant_put_events(letter)
 
+        sweep = functions.get(topology.DELINQUENCY_FUNCTION.construct_id)
+        if sweep is not None:  # the monthly bureau report reads every case once a month
+            cases = self.data.table(topology.CASES)
+            sweep.add_to_role_policy(
+                iam.PolicyStatement(actions=["dynamodb:Scan"], resources=[cases.table_arn])
+            )
+
+        ops = functions.get(topology.OPS_FUNCTION.construct_id)
+        if ops is not None:
+            self._grant_put_events(ops)  # `republish`: outbound events put on the bus again
+            case_files = self.letters.grant_store_case_files(ops)
+            acknowledge_wildcard_resource(
+                ops.role,  # type: ignore[arg-type]
+                case_files,
+                "Agency case files are keyed per case and placement; the grant is limited to "
+                "the agency/ prefix of the letters bucket.",
+            )
+
         record = functions.get(topology.RECORD_FUNCTION.construct_id)
         if record is not None:
             self.messaging.grant_publish_ops_alert(record)

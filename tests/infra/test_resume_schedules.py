@@ -46,7 +46,12 @@ def test_only_the_park_and_resume_steps_write_schedules(synthesized):
 
 
 def test_ingest_drains_the_queue_at_its_maximum_concurrency(synthesized):
-    (mapping,) = synthesized.of_type("AWS::Lambda::EventSourceMapping").values()
+    # the SQS mapping (the outbox stream's has a StartingPosition)
+    (mapping,) = [
+        m
+        for m in synthesized.of_type("AWS::Lambda::EventSourceMapping").values()
+        if "StartingPosition" not in m["Properties"]
+    ]
     scaling = mapping["Properties"]["ScalingConfig"]
     assert scaling == {"MaximumConcurrency": topology.INGEST_QUEUE.max_concurrency}
     assert topology.INGEST_QUEUE.max_concurrency is not None

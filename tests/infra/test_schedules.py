@@ -9,7 +9,12 @@ SCHEDULED = [f for f in topology.FUNCTIONS if f.schedule_minutes is not None]
 
 
 def rate(minutes: int) -> str:
-    return f"rate({minutes} minute{'' if minutes == 1 else 's'})"
+    """As CDK writes it: in the largest whole unit (1440 minutes is `rate(1 day)`)."""
+    for size, unit in ((24 * 60, "day"), (60, "hour"), (1, "minute")):
+        if minutes % size == 0:
+            count = minutes // size
+            return f"rate({count} {unit}{'' if count == 1 else 's'})"
+    raise AssertionError(minutes)
 
 
 def test_the_work_queue_gauge_is_scheduled():

@@ -63,9 +63,11 @@ def test_resource_counts_follow_the_topology(synthesized):
         "AWS::Events::Rule": len(topology.RULES)
         + sum(1 for f in topology.FUNCTIONS if f.schedule_minutes is not None),
         "AWS::Events::EventBus": 1,
-        # ingest queue + its dead-letter queue, the delivery outcomes' dead-letter queue
-        "AWS::SQS::Queue": 3,
-        "AWS::Lambda::EventSourceMapping": 1,
+        # ingest queue + its dead-letter queue, the delivery outcomes' dead-letter queue,
+        # the outbox stream's dead-letter queue
+        "AWS::SQS::Queue": 4,
+        # the ingest queue -> ingest; the outbox stream -> publisher
+        "AWS::Lambda::EventSourceMapping": 2,
         "AWS::SNS::Topic": 2,  # ops alerts, delivery events
         "AWS::SNS::Subscription": 1,  # the delivery function on the delivery-events topic
         "AWS::SES::ConfigurationSet": 1,
@@ -155,7 +157,12 @@ def test_ingest_queue_has_dead_letter_queue_and_kms(synthesized):
 
 def test_ingest_consumes_the_queue_reporting_batch_item_failures(synthesized):
     ingest = function_for(synthesized, topology.INGEST_FUNCTION)
-    (mapping,) = synthesized.of_type("AWS::Lambda::EventSourceMapping").values()
+    # the SQS mapping (the outbox stream's has a StartingPosition)
+    (mapping,) = [
+        m
+        for m in synthesized.of_type("AWS::Lambda::EventSourceMapping").values()
+        if "StartingPosition" not in m["Properties"]
+    ]
     properties = mapping["Properties"]
 
     assert properties["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
@@ -384,3 +391,29 @@ def test_deployment_settings_come_from_cdk_context(synthesized):
         # then the set one reaches every function, the unset one leaves the handler default
         assert environment[c.ENV_EMAIL_FROM] == "collections@pay.example.com"
         assert c.ENV_SMS_ORIGINATION_NUMBER not in environment
+
+
+def test_the_outbox_stream_feeds_the_publisher_in_order(synthesized):
+    # the outbox table streams new images, read by the publisher one batch per shard at a
+    # time (a case's events stay in order), new items only, failures to a dead-letter queue
+    tables = synthesized.of_type("AWS::DynamoDB::Table")
+    outbox = [
+        t
+        for t in tables.values()
+        if {k["AttributeName"] for k in t["Properties"]["KeySchema"]} == {"case_id", "sequence"}
+    ]
+    assert len(outbox) == 1
+    assert outbox[0]["Properties"]["StreamSpecification"] == {"StreamViewType": "NEW_IMAGE"}
+    mappings = [
+        m["Properties"]
+        for m in synthesized.of_type("AWS::Lambda::EventSourceMapping").values()
+        if "StartingPosition" in m["Properties"]
+    ]
+    assert len(mappings) == 1
+    mapping = mappings[0]
+    assert mapping["ParallelizationFactor"] == 1
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert mapping["MaximumRetryAttempts"] == topology.OUTBOX_STREAM_RETRY_ATTEMPTS
+    assert "OnFailure" in mapping["DestinationConfig"]
+    (pattern,) = [json.loads(f["Pattern"]) for f in mapping["FilterCriteria"]["Filters"]]
+    assert pattern == {"eventName": ["INSERT"]}

@@ -97,13 +97,16 @@ def test_cost_of_a_case_paid_after_the_first_reminder(rt, outbox, writes):
     assert transitions(rt, case_id) == 11  # target <= 12 (docs/cost.md)
     # ingest x2, assess, contact x2, record (parks the follow-up wait), assess (the PAID
     # resumes the parked case and handles the wake in its first step)
+    published = lambdas.pop("arrears-publisher", 0)
+    lambdas.pop("arrears-delinquency", None)  # once a day for every case (not per case)
     assert sum(lambdas.values()) <= 7
     assert parks(case_id) == 1
+    _assert_outbound_costs(rt, case_id, published, writes)
     # measured 60 item writes (ingest, idempotency, ledger lock and audit included); an item
     # of a TransactWriteItems counts twice here (moto writes it through put/update_item too),
     # which is also what it costs: 2 WRU. The steps write a case change and its audit lines
     # in one transaction (fewer round trips, atomic audit): 57 before that, 3 more WRU.
-    assert writes.total <= 64
+    assert writes.total - writes.by_table[OUTBOX] <= 64
 
 
 def test_cost_of_a_full_ladder_to_litigation(rt, outbox, writes):
@@ -128,7 +131,33 @@ def test_cost_of_a_full_ladder_to_litigation(rt, outbox, writes):
     # replace the wait (docs/cost.md)
     assert transitions(rt, case_id) <= 40  # target <= 40; measured 38
     assert parks(case_id) == 5
+    published = lambdas.pop("arrears-publisher", 0)
+    lambdas.pop("arrears-delinquency", None)  # once a day for every case (not per case)
     assert sum(lambdas.values()) <= 26  # ops-action Lambdas included; measured 24
+    _assert_outbound_costs(rt, case_id, published, writes)
     # measured 100 (transactional items count twice, as they cost 2 WRU); 82 before the
     # steps wrote each case change with its audit lines in one transaction
-    assert writes.total <= 110  # 106: each contact's reservation is settled after the send
+    # 106: each contact's reservation is settled after the send
+    assert writes.total - writes.by_table[OUTBOX] <= 110
+
+
+OUTBOX = "arrears-outbox"
+
+
+def _assert_outbound_costs(rt, case_id: str, published: int, writes: WriteMeter) -> None:
+    """Outbound events (docs/integrations.md): each costs its outbox item in the step's
+    transaction (2 WRU) plus the publisher's claim and publish marks (1 + 1), and at most
+    one publisher invocation (the stream batches up to 25 events of any cases together).
+    Every outbox item reached the bus once."""
+    rt.advance(timedelta(seconds=1))  # the stream delivers after the write
+    events = [e for e in rt.outbound.events_out if e["case_id"] == case_id]
+    assert events, "the case published no outbound event"
+    assert 1 <= published <= len(events)
+    items = rt.client("dynamodb").query(
+        TableName=OUTBOX,
+        KeyConditionExpression="case_id = :c",
+        ExpressionAttributeValues={":c": {"S": case_id}},
+    )["Items"]
+    assert [int(i["sequence"]["N"]) for i in items] == [e["sequence"] for e in events]
+    assert {i["state"]["S"] for i in items} == {"published"}
+    print("outbound:", len(events), "events,", published, "publisher invocations")

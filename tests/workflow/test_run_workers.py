@@ -15,6 +15,20 @@ from arrears.local.simulation.shards import partition
 from test_runtime_run import SCHEMA
 
 RANDOM_IDS = {"message_id", "version_id", "generated_at"}
+# invocations not of one case: the daily delinquency sweep runs once a day in each process,
+# and the outbox stream batches the events of whatever cases wrote them together, so how
+# many there are depends on how the accounts are split (each case's events do not)
+SHARED_FUNCTIONS = ("arrears-delinquency", "arrears-publisher")
+
+
+def _per_case_invocations(report: dict[str, Any]) -> dict[str, Any]:
+    invocations = dict(report["totals"]["lambda_invocations"])
+    by_function = dict(invocations["by_function"])
+    for name in SHARED_FUNCTIONS:
+        invocations["total"] -= by_function.pop(name, 0)
+    invocations["by_function"] = by_function
+    totals = dict(report["totals"], lambda_invocations=invocations)
+    return dict(report, totals=totals)
 
 
 def _without_random_ids(value: Any) -> Any:
@@ -51,4 +65,5 @@ def test_two_workers_give_the_report_one_gives(tmp_path, capsys):
     jsonschema.validate(reports[2], SCHEMA)
     assert reports[2]["totals"]["cases"] == 12
     assert reports[2]["totals"]["events_unmatched"] == 1
-    assert _without_random_ids(reports[2]) == _without_random_ids(reports[1])
+    one, two = (_per_case_invocations(reports[n]) for n in (1, 2))
+    assert _without_random_ids(two) == _without_random_ids(one)

@@ -35,6 +35,7 @@ from pynamodb.transactions import TransactWrite
 from arrears.adapters.models import (
     BorrowerModel,
     CaseModel,
+    OutboxModel,
     TimelineModel,
     aws_region,
     shared_connection,
@@ -52,6 +53,7 @@ from arrears.domain.case import (
     queue_time,
 )
 from arrears.domain.errors import CaseAlreadyExists, CaseNotFound, ConcurrentUpdate
+from arrears.domain.outbound import OutboundEvent
 from arrears.domain.ports import (
     BorrowerRepository,
     CaseRepository,
@@ -78,6 +80,8 @@ _NOT_SAVED = frozenset(
         "queue",
         "queue_due_at",
         "version",
+        "out_seq",
+        "bureau_period",
     }
 )
 # What an ingest changes on an existing case: payment facts and the status they imply.
@@ -95,6 +99,10 @@ INGEST_CASE_FIELDS = (
     "last_sequence",
     "last_payment_status",
     "updated_at",
+    "dpd_bucket",
+    "dpd_shard",
+    "dpd_next_at",
+    "credit_line",
 )
 
 
@@ -217,6 +225,14 @@ def case_from_item(item: CaseModel) -> CaseRecord:
         last_payment_status=item.last_payment_status,
         updated_at=_opt_dt(item.updated_at),
         version=int(item.version or 0),
+        out_seq=int(item.out_seq or 0),
+        dpd_bucket=item.dpd_bucket,
+        dpd_shard=item.dpd_shard,
+        dpd_next_at=item.dpd_next_at,
+        credit_line=item.credit_line,
+        agency=item.agency,
+        agency_file=item.agency_file,
+        bureau_period=item.bureau_period,
     )
 
 
@@ -359,6 +375,25 @@ def _timeline_item(entry: TimelineEntry) -> TimelineModel:
     )
 
 
+def outbox_item(event: OutboundEvent) -> OutboxModel:
+    """The outbox item of one outbound event (its stream feeds the publisher)."""
+    return OutboxModel(
+        case_id=event.case_id,
+        sequence=event.sequence,
+        type=event.type,
+        occurred_at=iso_utc_micro(event.occurred_at),
+        detail=event.detail_json(),
+        expires_at=_expires_at(event.occurred_at),
+    )
+
+
+def _out_seq_is(expected: int) -> Condition:
+    """The case's out_seq is still ``expected`` (absent counts as 0)."""
+    if expected == 0:
+        return CaseModel.out_seq.does_not_exist() | (CaseModel.out_seq == 0)
+    return CaseModel.out_seq == expected
+
+
 # =========================================================================== DynamoDB
 
 
@@ -407,6 +442,11 @@ def _step_update_parts(write: StepWrite) -> tuple[list[Any], Condition]:
     if write.taken_wake is not None:
         actions.append(CaseModel.pending_wake.remove())
         condition &= CaseModel.pending_wake == write.taken_wake
+    if write.outbound:
+        # numbered from the out_seq the step read: a write that lost a race fails here
+        # (ConcurrentUpdate) and the retried step decides again from the fresh case
+        actions.append(CaseModel.out_seq.set(write.out_seq_from + len(write.outbound)))
+        condition &= _out_seq_is(write.out_seq_from)
     return actions, condition
 
 
@@ -531,7 +571,7 @@ class DynamoCases:
                 return True
         for _ in range(5):  # a timeline key collision needs two writers in one microsecond
             entries = tuple(replace(e, entry_key=next_entry_key(e.at)) for e in write.timeline)
-            if write.changes_case and not entries:
+            if write.changes_case and not entries and not write.outbound:
                 return self._step_update(write)
             try:
                 with TransactWrite(connection=_transaction_connection(aws_region())) as tx:
@@ -543,6 +583,8 @@ class DynamoCases:
                             _timeline_item(entry),
                             condition=TimelineModel.entry_key.does_not_exist(),
                         )
+                    for event in write.outbound:
+                        tx.save(outbox_item(event), condition=OutboxModel.sequence.does_not_exist())
             except TransactWriteError as error:
                 reasons = list(error.cancellation_reasons or [])
                 # pynamodb sends the puts first and the updates last: the case is the last item
@@ -762,6 +804,8 @@ class DynamoIngestStore:
                     every = case_fields(case)
                     fields = {name: every[name] for name in INGEST_CASE_FIELDS}
                     fields["version"] = write.expected_case_version + 1
+                    if write.outbound:
+                        fields["out_seq"] = write.outbound[-1].sequence
                     tx.update(
                         CaseModel(case.case_id),
                         actions=_actions(CaseModel, fields),
@@ -772,6 +816,8 @@ class DynamoIngestStore:
                         _timeline_item(entry),
                         condition=TimelineModel.entry_key.does_not_exist(),
                     )
+                for event in write.outbound:
+                    tx.save(outbox_item(event), condition=OutboxModel.sequence.does_not_exist())
         except TransactWriteError as error:
             if _is_condition_failure(error):
                 raise ConcurrentUpdate("ingest write lost a race") from error
@@ -793,6 +839,8 @@ class InMemoryStore:
         self.case_items: dict[str, CaseRecord] = {}
         self.borrower_items: dict[str, BorrowerRecord] = {}
         self.timeline_items: dict[str, list[TimelineEntry]] = {}
+        # (case_id, sequence) -> outbound event, as the outbox table holds them
+        self.outbox_items: dict[tuple[str, int], OutboundEvent] = {}
         self.cases = _MemoryCases(self)
         self.borrowers = _MemoryBorrowers(self)
         self.timeline = _MemoryTimeline(self)
@@ -835,8 +883,17 @@ class InMemoryStore:
                     stored_case,
                     **{name: getattr(write.update_case, name) for name in INGEST_CASE_FIELDS},
                     version=write.expected_case_version + 1,
+                    out_seq=write.outbound[-1].sequence if write.outbound else stored_case.out_seq,
                 )
+            self.add_outbound(write.outbound)
             return tuple(self.timeline.append(e) for e in write.timeline)
+
+    def add_outbound(self, events: Iterable[OutboundEvent]) -> None:
+        for event in events:
+            key = (event.case_id, event.sequence)
+            if key in self.outbox_items:
+                raise ConcurrentUpdate(f"outbox item {key} exists")
+            self.outbox_items[key] = event
 
 
 @dataclass
@@ -936,7 +993,12 @@ class _MemoryCases:
                     raise ConcurrentUpdate(write.case_id)
                 if write.taken_wake is not None and stored.pending_wake != write.taken_wake:
                     raise ConcurrentUpdate(write.case_id)  # a newer wake was parked meanwhile
+                if write.outbound and stored.out_seq != write.out_seq_from:
+                    raise ConcurrentUpdate(write.case_id)  # another write numbered events
                 changed = replace(stored, **dict(write.fields))
+                if write.outbound:
+                    changed = replace(changed, out_seq=write.out_seq_from + len(write.outbound))
+                    self.store.add_outbound(write.outbound)
                 if write.taken_wake is not None:
                     changed = replace(changed, pending_wake=None)
                 if write.fields:

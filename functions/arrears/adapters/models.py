@@ -26,7 +26,7 @@ from pynamodb.attributes import (
     UnicodeSetAttribute,
 )
 from pynamodb.connection import Connection, TableConnection
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 from arrears import topology
@@ -102,6 +102,17 @@ class WorkQueueIndex(GlobalSecondaryIndex["CaseModel"]):
     queue_due_at = UnicodeAttribute(range_key=True)
 
 
+class DelinquencyDueIndex(GlobalSecondaryIndex["CaseModel"]):
+    """Sparse: open cases whose delinquency bucket changes by itself on `dpd_next_at`."""
+
+    class Meta:
+        index_name = "delinquency_due"
+        projection = KeysOnlyProjection()
+
+    dpd_shard = UnicodeAttribute(hash_key=True)
+    dpd_next_at = UnicodeAttribute(range_key=True)
+
+
 class CaseModel(_TableModel):
     SPEC: ClassVar[TableSpec] = topology.CASES
 
@@ -146,9 +157,19 @@ class CaseModel(_TableModel):
     last_payment_status = UnicodeAttribute(null=True)
     updated_at = UnicodeAttribute(null=True)
     version = NumberAttribute(default=0)
+    # the sequence number of the last outbound event stored in the outbox
+    out_seq = NumberAttribute(null=True)
+    dpd_bucket = UnicodeAttribute(null=True)
+    dpd_shard = UnicodeAttribute(null=True)
+    dpd_next_at = UnicodeAttribute(null=True)  # ISO date
+    credit_line = UnicodeAttribute(null=True)  # frozen / reduced / restored (requested)
+    agency = UnicodeAttribute(null=True)  # placed with this collection agency (ops)
+    agency_file = UnicodeAttribute(null=True)  # S3 key of the case file it received
+    bureau_period = UnicodeAttribute(null=True)  # last month reported to the bureau
 
     by_account = CasesByAccountIndex()
     work_queue = WorkQueueIndex()
+    delinquency_due = DelinquencyDueIndex()
 
 
 # --------------------------------------------------------------------------- Borrowers
@@ -219,6 +240,30 @@ class TimelineModel(_TableModel):
     kind = UnicodeAttribute()
     actor = UnicodeAttribute()
     detail = MapAttribute[str, Any](default=dict)  # no PII
+    expires_at = TTLAttribute(null=True)
+
+
+# --------------------------------------------------------------------------- Outbox
+
+
+class OutboxModel(_TableModel):
+    """One outbound event (domain/outbound.py), written with the case change it reports."""
+
+    SPEC: ClassVar[TableSpec] = topology.OUTBOX
+
+    class Meta(_Meta):
+        table_name = table_name(topology.OUTBOX)
+
+    case_id = UnicodeAttribute(hash_key=True)
+    sequence = NumberAttribute(range_key=True)
+    type = UnicodeAttribute()
+    occurred_at = UnicodeAttribute()  # ISO UTC
+    detail = UnicodeAttribute()  # the event's detail, JSON (no PII)
+    # set by the publisher: "sending" before PutEvents, "published" after it
+    state = UnicodeAttribute(null=True)
+    claimed_at = UnicodeAttribute(null=True)
+    published_at = UnicodeAttribute(null=True)
+    bus_event_id = UnicodeAttribute(null=True)
     expires_at = TTLAttribute(null=True)
 
 
@@ -304,6 +349,7 @@ MODELS: tuple[type[Model], ...] = (
     ContactLedgerModel,
     SentMessageModel,
     LinkModel,
+    OutboxModel,
 )
 # The Idempotency table has no model on purpose: Powertools owns its schema.
 

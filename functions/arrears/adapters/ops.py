@@ -19,8 +19,15 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
-from arrears.adapters.cases import DynamoTimeline, case_from_item
-from arrears.adapters.models import BorrowerModel, CaseModel, TimelineModel, aws_region
+from arrears.adapters.cases import DynamoTimeline, case_from_item, outbox_item
+from arrears.adapters.models import (
+    BorrowerModel,
+    CaseModel,
+    OutboxModel,
+    TimelineModel,
+    aws_region,
+)
+from arrears.domain import outbound
 from arrears.domain.case import (
     CaseRecord,
     TimelineEntry,
@@ -31,6 +38,7 @@ from arrears.domain.case import (
 )
 from arrears.domain.errors import ConcurrentUpdate
 from arrears.domain.ops import Applied, CaseSnapshot, OpsFacts, OpsPlan
+from arrears.domain.outbound import OutboundEvent
 from arrears.domain.types import CaseStatus
 
 # Attempts to write a plan when the case keeps moving under it (each re-reads and re-plans).
@@ -113,9 +121,12 @@ class OpsStore:
                 timeline_detail=plan.timeline_detail,
                 applied_at=iso_utc_micro(now),
             )
+            events = _outbound(snapshot.case, plan, now)
             try:
                 self._client.transact_write_items(
-                    TransactItems=self._transaction(snapshot.case, plan, applied, execution_id)
+                    TransactItems=self._transaction(
+                        snapshot.case, plan, applied, execution_id, events
+                    )
                 )
             except ClientError as error:
                 if error.response["Error"]["Code"] == "TransactionCanceledException":
@@ -128,7 +139,12 @@ class OpsStore:
         )
 
     def _transaction(
-        self, case: CaseRecord, plan: OpsPlan, applied: Applied, execution_id: str
+        self,
+        case: CaseRecord,
+        plan: OpsPlan,
+        applied: Applied,
+        execution_id: str,
+        events: tuple[OutboundEvent, ...] = (),
     ) -> list[dict[str, Any]]:
         now = parse_iso_utc(applied.applied_at)
         names: dict[str, str] = {}
@@ -151,7 +167,12 @@ class OpsStore:
         sets["last_ops_execution"] = execution_id
         sets["last_ops_result"] = applied.stored()
         sets["updated_at"] = iso_utc(now)
+        set_clause_extra = ""
+        if events:
+            # numbered after the out_seq read with this version (the condition below)
+            set_clause_extra = f", {name('out_seq')} = {value({'N': str(events[-1].sequence)})}"
         set_clause = ", ".join(f"{name(k)} = {value(_s(v))}" for k, v in sets.items())
+        set_clause += set_clause_extra
         expression = f"SET {set_clause} ADD {name('version')} {value({'N': '1'})}"
         if plan.case.remove:
             expression += " REMOVE " + ", ".join(name(k) for k in plan.case.remove)
@@ -183,6 +204,17 @@ class OpsStore:
         borrower = self._borrower_update(case.account_id, plan, now)
         if borrower is not None:
             items.append(borrower)
+        for event in events:
+            items.append(
+                {
+                    "Put": {
+                        "TableName": OutboxModel.Meta.table_name,
+                        "Item": outbox_item(event).serialize(),
+                        "ConditionExpression": "attribute_not_exists(#s)",
+                        "ExpressionAttributeNames": {"#s": "sequence"},
+                    }
+                }
+            )
         return items
 
     @staticmethod
@@ -313,3 +345,19 @@ def _text(item: dict[str, Any], attribute: str) -> str | None:
 
 
 __all__ = ["Applied", "CaseSnapshot", "OpsStore", "count_waiting"]
+
+
+def _outbound(case: CaseRecord, plan: OpsPlan, now: datetime) -> tuple[OutboundEvent, ...]:
+    """The outbound events an ops action records (a promise, a plan, a closure)."""
+    after = outbound.after_sets(case, plan.case.set, now, plan.case.remove)
+    # the action's name, never its free-text reason or note (people write names in them)
+    name = getattr(plan.action.action, "value", plan.action.action)
+    extra = {**plan.case.set, "reason": f"ops_{name}", "bucket": _letters_bucket()}
+    facts = outbound.derive(case, after, (), extra)
+    return outbound.number(after, facts, case.out_seq + 1, now)
+
+
+def _letters_bucket() -> str | None:
+    from arrears.settings import settings
+
+    return settings().letters_bucket or None

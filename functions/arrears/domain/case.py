@@ -142,6 +142,20 @@ class CaseRecord:
     last_payment_status: str | None = None
     updated_at: datetime | None = None
     version: int = 0  # optimistic lock for whole-record writes; bumped by every save
+    # the sequence number of the case's last outbound event (domain/outbound.py)
+    out_seq: int = 0
+    # delinquency (domain/delinquency.py): the bucket, and the sparse keys of the daily
+    # sweep's index (shard, ISO date the bucket next changes by itself)
+    dpd_bucket: str | None = None
+    dpd_shard: str | None = None
+    dpd_next_at: str | None = None
+    # the credit line state Arrears last requested of the wallet (domain/credit_line.py)
+    credit_line: str | None = None
+    # the collection agency the case is placed with (ops), and its case file (S3 key)
+    agency: str | None = None
+    agency_file: str | None = None
+    # the last month (YYYY-MM) a CreditBureauReportDue was recorded for (domain/bureau.py)
+    bureau_period: str | None = None
 
     @property
     def is_open(self) -> bool:

@@ -301,6 +301,42 @@ class BorrowerReplied(_Strict):
         return data
 
 
+def _case_id(value: str) -> str:
+    account, _, cycle = value.rpartition("#")
+    if not account or not cycle.isdigit() or int(cycle) < 1:
+        raise ValueError("must be a case id: <account_id>#<cycle>")
+    _identifier(account)
+    return value
+
+
+CaseId = Annotated[str, Field(min_length=3, max_length=140), AfterValidator(_case_id)]
+
+
+class CreditLineAcknowledged(_Strict):
+    """The wallet's answer to a CreditLineActionRequested (source ``wallet.credit``)."""
+
+    event_id: Identifier
+    case_id: CaseId
+    sequence: int = Field(ge=1, strict=True)  # the request's outbound sequence number
+    action: Literal["freeze", "reduce", "restore"]
+    result: Literal["applied", "refused"]
+    occurred_at: UtcDatetime
+
+    def problem_with(self, requests: list[tuple[int, str]]) -> tuple[str, str] | None:
+        """Why the acknowledgement cannot be taken, given the case's credit line requests
+        as (sequence, action), or None. Reasons name no value from the event."""
+        if not requests:
+            return "unknown_request", "the case has no credit line request"
+        by_sequence = dict(requests)
+        if self.sequence not in by_sequence:
+            return "unknown_request", "no credit line request has that sequence"
+        if by_sequence[self.sequence] != self.action:
+            return "action_mismatch", "the action differs from the request's"
+        if self.sequence < max(by_sequence):
+            return "stale_sequence", "a later credit line request supersedes it"
+        return None
+
+
 class Envelope(_Strict):
     """The EventBridge event as SQS delivers it (only what routing needs)."""
 
@@ -313,9 +349,11 @@ class Envelope(_Strict):
 
 # --------------------------------------------------------------------------- parsing
 
-ROUTES: dict[tuple[str, str], type[PaymentStatusChanged] | type[BorrowerReplied]] = {
+Inbound = PaymentStatusChanged | BorrowerReplied | CreditLineAcknowledged
+ROUTES: dict[tuple[str, str], type[Inbound]] = {
     (c.SOURCE_PAYMENTS, c.DETAIL_PAYMENT_STATUS): PaymentStatusChanged,
     (c.SOURCE_MESSAGING, c.DETAIL_BORROWER_REPLIED): BorrowerReplied,
+    (c.SOURCE_WALLET_CREDIT, c.DETAIL_CREDIT_LINE_ACK): CreditLineAcknowledged,
 }
 
 
@@ -338,7 +376,7 @@ def parse_envelope(body: Any) -> Envelope:
         raise InvalidEvent("bad_envelope", describe(error)) from error
 
 
-def parse_detail(envelope: Envelope) -> PaymentStatusChanged | BorrowerReplied:
+def parse_detail(envelope: Envelope) -> Inbound:
     model = ROUTES.get((envelope.source, envelope.detail_type))
     if model is None:
         raise InvalidEvent(

@@ -37,6 +37,7 @@ from arrears.domain.case import CaseRecord, iso_utc
 from arrears.domain.errors import ArrearsError, CaseClosed, CaseNotFound
 from arrears.domain.queues import (
     DECISION_QUEUES,
+    QUEUE_AGENCY_PLACEMENT,
     QUEUE_AGENT_CALL,
     QUEUE_REPLY_REVIEW,
     QUEUE_STUCK,
@@ -68,6 +69,14 @@ class CaseNotDisputed(ArrearsError):
     """Resolve a dispute on a case that is not disputed."""
 
 
+class AgencyPlacement(ArrearsError):
+    """Place a case that is already placed (or paused), or recall one that is not placed."""
+
+
+class NothingToRepublish(ArrearsError):
+    """Republish on a case without outbound events, or naming sequences it does not have."""
+
+
 # --------------------------------------------------------------------------- vocabulary
 
 # How far ahead an operator may pause a case or accept a promise: beyond this the
@@ -89,6 +98,9 @@ class ActionName(StrEnum):
     ADD_NOTE = "add_note"
     OFFER_PLAN = "offer_plan"  # issue 9: an agent offers (or agrees) a repayment plan
     RESOLVE_DISPUTE = "resolve_dispute"  # end a dispute: upheld (close) or rejected (resume)
+    REPUBLISH = "republish"  # put a case's outbound events on the bus again (integrations.md)
+    PLACE_WITH_AGENCY = "place_with_agency"  # hand the case to a collection agency
+    RECALL_FROM_AGENCY = "recall_from_agency"  # take it back: the ladder resumes
 
 
 class CallOutcome(StrEnum):
@@ -307,6 +319,46 @@ class ResolveDispute(_Action):
     note: Text | None = None
 
 
+class Republish(_Action):
+    """Put the case's outbound events on the bus again, with their own ids and
+    ``republished: true`` (all of them, or the ``sequences`` given); closed cases too."""
+
+    action: Literal[ActionName.REPUBLISH]
+    sequences: list[int] | None = Field(default=None, min_length=1, max_length=500)
+    reason: Text | None = None
+
+    @field_validator("sequences", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        """`--sequences 3,4` on the command line."""
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+
+AgencyName = Annotated[
+    str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9 ._&-]*$")
+]
+
+
+class PlaceWithAgency(_Action):
+    """Hand the case to a collection agency: Arrears stops all contact at once (one collector
+    at a time) until ops recall it; the agency's case file goes to S3 (``case_file`` is
+    set by Arrears, not typed in)."""
+
+    action: Literal[ActionName.PLACE_WITH_AGENCY]
+    agency: AgencyName
+    reason: Text | None = None
+    case_file: str | None = Field(default=None, pattern=r"^agency/[A-Za-z0-9/._#-]+\.json$")
+
+
+class RecallFromAgency(_Action):
+    """Take a placed case back: it returns to the ladder where it left it."""
+
+    action: Literal[ActionName.RECALL_FROM_AGENCY]
+    reason: Text | None = None
+
+
 OpsAction = (
     RecordCallOutcome
     | ApproveLitigation
@@ -319,6 +371,9 @@ OpsAction = (
     | AddNote
     | OfferPlan
     | ResolveDispute
+    | Republish
+    | PlaceWithAgency
+    | RecallFromAgency
 )
 
 
@@ -429,7 +484,7 @@ def plan_action(
     facts = facts or OpsFacts()
     if case is None:
         raise CaseNotFound(f"no case {action.case_id!r}; check the id (format acc-42#1)")
-    if case.status.is_terminal and not isinstance(action, AddNote):
+    if case.status.is_terminal and not isinstance(action, (AddNote, Republish)):
         raise CaseClosed(
             f"case {case.case_id} is closed ({case.status.value}); {action.action} is not "
             "allowed on a closed case (add_note still is)"
@@ -688,6 +743,82 @@ def _plan_note(action: Any, case: CaseRecord, now: datetime, facts: OpsFacts) ->
     )
 
 
+def _plan_republish(action: Any, case: CaseRecord, now: datetime, facts: OpsFacts) -> OpsPlan:
+    act: Republish = action
+    if case.out_seq == 0:
+        raise NothingToRepublish(f"case {case.case_id} has no outbound events yet")
+    unknown = [n for n in act.sequences or () if not 1 <= n <= case.out_seq]
+    if unknown:
+        raise NothingToRepublish(
+            f"case {case.case_id} has outbound events 1 to {case.out_seq}; "
+            f"no {', '.join(str(n) for n in unknown)}"
+        )
+    wanted = act.sequences or list(range(1, case.out_seq + 1))
+    return OpsPlan(
+        action=act,
+        case=CaseChanges(),
+        borrower=BorrowerChanges(),
+        wake=None,  # the case does not move
+        timeline_kind="outbound_republished",
+        timeline_detail=_detail(
+            act, sequences=",".join(str(n) for n in wanted), reason=act.reason or ""
+        ),
+    )
+
+
+# a placement holds the case (as a pause) until ops recall it; the hold is renewed at its end
+AGENCY_HOLD = timedelta(days=365)
+
+
+def _plan_place_with_agency(
+    action: Any, case: CaseRecord, now: datetime, facts: OpsFacts
+) -> OpsPlan:
+    act: PlaceWithAgency = action
+    if case.agency:
+        raise AgencyPlacement(f"case {case.case_id} is already placed with {case.agency}")
+    if case.status is CaseStatus.PAUSED:
+        raise AgencyPlacement(f"case {case.case_id} is paused; resume it first")
+    until = iso_utc(now + AGENCY_HOLD)
+    sets = {
+        "status": CaseStatus.PAUSED.value,
+        "paused_until": until,
+        "status_before_pause": case.status.value,
+        "agency": act.agency,
+    }
+    if act.case_file:
+        sets["agency_file"] = act.case_file
+    return OpsPlan(
+        action=act,
+        case=CaseChanges(set=sets, remove=_clear_queue(case, QUEUE_AGENCY_PLACEMENT)),
+        borrower=BorrowerChanges(),
+        wake={"wake": WakeReason.PAUSE.value, "until": until} if _waiting(case) else None,
+        timeline_kind="placed_with_agency",
+        timeline_detail=_detail(act, agency=act.agency, case_file=act.case_file or ""),
+    )
+
+
+def _plan_recall_from_agency(
+    action: Any, case: CaseRecord, now: datetime, facts: OpsFacts
+) -> OpsPlan:
+    act: RecallFromAgency = action
+    if not case.agency:
+        raise AgencyPlacement(f"case {case.case_id} is not placed with an agency")
+    restored = facts.status_before_pause or CaseStatus.OPEN
+    if restored.is_terminal or restored is CaseStatus.PAUSED:
+        restored = CaseStatus.OPEN
+    return OpsPlan(
+        action=act,
+        case=CaseChanges(
+            set={"status": restored.value},
+            remove=("paused_until", "status_before_pause", "agency"),
+        ),
+        borrower=BorrowerChanges(),
+        wake={"wake": WakeReason.RESUME.value} if _waiting(case) else None,
+        timeline_kind="recalled_from_agency",
+        timeline_detail=_detail(act, agency=case.agency, reason=act.reason or ""),
+    )
+
+
 def _plan_offer_plan(action: Any, case: CaseRecord, now: datetime, facts: OpsFacts) -> OpsPlan:
     """Issue 9: store the plan on the case (``plan``, the same map form replies use, here as
     JSON text: the ops transaction writes strings); accepted -> ON_PLAN and wake."""
@@ -800,6 +931,9 @@ def _plan_resolve_dispute(action: Any, case: CaseRecord, now: datetime, facts: O
 
 
 _PLANNERS = {
+    ActionName.PLACE_WITH_AGENCY: _plan_place_with_agency,
+    ActionName.RECALL_FROM_AGENCY: _plan_recall_from_agency,
+    ActionName.REPUBLISH: _plan_republish,
     ActionName.RECORD_CALL_OUTCOME: _plan_call_outcome,
     ActionName.APPROVE_LITIGATION: _plan_litigation,
     ActionName.REJECT_LITIGATION: _plan_litigation,

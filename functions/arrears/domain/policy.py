@@ -27,6 +27,8 @@ from pydantic import (
 
 from arrears.domain import yaml_text
 from arrears.domain.balance import ChargePolicy, PolicyMoney
+from arrears.domain.credit_line import CreditLinePolicy
+from arrears.domain.delinquency import DelinquencyPolicy
 from arrears.domain.plans import PlanPolicy
 from arrears.domain.portal.settings import PortalPolicy
 from arrears.domain.scoring.assignment import Arm, assign_arm
@@ -259,6 +261,10 @@ class Policy(_Strict):
     charges: Charges = Charges()
     # the borrower's self-service portal (docs/portal.md)
     portal: PortalPolicy = PortalPolicy()
+    # days-past-due buckets (arrears.domain.delinquency)
+    delinquency: DelinquencyPolicy = DelinquencyPolicy()
+    # credit line actions requested of the wallet by days past due (domain.credit_line)
+    credit_line: CreditLinePolicy = CreditLinePolicy()
     segments: dict[SegmentName, Segment]
 
     @model_validator(mode="after")

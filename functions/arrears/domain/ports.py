@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # annotations only: importing the ports costs an adapter no d
     from arrears.domain.compliance.ledger import LedgerEntry
     from arrears.domain.delivery import SentMessage
     from arrears.domain.ops import Applied, CaseSnapshot, OpsPlan
+    from arrears.domain.outbound import OutboundEvent
     from arrears.domain.plans import Plan
     from arrears.domain.replies import SentimentScores
     from arrears.domain.types import BorrowerProfile, Channel
@@ -175,6 +176,9 @@ class IngestWrite:
     # channels a new address or number makes worth trying again (email_bounced /
     # sms_failed lifted); like clear_flags, ingest only ever lifts them, never sets them
     reachable_again: frozenset[Channel] = frozenset()
+    # the outbound events this write records (domain/outbound.py), numbered from the case's
+    # out_seq as read (``expected_case_version``'s case; 0 for a new case), stored with it
+    outbound: tuple[OutboundEvent, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -196,6 +200,10 @@ class StepWrite:
     # the parked wake (``pending_wake``) the step acted on: removed only if it is still the
     # stored one, else the write fails as ConcurrentUpdate and the retried step takes the newer
     taken_wake: str | None = None
+    # outbound events this write records, numbered from ``out_seq_from`` + 1: the case's
+    # out_seq as the step read it; the write sets out_seq only if it is still that
+    outbound: tuple[OutboundEvent, ...] = ()
+    out_seq_from: int = 0
 
     @property
     def changes_case(self) -> bool:
@@ -358,3 +366,54 @@ class DeadLetterSink(Protocol):
     def configured(self) -> bool: ...
 
     def reject(self, body: str, reason: str, detail: str) -> str: ...
+
+
+# ------------------------------------------------------------------ outbound events
+
+
+class Outbox(Protocol):
+    """The outbox table as the publisher and ops republish use it (adapters/outbound_events)."""
+
+    def claim(self, case_id: str, sequence: int, now: datetime) -> str:
+        """ "claimed" if the caller may put the event now, else "published" or "sending"."""
+        ...
+
+    def release(self, case_id: str, sequence: int) -> None: ...
+
+    def mark_published(
+        self, case_id: str, sequence: int, bus_event_id: str, now: datetime
+    ) -> None: ...
+
+    def events(self, case_id: str) -> list[tuple[OutboundEvent, str | None]]: ...
+
+
+class EventBus(Protocol):
+    def put(self, event: OutboundEvent, *, republished: bool = False) -> str:
+        """Put one outbound event on the bus; its bus id. Raises if it was not taken."""
+        ...
+
+
+class DelinquencyIndex(Protocol):
+    """The cases whose delinquency bucket changes by itself on or before a day (the sparse
+    ``delinquency_due`` index of the cases table)."""
+
+    def due(self, day: str) -> list[str]:
+        """Case ids whose ``dpd_next_at`` (ISO date) is on or before ``day``."""
+        ...
+
+
+class BureauStore(Protocol):
+    """What the monthly bureau report reads and writes (adapters/bureau.py)."""
+
+    def candidates(self, period: str) -> list[str]:
+        """Ids of cases not yet reported for ``period`` (open or closed)."""
+        ...
+
+    def disputed_since(self, case_id: str, since: datetime) -> bool:
+        """A dispute was opened on the case at or after ``since``."""
+        ...
+
+    def record(self, case: CaseRecord, period: str, event: OutboundEvent) -> bool:
+        """Mark the case reported for ``period`` and store the event, in one write; False
+        when the case moved (or was reported) since it was read."""
+        ...

@@ -12,7 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from arrears import constants as c
 from arrears import topology
-from arrears.adapters import cases, dead_letters, workflow
+from arrears.adapters import cases, dead_letters, outbound_events, workflow
 from arrears.handlers._shell import logger, metrics, tracer
 from arrears.settings import settings
 from arrears.steps.ingest import Ingestor, policy_rules
@@ -36,6 +36,7 @@ def runtime() -> Ingestor:
         dead_letters=dead_letters.DeadLetters(env.ingest_dlq_url),
         clock=lambda: datetime.now(UTC),
         reply_adapters=_reply_adapters,
+        credit_requests=outbound_events.credit_line_requests,
         **policy_rules(env.policy_file),
     )
     once = idempotency.idempotent_function

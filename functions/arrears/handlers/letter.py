@@ -22,4 +22,10 @@ warnings.filterwarnings("ignore", message="Pillow could not be imported", module
 @escalation_step
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     deps = _shell.default_deps()
+    if event.get("op") == "refer_to_litigation":  # the lawyer's file is a PDF too
+        from arrears.adapters.litigation_files import write_litigation_file
+        from arrears.steps.legal_review import refer_to_litigation
+
+        wake = event.get("wake") or {}
+        return refer_to_litigation(deps, event["case_id"], wake, write_litigation_file)
     return act_on_stage(deps, event["case_id"], Stage(event["stage"]), deliver_letter)

@@ -7,6 +7,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from arrears.adapters.case_files import write_case_file
 from arrears.adapters.ops import OpsStore
 from arrears.adapters.transient import names_transient_aws_errors
 from arrears.handlers._shell import logger, metrics, tracer
@@ -19,7 +20,7 @@ from arrears.steps.ops import STEPS, apply
 @names_transient_aws_errors
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if event["step"] == "apply":
-        return apply(event, OpsStore(), resume_parked)
+        return apply(event, OpsStore(), resume_parked, republish, write_case_file)
     return STEPS[event["step"]](event, OpsStore())
 
 
@@ -34,3 +35,12 @@ def resume_parked(case_id: str, wake: dict[str, Any]) -> bool:
     if parked is None or parked.parked is None:
         return False  # between two waits, not parked: the case change stands (docs/ops.md)
     return deliver_wake(cases, EscalationWorkflow.configured, case_id, wake).resumed
+
+
+def republish(case_id: str, sequences: list[int] | None) -> object:
+    """Put the case's outbound events on the bus again (docs/integrations.md)."""
+    from arrears.adapters.outbound_events import DynamoOutbox, EventBridgeBus
+    from arrears.settings import settings
+    from arrears.steps.publish import republish as put_again
+
+    return put_again(case_id, DynamoOutbox(), EventBridgeBus(settings().event_bus_name), sequences)

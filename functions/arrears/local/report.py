@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
@@ -62,6 +62,15 @@ def build_report(rt: LocalRuntime) -> dict[str, Any]:
         )
         for case_id in case_ids
     ]
+    outbound = getattr(rt, "outbound", None)
+    for case in report_cases:
+        # what the lender's consumers received on the bus about the case, in order
+        case["events_out"] = outbound.for_case(case["case_id"]) if outbound else []
+        case["delinquency"] = _delinquency(
+            cases_by_id.get(case["case_id"], {}),
+            timeline_by_case.get(case["case_id"], []),
+            rt.now,
+        )
     return {
         "schema_version": SCHEMA_VERSION,
         "seed": rt.seed,
@@ -72,6 +81,37 @@ def build_report(rt: LocalRuntime) -> dict[str, Any]:
         "rejected_events": [_rejected(message) for message in rt.dlq_messages()],
         "totals": _totals(rt, report_cases, executions),
     }
+
+
+def _delinquency(
+    item: dict[str, Any], timeline: list[dict[str, Any]], now: datetime
+) -> dict[str, Any]:
+    """The case's bucket, its days past due now (open cases), and its bucket history."""
+    from arrears.domain.delinquency import days_past_due
+
+    due = item.get("due_date")
+    is_open = item.get("status") not in _CLOSED_STATUSES and item.get("status") is not None
+    history = [
+        {
+            "at": str(entry.get("at", ""))[:19] + "Z",
+            "from_bucket": (entry.get("detail") or {}).get("from_bucket"),
+            "to_bucket": (entry.get("detail") or {}).get("to_bucket"),
+            "days_past_due": int((entry.get("detail") or {}).get("days_past_due") or 0),
+            "direction": (entry.get("detail") or {}).get("direction"),
+        }
+        for entry in sorted(timeline, key=lambda i: str(i.get("entry_key", "")))
+        if entry.get("kind") == "delinquency_bucket_changed"
+    ]
+    return {
+        "bucket": item.get("dpd_bucket"),
+        "days_past_due": days_past_due(date.fromisoformat(due), now.date())
+        if due and is_open
+        else None,
+        "history": history,
+    }
+
+
+_CLOSED_STATUSES = ("PAID", "RESOLVED", "WRITTEN_OFF", "LITIGATION", "CLOSED")
 
 
 def _rejected(message: dict[str, Any]) -> dict[str, Any]:

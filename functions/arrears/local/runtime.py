@@ -46,6 +46,7 @@ from arrears.local.dynamodb import InMemoryDynamoDB
 from arrears.local.dynamodb import serving as serving_dynamodb
 from arrears.local.faults import LAMBDA_ERROR_TYPES, FaultPlan, raise_if_faulted
 from arrears.local.object_spool import spooled_objects
+from arrears.local.outbound_stream import OutboxStream
 from arrears.local.quotas import QuotaPlan, QuotaState, load_plan, raise_if_throttled
 from arrears.local.resume_schedules import ScheduleFirer, observing_create_schedule
 
@@ -329,6 +330,8 @@ class LocalRuntime:
         # a burst's events not yet in moto's queue (put_events): SQS's backlog
         self._burst: deque[tuple[str, str, Mapping[str, Any] | str]] = deque()
         self._wave_batches = 0
+        # the outbox stream -> publisher -> bus -> consumers (local/outbound_stream.py)
+        self.outbound = OutboxStream(self)
 
     # ---- lifecycle ----------------------------------------------------------------------
     def __enter__(self) -> LocalRuntime:
@@ -378,6 +381,7 @@ class LocalRuntime:
             settings_module.settings.cache_clear()
             stack.callback(settings_module.settings.cache_clear)
             self._provision()
+            stack.enter_context(self.outbound.observing())
             if self.faults is not None or self.quotas is not None:
                 stack.enter_context(_faults_on_sdk_calls(self._inject_aws_fault))
             stack.enter_context(observing_create_schedule(self.schedules.created))
@@ -385,6 +389,8 @@ class LocalRuntime:
                 stack.enter_context(_frozen_heap())
             if self._run_schedules:
                 self._start_schedules()
+            else:  # the daily delinquency sweep runs always: buckets move with the clock
+                self._start_daily_sweep()
         except BaseException:
             stack.close()
             self._stack = None
@@ -621,6 +627,7 @@ class LocalRuntime:
         s3.put_bucket_versioning(
             Bucket=topo.letters_bucket_name, VersioningConfiguration={"Status": "Enabled"}
         )
+        self.outbound.provision()
         self.client("ses").verify_email_identity(
             EmailAddress=os.environ.get(c.ENV_EMAIL_FROM, "collections@example.com")
         )
@@ -712,6 +719,8 @@ class LocalRuntime:
             )
         finally:
             self._invoking -= 1
+        if self.dynamodb is None and spec.local_name != t.PUBLISHER_FUNCTION.local_name:
+            self.outbound.poll_table()  # moto's DynamoDB: no insert hook, so look
         if fault is not None and error is None:  # it ran; Lambda reports a failure anyway
             return self._lambda_fault(spec, event, fault.error, request_id)
         self.invocations.append(
@@ -880,6 +889,12 @@ class LocalRuntime:
                 self._schedule_tick(
                     spec, timedelta(minutes=minutes), self.now + timedelta(minutes=minutes)
                 )
+
+    def _start_daily_sweep(self) -> None:
+        spec = self._functions.get(t.DELINQUENCY_FUNCTION.local_name)
+        if spec is not None and spec.schedule_minutes:
+            every = timedelta(minutes=spec.schedule_minutes)
+            self._schedule_tick(spec, every, self.now + every)
 
     def _schedule_tick(self, spec: t.FunctionSpec, every: timedelta, at: datetime) -> None:
         def tick() -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -23,6 +23,7 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 from arrears import constants as c
+from arrears.domain import delinquency, outbound
 from arrears.domain.case import (
     ACTOR_INGEST,
     BorrowerRecord,
@@ -39,6 +40,8 @@ from arrears.domain.case import (
 from arrears.domain.errors import ConcurrentUpdate, InvalidEvent
 from arrears.domain.events import (
     BorrowerReplied,
+    CreditLineAcknowledged,
+    Inbound,
     PaymentStatusChanged,
     parse_detail,
     parse_envelope,
@@ -56,6 +59,7 @@ from arrears.domain.types import Channel
 from arrears.steps.waking import Delivered, deliver_wake
 
 if TYPE_CHECKING:
+    from arrears.domain.policy import Policy
     from arrears.steps.reply import ReplyOutcome, ReplyProcessor
 
 logger = Logger(service=c.SERVICE_NAME)
@@ -89,6 +93,9 @@ class Ingestor:
     # what a reply needs, built on the first reply: its sentiment and language
     # (Comprehend) and the plan store
     reply_adapters: Callable[[], tuple[SentimentAnalyzer, PlanStore]] | None = None
+    # a case's credit line requests as (outbound sequence, action): checks the wallet's
+    # acknowledgements (adapters/outbound_events.credit_line_requests)
+    credit_requests: Callable[[str], list[tuple[int, str]]] | None = None
 
     # ---------------------------------------------------------------- entry
 
@@ -106,6 +113,8 @@ class Ingestor:
         try:
             envelope = parse_envelope(_json(body))
             event = parse_detail(envelope)
+            if isinstance(event, CreditLineAcknowledged):
+                self.check_acknowledgement(event)
         except InvalidEvent as error:
             return self.reject(body or "", error)
         key = _idempotency_key(event, envelope.id, body or "")
@@ -134,6 +143,8 @@ class Ingestor:
         parsed = parse_detail(parse_envelope(event))
         if isinstance(parsed, PaymentStatusChanged):
             return self.apply_payment_status(parsed)
+        if isinstance(parsed, CreditLineAcknowledged):
+            return self.apply_acknowledgement(parsed)
         # A reply's writes are guarded by their own key: when its wake fails and SQS
         # redelivers, they return their saved outcome and only the wake runs again.
         writes = {**event, "idempotency_key": f"{event['idempotency_key']}#writes"}
@@ -141,6 +152,35 @@ class Ingestor:
         from arrears.steps.reply import ReplyOutcome  # replies load lazily
 
         return self.wake_for_reply(ReplyOutcome.from_saved(record(event=writes)))
+
+    # ---------------------------------------------------------------- credit line
+
+    def check_acknowledgement(self, event: CreditLineAcknowledged) -> None:
+        """Refuse (to the DLQ, with the reason) an acknowledgement for an unknown case or
+        for a request that is not the case's latest credit line request."""
+        if self.repos.cases.get(event.case_id) is None:
+            raise InvalidEvent("unknown_case", "no case has that case_id")
+        requests = self.credit_requests(event.case_id) if self.credit_requests else []
+        problem = event.problem_with(requests)
+        if problem is not None:
+            raise InvalidEvent(*problem)
+
+    def apply_acknowledgement(self, event: CreditLineAcknowledged) -> dict[str, Any]:
+        """The wallet's answer lands on the case's timeline (the case does not move)."""
+        logger.set_correlation_id(event.case_id)
+        self._record(
+            event.case_id,
+            "credit_line_acknowledged",
+            {
+                "event_id": event.event_id,
+                "sequence": event.sequence,
+                "action": event.action,
+                "result": event.result,
+                "occurred_at": event.occurred_at.isoformat(),
+            },
+        )
+        _count("CreditLineAcknowledged", result=event.result)
+        return {"outcome": "acknowledged", "case_id": event.case_id}
 
     # ---------------------------------------------------------------- payments
 
@@ -212,6 +252,7 @@ class Ingestor:
                     clear_flags=_cleared_flags(borrower, decision.borrower),
                     reachable_again=_reachable_again(borrower, decision.borrower),
                 )
+            write = _with_outbound(write, case, now)
             try:
                 self.repos.ingest.commit(write)
             except ConcurrentUpdate:
@@ -371,9 +412,7 @@ def _json(body: str | None) -> Any:
         raise InvalidEvent("not_json", reason) from error
 
 
-def _idempotency_key(
-    event: PaymentStatusChanged | BorrowerReplied, envelope_id: str | None, body: str
-) -> str:
+def _idempotency_key(event: Inbound, envelope_id: str | None, body: str) -> str:
     """`event_id` (the contract's key); replies without one use the EventBridge event id."""
     if event.event_id:
         return f"event:{event.event_id}"
@@ -453,3 +492,51 @@ def _policy_threshold(policy_file: str) -> Callable[[CaseRecord | None], Decimal
 
 
 # --------------------------------------------------------------------------- Lambda
+
+
+def _with_outbound(write: IngestWrite, before: CaseRecord | None, now: datetime) -> IngestWrite:
+    """The case's delinquency standing as of now, and the outbound events the write records
+    (a case opened, closed by a payment, its bucket cured...), numbered after the case's
+    last one and stored in the same transaction."""
+    after = write.create_case or write.update_case
+    if after is None:
+        return write
+    previous = None if write.create_case is not None else before
+    policy = _policy_of(after)
+    if policy is not None:
+        after, entries = delinquency.advance(
+            previous, after, now, policy.delinquency, policy.credit_line
+        )
+        write = replace(
+            write,
+            create_case=after if write.create_case is not None else None,
+            update_case=after if write.update_case is not None else None,
+            timeline=write.timeline + tuple(entries),
+        )
+    facts = outbound.derive(previous, after, write.timeline)
+    if not facts:
+        return write
+    first = (previous.out_seq if previous is not None else 0) + 1
+    numbered = after
+    if numbered.policy_version is None and policy is not None:
+        # a new case: assess records the version on the case later
+        numbered = replace(after, policy_version=policy.version)
+    events = outbound.number(numbered, facts, first, now)
+    if write.create_case is not None:
+        return replace(
+            write, create_case=replace(after, out_seq=events[-1].sequence), outbound=events
+        )
+    return replace(write, outbound=events)
+
+
+def _policy_of(case: CaseRecord) -> Policy | None:
+    """The policy the case runs on (a new case: the one its account is assigned to)."""
+    from arrears.domain.policy import policy_by_version, policy_for_account
+
+    try:
+        if case.policy_version:
+            return policy_by_version(case.policy_version)
+        return policy_for_account(case.account_id)[0]
+    except Exception:  # a broken policy file fails assess loudly; ingest goes on
+        logger.exception("no policy for the case's delinquency standing")
+        return None

@@ -3,6 +3,7 @@ a debt goes to litigation only with that person's approval."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -55,18 +56,44 @@ def open_legal_review(deps: UnitOfWork, case_id: str) -> dict[str, Any]:
     )
 
 
-def refer_to_litigation(deps: UnitOfWork, case_id: str, wake: dict[str, Any]) -> dict[str, Any]:
-    """Only ever after a human approval (the APPROVED wake carries the approver)."""
+# builds and stores the litigation file (adapters/litigation_files.py); where it is
+LitigationFileWriter = Callable[[str, Mapping[str, Any]], Mapping[str, str]]
+
+
+def refer_to_litigation(
+    deps: UnitOfWork,
+    case_id: str,
+    wake: dict[str, Any],
+    litigation_file: LitigationFileWriter | None = None,
+) -> dict[str, Any]:
+    """Only ever after a human approval (the APPROVED wake carries the approver). With a
+    ``litigation_file`` writer the file is stored first, and the referral names it."""
     now = deps.clock()
     case = deps.load_case(case_id)
     if wakes.reason_for(wake) != "APPROVED":
         raise LitigationNotApproved(f"{case_id}: litigation without an approval is never referred")
+    stored: Mapping[str, str] = {}
+    if litigation_file is not None and case.is_open:
+        approval = {
+            "approver": wake.get("approver"),
+            "approved_at": wake.get("decided_at") or wake.get("at"),
+            "reason": wake.get("reason"),
+            "escalation_execution": case.execution_name,
+        }
+        stored = litigation_file(case_id, approval)
     with deps.writing(case) as step:
         closed = step.close_case(case, CaseStatus.LITIGATION, "litigation_referred", now)
         step.record(
             case_id,
             "litigation_referred",
-            {"approver": wake.get("approver"), "balance": case.balance, "currency": case.currency},
+            {
+                "approver": wake.get("approver"),
+                "balance": case.balance,
+                "currency": case.currency,
+                "file_bucket": stored.get("bucket"),
+                "file_key": stored.get("key"),
+                "file_sha256": stored.get("sha256"),
+            },
             now,
         )
     return {"outcome": closed.status.value.lower(), "reason": "approved"}

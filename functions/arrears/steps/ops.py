@@ -17,7 +17,14 @@ from aws_lambda_powertools.metrics import MetricUnit
 from arrears import constants as c
 from arrears.domain.case import TimelineEntry, parse_iso_utc
 from arrears.domain.errors import ArrearsError
-from arrears.domain.ops import OpsAction, RecordCallOutcome, parse_action, plan_action
+from arrears.domain.ops import (
+    OpsAction,
+    PlaceWithAgency,
+    RecordCallOutcome,
+    Republish,
+    parse_action,
+    plan_action,
+)
 from arrears.domain.ports import OpsStore
 
 logger = Logger(service=c.SERVICE_NAME)
@@ -76,8 +83,18 @@ def check(event: dict[str, Any], store: OpsStore) -> dict[str, Any]:
 ResumeParked = Callable[[str, dict[str, Any]], bool]
 
 
+# puts a case's outbound events on the bus again (steps/publish.republish)
+Republisher = Callable[[str, list[int] | None], object]
+# stores the case file of an agency placement; its S3 key
+CaseFileWriter = Callable[[str, str], str]
+
+
 def apply(
-    event: dict[str, Any], store: OpsStore, resume_parked: ResumeParked | None = None
+    event: dict[str, Any],
+    store: OpsStore,
+    resume_parked: ResumeParked | None = None,
+    republisher: Republisher | None = None,
+    case_files: CaseFileWriter | None = None,
 ) -> dict[str, Any]:
     """Write the action's changes; decided again on the fresh case (it may have moved)."""
     checked = event["checked"]
@@ -85,6 +102,10 @@ def apply(
     try:
         action = parse_action(checked["action"])
         logger.set_correlation_id(action.case_id)
+        if isinstance(action, PlaceWithAgency) and case_files is not None:
+            # the file first: the placement (and its event) name where it is
+            key = case_files(action.case_id, action.agency)
+            action = action.model_copy(update={"case_file": key})
         now = datetime.now(UTC)
         applied = store.apply(
             action.case_id,
@@ -94,6 +115,9 @@ def apply(
         )
     except ArrearsError as error:
         return _refusal(error, _action_name(checked.get("action")))
+    if isinstance(action, Republish) and not applied.repeated and republisher is not None:
+        # once per ops execution (a retried apply finds it applied); consumers dedupe on ids
+        republisher(action.case_id, action.sequences)
     if isinstance(action, RecordCallOutcome) and action.outcome.reached_borrower:
         # a conversation about the debt: the gate's quiet period (Reg F) must see it; the
         # same applied_at on a retry rewrites the same ledger entry

@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+from arrears.domain import outbound
 from arrears.domain.case import BorrowerRecord, CaseRecord, TimelineEntry
 from arrears.domain.errors import CaseNotFound, ConcurrentUpdate
 from arrears.domain.ladder import CaseView
@@ -156,6 +157,9 @@ class UnitOfWork:
             closed_at=now,
             queue=None,
             queue_due_at=None,
+            # nothing changes a closed case's delinquency bucket by itself any more
+            dpd_shard=None,
+            dpd_next_at=None,
         )
         self.record(
             case.case_id,
@@ -170,7 +174,7 @@ class UnitOfWork:
         (then nothing of it is written: another invocation of the step got there first)."""
         if self.work is None:
             return True
-        write = self.work.take()
+        write = self.work.take(self.clock())
         if not write.changes_case and not write.timeline:
             return True
         return self.repos.cases.commit_step(write)
@@ -225,15 +229,31 @@ class StepWork:
     done_action: str | None = None
     timeline: list[TimelineEntry] = field(default_factory=list)
     taken_wake: str | None = None  # the parked wake this step acts on (``take_parked_wake``)
+    # the case as last written (or as loaded): outbound events are what changed since
+    base: CaseRecord | None = None
 
-    def take(self) -> StepWrite:
+    def __post_init__(self) -> None:
+        if self.base is None:
+            self.base = self.case
+
+    def take(self, now: datetime) -> StepWrite:
+        base = self.base or self.case
+        events: tuple[outbound.OutboundEvent, ...] = ()
+        if self.fields:
+            facts = outbound.derive(base, self.case, self.timeline)
+            events = outbound.number(self.case, facts, base.out_seq + 1, now)
         write = StepWrite(
             case_id=self.case.case_id,
             fields=dict(self.fields),
             done_action=self.done_action,
             timeline=tuple(self.timeline),
             taken_wake=self.taken_wake,
+            outbound=events,
+            out_seq_from=base.out_seq,
         )
+        if events:
+            self.case = replace(self.case, out_seq=events[-1].sequence)
+        self.base = self.case
         self.fields.clear()
         self.done_action = None
         self.timeline.clear()

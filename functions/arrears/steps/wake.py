@@ -274,6 +274,11 @@ def _deadline_passed(
         )
         view = case_view(case, borrower, segment=segment)
         return plan_next(policy, view, now).with_outcome("escalated", "promise_broken")
+    if status is CaseStatus.PAUSED and case.agency:
+        # placed with an agency: it collects until ops recall the case (one collector)
+        return hold_for_status(policy, case, now, plans=deps.plans).with_outcome(
+            "hold", "placed_with_agency"
+        )
     if status is CaseStatus.PAUSED:
         case = deps.set_case(case.case_id, status=CaseStatus.OPEN)
         return plan_next(policy, case_view(case, borrower), now).with_outcome(

@@ -292,6 +292,7 @@ def work_queue(
                         "status": _s(item, "status"),
                         "balance": f"{_s(item, 'balance')} {_s(item, 'currency')}".strip(),
                         "waiting_for": _s(item, "waiting_for"),
+                        "bucket": _s(item, "dpd_bucket"),
                         **_attention(item),
                     }
                 )
@@ -358,7 +359,7 @@ def print_queue(rows: list[dict[str, str]], now: datetime, *, as_json: bool = Fa
         print("work queue empty")
         return
     stamp = now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    headers = ("queue", "due_at", "case_id", "stage", "status", "balance", "waiting_for")
+    headers = ("queue", "due_at", "case_id", "stage", "status", "balance", "bucket", "waiting_for")
     widths = {h: max(len(h), *(len(r[h]) for r in rows)) for h in headers}
     print("  ".join(h.upper().ljust(widths[h]) for h in headers) + "  OVERDUE")
     for row in rows:

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from arrears import constants as c
 from arrears.domain import yaml_text
+from arrears.domain.bureau import BureauMapping
 from arrears.domain.compliance.model import Purpose, Reason
 from arrears.domain.types import LETTER_KINDS, Channel
 
@@ -207,6 +208,8 @@ class CompliancePack(_Frozen):
     content: ContentRules = ContentRules()
     letters: LetterRules = LetterRules()
     ledger_retention_days: int = Field(default=1096, ge=1)  # 1006.100: three years
+    # how the country's credit bureau file codes an account (domain/bureau.py); None: generic
+    bureau: BureauMapping | None = None
 
     @field_validator("countries")
     @classmethod

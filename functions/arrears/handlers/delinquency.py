@@ -1,0 +1,38 @@
+"""Lambda run once a day: the delinquency sweep (arrears.steps.delinquency)."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from arrears.adapters.bureau import DynamoBureau
+from arrears.adapters.delinquency_index import DynamoDelinquencyIndex
+from arrears.handlers._shell import default_deps, logger, metrics, tracer
+from arrears.steps.bureau import report_month
+from arrears.steps.delinquency import sweep
+from arrears.steps.unit_of_work import utc_now
+
+
+@cache
+def _index() -> DynamoDelinquencyIndex:
+    return DynamoDelinquencyIndex()
+
+
+@cache
+def _bureau() -> DynamoBureau:
+    return DynamoBureau()
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
+    now = utc_now()
+    deps = default_deps()
+    counts = sweep(deps, _index(), now)
+    # the first days of a month: the month's credit bureau reports
+    counts |= {f"bureau_{k}": v for k, v in report_month(deps.repos.cases, _bureau(), now).items()}
+    logger.info("delinquency sweep", extra=counts)
+    return counts
