@@ -65,6 +65,10 @@ def no_pii_in_logs() -> Iterator[PiiWatch]:
         return token
 
     tokens.new_token = remembered  # type: ignore[assignment]
+    # Powertools takes the first handler of its logger as its own (append_keys and
+    # remove_keys go to that handler's formatter): set it up before the watch is added
+    from arrears.handlers import _shell  # noqa: F401
+
     watch = PiiWatch(issued)
     watched = [logging.getLogger(), logging.getLogger("arrears")]
     for logger in watched:
