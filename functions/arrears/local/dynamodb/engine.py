@@ -411,6 +411,19 @@ class InMemoryDynamoDB:
             params = {k: v for k, v in params.items() if k != "ExclusiveStartKey"}
         if not forward:
             keys.reverse()
+        # moto (like DynamoDB, which stops reading at the limit) gives a LastEvaluatedKey
+        # once the limit is reached while the partition holds more items in the query's
+        # direction, whether or not those match the sort key condition
+        limit = params.get("Limit")
+        sort_kind = table.attribute_types.get(schema.sort or "")
+        if index is None and sort_kind in ("S", "B") and "ExclusiveStartKey" not in params:
+            # a string or binary sort key is its own wire value: test the condition on the
+            # keys and decode only the items the page returns
+            hits = [n for n, k in enumerate(keys) if condition.sort_matches({sort_kind: k[1]})]
+            shown = hits if limit is None else hits[:limit]
+            matches = [item for item in (table.get(keys[n]) for n in shown) if item is not None]
+            more = limit is not None and 0 < limit <= len(hits) and hits[limit - 1] + 1 < len(keys)
+            return self._page(table, index, matches, params, bind, more=more)
         candidates = [item for item in (table.get(k) for k in keys) if item is not None]
         if params.get("ExclusiveStartKey") is not None:
             candidates = _after_start(table, index, candidates, params["ExclusiveStartKey"])
@@ -420,10 +433,6 @@ class InMemoryDynamoDB:
             for item in candidates
         ]
         matches = [item for item, hit in zip(candidates, matching, strict=True) if hit]
-        # moto (like DynamoDB, which stops reading at the limit) gives a LastEvaluatedKey
-        # once the limit is reached while the partition holds more items in the query's
-        # direction, whether or not those match the sort key condition
-        limit = params.get("Limit")
         more = False
         if limit is not None and 0 < limit <= len(matches):
             last_hit = [n for n, hit in enumerate(matching) if hit][limit - 1]
