@@ -18,7 +18,9 @@ class DynamoDelinquencyIndex:
         found: list[str] = []
         for shard in range(SHARDS):
             query = CaseModel.delinquency_due.query(
-                str(shard), range_key_condition=CaseModel.dpd_next_at <= day
+                str(shard),
+                range_key_condition=CaseModel.dpd_next_at <= day,
+                attributes_to_get=[CaseModel.case_id.attr_name],  # the sweep loads each case
             )
             found.extend(item.case_id for item in query)
         return sorted(found)

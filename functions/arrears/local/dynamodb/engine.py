@@ -394,32 +394,36 @@ class InMemoryDynamoDB:
             params["KeyConditionExpression"], bind, schema.partition, schema.sort
         )
         partition = x.ordered(condition.partition_value)
-        keys: list[tuple[Any, ...]]
+        # (sort key value or None, table key) of the partition's items, in key order
+        entries: list[tuple[Any, tuple[Any, ...]]]
         if index is not None:
-            keys = [entry[-1] for entry in index.partitions.get(partition, ())]
+            sorted_by = schema.sort is not None
+            found = index.partitions.get(partition, ())
+            entries = [(e[0] if sorted_by else None, e[-1]) for e in found]
         elif schema.sort is None:
-            keys = [(partition,)] if (partition,) in table.items else []
+            entries = [(None, (partition,))] if (partition,) in table.items else []
         else:
-            keys = [(partition, s) for s in table.partitions.get(partition, ())]
+            entries = [(s, (partition, s)) for s in table.partitions.get(partition, ())]
         forward = params.get("ScanIndexForward", True) is not False
         start = params.get("ExclusiveStartKey")
         if start is not None and index is None and schema.sort in start:
             # DynamoDB resumes strictly past the start key in the query's direction, whether
             # or not an item has that key
             bound = x.ordered(start[schema.sort])
-            keys = [k for k in keys if (k[1] > bound if forward else k[1] < bound)]
+            entries = [e for e in entries if (e[0] > bound if forward else e[0] < bound)]
             params = {k: v for k, v in params.items() if k != "ExclusiveStartKey"}
         if not forward:
-            keys.reverse()
+            entries.reverse()
+        keys = [key for _, key in entries]
         # moto (like DynamoDB, which stops reading at the limit) gives a LastEvaluatedKey
         # once the limit is reached while the partition holds more items in the query's
         # direction, whether or not those match the sort key condition
         limit = params.get("Limit")
-        sort_kind = table.attribute_types.get(schema.sort or "")
-        if index is None and sort_kind in ("S", "B") and "ExclusiveStartKey" not in params:
+        sort_kind = table.attribute_types.get(schema.sort or "")  # index keys are defined too
+        if sort_kind in ("S", "B") and "ExclusiveStartKey" not in params:
             # a string or binary sort key is its own wire value: test the condition on the
             # keys and decode only the items the page returns
-            hits = [n for n, k in enumerate(keys) if condition.sort_matches({sort_kind: k[1]})]
+            hits = [n for n, e in enumerate(entries) if condition.sort_matches({sort_kind: e[0]})]
             shown = hits if limit is None else hits[:limit]
             matches = [item for item in (table.get(keys[n]) for n in shown) if item is not None]
             more = limit is not None and 0 < limit <= len(hits) and hits[limit - 1] + 1 < len(keys)
