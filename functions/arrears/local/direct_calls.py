@@ -1,8 +1,9 @@
 """The hottest AWS calls after DynamoDB, answered by moto's own backends without the wire.
 
 A never-paying case publishes about nine SNS messages (texts, and the ops alerts its legal
-review raises every week), three EventBridge events and an email, and the runtime's own
-emulation of Lambda's SQS event source receives and deletes every inbound event. Through
+review raises every week), three EventBridge events and an email, creates a resume schedule
+each time it parks, and the runtime's own emulation of Lambda's SQS event source receives
+and deletes every inbound event. Through
 botocore and moto, each call is serialized, matched against moto's URL patterns, parsed
 again by moto's response class and serialized back: about 1.5 ms of CPU, of which the
 backend's own work is a small part. Here the call keeps botocore's parameter validation,
@@ -81,6 +82,35 @@ def _send_email(account: str, region: str, params: dict[str, Any]) -> dict[str, 
     return {"MessageId": message.id}
 
 
+def _create_schedule(account: str, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    from moto.scheduler.models import scheduler_backends
+
+    # the parameters as the REST-JSON wire carries them: copies, times as epoch seconds
+    wire = json.loads(json.dumps(params, default=lambda t: _WIRE_TIME(t, "unixtimestamp")))
+    schedule = scheduler_backends[account][region].create_schedule(
+        description=wire.get("Description"),
+        end_date=wire.get("EndDate"),
+        flexible_time_window=wire.get("FlexibleTimeWindow"),
+        group_name=wire.get("GroupName"),
+        kms_key_arn=wire.get("KmsKeyArn"),
+        name=wire["Name"],
+        schedule_expression=wire.get("ScheduleExpression"),
+        schedule_expression_timezone=wire.get("ScheduleExpressionTimezone"),
+        start_date=wire.get("StartDate"),
+        state=wire.get("State"),
+        target=wire.get("Target"),
+        action_after_completion=wire.get("ActionAfterCompletion"),
+    )
+    return {"ScheduleArn": schedule.arn}
+
+
+def _delete_schedule(account: str, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    from moto.scheduler.models import scheduler_backends
+
+    scheduler_backends[account][region].delete_schedule(params.get("GroupName"), params["Name"])
+    return {}
+
+
 def _sqs(method: str) -> Direct:
     """An SQS action as moto's response method performs it, from the call's parameters
     (moto parses SQS requests into the same parameters), without the wire."""
@@ -109,6 +139,9 @@ DIRECT: dict[tuple[str, str], Direct] = {
     ("sns", "Publish"): _sns_publish,
     ("events", "PutEvents"): _put_events,
     ("sesv2", "SendEmail"): _send_email,
+    # a case parking between distant stages, and its resume schedule deleted on a wake
+    ("scheduler", "CreateSchedule"): _create_schedule,
+    ("scheduler", "DeleteSchedule"): _delete_schedule,
     # the runtime's own emulation of Lambda's SQS event source
     ("sqs", "ReceiveMessage"): _sqs("receive_message"),
     ("sqs", "DeleteMessageBatch"): _sqs("delete_message_batch"),

@@ -443,6 +443,7 @@ def check_internals() -> list[str]:
             problems.append(f"ExecutionState.{name} is no longer set by the state")
     problems += _history_problems()
     problems += _ended_environment_problems()
+    problems += _scheduler_service_problems()
     for model in _untracked_models():
         if not isinstance(model.__dict__.get("instances_tracked"), list):
             problems.append(f"moto's {model.__module__}.{model.__name__} is no longer tracked")
@@ -1090,6 +1091,25 @@ class _Untracked(list[Any]):
 
     def append(self, item: Any) -> None:
         pass
+
+
+def _scheduler_service_problems() -> list[str]:
+    """What ``resume_schedules.ScheduleFirer`` reads of the emulated Scheduler's state."""
+    from moto.scheduler.models import EventBridgeSchedulerBackend, Schedule
+
+    problems = []
+    for name in ("get_schedule", "delete_schedule"):
+        method = getattr(EventBridgeSchedulerBackend, name, None)
+        if method is None or tuple(inspect.signature(method).parameters) != (
+            "self",
+            "group_name",
+            "name",
+        ):
+            problems.append(f"moto's scheduler backend {name} changed")
+    for name in ("target", "action_after_completion"):
+        if f"self.{name} = " not in inspect.getsource(Schedule.__init__):
+            problems.append(f"moto's Schedule no longer keeps {name}")
+    return problems
 
 
 def _untracked_models() -> tuple[type, ...]:

@@ -78,12 +78,14 @@ class ScheduleFirer:
     def __init__(
         self,
         client: Callable[[str], Any],
+        service: Callable[[], Any],
         schedule: Callable[[datetime, Callable[[], None], str], None],
         now: Callable[[], datetime],
         before_start: Callable[[], None] | None = None,
         seed: int = 0,
     ) -> None:
         self._client = client
+        self._service = service  # the emulated Scheduler's own state (moto's backend)
         self._schedule = schedule
         self._now = now
         self._before_start = before_start
@@ -105,14 +107,17 @@ class ScheduleFirer:
         self._schedule(at, lambda: self._fire(name, group, 1), f"schedule {name}")
 
     def _fire(self, name: str, group: str | None, attempt: int) -> None:
-        scheduler = self._client("scheduler")
-        args = {"Name": name, **({"GroupName": group} if group else {})}
+        # The service reads and deletes its own schedules (no API call of the account's);
+        # only the target's StartExecution is a call, made with the schedule's role.
+        from moto.scheduler.exceptions import ScheduleGroupNotFound, ScheduleNotFound
+
+        service = self._service()
         try:
-            schedule = scheduler.get_schedule(**args)
-        except ClientError:
+            schedule = service.get_schedule(group, name)
+        except (ScheduleNotFound, ScheduleGroupNotFound):
             self.stats.deleted_before_firing += 1
             return
-        target = schedule["Target"]
+        target = schedule.target
         if target["Arn"] != START_EXECUTION_TARGET:
             raise ValueError(f"schedule {name}: unsupported target {target['Arn']}")
         request = json.loads(target["Input"])
@@ -137,5 +142,5 @@ class ScheduleFirer:
             self.stats.already_started += 1
         else:
             self.stats.fired += 1
-        if schedule.get("ActionAfterCompletion") == "DELETE":
-            scheduler.delete_schedule(**args)
+        if schedule.action_after_completion == "DELETE":
+            service.delete_schedule(group, name)

@@ -184,6 +184,13 @@ def local_definition(spec: t.StateMachineSpec, topology: LocalTopology) -> str:
     return result
 
 
+def _scheduler_service() -> Any:
+    """The emulated EventBridge Scheduler's state in the runtime's account and region."""
+    from moto.scheduler.models import scheduler_backends
+
+    return scheduler_backends[ACCOUNT_ID][REGION]
+
+
 def local_environment(topology: LocalTopology) -> dict[str, str]:
     """The Lambda environment variables (``constants.ENV_*``) with the local names."""
     env = {spec.env_var: spec.local_name for spec in topology.tables}
@@ -311,6 +318,7 @@ class LocalRuntime:
         # EventBridge Scheduler's one-time schedules (parked cases), fired on the clock
         self.schedules = ScheduleFirer(
             client=self.client,
+            service=_scheduler_service,
             schedule=self.scheduler.schedule,
             now=lambda: self.clock.now,
             before_start=self._start_execution_quota if self.quotas else None,

@@ -36,6 +36,7 @@ def _world() -> dict[str, Any]:
     events.create_event_bus(Name="bus")
     events.put_rule(Name="r", EventBusName="bus", EventPattern=json.dumps({"source": ["wallet"]}))
     events.put_targets(Rule="r", EventBusName="bus", Targets=[{"Id": "q", "Arn": arn + "routed"}])
+    boto3.client("scheduler", region_name=REGION).create_schedule_group(Name="resume")
     return {"topic": topic, "alerts": alerts, "routed": routed, "sqs": sqs}
 
 
@@ -58,7 +59,29 @@ def _calls(topic: str) -> list[tuple[str, str, dict[str, Any]]]:
         ("sesv2", "send_email", _email("lender@example.com", "Html")),
         ("sesv2", "send_email", _email("stranger@example.com", "Text")),  # not verified
         ("sesv2", "send_email", _email("lender@example.com", "Text", to="not an address")),
+        ("scheduler", "create_schedule", _schedule("acc-1-1-c1-r1")),
+        ("scheduler", "create_schedule", _schedule("acc-1-1-c1-r1")),  # exists: a retried park
+        ("scheduler", "delete_schedule", {"Name": "acc-1-1-c1-r1", "GroupName": "resume"}),
+        ("scheduler", "delete_schedule", {"Name": "acc-1-1-c1-r1", "GroupName": "resume"}),
     ]  # fmt: skip
+
+
+def _schedule(name: str) -> dict[str, Any]:
+    """A case's resume schedule, as the parking step creates it."""
+    return {
+        "Name": name,
+        "GroupName": "resume",
+        "ScheduleExpression": "at(2026-12-01T09:15:00)",
+        "ScheduleExpressionTimezone": "UTC",
+        "FlexibleTimeWindow": {"Mode": "OFF"},
+        "ActionAfterCompletion": "DELETE",
+        "Target": {
+            "Arn": "arn:aws:scheduler:::aws-sdk:sfn:startExecution",
+            "RoleArn": "arn:aws:iam::123456789012:role/resume",
+            "Input": json.dumps({"Name": name}),
+            "RetryPolicy": {"MaximumRetryAttempts": 10, "MaximumEventAgeInSeconds": 3600},
+        },
+    }
 
 
 def _email(sender: str, kind: str, to: str = "b@example.com") -> dict[str, Any]:
@@ -105,7 +128,13 @@ def _run(direct: bool) -> tuple[list[Any], dict[str, Any]]:
             (m.source, m.subject, m.body, m.destinations)
             for m in ses_backends[ACCOUNT][REGION].sent_messages
         ]
-        return outcomes, {"delivered": delivered, "texts": texts, "emails": emails}
+        scheduler = boto3.client("scheduler", region_name=REGION)
+        schedules = [
+            (s["Name"], s["GroupName"], s["Target"]["Arn"])
+            for s in scheduler.list_schedules()["Schedules"]
+        ]
+        effects = {"delivered": delivered, "texts": texts, "emails": emails, "schedules": schedules}
+        return outcomes, effects
 
 
 class _nothing:
@@ -130,9 +159,14 @@ def test_direct_calls_answer_fail_and_act_as_the_wire_does():
     assert wire_effects["delivered"]["alerts"] == ["alert"]
     assert wire_effects["delivered"]["routed"] == ["Paid", "Paid"]
     assert wire_effects["texts"] == [("+447700900123", "hi")]
-    assert [o[0] for o in wire[-4:]] == ["ok", "ok", "error", "error"]
+    assert [o[0] for o in wire[10:14]] == ["ok", "ok", "error", "error"]
     assert [e[2] for e in wire_effects["emails"]] == ["Pay", "Pay"]
     assert wire[8][2] == 1  # one of two entries failed (no DetailType)
+    assert [o[0] for o in wire[14:]] == ["ok", "error", "ok", "error"]
+    assert [o[2]["Code"] for o in wire[14:] if o[0] == "error"] == [
+        "ConflictException",
+        "ResourceNotFoundException",
+    ]
 
 
 def test_parameters_are_validated_before_anything_is_sent():
