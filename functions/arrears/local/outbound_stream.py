@@ -32,7 +32,11 @@ class OutboxStream:
     def __init__(self, rt: LocalRuntime) -> None:
         self.rt = rt
         self.pending: deque[dict[str, Any]] = deque()
-        self._received: list[dict[str, Any]] = []
+        # what consumers received: (case id, type, time, received at, detail JSON) in order,
+        # and each case's positions in it; a portfolio run keeps about fifteen per case, so
+        # the detail stays the compact JSON it arrived as until a report or test reads it
+        self._received: list[tuple[str, str, str, str, str]] = []
+        self._by_case: dict[str, list[int]] = {}
         self.dead_letters: list[dict[str, Any]] = []
         # test hook: a stream record handed to the publisher a second time, as a stream
         # may deliver it (at least once)
@@ -139,7 +143,6 @@ class OutboxStream:
         from botocore.client import BaseClient
 
         original = BaseClient._make_api_call
-        received = self._received
 
         def make_api_call(client: Any, operation_name: str, api_params: Any) -> Any:
             response = original(client, operation_name, api_params)
@@ -148,7 +151,7 @@ class OutboxStream:
                 for entry, answer in zip(api_params.get("Entries") or [], answers, strict=False):
                     ours = entry.get("DetailType") in CATALOGUE
                     if entry.get("Source") == SOURCE and ours and answer.get("EventId"):
-                        received.append(self._consumed(entry))
+                        self._consume(entry)
             return response
 
         BaseClient._make_api_call = make_api_call
@@ -157,30 +160,39 @@ class OutboxStream:
         finally:
             BaseClient._make_api_call = original
 
-    def _consumed(self, entry: dict[str, Any]) -> dict[str, Any]:
-        detail = json.loads(entry.get("Detail") or "{}")
+    def _consume(self, entry: dict[str, Any]) -> None:
+        detail = entry.get("Detail") or "{}"
+        case_id = str(json.loads(detail).get("case_id"))
         at = entry.get("Time")
+        time = _iso(at) if isinstance(at, datetime) else _iso(self.rt.now)
+        self._by_case.setdefault(case_id, []).append(len(self._received))
+        kind = str(entry.get("DetailType"))
+        self._received.append((case_id, kind, time, _iso(self.rt.now), detail))
+
+    @staticmethod
+    def _consumed(kept: tuple[str, str, str, str, str]) -> dict[str, Any]:
+        case_id, kind, time, received_at, text = kept
+        detail = json.loads(text)
         return {
             "id": detail.get("event_id"),
-            "case_id": detail.get("case_id"),
+            "case_id": case_id,
             "sequence": detail.get("sequence"),
-            "type": entry.get("DetailType"),
-            "time": _iso(at) if isinstance(at, datetime) else _iso(self.rt.now),
-            "received_at": _iso(self.rt.now),
+            "type": kind,
+            "time": time,
+            "received_at": received_at,
             "detail": detail,
         }
 
     @property
     def events_out(self) -> list[dict[str, Any]]:
         """Everything consumers received so far, duplicates included."""
-        return self._received
+        return [self._consumed(kept) for kept in self._received]
 
     def for_case(self, case_id: str) -> list[dict[str, Any]]:
         """What consumers received about one case, in the order they received it."""
         return [
             {k: e[k] for k in ("id", "sequence", "type", "time", "detail")}
-            for e in self.events_out
-            if e["case_id"] == case_id
+            for e in (self._consumed(self._received[n]) for n in self._by_case.get(case_id, ()))
         ]
 
 
