@@ -29,6 +29,7 @@ from arrears.domain.case import BorrowerRecord, CaseRecord, TimelineEntry, parse
 from arrears.domain.errors import ArrearsError
 from arrears.domain.ladder import local_zone
 from arrears.domain.ops import CaseSnapshot
+from arrears.domain.policy import Policy
 from arrears.domain.portal import knowledge as kc
 from arrears.domain.portal import pages, view
 from arrears.domain.portal.actions import (
@@ -210,8 +211,11 @@ class Portal:
             outcome="check_passed",
         )
 
-    def act(self, request: PortalRequest) -> PortalResponse:
-        now = self.deps.clock()
+    def _admit_post(
+        self, request: PortalRequest, now: datetime
+    ) -> PortalResponse | tuple[CaseRecord, BorrowerRecord, Policy, str]:
+        """What every POST passes first: a live link, the rate limits, a signed-in session
+        and a form token not used before; else the page that says which one failed."""
         resolved = self._resolve(request, now)
         if resolved is None:
             return self._unknown(request, now)
@@ -224,6 +228,14 @@ class Portal:
             return self._message(borrower, case, policy, "error_session", 403, back, "session")
         if not self._take_nonce(link, request, now):
             return self._message(borrower, case, policy, "error_replayed", 409, back, "replayed")
+        return case, borrower, policy, back
+
+    def act(self, request: PortalRequest) -> PortalResponse:
+        now = self.deps.clock()
+        admitted = self._admit_post(request, now)
+        if isinstance(admitted, PortalResponse):
+            return admitted
+        case, borrower, policy, back = admitted
         action = request.form.get("action", "")
         try:
             if action == PortalAction.PREFERENCES:
@@ -236,18 +248,10 @@ class Portal:
 
     def pay(self, request: PortalRequest) -> PortalResponse:
         now = self.deps.clock()
-        resolved = self._resolve(request, now)
-        if resolved is None:
-            return self._unknown(request, now)
-        link, case, borrower = resolved
-        policy = self.deps.policy_of(case)
-        back = self._base(request)
-        if self._limited(request, now, policy):
-            return self._message(borrower, case, policy, "rate_limited", 429, None, "rate")
-        if not session_valid(link, request.session, now):
-            return self._message(borrower, case, policy, "error_session", 403, back, "session")
-        if not self._take_nonce(link, request, now):
-            return self._message(borrower, case, policy, "error_replayed", 409, back, "replayed")
+        admitted = self._admit_post(request, now)
+        if isinstance(admitted, PortalResponse):
+            return admitted
+        case, borrower, policy, back = admitted
         template = policy.portal.payment_url
         if not template:
             return self._message(borrower, case, policy, "error_not_now", 400, back, "no_pay")
