@@ -7,7 +7,6 @@ import json
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime
-from decimal import Decimal
 from typing import Any
 
 import boto3
@@ -20,24 +19,22 @@ from arrears.steps.bureau import report_month
 from moto import mock_aws
 
 from tests.support.aws import REGION, create_tables, use_fake_credentials
+from tests.support.cases import a_case as shared_case
 
 DEC_1 = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
 US = load_pack("US").bureau
 
 
 def a_case(**changes: Any) -> CaseRecord:
-    base = CaseRecord(
-        case_id="acc-42#1",
-        account_id="acc-42",
-        cycle=1,
-        status=CaseStatus.OPEN,
-        stage=Stage.FOLLOW_UP,
-        balance=Decimal("1250.00"),
-        currency="USD",
-        opened_at=datetime(2026, 10, 2, tzinfo=UTC),
-        due_date=date(2026, 10, 1),
+    return replace(
+        shared_case(
+            stage=Stage.FOLLOW_UP,
+            currency="USD",
+            opened_at=datetime(2026, 10, 2, tzinfo=UTC),
+            due_date=date(2026, 10, 1),
+        ),
+        **changes,
     )
-    return replace(base, **changes)
 
 
 def test_the_us_pack_maps_to_metro2_codes() -> None:

@@ -4,34 +4,23 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import UTC, date, datetime
-from decimal import Decimal
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from arrears.adapters.cases import Repositories
 from arrears.domain.case import CaseRecord
 from arrears.domain.credit_line import FROZEN, REDUCED, RESTORED, CreditLinePolicy, target
-from arrears.domain.types import CaseStatus, Stage
+from arrears.domain.types import CaseStatus
 from arrears.steps.ingest import Ingestor
+
+from tests.support.cases import a_case as shared_case
 
 POLICY = CreditLinePolicy()
 
 
 def a_case(**changes: Any) -> CaseRecord:
-    base = CaseRecord(
-        case_id="acc-42#1",
-        account_id="acc-42",
-        cycle=1,
-        status=CaseStatus.OPEN,
-        stage=Stage.REMINDER,
-        balance=Decimal("1250.00"),
-        currency="CNY",
-        opened_at=datetime(2026, 11, 2, tzinfo=UTC),
-        due_date=date(2026, 11, 1),
-        segment="standard",
-    )
-    return replace(base, **changes)
+    return replace(shared_case(segment="standard"), **changes)
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -15,29 +14,19 @@ from arrears.domain import delinquency
 from arrears.domain.case import CaseRecord
 from arrears.domain.delinquency import CURRENT, DelinquencyPolicy, standing
 from arrears.domain.policy import load_policy
-from arrears.domain.types import CaseStatus, Stage
+from arrears.domain.types import CaseStatus
 from arrears.steps.delinquency import sweep
 from arrears.steps.unit_of_work import UnitOfWork
 from pydantic import ValidationError
+
+from tests.support.cases import a_case as shared_case
 
 DUE = date(2026, 11, 1)
 POLICY = DelinquencyPolicy()
 
 
 def a_case(**changes: Any) -> CaseRecord:
-    base = CaseRecord(
-        case_id="acc-42#1",
-        account_id="acc-42",
-        cycle=1,
-        status=CaseStatus.OPEN,
-        stage=Stage.REMINDER,
-        balance=Decimal("1250.00"),
-        currency="CNY",
-        opened_at=datetime(2026, 11, 2, tzinfo=UTC),
-        due_date=DUE,
-        policy_version=load_policy().version,
-    )
-    return replace(base, **changes)
+    return replace(shared_case(due_date=DUE, policy_version=load_policy().version), **changes)
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,6 @@ import json
 import re
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -29,26 +28,25 @@ from arrears.domain.ops import (
 from arrears.domain.types import CaseStatus, Channel, Stage
 from moto import mock_aws
 
+from tests.support.cases import a_case as shared_case
+
 NOW = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
 RUNBOOK = Path(__file__).resolve().parents[2] / "docs" / "ops.md"
 
 
 def a_case(**changes: Any) -> CaseRecord:
-    base = CaseRecord(
-        case_id="acc-42#1",
-        account_id="acc-42",
-        cycle=1,
-        status=CaseStatus.OPEN,
-        stage=Stage.AGENT_CALL,
-        balance=Decimal("1250.00"),
-        currency="CNY",
-        opened_at=NOW - timedelta(days=18),
-        task_token="token-1",
-        waiting_for="agent_outcome",
-        queue="AGENT_CALL",
-        queue_due_at=NOW,
+    return replace(
+        shared_case(
+            stage=Stage.AGENT_CALL,
+            opened_at=NOW - timedelta(days=18),
+            due_date=None,
+            task_token="token-1",
+            waiting_for="agent_outcome",
+            queue="AGENT_CALL",
+            queue_due_at=NOW,
+        ),
+        **changes,
     )
-    return replace(base, **changes)
 
 
 def action(name: str, **fields: Any) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -33,25 +33,20 @@ from arrears.steps.publish import StreamRecord, publish_batch, republish, stream
 from moto import mock_aws
 
 from tests.support.aws import REGION, create_tables, use_fake_credentials
+from tests.support.cases import a_case as shared_case
 
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
 
 
 def a_case(**changes: Any) -> CaseRecord:
-    base = CaseRecord(
-        case_id="acc-42#1",
-        account_id="acc-42",
-        cycle=1,
-        status=CaseStatus.OPEN,
-        stage=Stage.REMINDER,
-        balance=Decimal("1250.00"),
-        currency="CNY",
-        opened_at=NOW - timedelta(days=18),
-        due_date=date(2026, 11, 1),
-        obligations={"loan-7/inst-3": Decimal("1250.00")},
-        policy_version="default-3",
+    return replace(
+        shared_case(
+            opened_at=NOW - timedelta(days=18),
+            obligations={"loan-7/inst-3": Decimal("1250.00")},
+            policy_version="default-3",
+        ),
+        **changes,
     )
-    return replace(base, **changes)
 
 
 def types(facts: list[outbound.Fact]) -> list[str]:
