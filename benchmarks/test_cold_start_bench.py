@@ -270,8 +270,11 @@ def test_cold_starts(benchmark: BenchmarkFixture, python312: str, workdir: Path)
     modules = sorted(after)
     # (tree, name) -> import path; the baseline runs from a tree's asset (Powertools, X-Ray)
     paths: dict[tuple[str, str], list[Path]] = {}
+    # functions added since the older commit have no figure of their own there
+    older = [m for m in modules if (before / (m.replace(".", "/") + ".py")).is_file()]
     for module in modules:
-        paths["before", module] = [before, runtime]
+        if module in older:
+            paths["before", module] = [before, runtime]
         paths["after", module] = [after[module], runtime]
     paths["before", BASELINE] = [baseline_dir(None, workdir), before, runtime]
     paths["after", BASELINE] = [
@@ -299,24 +302,27 @@ def test_cold_starts(benchmark: BenchmarkFixture, python312: str, workdir: Path)
 
     benchmark.pedantic(measure_all, rounds=1, iterations=1)
 
-    def median(tree: str, name: str, key: str) -> float:
-        return statistics.median(sample[key] for sample in samples[tree, name])
+    def median(tree: str, name: str, key: str) -> float | None:
+        values = [sample[key] for sample in samples.get((tree, name), []) if key in sample]
+        return statistics.median(values) if values else None
 
     rows = []
     sizes = {"before": (unzipped_mb(before), zipped_mb(before, workdir))}
     for module in modules:
         sizes[module] = (unzipped_mb(after[module]), zipped_mb(after[module], workdir))
-    baseline = {tree: median(tree, BASELINE, "import_cpu") for tree in ("before", "after")}
+    baseline = {tree: median(tree, BASELINE, "import_cpu") or 0.0 for tree in ("before", "after")}
     for module in modules:
-        row = {"function": module.rsplit(".", 1)[1]}
-        for tree in ("before", "after"):
+        row: dict[str, Any] = {"function": module.rsplit(".", 1)[1]}
+        for tree in ("before", "after") if module in older else ("after",):
             size = sizes["before" if tree == "before" else module]
+            imported = median(tree, module, "import_cpu") or 0.0
+            invoked = median(tree, module, "invoke_cpu")
             row[tree] = {
                 "unzipped_mb": round(size[0], 1),
                 "zipped_mb": round(size[1], 1),
-                "import_cpu_s": round(median(tree, module, "import_cpu"), 3),
-                "import_x_baseline": round(median(tree, module, "import_cpu") / baseline[tree], 2),
-                "first_invocation_cpu_s": round(median(tree, module, "invoke_cpu"), 3),
+                "import_cpu_s": round(imported, 3),
+                "import_x_baseline": round(imported / baseline[tree], 2),
+                "first_invocation_cpu_s": None if invoked is None else round(invoked, 3),
             }
         rows.append(row)
     benchmark.extra_info["cold_starts"] = rows
@@ -331,12 +337,14 @@ def test_cold_starts(benchmark: BenchmarkFixture, python312: str, workdir: Path)
         "|---|---|---|---|",
     ]
     for row in rows:
-        b, a = row["before"], row["after"]
+        a = row["after"]
+        b = row.get("before") or {k: "new" for k in a}  # a function the older tree lacks
+        first = a["first_invocation_cpu_s"] or "not invoked by the demo"
         lines.append(
             f"| {row['function']} | {b['zipped_mb']} / {b['unzipped_mb']} → "
             f"{a['zipped_mb']} / {a['unzipped_mb']} | {b['import_x_baseline']} "
             f"({b['import_cpu_s']}) → {a['import_x_baseline']} ({a['import_cpu_s']}) "
-            f"| {b['first_invocation_cpu_s']} → {a['first_invocation_cpu_s']} |"
+            f"| {b['first_invocation_cpu_s']} → {first} |"
         )
     table = "\n".join(lines)
     (CACHE / "table.md").write_text(table + "\n")  # the last run's, for docs/benchmarks.md
@@ -344,7 +352,8 @@ def test_cold_starts(benchmark: BenchmarkFixture, python312: str, workdir: Path)
 
     for row, module in zip(rows, modules, strict=True):
         limit = FIRST_INVOCATION_LIMIT.get(module, FIRST_INVOCATION_DEFAULT)
-        assert row["after"]["first_invocation_cpu_s"] <= limit, row
+        first = row["after"]["first_invocation_cpu_s"]
+        assert first is None or first <= limit, row
     # Not met yet (docs/benchmarks.md says by how much): shown as an expected failure, so
     # the shortfall is in every run's summary and this turns into a pass when it is met.
     above = {
