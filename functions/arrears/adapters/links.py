@@ -14,7 +14,6 @@ import secrets
 import threading
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from functools import cache
 from typing import Any
 
 import boto3
@@ -29,9 +28,10 @@ from arrears.domain.portal.tokens import Link, link_url, new_link
 TTL_MARGIN = timedelta(days=7)
 
 
-@cache
-def _dynamodb(region: str) -> Any:
-    return boto3.client("dynamodb", region_name=region)
+def _dynamodb() -> Any:
+    """The DynamoDB client every table model already sends through: a second client would
+    parse DynamoDB's service model again on the contact function's first message."""
+    return LinkModel._get_connection().connection.client
 
 
 def _s(value: str) -> dict[str, str]:
@@ -48,7 +48,7 @@ def _epoch(moment: datetime) -> dict[str, str]:
 
 class DynamoLinks:
     def __init__(self, client: Any | None = None) -> None:
-        self._client = client or _dynamodb(aws_region())
+        self._client = client or _dynamodb()
 
     @property
     def _table(self) -> str:
