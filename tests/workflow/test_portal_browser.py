@@ -256,3 +256,20 @@ def test_the_chinese_pages_pass_axe_too(served, browser) -> None:
     assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "zh"
     assert axe_violations(browser) == [], _summary(axe_violations(browser))
     browser.save_screenshot(str(SHOTS / "portal-case-zh.png"))
+
+
+@pytest.mark.parametrize(("locale", "lang"), [("es-MX", "es"), ("pt-BR", "pt"), ("id-ID", "id")])
+def test_the_pages_in_the_other_languages_pass_axe(served, browser, locale: str, lang: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    # given a borrower writing in another language the templates support
+    runtime, box, base = served
+    browser.get(sms_link(runtime, box, base, f"browser-{lang}", locale=locale))
+    # then the check page and, once passed, the case page are in that language and pass axe
+    assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == lang
+    assert axe_violations(browser) == [], _summary(axe_violations(browser))
+    browser.find_element(By.ID, "answer").send_keys(BIRTH_YEAR)
+    submit(browser, browser.find_element(By.CSS_SELECTOR, "form button[type=submit]"))
+    assert "1.250,00" in browser.page_source or "1,250.00" in browser.page_source
+    assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == lang
+    assert axe_violations(browser) == [], _summary(axe_violations(browser))
