@@ -154,8 +154,11 @@ class Portal:
 
     # ---- entry points ------------------------------------------------------------------
 
-    def view(self, request: PortalRequest) -> PortalResponse:
-        now = self.deps.clock()
+    def _open(
+        self, request: PortalRequest, now: datetime
+    ) -> PortalResponse | tuple[Link, CaseRecord, BorrowerRecord, Policy]:
+        """What every request passes first: a live link and the rate limits; else the
+        identical not-found page or the rate-limited one."""
         resolved = self._resolve(request, now)
         if resolved is None:
             return self._unknown(request, now)
@@ -163,6 +166,14 @@ class Portal:
         policy = self.deps.policy_of(case)
         if self._limited(request, now, policy):
             return self._message(borrower, case, policy, "rate_limited", 429, None, "rate")
+        return link, case, borrower, policy
+
+    def view(self, request: PortalRequest) -> PortalResponse:
+        now = self.deps.clock()
+        opened = self._open(request, now)
+        if isinstance(opened, PortalResponse):
+            return opened
+        link, case, borrower, policy = opened
         if link.locked(policy.portal.max_failed_checks):
             return self._locked(borrower, case, policy)
         if not session_valid(link, request.session, now):
@@ -171,13 +182,10 @@ class Portal:
 
     def check(self, request: PortalRequest) -> PortalResponse:
         now = self.deps.clock()
-        resolved = self._resolve(request, now)
-        if resolved is None:
-            return self._unknown(request, now)
-        link, case, borrower = resolved
-        policy = self.deps.policy_of(case)
-        if self._limited(request, now, policy):
-            return self._message(borrower, case, policy, "rate_limited", 429, None, "rate")
+        opened = self._open(request, now)
+        if isinstance(opened, PortalResponse):
+            return opened
+        link, case, borrower, policy = opened
         if not self._take_nonce(link, request, now):
             return self._message(borrower, case, policy, "error_replayed", 403, "", "csrf")
         limit = policy.portal.max_failed_checks
@@ -216,14 +224,11 @@ class Portal:
     ) -> PortalResponse | tuple[CaseRecord, BorrowerRecord, Policy, str]:
         """What every POST passes first: a live link, the rate limits, a signed-in session
         and a form token not used before; else the page that says which one failed."""
-        resolved = self._resolve(request, now)
-        if resolved is None:
-            return self._unknown(request, now)
-        link, case, borrower = resolved
-        policy = self.deps.policy_of(case)
+        opened = self._open(request, now)
+        if isinstance(opened, PortalResponse):
+            return opened
+        link, case, borrower, policy = opened
         back = self._base(request)
-        if self._limited(request, now, policy):
-            return self._message(borrower, case, policy, "rate_limited", 429, None, "rate")
         if not session_valid(link, request.session, now):
             return self._message(borrower, case, policy, "error_session", 403, back, "session")
         if not self._take_nonce(link, request, now):
