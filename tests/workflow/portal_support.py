@@ -5,18 +5,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 from arrears import constants as c
 from arrears.domain.portal.knowledge import KnowledgeKind, make_check
-from arrears.handlers import _shell
 from arrears.local.portal_server import call, http_event, session_cookie
 from arrears.local.runtime import LocalRuntime
-from arrears.steps.unit_of_work import UnitOfWork
 
-from tests.workflow.escalation_support import START, Outbox, open_overdue
+from tests.workflow.escalation_support import START, Outbox, open_overdue, outbox  # noqa: F401 (fixture)
 
 PORTAL_URL = "https://portal.test"
 LINK = re.compile(re.escape(PORTAL_URL) + r"(/c/[A-Za-z0-9_-]{22,})")
@@ -30,21 +28,7 @@ def knowledge_check(answer: str = BIRTH_YEAR) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def outbox() -> Iterator[Outbox]:
-    box = Outbox()
-
-    def deps() -> UnitOfWork:
-        real = _shell.aws_deps()
-        box.clock = real.clock
-        return replace(real, messenger=box, letters=box)
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(_shell, "default_deps", deps)
-        yield box
-
-
-@pytest.fixture(scope="module")
-def rt(outbox: Outbox) -> Iterator[LocalRuntime]:
+def rt(outbox: Outbox) -> Iterator[LocalRuntime]:  # noqa: F811 (the fixture, as a parameter)
     env = {c.ENV_PORTAL_URL: PORTAL_URL, c.ENV_PORTAL_SIGNING_SECRET: "local-test-secret"}
     with LocalRuntime(start=START, seed=7, extra_env=env) as runtime:
         yield runtime
@@ -68,9 +52,9 @@ def open_case(rt: LocalRuntime, account_id: str, **borrower: Any) -> str:
     return open_overdue(rt, account_id, borrower={"knowledge_check": knowledge_check(), **borrower})
 
 
-def link_in(outbox: Outbox, account_id: str, channel: str = "sms") -> str:
+def link_in(box: Outbox, account_id: str, channel: str = "sms") -> str:
     """The portal path in the latest message of ``channel`` really sent to the borrower."""
-    sent = [m for m in outbox.to(account_id) if m["channel"] == channel]
+    sent = [m for m in box.to(account_id) if m["channel"] == channel]
     assert sent, f"no {channel} sent to {account_id}"
     found = LINK.search(sent[-1]["body"])
     assert found, "the message carries no portal link"

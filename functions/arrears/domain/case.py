@@ -9,7 +9,7 @@ execution, or ignore the event with a reason.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -925,3 +925,14 @@ def _ignored(
 def event_actor(event: PaymentStatusChanged) -> str:
     """Who told us: the producing system, as the audit's actor."""
     return f"source:{c.SOURCE_PAYMENTS}"
+
+
+def payments_received(case: CaseRecord, timeline: Sequence[TimelineEntry]) -> Decimal:
+    """What the wallet reported paid on this case (its ``payment`` audit lines): letters
+    and the portal's balance breakdown show it."""
+    paid = [
+        Decimal(str(entry.detail.get("amount_paid") or "0"))
+        for entry in timeline
+        if entry.kind == "payment" and entry.at >= case.opened_at
+    ]
+    return sum(paid, Decimal("0.00"))

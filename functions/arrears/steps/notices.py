@@ -9,7 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from arrears.domain.case import BorrowerRecord, CaseRecord, TimelineEntry
+from arrears.domain.case import BorrowerRecord, CaseRecord, TimelineEntry, payments_received
 from arrears.domain.compliance.pack import LetterRules
 from arrears.domain.policy import Policy
 from arrears.steps.unit_of_work import UnitOfWork, count
@@ -87,7 +87,7 @@ def letter_context(
         interest_since=since.interest,
         fees_since=since.fees,
         credits_since=since.credits,
-        payments_since=_payments_since(case, timeline),
+        payments_since=payments_received(case, timeline),
     )
 
 
@@ -112,15 +112,6 @@ def opening_balance(case: CaseRecord, timeline: Sequence[TimelineEntry]) -> Deci
         if entry.kind == "case_opened" and entry.detail.get("balance") not in (None, ""):
             return Decimal(str(entry.detail["balance"]))
     return case.balance
-
-
-def _payments_since(case: CaseRecord, timeline: Sequence[TimelineEntry]) -> Decimal:
-    paid = [
-        Decimal(str(e.detail.get("amount_paid") or "0"))
-        for e in timeline
-        if e.kind == "payment" and e.at >= case.opened_at
-    ]
-    return sum(paid, Decimal("0.00"))
 
 
 def render_and_store_letter(

@@ -25,7 +25,13 @@ from urllib.parse import urlsplit
 from aws_lambda_powertools import Logger
 
 from arrears import constants as c
-from arrears.domain.case import BorrowerRecord, CaseRecord, TimelineEntry, parse_iso_utc
+from arrears.domain.case import (
+    BorrowerRecord,
+    CaseRecord,
+    TimelineEntry,
+    parse_iso_utc,
+    payments_received,
+)
 from arrears.domain.errors import ArrearsError
 from arrears.domain.ladder import local_zone
 from arrears.domain.ops import CaseSnapshot
@@ -472,7 +478,7 @@ class Portal:
             caps_for(borrower.country),
         )
         timeline = self.deps.timeline.list(case.case_id)
-        paid = view.payments_received(case, timeline)
+        paid = payments_received(case, timeline)
         today = now.astimezone(local_zone(borrower.timezone)).date()
         first, last = view.promise_window(today, policy.portal)
         start, end = self.deps.contact_window(borrower)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -10,7 +9,7 @@ from typing import Any
 
 from arrears.domain import plans as p
 from arrears.domain.balance import Breakdown
-from arrears.domain.case import CaseRecord, TimelineEntry
+from arrears.domain.case import CaseRecord
 from arrears.domain.portal.actions import plan_choices
 from arrears.domain.portal.pages import Translator
 from arrears.domain.portal.settings import PortalPolicy
@@ -21,16 +20,6 @@ from arrears.domain.types import CaseStatus
 class PlanPreview:
     count: int
     rows: tuple[tuple[int, str, str], ...]
-
-
-def payments_received(case: CaseRecord, timeline: Sequence[TimelineEntry]) -> Decimal:
-    """What the wallet reported paid on this case (the ``payment`` audit lines)."""
-    paid = [
-        Decimal(str(entry.detail.get("amount_paid") or "0"))
-        for entry in timeline
-        if entry.kind == "payment" and entry.at >= case.opened_at
-    ]
-    return sum(paid, Decimal("0.00"))
 
 
 def plan_previews(
