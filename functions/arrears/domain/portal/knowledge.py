@@ -17,8 +17,6 @@ import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
-_HEX64 = re.compile(r"^[0-9a-f]{64}$")
-
 
 class KnowledgeKind(StrEnum):
     BIRTH_YEAR = "birth_year"
@@ -40,10 +38,6 @@ class KnowledgeCheck:
             return None
         raw = json.loads(text)
         return cls(KnowledgeKind(raw["kind"]), raw["salt"], raw["hash"])
-
-
-def valid_digest(value: str) -> bool:
-    return bool(_HEX64.match(value))
 
 
 def normalise(kind: KnowledgeKind, answer: str) -> str | None:
