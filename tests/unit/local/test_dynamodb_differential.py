@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from arrears import topology as t
-from arrears.local.dynamodb.engine import InMemoryDynamoDB, ItemCodec, copy_value
+from arrears.local.dynamodb.engine import HOT_ITEMS, InMemoryDynamoDB, ItemCodec, copy_value
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -331,6 +331,36 @@ def test_items_are_kept_compressed_once_the_table_has_taught_the_codec_its_items
     learnt = stored[ItemCodec.LEARN_FROM :]
     raw = [marshal.dumps(item) for item in items[ItemCodec.LEARN_FROM :]]
     assert sum(map(len, learnt)) < sum(map(len, raw)) / 2
+
+
+def test_a_table_compresses_an_item_once_it_leaves_the_recently_written() -> None:
+    # given a table holding more items than it keeps uncompressed, one rewritten at the end
+    engine = InMemoryDynamoDB()
+    for operation, params in _tables():
+        on_engine(engine, operation, params)
+    lines = [
+        {"case_id": {"S": f"acc-{n % 50}#1"}, "entry_key": {"S": f"2026-11-02#{n:06d}"},
+         "kind": {"S": "message_sent"}, "detail": {"M": {"channel": {"S": "SMS"}}}}
+        for n in range(HOT_ITEMS + 100)
+    ]  # fmt: skip
+    for line in [*lines, lines[60]]:
+        on_engine(engine, "PutItem", {"TableName": TIMELINE, "Item": line})
+    table = engine.tables[TIMELINE]
+    # then only the most recently written are kept as written (and the first few to cool,
+    # which the codec learnt its dictionary from), the rewritten one among them
+    plain = {key for key, stored in table.items.items() if stored[0] in MARSHALLED_DICT}
+    assert len(plain) == HOT_ITEMS + ItemCodec.LEARN_FROM - 1
+    assert table.key_of(_key(lines[60])) in plain
+    assert table.key_of(_key(lines[50])) not in plain
+    # and every item, compressed or not, reads back as it was written
+    assert sorted(table.all_items(), key=lambda i: i["entry_key"]["S"]) == lines
+
+
+MARSHALLED_DICT = (ord("{"), ord("{") | 0x80)  # marshal's dict code, plain or flagged
+
+
+def _key(line: dict[str, Any]) -> dict[str, Any]:
+    return {"case_id": line["case_id"], "entry_key": line["entry_key"]}
 
 
 @pytest.mark.parametrize("forward", [True, False])

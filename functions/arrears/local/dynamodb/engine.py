@@ -84,6 +84,10 @@ class Index:
     partitions: dict[Any, list[tuple[Any, ...]]] = field(default_factory=dict)
 
 
+# items per table kept uncompressed since their last write (``Table.hot``)
+HOT_ITEMS = 2048
+
+
 class ItemCodec:
     """A table's items as marshal bytes, compressed with a dictionary learnt from the
     table's first items: items of one table share their attribute names and much of their
@@ -126,9 +130,13 @@ class Table:
     indexes: dict[str, Index]
     description: dict[str, Any]
     # key -> the item, marshalled and compressed (``ItemCodec``): a fraction of the memory
-    # of the wire-format dicts, and every read decodes a fresh copy the caller may change
+    # of the wire-format dicts, and every read decodes a fresh copy the caller may change.
+    # The last HOT_ITEMS written are kept marshalled only (``hot``, oldest first): a case's
+    # items are read and rewritten several times while its step runs, and compressing
+    # once, when an item cools, costs a third of compressing on every write.
     items: dict[tuple[Any, ...], bytes] = field(default_factory=dict)
     codec: ItemCodec = field(default_factory=lambda: ItemCodec())
+    hot: dict[tuple[Any, ...], None] = field(default_factory=dict)
     # partition value -> sorted sort values (tables with a sort key)
     partitions: dict[Any, list[Any]] = field(default_factory=dict)
     # partition value -> the one copy of it the item keys share (tables with a sort key)
@@ -192,16 +200,28 @@ class Table:
             raw = marshal.dumps(item)
         except ValueError:  # a str subclass (an enum member): stored as the wire carries it
             raw = marshal.dumps(_as_sent(item))
-        self.items[key] = self.codec.encode(raw)
+        self.items[key] = raw
+        self._heat(key)
         for index in self.indexes.values():
             at = index.schema.of(item)
             if at is not None and self._typed_for(index, item):
                 bisect.insort(index.partitions.setdefault(at[0], []), (*at[1:], key))
 
+    def _heat(self, key: tuple[Any, ...]) -> None:
+        """``key`` was just written: the most recent of the hot items; the oldest of them
+        is compressed once there are more than HOT_ITEMS."""
+        self.hot.pop(key, None)
+        self.hot[key] = None
+        if len(self.hot) > HOT_ITEMS:
+            cooled = next(iter(self.hot))
+            del self.hot[cooled]
+            self.items[cooled] = self.codec.encode(self.items[cooled])
+
     def delete(self, key: tuple[Any, ...]) -> Item | None:
         stored = self.items.pop(key, None)
         if stored is None:
             return None
+        self.hot.pop(key, None)
         old = self.codec.decode(stored)
         self._unindex(key, old)
         if self.schema.sort is not None:
