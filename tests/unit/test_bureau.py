@@ -136,3 +136,32 @@ def test_a_case_that_moved_since_it_was_read_is_not_reported_twice(repos: Any) -
     # a second run that read the case before the first wrote: refused, nothing written
     assert not store.record(case, "2026-11", event)
     assert len(_outbox("acc-42#1")) == 1
+
+
+@pytest.mark.parametrize(
+    ("kind", "detail", "at", "disputed"),
+    [
+        ("dispute_opened", {"via": "portal"}, datetime(2026, 11, 9, tzinfo=UTC), True),
+        ("disputed", {}, datetime(2026, 11, 30, 23, tzinfo=UTC), True),
+        ("agent_outcome", {"outcome": "dispute"}, datetime(2026, 11, 2, tzinfo=UTC), True),
+        ("agent_outcome", {"outcome": "promise"}, datetime(2026, 11, 2, tzinfo=UTC), False),
+        ("message_sent", {"outcome": "dispute"}, datetime(2026, 11, 2, tzinfo=UTC), False),
+        ("dispute_opened", {"via": "reply"}, datetime(2026, 10, 31, 23, tzinfo=UTC), False),
+    ],
+)
+def test_what_counts_as_a_dispute_in_the_month(
+    repos: Any, kind: str, detail: dict[str, str], at: datetime, disputed: bool
+) -> None:
+    from arrears.adapters.bureau import DynamoBureau
+
+    # given a case's timeline with ordinary entries and one entry of this kind
+    repos.cases.create(a_case())
+    for day in (3, 12, 20):
+        repos.timeline.append(
+            TimelineEntry("acc-42#1", datetime(2026, 11, day, tzinfo=UTC), "message_sent", "x", {})
+        )
+    repos.timeline.append(TimelineEntry("acc-42#1", at, kind, "x", detail))
+    store = DynamoBureau(boto3.client("dynamodb", region_name=REGION))
+    # then November's report is flagged disputed only for a dispute made during November
+    november = datetime(2026, 11, 1, tzinfo=UTC)
+    assert store.disputed_since("acc-42#1", november) is disputed

@@ -38,14 +38,17 @@ class DynamoBureau:
         return sorted(found)
 
     def disputed_since(self, case_id: str, since: datetime) -> bool:
+        # filtered in DynamoDB: a month of a case's timeline is read, only its disputes
+        # come back to be deserialized (usually none)
+        dispute = TimelineModel.kind.is_in(*DISPUTE_KINDS) | (
+            (TimelineModel.kind == "agent_outcome") & (TimelineModel.detail["outcome"] == "dispute")
+        )
         entries = TimelineModel.query(
-            case_id, range_key_condition=TimelineModel.entry_key >= iso_utc_micro(since)
+            case_id,
+            range_key_condition=TimelineModel.entry_key >= iso_utc_micro(since),
+            filter_condition=dispute,
         )
-        return any(
-            entry.kind in DISPUTE_KINDS
-            or (entry.kind == "agent_outcome" and _detail(entry).get("outcome") == "dispute")
-            for entry in entries
-        )
+        return next(iter(entries), None) is not None
 
     def record(self, case: CaseRecord, period: str, event: OutboundEvent) -> bool:
         read = case.out_seq
@@ -86,7 +89,3 @@ class DynamoBureau:
                 return False
             raise
         return True
-
-
-def _detail(entry: TimelineModel) -> dict[str, Any]:
-    return entry.detail.as_dict() if entry.detail is not None else {}
