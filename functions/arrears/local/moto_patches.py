@@ -167,6 +167,13 @@ PATCH_POINTS: tuple[tuple[str, str, tuple[str, ...] | None], ...] = (
         "StringVariableSample._eval_body",
         ("self", "env"),
     ),
+    # StartExecution looks for an execution of the same name through every execution the
+    # state machine ever ran: the cost per start grows with the portfolio. An index by name.
+    (
+        "moto.stepfunctions.models",
+        "StateMachine._handle_name_input_idempotency",
+        ("self", "name", "execution_input"),
+    ),
     # TransactWriteItems deep-copies every table it touches, once per item, to roll back:
     # the cost grows with the portfolio. The touched items are saved and restored instead.
     (
@@ -364,6 +371,25 @@ def _in_process_dynamodb_problems() -> list[str]:
     return problems
 
 
+def _execution_name_problems() -> list[str]:
+    """What ``same_name_by_index`` relies on: moto's check reads nothing of the machine but
+    its executions, and the machine's list is only appended to."""
+    import re
+
+    from moto.stepfunctions import models
+
+    check = inspect.getsource(models.StateMachine._handle_name_input_idempotency)
+    problems = []
+    if set(re.findall(r"self\.(\w+)", check)) != {"executions"}:
+        problems.append("StateMachine._handle_name_input_idempotency reads more than executions")
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    start = inspect.getsource(StepFunctionsParserBackend.start_execution)
+    if "state_machine.executions.append(execution)" not in start:
+        problems.append("StepFunctionsParserBackend.start_execution no longer appends executions")
+    return problems
+
+
 def _transaction_rollback_problems() -> list[str]:
     """What ``transact_write_items_saving_touched_items`` relies on in moto's DynamoDB."""
     from moto.dynamodb import models
@@ -466,6 +492,7 @@ def check_internals() -> list[str]:
         problems.append(f"a program state class is gone ({exc})")
     problems.extend(_in_process_dynamodb_problems())
     problems.extend(_transaction_rollback_problems())
+    problems.extend(_execution_name_problems())
     import botocore.auth
 
     if "_service_name" not in inspect.getsource(botocore.auth.SigV4Auth.__init__):
@@ -830,6 +857,14 @@ def _make_replacements(originals: dict[str, Any]) -> dict[str, Any]:
             return None
         return sigv4_add_auth(self, request)
 
+    def same_name_by_index(self: Any, name: str, execution_input: str) -> Any:
+        # moto's own answer, asked about the one execution that can have this name
+        named = ExecutionsByName.of(self).find(self.executions, name)
+        if named is None:
+            return None
+        check = originals["StateMachine._handle_name_input_idempotency"]
+        return check(types.SimpleNamespace(executions=[named]), name, execution_input)
+
     return {
         "ExecutionWorker.start": execution_start,
         "ExecutionWorker.stop": execution_stop,
@@ -859,6 +894,7 @@ def _make_replacements(originals: dict[str, Any]) -> dict[str, Any]:
         "UpdateExpressionParser.make": classmethod(cached_update_expression),
         "SigV4Auth.add_auth": add_auth_unless_in_process,
         "DynamoDBBackend.transact_write_items": transact_write_items_saving_touched_items,
+        "StateMachine._handle_name_input_idempotency": same_name_by_index,
         _DYNAMODB_COPY_KEY: _TABLES_KEPT_COPY,
         **{_json_copy_key(name): _JSON_COPY for name in _JSON_COPY_MODULES},
     }
@@ -873,6 +909,36 @@ class _VirtualSleep:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._real_time, name)
+
+
+class ExecutionsByName:
+    """A state machine's executions by name. moto only appends to a machine's list of
+    executions, and names are unique in it (a second start of a name is refused, or answered
+    with the first execution): the index catches up with the executions started since it
+    last looked."""
+
+    def __init__(self) -> None:
+        self._named: dict[str, Any] = {}
+        self._seen = 0
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> ExecutionsByName:
+        # moto snapshots the machine (without its executions) for every execution it starts
+        return ExecutionsByName()
+
+    @classmethod
+    def of(cls, machine: Any) -> ExecutionsByName:
+        index = machine.__dict__.get("_arrears_by_name")
+        if index is None:
+            index = machine._arrears_by_name = cls()
+        return cast(ExecutionsByName, index)
+
+    def find(self, executions: list[Any], name: str) -> Any:
+        if len(executions) < self._seen:  # not appended to: replaced or cut, index anew
+            self._named, self._seen = {}, 0
+        for execution in executions[self._seen :]:
+            self._named.setdefault(execution.name, execution)
+        self._seen = len(executions)
+        return self._named.get(name)
 
 
 def _touched_items(backend: Any, transact_items: Any) -> list[tuple[Any, Any, Any, Any]]:
@@ -1272,6 +1338,7 @@ _SPEED_KEYS = frozenset(
         "UpdateExpressionParser.make",
         "SigV4Auth.add_auth",
         "DynamoDBBackend.transact_write_items",
+        "StateMachine._handle_name_input_idempotency",
         _DYNAMODB_COPY_KEY,
         *(_json_copy_key(name) for name in _JSON_COPY_MODULES),
     }
@@ -1297,6 +1364,7 @@ _OWNERS = {
     "SigV4Auth": "botocore.auth",
     "DynamoDBBackend": "moto.dynamodb.models",
     "StringVariableSample": _STRING_EXPRESSION_MODULE,
+    "StateMachine": "moto.stepfunctions.models",
 }
 _BOTO_CLIENT_MODULE = "moto.stepfunctions.parser.asl.utils.boto_client"
 _PYNAMODB_MODULE = "pynamodb.connection.base"
@@ -1342,6 +1410,7 @@ def patched(hooks: Hooks, *, virtual_time: bool = True, speedups: bool = True) -
             "SigV4Auth.add_auth",
             "DynamoDBBackend.transact_write_items",
             "StringVariableSample._eval_body",
+            "StateMachine._handle_name_input_idempotency",
         ):
             owner, attr = key.split(".")
             originals[key] = getattr(_resolve(_OWNERS[owner], owner), attr)

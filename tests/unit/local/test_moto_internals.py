@@ -290,3 +290,42 @@ def test_a_cancelled_transaction_changes_nothing_without_moto_copying_whole_tabl
         item = ddb.get_item(TableName=cases, Key={"case_id": {"S": "c-1"}})["Item"]
         assert item["n"] == {"N": "2"}
         assert "Item" in ddb.get_item(TableName=timeline, Key=new_line)
+
+
+def test_a_start_finds_an_execution_of_the_same_name_as_moto_does():
+    # given a state machine that waits a day, with executions started before
+    from datetime import timedelta
+
+    from arrears.local.runtime import ACCOUNT_ID, REGION, LocalRuntime
+    from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+    waits = {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 86400, "End": True}}}
+    with LocalRuntime() as rt:
+        sfn = rt.client("stepfunctions")
+        arn = sfn.create_state_machine(
+            name="waits",
+            definition=json.dumps(waits),
+            roleArn="arn:aws:iam::123456789012:role/sfn",
+        )["stateMachineArn"]
+        first = {
+            f"n-{n}": sfn.start_execution(stateMachineArn=arn, name=f"n-{n}", input="{}")
+            for n in range(5)
+        }
+        rt.scheduler.run_ready()
+        # when a running one is started again with its input: the same execution
+        again = sfn.start_execution(stateMachineArn=arn, name="n-3", input="{}")
+        assert again["executionArn"] == first["n-3"]["executionArn"]
+        # when with another input: refused, naming it
+        with pytest.raises(sfn.exceptions.ExecutionAlreadyExists, match="n-2"):
+            sfn.start_execution(stateMachineArn=arn, name="n-2", input='{"x": 1}')
+        # when it has ended: refused even with its input
+        rt.advance(timedelta(days=2))
+        with pytest.raises(sfn.exceptions.ExecutionAlreadyExists, match="n-4"):
+            sfn.start_execution(stateMachineArn=arn, name="n-4", input="{}")
+        # and a new name starts a new execution, found by name from then on
+        sfn.start_execution(stateMachineArn=arn, name="n-5", input="{}")
+        machine = stepfunctions_parser_backends[ACCOUNT_ID][REGION].describe_state_machine(arn)
+        index = machine.__dict__["_arrears_by_name"]  # what the starts looked names up in
+        assert index.find(machine.executions, "n-5").name == "n-5"
+        assert index.find(machine.executions, "n-9") is None
+        assert len(machine.executions) == 6
