@@ -34,6 +34,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -1180,6 +1181,7 @@ def _failed_message_ids(payload: str, errored: bool, records: list[dict[str, Any
     return failed
 
 
+@lru_cache(maxsize=8)  # one string per instant, shared by everything recorded at it
 def _iso(when: datetime) -> str:
     return when.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
