@@ -81,6 +81,7 @@ METRIC_REJECTED_CASES_HELD = "RejectedCasesHeld"  # litigation rejected, held fo
 METRIC_AGENCY_PLACEMENTS_WAITING = "AgencyPlacementsWaiting"
 METRIC_REPLY_REVIEWS_WAITING = "ReplyReviewsWaiting"
 METRIC_REPLY_REVIEWS_OVERDUE = "ReplyReviewsOverdue"
+METRIC_PAYMENT_RECONCILIATIONS_WAITING = "PaymentReconciliationsWaiting"  # claimed payments
 METRIC_CASES_STUCK = "CasesStuck"  # cases whose step failed after its retries, waiting for ops
 METRIC_OPS_ACTION_REFUSED = "OpsActionRefused"  # ops function; action, error
 METRIC_DELIVERY_OUTCOMES = "DeliveryOutcomes"  # delivery function; action (channel_stopped...)
