@@ -320,7 +320,13 @@ def _apply_decision(
         count(c.METRIC_CONTACT_BLOCKED_TOTAL)
         return ChannelResult(channel, "blocked", detail["reason"])
     message_id = detail.get("message_id")
-    deps.ledger.settle(case.account_id, entry, SENT, message_id=message_id and str(message_id))
+    deps.ledger.settle(
+        case.account_id,
+        entry,
+        SENT,
+        reason=sms_ledger_note(detail),  # a shortened or over-budget SMS says so
+        message_id=message_id and str(message_id),
+    )
     _count(c.METRIC_CONTACT_SENT, channel, str(step.stage))
     return ChannelResult(channel, "sent", decision.reason)
 
@@ -396,6 +402,11 @@ def deliver_message(
         )
         context = replace(context, pay_link=link)
     message = render_message(template, channel, borrower.locale, context)
+    budget: dict[str, Any] = {}
+    if channel is Channel.SMS:
+        message, budget = _within_budget(
+            template, borrower, context, policy, collection, first, message
+        )
     missing = _missing_content(borrower, channel, collection, first, message)
     if missing:
         # never with the shipped templates (tests render them all): an edited template
@@ -410,7 +421,70 @@ def deliver_message(
             "missing": missing,
         }
     message_id = send_message(deps, borrower, channel, message, case.case_id)
-    return "contact_sent", {"template": template, "message_id": message_id, "first": first}
+    return "contact_sent", {
+        "template": template,
+        "message_id": message_id,
+        "first": first,
+        **budget,
+    }
+
+
+def _within_budget(
+    template: str,
+    borrower: BorrowerRecord,
+    context: Any,
+    policy: Policy,
+    collection: bool,
+    first: bool,
+    message: Any,
+) -> tuple[Any, dict[str, Any]]:
+    """The SMS in the first form that fits the policy's parts (``domain.portal.sms.fit``:
+    full, then without the optional extras, then without the link), or the shortest one
+    over the budget; and what the timeline says of it. A message no form of which carries
+    what the pack requires is left as it is: the content check refuses it."""
+    from arrears.domain.notices import render_message
+    from arrears.domain.portal import sms
+
+    def render(shorter: Any) -> str:
+        if shorter is context:
+            return str(message.body)
+        return str(render_message(template, Channel.SMS, borrower.locale, shorter).body)
+
+    def compliant(body: str) -> bool:
+        return not _missing_content(
+            borrower, Channel.SMS, collection, first, replace(message, body=body)
+        )
+
+    chosen = sms.fit(sms.forms(context, render, compliant), policy.portal.sms_max_segments)
+    if chosen is None:
+        return message, {}
+    form = chosen.candidate.form
+    detail: dict[str, Any] = {
+        "sms_form": form.value,
+        "sms_parts": chosen.parts,
+        "sms_budget": chosen.budget,
+        "sms_encoding": chosen.encoding,
+        "sms_left_out": sms.LEFT_OUT[form] or None,
+        "sms_over_budget": True if chosen.over_budget else None,
+    }
+    if form is not sms.SmsForm.FULL:
+        count(c.METRIC_SMS_SHORTENED, form=form.value)
+    if chosen.over_budget:
+        count(c.METRIC_SMS_OVER_BUDGET)
+        logger.warning(
+            "sms over its parts budget",
+            extra={"template": template, "parts": chosen.parts, "budget": chosen.budget},
+        )
+    return replace(message, body=chosen.candidate.body), detail
+
+
+def sms_ledger_note(detail: dict[str, Any]) -> str | None:
+    """What the contact ledger says of a sent SMS that is not its full form within the
+    budget (``sms_short``, ``sms_no_link``, ``sms_over_budget``); None otherwise."""
+    if detail.get("sms_over_budget"):
+        return "sms_over_budget"
+    form = detail.get("sms_form")
+    return f"sms_{form}" if form and form != "full" else None
 
 
 def _not_collection(policy: Policy) -> frozenset[str]:
