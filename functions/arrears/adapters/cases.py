@@ -285,7 +285,16 @@ def borrower_from_item(item: BorrowerModel) -> BorrowerRecord:
         updated_at=_opt_dt(item.updated_at),
         knowledge_check=item.knowledge_check,
         preferred_hours=_hours(item.preferred_hours),
+        preferred_channel=_channel(item.preferred_channel),
     )
+
+
+def _channel(text: str | None) -> Channel | None:
+    """The portal's preferred channel, or None (absent, or a value no longer known)."""
+    try:
+        return Channel(text) if text else None
+    except ValueError:
+        return None
 
 
 def _hours(text: str | None) -> tuple[int, int] | None:

@@ -223,6 +223,8 @@ class BorrowerRecord:
     knowledge_check: str | None = None
     # contact hours the borrower chose on the portal (local whole hours, [start, end))
     preferred_hours: tuple[int, int] | None = None
+    # the channel the borrower chose on the portal (domain/preferred_channel.py)
+    preferred_channel: Channel | None = None
 
     def profile(self) -> BorrowerProfile:
         return BorrowerProfile(

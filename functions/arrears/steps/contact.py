@@ -58,6 +58,8 @@ from arrears.domain.ladder import (
     wait_until,
 )
 from arrears.domain.policy import Policy, StageStep
+from arrears.domain.preferred_channel import REASON as PREFERRED_REASON
+from arrears.domain.preferred_channel import channel_plan, falls_back
 from arrears.domain.types import CaseStatus, Channel, Stage
 from arrears.steps import plan_offers
 from arrears.steps.holds import hold_for_status
@@ -128,10 +130,7 @@ def _act_on_stage(
         )
 
     deps = deps.with_ledger_session(case, borrower, now)
-    results = [
-        _act_on_channel(deps, case, borrower, policy, step, channel, now, deliver)
-        for channel in step.channels
-    ]
+    results = _act_on_channels(deps, case, borrower, policy, step, now, deliver)
     if stage is not Stage.PRE_DUE:
         send_validation_notice(deps, case, borrower, policy, now)
     done = case.done_actions | {
@@ -161,6 +160,47 @@ def _act_on_stage(
             )
     logger.info("stage acted", extra={"stage": stage.value, "outcome": outcome, "route": nxt.route})
     return nxt.with_outcome(outcome, reason).as_output()
+
+
+def _act_on_channels(
+    deps: UnitOfWork,
+    case: CaseRecord,
+    borrower: BorrowerRecord,
+    policy: Policy,
+    step: StageStep,
+    now: datetime,
+    deliver: Deliver,
+) -> list[ChannelResult]:
+    """The stage on its channels, the borrower's preferred one first where the policy gives
+    a choice (``domain.preferred_channel``): the policy's channels are used only when the
+    preferred one is blocked or fails, and the timeline says which were not used and why."""
+    plan = channel_plan(step, borrower.preferred_channel)
+    results = [
+        _act_on_channel(deps, case, borrower, policy, step, channel, now, deliver)
+        for channel in plan.first
+    ]
+    if not plan.fallback:
+        return results
+    if all(falls_back(result.outcome) for result in results):
+        return results + [
+            _act_on_channel(deps, case, borrower, policy, step, channel, now, deliver)
+            for channel in plan.fallback
+        ]
+    if any(result.outcome == "sent" for result in results):
+        for channel in plan.fallback:
+            if action_key(step.stage, channel.value) in case.done_actions:
+                continue  # decided by an earlier run of this step (a fallback then)
+            deps.record(
+                case.case_id,
+                "contact_skipped",
+                {
+                    "stage": step.stage,
+                    "channel": channel,
+                    "reason": PREFERRED_REASON,
+                    "preferred": plan.preferred,
+                },
+            )
+    return results
 
 
 def _letter_answer_window(
