@@ -68,8 +68,6 @@ FLAG_HARDSHIP = "hardship"
 WAKE_REPLY = "REPLY"  # additive wake reason: a reply that needs the escalation to re-route
 ATTEMPTS = 3
 
-# Statuses a payment claim may interrupt (and return to if the payment never settles).
-
 
 @dataclass(frozen=True)
 class ReplyOutcome:
