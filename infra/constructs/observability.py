@@ -227,6 +227,7 @@ class Observability(Construct):
                     _search(c.METRIC_AGENCY_PLACEMENTS_WAITING, "Maximum"),
                     _search(c.METRIC_REPLY_REVIEWS_WAITING, "Maximum"),
                     _search(c.METRIC_REPLY_REVIEWS_OVERDUE, "Maximum"),
+                    _search(c.METRIC_PAYMENT_RECONCILIATIONS_WAITING, "Maximum"),
                     _search(c.METRIC_CASES_STUCK, "Maximum"),
                 ],
                 width=12,

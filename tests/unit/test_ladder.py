@@ -254,7 +254,7 @@ def test_waits_are_callbacks_with_a_deadline_and_no_polling_wait_states():
         and "waitForTaskToken" in s["Resource"]
         and name != "Needs attention: wait for ops"  # waits for ops with no deadline
     ]
-    assert len(waits) == 11
+    assert len(waits) == 12
     for state in waits:
         assert state["TimeoutSecondsPath"] == "$.next.wait_seconds"
         assert state["Parameters"]["ExpressionAttributeValues"][":token"] == {

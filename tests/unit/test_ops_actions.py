@@ -830,12 +830,14 @@ class TestQueueMetrics:
             bind_tables({})
             ops_adapter._dynamodb.cache_clear()  # a client made inside this mock
             cases = Repositories.dynamo().cases
-            # given two agent calls (one past its deadline), one legal review, one plain case
+            # given two agent calls (one past its deadline), one legal review, one claimed
+            # payment to reconcile, one plain case
             for n, queue, due in (
                 (1, "AGENT_CALL", now - timedelta(hours=1)),
                 (2, "AGENT_CALL", now + timedelta(hours=20)),
                 (3, "LEGAL_REVIEW", now + timedelta(days=3)),
                 (4, None, None),
+                (5, "PAYMENT_RECONCILIATION", now + timedelta(hours=70)),
             ):
                 cases.create(
                     a_case(
@@ -863,6 +865,7 @@ class TestQueueMetrics:
             "ReplyReviewsWaiting": 0,
             "ReplyReviewsOverdue": 0,
             "CasesStuck": 0,
+            "PaymentReconciliationsWaiting": 1,
         }
         emitted = capsys.readouterr().out
         assert '"AgentTasksWaiting":[2.0]' in emitted.replace(" ", "")

@@ -96,6 +96,7 @@ INGEST_CASE_FIELDS = (
     "outcome",
     "pending_since",
     "resume_status",
+    "reconcile_by",
     "last_sequence",
     "last_payment_status",
     "updated_at",
@@ -222,6 +223,7 @@ def case_from_item(item: CaseModel) -> CaseRecord:
         arm=item.arm,
         pending_since=_opt_dt(item.pending_since),
         resume_status=CaseStatus(item.resume_status) if item.resume_status else None,
+        reconcile_by=_opt_dt(item.reconcile_by),
         last_payment_status=item.last_payment_status,
         updated_at=_opt_dt(item.updated_at),
         version=int(item.version or 0),
@@ -283,7 +285,16 @@ def borrower_from_item(item: BorrowerModel) -> BorrowerRecord:
         updated_at=_opt_dt(item.updated_at),
         knowledge_check=item.knowledge_check,
         preferred_hours=_hours(item.preferred_hours),
+        preferred_channel=_channel(item.preferred_channel),
     )
+
+
+def _channel(text: str | None) -> Channel | None:
+    """The portal's preferred channel, or None (absent, or a value no longer known)."""
+    try:
+        return Channel(text) if text else None
+    except ValueError:
+        return None
 
 
 def _hours(text: str | None) -> tuple[int, int] | None:

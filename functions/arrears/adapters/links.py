@@ -304,8 +304,9 @@ class TopicAlerts:
             Subject="Arrears: payment claimed on the portal",
             Message=(
                 f"Case {case_id}: the borrower says the payment was made. Contact is held "
-                f"until {iso_utc(reconcile_by)}; find the payment before then "
-                "(docs/portal.md, Reconciling a claimed payment)."
+                f"until {iso_utc(reconcile_by)} and the case is in the PAYMENT_RECONCILIATION "
+                "work queue; find the payment before then and record reconcile_payment "
+                "(docs/ops.md, Reconcile a claimed payment)."
             ),
             MessageAttributes={
                 "kind": {"DataType": "String", "StringValue": "PAYMENT_RECONCILIATION"},

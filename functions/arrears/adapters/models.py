@@ -154,6 +154,9 @@ class CaseModel(_TableModel):
     arm = UnicodeAttribute(null=True)
     pending_since = UnicodeAttribute(null=True)  # ISO UTC
     resume_status = UnicodeAttribute(null=True)  # status to restore if the payment fails
+    # a claimed payment ops are to find (ISO UTC): the PAYMENT_RECONCILIATION queue's deadline
+    reconcile_by = UnicodeAttribute(null=True)
+    payment_claimed_at = UnicodeAttribute(null=True)  # ISO UTC, when the borrower said so
     last_payment_status = UnicodeAttribute(null=True)
     updated_at = UnicodeAttribute(null=True)
     version = NumberAttribute(default=0)

@@ -139,6 +139,9 @@ class CaseRecord:
     arm: str | None = None  # champion / challenger
     pending_since: datetime | None = None  # start of the PAYMENT_PENDING grace window
     resume_status: CaseStatus | None = None  # status to return to when a pending payment fails
+    # a payment the borrower says was made and ops have not found yet: contact holds until
+    # then and the case is listed in the PAYMENT_RECONCILIATION queue (domain/reconciliation)
+    reconcile_by: datetime | None = None
     last_payment_status: str | None = None
     updated_at: datetime | None = None
     version: int = 0  # optimistic lock for whole-record writes; bumped by every save
@@ -220,6 +223,8 @@ class BorrowerRecord:
     knowledge_check: str | None = None
     # contact hours the borrower chose on the portal (local whole hours, [start, end))
     preferred_hours: tuple[int, int] | None = None
+    # the channel the borrower chose on the portal (domain/preferred_channel.py)
+    preferred_channel: Channel | None = None
 
     def profile(self) -> BorrowerProfile:
         return BorrowerProfile(
@@ -684,6 +689,19 @@ def _apply_payment_news(
         )
         wake = WakeReason.WRITTEN_OFF
 
+    if case.reconcile_by is not None and wake is not None:
+        # the wallet has news of the money the borrower said was sent: nothing is left for
+        # ops to find, and the case leaves the PAYMENT_RECONCILIATION queue (its next wait)
+        changes["reconcile_by"] = None
+        entries.append(
+            TimelineEntry(
+                case_id=case.case_id,
+                at=now,
+                kind="payment_reconciliation_closed",
+                actor=ACTOR_INGEST,
+                detail={"by": "wallet", "payment_status": status.value},
+            )
+        )
     updated = replace(case, **changes)
     if updated.status.is_terminal:
         entries.append(

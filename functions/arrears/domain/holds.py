@@ -30,6 +30,10 @@ def hold_for_status(
     if status is CaseStatus.PAYMENT_PENDING:
         since = case.pending_since or now
         until = since + timedelta(hours=policy.grace.payment_pending_hours)
+        if case.reconcile_by is not None:
+            # the borrower says it is paid and nobody has found it yet: ops are to look
+            # for it (the PAYMENT_RECONCILIATION queue) while contact holds
+            return hold(WaitingFor.PAYMENT_RECONCILIATION, max(case.reconcile_by, now), now)
         return hold(WaitingFor.PAYMENT_SETTLEMENT, max(until, now), now)
     if status is CaseStatus.PROMISED:
         promised = _date(wake.get("promise_date"))

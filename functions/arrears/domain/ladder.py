@@ -45,6 +45,8 @@ class Route(StrEnum):
     LEGAL_REVIEW_DECISION = "legal_review_decision"  # wait for the approver
     LEGAL_REVIEW_ALERT = "legal_review_alert"  # the approver is late: alert ops, keep waiting
     HOLD = "hold"  # payment pending, promise, dispute, pause, plan, not yet overdue
+    # a payment the borrower says was made: held as HOLD, and listed for ops to reconcile
+    RECONCILE_HOLD = "reconcile_hold"
     THANK = "thank"  # paid / resolved: receipt, then close
     RECEIPT_LATER = "receipt_later"  # the gate deferred the receipt: a plain Wait, then again
     LITIGATION = "litigation"  # approved by a human in legal review
@@ -88,6 +90,7 @@ class WaitingFor(StrEnum):
     AGENT_OUTCOME = "agent_outcome"
     LEGAL_DECISION = "legal_decision"
     PAYMENT_SETTLEMENT = "payment_settlement"
+    PAYMENT_RECONCILIATION = "payment_reconciliation"  # a claimed payment ops look for
     PROMISED_PAYMENT = "promised_payment"
     DISPUTE_RESOLUTION = "dispute_resolution"
     PAUSE_END = "pause_end"
@@ -112,6 +115,7 @@ def route_for_waiting(waiting_for: str | None) -> Route | None:
     return {
         WaitingFor.AGENT_OUTCOME.value: Route.AGENT_CALL_OUTCOME,
         WaitingFor.LEGAL_DECISION.value: Route.LEGAL_REVIEW_DECISION,
+        WaitingFor.PAYMENT_RECONCILIATION.value: Route.RECONCILE_HOLD,
     }.get(waiting_for, Route.HOLD)
 
 
@@ -149,7 +153,10 @@ class NextStep:
 
 # "Wait for agent call outcome" lists the case in the step's queue: an agent's call unless
 # the step names another person's task (a reply to review)
-_DEFAULT_QUEUE = {Route.AGENT_CALL_OUTCOME: "AGENT_CALL"}
+_DEFAULT_QUEUE = {
+    Route.AGENT_CALL_OUTCOME: "AGENT_CALL",
+    Route.RECONCILE_HOLD: "PAYMENT_RECONCILIATION",  # the hold lists it for ops
+}
 
 
 @dataclass(frozen=True)
@@ -316,5 +323,6 @@ def hold_until_overdue(policy: Policy, case: CaseView, now: datetime) -> NextSte
 
 
 def hold(waiting_for: WaitingFor, until: datetime, now: datetime, reason: str = "") -> NextStep:
-    step = wait_until(Route.HOLD, until, now, waiting_for.value)
+    route = Route.RECONCILE_HOLD if waiting_for is WaitingFor.PAYMENT_RECONCILIATION else Route.HOLD
+    step = wait_until(route, until, now, waiting_for.value)
     return step.with_outcome("hold", reason or waiting_for.value)

@@ -39,6 +39,7 @@ from arrears.domain.queues import (
     DECISION_QUEUES,
     QUEUE_AGENCY_PLACEMENT,
     QUEUE_AGENT_CALL,
+    QUEUE_PAYMENT_RECONCILIATION,
     QUEUE_REPLY_REVIEW,
     QUEUE_STUCK,
     WAITING_FOR_QUEUE,
@@ -73,6 +74,10 @@ class AgencyPlacement(ArrearsError):
     """Place a case that is already placed (or paused), or recall one that is not placed."""
 
 
+class NoClaimedPayment(ArrearsError):
+    """Reconcile a payment on a case that has no claimed payment waiting to be found."""
+
+
 class NothingToRepublish(ArrearsError):
     """Republish on a case without outbound events, or naming sequences it does not have."""
 
@@ -101,6 +106,8 @@ class ActionName(StrEnum):
     REPUBLISH = "republish"  # put a case's outbound events on the bus again (integrations.md)
     PLACE_WITH_AGENCY = "place_with_agency"  # hand the case to a collection agency
     RECALL_FROM_AGENCY = "recall_from_agency"  # take it back: the ladder resumes
+    # a payment the borrower says was made: found (wait for the settlement) or not found
+    RECONCILE_PAYMENT = "reconcile_payment"
 
 
 class CallOutcome(StrEnum):
@@ -129,6 +136,11 @@ class CloseReason(StrEnum):
 class DisputeResolution(StrEnum):
     UPHELD = "upheld"  # the borrower is right: the case closes (outcome dispute_upheld)
     REJECTED = "rejected"  # the debt stands: collection resumes at the current stage
+
+
+class ReconcileOutcome(StrEnum):
+    FOUND = "found"  # the money is on its way: the hold waits for the wallet's settlement
+    NOT_FOUND = "not_found"  # no such payment: the hold ends, the ladder resumes
 
 
 # Terminal status each closing reason leaves the case in.
@@ -359,6 +371,14 @@ class RecallFromAgency(_Action):
     reason: Text | None = None
 
 
+class ReconcilePayment(_Action):
+    """Say what the search for a claimed payment found (the PAYMENT_RECONCILIATION queue)."""
+
+    action: Literal[ActionName.RECONCILE_PAYMENT]
+    outcome: ReconcileOutcome
+    reason: Text  # what was checked: the audit must say why
+
+
 OpsAction = (
     RecordCallOutcome
     | ApproveLitigation
@@ -374,6 +394,7 @@ OpsAction = (
     | Republish
     | PlaceWithAgency
     | RecallFromAgency
+    | ReconcilePayment
 )
 
 
@@ -930,7 +951,50 @@ def _plan_resolve_dispute(action: Any, case: CaseRecord, now: datetime, facts: O
     )
 
 
+def _plan_reconcile_payment(
+    action: Any, case: CaseRecord, now: datetime, facts: OpsFacts
+) -> OpsPlan:
+    """Ops looked for a payment the borrower says was made (domain/reconciliation.py).
+
+    found: the hold starts again for the grace window from now and waits for the wallet's
+    settlement (a PAID event closes the case); not found: the hold ends, the case gets back
+    the status it had before the claim and the ladder resumes. Either way it leaves the
+    queue."""
+    act: ReconcilePayment = action
+    if case.reconcile_by is None or case.status is not CaseStatus.PAYMENT_PENDING:
+        raise NoClaimedPayment(
+            f"case {case.case_id} has no claimed payment waiting to be found "
+            f"(status {case.status.value}); it was reconciled, settled or its hold ended"
+        )
+    remove: tuple[str, ...] = ("reconcile_by", *_clear_queue(case, QUEUE_PAYMENT_RECONCILIATION))
+    if act.outcome is ReconcileOutcome.FOUND:
+        sets = {"pending_since": iso_utc(now)}
+        kind, why = "payment_found", "payment_found"
+    else:
+        restored = case.resume_status or CaseStatus.OPEN
+        if restored.is_terminal or restored is CaseStatus.PAYMENT_PENDING:
+            restored = CaseStatus.OPEN
+        sets = {"status": restored.value}
+        remove = (*remove, "pending_since", "resume_status")
+        kind, why = "payment_not_found", "payment_not_found"
+    return OpsPlan(
+        action=act,
+        case=CaseChanges(set=sets, remove=remove),
+        borrower=BorrowerChanges(),
+        wake={"wake": WakeReason.RESUME.value, "reason": why} if _waiting(case) else None,
+        timeline_kind=kind,
+        timeline_detail=_detail(
+            act,
+            outcome=act.outcome.value,
+            reason=act.reason,
+            claimed_until=iso_utc(case.reconcile_by),
+            status=sets.get("status", ""),
+        ),
+    )
+
+
 _PLANNERS = {
+    ActionName.RECONCILE_PAYMENT: _plan_reconcile_payment,
     ActionName.PLACE_WITH_AGENCY: _plan_place_with_agency,
     ActionName.RECALL_FROM_AGENCY: _plan_recall_from_agency,
     ActionName.REPUBLISH: _plan_republish,

@@ -81,6 +81,9 @@ class StageStep(_Strict):
     stage: Stage
     day: int = Field(ge=0, le=365, description="days after the due date")
     channels: tuple[Channel, ...] = ()
+    # message channels the stage may use instead, for a borrower who prefers one of them
+    # (domain/preferred_channel.py); never used for a borrower without that preference
+    alternatives: tuple[Channel, ...] = ()
     template: str | None = None  # message template id for sms/email/call
     letter: str | None = None  # letter kind for the letter channel
 
@@ -91,7 +94,7 @@ class StageStep(_Strict):
         if len(set(self.channels)) != len(self.channels):
             raise ValueError(f"{self.stage.value}: a channel is listed twice")
         if self.stage is Stage.LEGAL_REVIEW:
-            if self.channels:
+            if self.channels or self.alternatives:
                 raise ValueError("legal_review is a human decision; it has no channels")
             return self
         if not self.channels:
@@ -110,6 +113,19 @@ class StageStep(_Strict):
             raise ValueError("agent_call uses the call channel only")
         if Channel.CALL in self.channels and self.stage is not Stage.AGENT_CALL:
             raise ValueError(f"{self.stage.value}: only agent_call uses the call channel")
+        if self.alternatives:
+            messages = {Channel.SMS, Channel.EMAIL}
+            if not set(self.alternatives) <= messages or not set(self.channels) <= messages:
+                raise ValueError(
+                    f"{self.stage.value}: alternatives are sms or email, for a stage that "
+                    "sends messages"
+                )
+            if set(self.alternatives) & set(self.channels) or len(set(self.alternatives)) != len(
+                self.alternatives
+            ):
+                raise ValueError(
+                    f"{self.stage.value}: an alternative is already one of the stage's channels"
+                )
         return self
 
 

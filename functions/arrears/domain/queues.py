@@ -25,10 +25,14 @@ DECISION_QUEUES = (
 )
 # a step failed after its retries: the execution waits for ops to resume it
 QUEUE_STUCK = "STUCK"
+# the borrower says the payment was made (portal, reply): contact holds while ops look for
+# the money; the case leaves when ops decide, the payment settles or the hold ends
+QUEUE_PAYMENT_RECONCILIATION = "PAYMENT_RECONCILIATION"
 # `waiting_for` the escalation stores while it waits for that human task (domain.ladder)
 WAITING_FOR_QUEUE = {
     QUEUE_AGENT_CALL: "agent_outcome",
     QUEUE_REPLY_REVIEW: "agent_outcome",
     **{queue: "legal_decision" for queue in DECISION_QUEUES},
     QUEUE_STUCK: "ops_resume",
+    QUEUE_PAYMENT_RECONCILIATION: "payment_reconciliation",
 }

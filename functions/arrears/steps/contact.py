@@ -58,6 +58,8 @@ from arrears.domain.ladder import (
     wait_until,
 )
 from arrears.domain.policy import Policy, StageStep
+from arrears.domain.preferred_channel import REASON as PREFERRED_REASON
+from arrears.domain.preferred_channel import channel_plan, falls_back
 from arrears.domain.types import CaseStatus, Channel, Stage
 from arrears.steps import plan_offers
 from arrears.steps.holds import hold_for_status
@@ -128,10 +130,7 @@ def _act_on_stage(
         )
 
     deps = deps.with_ledger_session(case, borrower, now)
-    results = [
-        _act_on_channel(deps, case, borrower, policy, step, channel, now, deliver)
-        for channel in step.channels
-    ]
+    results = _act_on_channels(deps, case, borrower, policy, step, now, deliver)
     if stage is not Stage.PRE_DUE:
         send_validation_notice(deps, case, borrower, policy, now)
     done = case.done_actions | {
@@ -161,6 +160,47 @@ def _act_on_stage(
             )
     logger.info("stage acted", extra={"stage": stage.value, "outcome": outcome, "route": nxt.route})
     return nxt.with_outcome(outcome, reason).as_output()
+
+
+def _act_on_channels(
+    deps: UnitOfWork,
+    case: CaseRecord,
+    borrower: BorrowerRecord,
+    policy: Policy,
+    step: StageStep,
+    now: datetime,
+    deliver: Deliver,
+) -> list[ChannelResult]:
+    """The stage on its channels, the borrower's preferred one first where the policy gives
+    a choice (``domain.preferred_channel``): the policy's channels are used only when the
+    preferred one is blocked or fails, and the timeline says which were not used and why."""
+    plan = channel_plan(step, borrower.preferred_channel)
+    results = [
+        _act_on_channel(deps, case, borrower, policy, step, channel, now, deliver)
+        for channel in plan.first
+    ]
+    if not plan.fallback:
+        return results
+    if all(falls_back(result.outcome) for result in results):
+        return results + [
+            _act_on_channel(deps, case, borrower, policy, step, channel, now, deliver)
+            for channel in plan.fallback
+        ]
+    if any(result.outcome == "sent" for result in results):
+        for channel in plan.fallback:
+            if action_key(step.stage, channel.value) in case.done_actions:
+                continue  # decided by an earlier run of this step (a fallback then)
+            deps.record(
+                case.case_id,
+                "contact_skipped",
+                {
+                    "stage": step.stage,
+                    "channel": channel,
+                    "reason": PREFERRED_REASON,
+                    "preferred": plan.preferred,
+                },
+            )
+    return results
 
 
 def _letter_answer_window(
@@ -320,7 +360,13 @@ def _apply_decision(
         count(c.METRIC_CONTACT_BLOCKED_TOTAL)
         return ChannelResult(channel, "blocked", detail["reason"])
     message_id = detail.get("message_id")
-    deps.ledger.settle(case.account_id, entry, SENT, message_id=message_id and str(message_id))
+    deps.ledger.settle(
+        case.account_id,
+        entry,
+        SENT,
+        reason=sms_ledger_note(detail),  # a shortened or over-budget SMS says so
+        message_id=message_id and str(message_id),
+    )
     _count(c.METRIC_CONTACT_SENT, channel, str(step.stage))
     return ChannelResult(channel, "sent", decision.reason)
 
@@ -396,6 +442,11 @@ def deliver_message(
         )
         context = replace(context, pay_link=link)
     message = render_message(template, channel, borrower.locale, context)
+    budget: dict[str, Any] = {}
+    if channel is Channel.SMS:
+        message, budget = _within_budget(
+            template, borrower, context, policy, collection, first, message
+        )
     missing = _missing_content(borrower, channel, collection, first, message)
     if missing:
         # never with the shipped templates (tests render them all): an edited template
@@ -410,7 +461,70 @@ def deliver_message(
             "missing": missing,
         }
     message_id = send_message(deps, borrower, channel, message, case.case_id)
-    return "contact_sent", {"template": template, "message_id": message_id, "first": first}
+    return "contact_sent", {
+        "template": template,
+        "message_id": message_id,
+        "first": first,
+        **budget,
+    }
+
+
+def _within_budget(
+    template: str,
+    borrower: BorrowerRecord,
+    context: Any,
+    policy: Policy,
+    collection: bool,
+    first: bool,
+    message: Any,
+) -> tuple[Any, dict[str, Any]]:
+    """The SMS in the first form that fits the policy's parts (``domain.portal.sms.fit``:
+    full, then without the optional extras, then without the link), or the shortest one
+    over the budget; and what the timeline says of it. A message no form of which carries
+    what the pack requires is left as it is: the content check refuses it."""
+    from arrears.domain.notices import render_message
+    from arrears.domain.portal import sms
+
+    def render(shorter: Any) -> str:
+        if shorter is context:
+            return str(message.body)
+        return str(render_message(template, Channel.SMS, borrower.locale, shorter).body)
+
+    def compliant(body: str) -> bool:
+        return not _missing_content(
+            borrower, Channel.SMS, collection, first, replace(message, body=body)
+        )
+
+    chosen = sms.fit(sms.forms(context, render, compliant), policy.portal.sms_max_segments)
+    if chosen is None:
+        return message, {}
+    form = chosen.candidate.form
+    detail: dict[str, Any] = {
+        "sms_form": form.value,
+        "sms_parts": chosen.parts,
+        "sms_budget": chosen.budget,
+        "sms_encoding": chosen.encoding,
+        "sms_left_out": sms.LEFT_OUT[form] or None,
+        "sms_over_budget": True if chosen.over_budget else None,
+    }
+    if form is not sms.SmsForm.FULL:
+        count(c.METRIC_SMS_SHORTENED, form=form.value)
+    if chosen.over_budget:
+        count(c.METRIC_SMS_OVER_BUDGET)
+        logger.warning(
+            "sms over its parts budget",
+            extra={"template": template, "parts": chosen.parts, "budget": chosen.budget},
+        )
+    return replace(message, body=chosen.candidate.body), detail
+
+
+def sms_ledger_note(detail: dict[str, Any]) -> str | None:
+    """What the contact ledger says of a sent SMS that is not its full form within the
+    budget (``sms_short``, ``sms_no_link``, ``sms_over_budget``); None otherwise."""
+    if detail.get("sms_over_budget"):
+        return "sms_over_budget"
+    form = detail.get("sms_form")
+    return f"sms_{form}" if form and form != "full" else None
 
 
 def _not_collection(policy: Policy) -> frozenset[str]:

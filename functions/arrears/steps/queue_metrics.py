@@ -23,6 +23,7 @@ from arrears.domain.queues import (
     QUEUE_LEGAL_REVIEW,
     QUEUE_LEGAL_REVIEW_ESCALATED,
     QUEUE_LITIGATION_REJECTED,
+    QUEUE_PAYMENT_RECONCILIATION,
     QUEUE_REPLY_REVIEW,
     QUEUE_STUCK,
 )
@@ -38,6 +39,8 @@ METRIC_NAMES: dict[str, tuple[str, str | None]] = {
     QUEUE_LITIGATION_REJECTED: (c.METRIC_REJECTED_CASES_HELD, None),
     QUEUE_AGENCY_PLACEMENT: (c.METRIC_AGENCY_PLACEMENTS_WAITING, None),
     QUEUE_STUCK: (c.METRIC_CASES_STUCK, None),
+    # the hold ends at the deadline and takes the case out: nothing stays overdue
+    QUEUE_PAYMENT_RECONCILIATION: (c.METRIC_PAYMENT_RECONCILIATIONS_WAITING, None),
 }
 
 

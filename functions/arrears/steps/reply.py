@@ -45,6 +45,8 @@ from arrears.domain.events import BorrowerReplied, minor_units
 from arrears.domain.plans import Plan, PlanError, PlanStatus
 from arrears.domain.policy import PolicyError, policy_by_version
 from arrears.domain.ports import PlanStore, SentimentAnalyzer, Stores, Workflow
+from arrears.domain.queues import QUEUE_PAYMENT_RECONCILIATION
+from arrears.domain.reconciliation import CLAIMABLE, claim
 from arrears.domain.replies import (
     LANGUAGES,
     EmotionDecision,
@@ -65,9 +67,6 @@ logger = Logger(service=c.SERVICE_NAME)
 FLAG_HARDSHIP = "hardship"
 WAKE_REPLY = "REPLY"  # additive wake reason: a reply that needs the escalation to re-route
 ATTEMPTS = 3
-
-# Statuses a payment claim may interrupt (and return to if the payment never settles).
-_CLAIMABLE = frozenset({CaseStatus.OPEN, CaseStatus.PROMISED, CaseStatus.ON_PLAN})
 
 
 @dataclass(frozen=True)
@@ -251,16 +250,13 @@ class ReplyProcessor:
             actions.append("disputed")
             return {**base, "wake": "DISPUTE"}
         if analysis.has(Intent.PAYMENT_CLAIMED):
-            if case.status in _CLAIMABLE:
-                self._set_status(
-                    case,
-                    {
-                        "status": CaseStatus.PAYMENT_PENDING,
-                        "pending_since": now,
-                        "resume_status": case.status,
-                    },
-                )
-            self._record(case.case_id, "payment_claimed", {"via": "reply"}, now)
+            listed = case.status in CLAIMABLE
+            if listed:
+                # held, and listed for ops to find the money (domain/reconciliation.py)
+                hours = self._payment_pending_hours(case)
+                self._set_status(case, {**claim(now, hours), "resume_status": case.status})
+            detail = {"via": "reply", "queue": QUEUE_PAYMENT_RECONCILIATION if listed else None}
+            self._record(case.case_id, "payment_claimed", detail, now)
             actions.append("payment_claimed")
             return {**base, "wake": "PAYMENT_PENDING", "pending_since": iso_utc(now)}
         if analysis.has(Intent.PLAN_ACCEPT) and plan is not None:
@@ -302,6 +298,10 @@ class ReplyProcessor:
                     return  # closed meanwhile (paid): nothing to hold any more
                 current = fresh
         raise ConcurrentUpdate(f"case {case.case_id} kept changing while a reply was applied")
+
+    @staticmethod
+    def _payment_pending_hours(case: CaseRecord) -> int:
+        return int(policy_by_version(case.policy_version).grace.payment_pending_hours)
 
     def _offer_plan(self, case: CaseRecord, plan: Plan | None, now: datetime) -> Plan | None:
         if plan is not None and plan.is_open:

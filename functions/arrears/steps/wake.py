@@ -133,6 +133,8 @@ def _decide(
     match wakes.meaning(reason, waiting, case.status.is_terminal):
         case Meaning.CLOSED_ALREADY:
             plan_steps.settle_plan(deps, case, now)  # a closed case ends its plan
+            if case.queue:  # closed while listed (a payment settled a claimed one)
+                deps.repos.cases.clear_queue(case.case_id)
             return closed_route(case)
         case Meaning.PAID:  # ingest normally closed it already; close it if not
             return closed_route(deps.close_case(case, CaseStatus.PAID, "paid", now))
@@ -262,7 +264,23 @@ def _deadline_passed(
     status = case.status
     if status is CaseStatus.PAYMENT_PENDING:
         deps.record(case.case_id, "payment_grace_expired", {}, now)
-        case = deps.set_case(case.case_id, status=CaseStatus.OPEN, pending_since=None)
+        if case.reconcile_by is not None:
+            # nobody found the claimed payment in time: it leaves the reconciliation queue
+            # and collection resumes (ops may still find it: a PAID event closes the case)
+            deps.record(
+                case.case_id,
+                "payment_reconciliation_expired",
+                {"reconcile_by": case.reconcile_by, "queue": case.queue},
+                now,
+            )
+        case = deps.set_case(
+            case.case_id,
+            status=CaseStatus.OPEN,
+            pending_since=None,
+            reconcile_by=None,
+            queue=None,
+            queue_due_at=None,
+        )
         return plan_next(policy, case_view(case, borrower), now).with_outcome(
             "resumed", "payment_not_settled"
         )

@@ -30,10 +30,22 @@ from typing import Any, get_args
 from arrears import topology
 from arrears.domain.case import queue_time
 from arrears.domain.ops import ACTION_NAMES, InvalidOpsAction, OpsAction, parse_action
-from arrears.domain.queues import DECISION_QUEUES, QUEUE_AGENT_CALL, QUEUE_REPLY_REVIEW, QUEUE_STUCK
+from arrears.domain.queues import (
+    DECISION_QUEUES,
+    QUEUE_AGENT_CALL,
+    QUEUE_PAYMENT_RECONCILIATION,
+    QUEUE_REPLY_REVIEW,
+    QUEUE_STUCK,
+)
 
 DEFAULT_STACK = "ArrearsStack"  # infra/stack.py STACK_NAME
-QUEUES = (QUEUE_AGENT_CALL, QUEUE_REPLY_REVIEW, *DECISION_QUEUES, QUEUE_STUCK)
+QUEUES = (
+    QUEUE_AGENT_CALL,
+    QUEUE_REPLY_REVIEW,
+    QUEUE_PAYMENT_RECONCILIATION,
+    *DECISION_QUEUES,
+    QUEUE_STUCK,
+)
 _COMMON_FIELDS = ("action", "case_id", "operator")
 _UNSAFE = re.compile(r"[^0-9A-Za-z_-]")
 EXIT_DONE, EXIT_FAILED, EXIT_REFUSED = 0, 1, 2
@@ -79,7 +91,7 @@ def register(subparsers: Any) -> None:
         sub.set_defaults(func=action_command, action_name=name)
 
     queue = commands.add_parser(
-        "queue", help="agent calls and legal reviews waiting, soonest due first"
+        "queue", help="cases waiting for a person in the work queues, soonest due first"
     )
     _target_arguments(queue)
     queue.add_argument("--queue", choices=QUEUES, help="one queue only (default: all)")

@@ -33,6 +33,7 @@ from arrears.domain.ops import (
     plan_action,
 )
 from arrears.domain.portal.settings import PortalPolicy
+from arrears.domain.reconciliation import CLAIMABLE, claim
 from arrears.domain.types import CaseStatus, Channel
 
 ACTOR = "borrower:portal"
@@ -229,17 +230,19 @@ def plan_for(
     sets["last_portal_action"] = kind.value
     sets["last_portal_action_at"] = iso_utc(now)
     remove = plan.case.remove
-    if kind is PortalAction.PAID and case.status is CaseStatus.OPEN:
-        # money in flight from now, for the policy's grace window, and on ops' list to
-        # find it (the wake holds the escalation; a PAID event closes the case)
-        due = now + timedelta(hours=payment_pending_hours)
+    if kind is PortalAction.PAID and case.status in CLAIMABLE:
+        # money in flight from now, for the policy's grace window, and in ops'
+        # PAYMENT_RECONCILIATION queue to find it (the wake holds the escalation there; a
+        # PAID event closes the case), as for a reply saying so
+        claimed = claim(now, payment_pending_hours)
         sets |= {
-            "status": CaseStatus.PAYMENT_PENDING.value,
-            "pending_since": iso_utc(now),
-            # ops reconcile it by then (they are alerted: steps/portal.py)
+            "status": claimed["status"].value,
+            "pending_since": iso_utc(claimed["pending_since"]),
+            "reconcile_by": iso_utc(claimed["reconcile_by"]),
             "payment_claimed_at": iso_utc(now),
-            "reconcile_by": iso_utc(due),
         }
+        if case.status is not CaseStatus.OPEN:
+            sets["resume_status"] = case.status.value  # a promise or a plan comes back
     detail = dict(plan.timeline_detail) | {"via": "portal"}
     return replace(
         plan,
