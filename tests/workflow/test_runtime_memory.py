@@ -159,3 +159,29 @@ def test_a_deleted_sqs_message_is_freed(runtime):
     gc.collect()
     # then nothing keeps it (moto's own list of every model object it made included)
     assert message() is None
+
+
+def test_what_consumers_received_is_kept_compressed_and_read_back_as_sent():
+    # given events a lender's consumers receive about two cases, like the publisher's
+    from arrears.domain.outbound import CATALOGUE, SOURCE
+
+    kind = sorted(CATALOGUE)[0]
+    details = [
+        {"event_id": f"acc-{n % 2}#1-{n}", "case_id": f"acc-{n % 2}#1", "sequence": n,
+         "account_id": f"acc-{n % 2}", "stage": "REMINDER", "days_past_due": n,
+         "amount_past_due": "1250.00", "currency": "CNY"}
+        for n in range(24)
+    ]  # fmt: skip
+    with LocalRuntime(start=START, topology=fixture_topology()) as rt:
+        # when each is put on the bus
+        for detail in details:
+            rt.client("events").put_events(
+                Entries=[{"Source": SOURCE, "DetailType": kind, "Detail": json.dumps(detail)}]
+            )
+        # then each case's consumers read them back as sent, in order
+        assert [e["detail"] for e in rt.outbound.for_case("acc-1#1")] == details[1::2]
+        assert [e["detail"] for e in rt.outbound.events_out] == details
+        # and once the first few taught the codec, each is kept in a fraction of its JSON
+        kept = [packed for *_, packed in rt.outbound._received[8:]]
+        sent = [json.dumps(detail).encode() for detail in details[8:]]
+        assert sum(map(len, kept)) < sum(map(len, sent)) / 2

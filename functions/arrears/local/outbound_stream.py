@@ -19,10 +19,12 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from arrears import topology as t
 from arrears.domain.outbound import CATALOGUE, SOURCE
+from arrears.local.dynamodb.engine import ItemCodec
 
 if TYPE_CHECKING:
     from arrears.local.runtime import LocalRuntime
@@ -34,8 +36,10 @@ class OutboxStream:
         self.pending: deque[dict[str, Any]] = deque()
         # what consumers received: (case id, type, time, received at, detail JSON) in order,
         # and each case's positions in it; a portfolio run keeps about fifteen per case, so
-        # the detail stays the compact JSON it arrived as until a report or test reads it
-        self._received: list[tuple[str, str, str, str, str]] = []
+        # the detail stays the JSON it arrived as, compressed like a table's items, until a
+        # report or test reads it
+        self._received: list[tuple[str, str, str, str, bytes]] = []
+        self._details = ItemCodec()
         self._by_case: dict[str, list[int]] = {}
         self.dead_letters: list[dict[str, Any]] = []
         # test hook: a stream record handed to the publisher a second time, as a stream
@@ -167,12 +171,12 @@ class OutboxStream:
         time = _iso(at) if isinstance(at, datetime) else _iso(self.rt.now)
         self._by_case.setdefault(case_id, []).append(len(self._received))
         kind = str(entry.get("DetailType"))
-        self._received.append((case_id, kind, time, _iso(self.rt.now), detail))
+        packed = self._details.encode(detail.encode())
+        self._received.append((case_id, kind, time, _iso(self.rt.now), packed))
 
-    @staticmethod
-    def _consumed(kept: tuple[str, str, str, str, str]) -> dict[str, Any]:
-        case_id, kind, time, received_at, text = kept
-        detail = json.loads(text)
+    def _consumed(self, kept: tuple[str, str, str, str, bytes]) -> dict[str, Any]:
+        case_id, kind, time, received_at, packed = kept
+        detail = json.loads(self._details.unpack(packed))
         return {
             "id": detail.get("event_id"),
             "case_id": case_id,
@@ -214,5 +218,6 @@ def _first_failure(payload: str, errored: bool, batch: list[dict[str, Any]]) -> 
     return 0
 
 
+@lru_cache(maxsize=8)  # one string per instant, shared by the events received at it
 def _iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")

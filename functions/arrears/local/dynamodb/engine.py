@@ -115,11 +115,15 @@ class ItemCodec:
         return compressor.compress(raw) + compressor.flush()
 
     def decode(self, stored: bytes) -> Item:
+        return marshal.loads(self.unpack(stored))
+
+    def unpack(self, stored: bytes) -> bytes:
+        """The bytes given to ``encode``: marshalled dicts, or JSON objects (whose first
+        byte is the same, ``{``), are kept as given until the dictionary is learnt."""
         if stored[0] in self._MARSHALLED_DICT:
-            return marshal.loads(stored)
+            return stored
         assert self.zdict is not None
-        raw = zlib.decompressobj(self._WBITS, zdict=self.zdict).decompress(stored)
-        return marshal.loads(raw)
+        return zlib.decompressobj(self._WBITS, zdict=self.zdict).decompress(stored)
 
 
 @dataclass
