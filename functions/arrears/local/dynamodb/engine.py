@@ -85,7 +85,7 @@ class Index:
 
 
 # items per table kept uncompressed since their last write (``Table.hot``)
-HOT_ITEMS = 2048
+HOT_ITEMS = 256
 
 
 class ItemCodec:
