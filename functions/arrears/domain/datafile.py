@@ -3,7 +3,7 @@
 The escalation policy and the compliance packs are YAML files people edit. Their classes
 (``domain.policy``, ``domain.compliance.pack`` and the sections they hold) are standard
 frozen dataclasses whose fields carry their constraints as ``Annotated`` metadata
-(``annotated_types`` and the two markers below). Reading a file validates it with pydantic
+(:class:`Constraint` and :class:`Check` below). Reading a file validates it with pydantic
 against those same classes (``domain.validation``); this module never imports pydantic.
 
 The Lambda assets ship each policy and pack already validated, as JSON written by
@@ -27,11 +27,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
-from annotated_types import Ge, Gt, Le, Lt, MaxLen, MinLen
-
 __all__ = [
     "COMPILED_FILE",
     "Check",
+    "Constraint",
     "Ge",
     "Gt",
     "Le",
@@ -51,16 +50,76 @@ T = TypeVar("T")
 COMPILED_FILE = Path(__file__).resolve().parent.parent / "policies" / "compiled.json"
 
 
-@dataclasses.dataclass(frozen=True)
-class Pattern:
-    """A string field must match ``regex`` (pydantic's ``pattern`` check)."""
+class Constraint:
+    """A bound on a field that pydantic-core enforces itself (with its own messages): the
+    key and value pydantic's ``Field(ge=...)`` would put on the field's core schema. Made
+    by :func:`Ge`, :func:`Gt`, :func:`Le`, :func:`Lt`, :func:`MinLen`, :func:`MaxLen` and
+    :func:`Pattern`; a plain class, since a cold start creates a few hundred of them."""
 
-    regex: str
+    __slots__ = ("key", "value")
+
+    def __init__(self, key: str, value: object) -> None:
+        self.key = key
+        self.value = value
+
+    def __repr__(self) -> str:
+        return f"Constraint({self.key}={self.value!r})"
 
     def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> Any:
         schema = handler(source)
-        schema["pattern"] = self.regex
+        target = schema
+        while target["type"] in _VALIDATOR_FUNCTIONS:  # a Check before or after the type
+            target = target["schema"]
+        if self.key not in _APPLIES_TO.get(target["type"], ()):
+            raise TypeError(f"{self.key} cannot constrain a {target['type']} field")
+        target[self.key] = self.value
         return schema
+
+
+_VALIDATOR_FUNCTIONS = ("function-before", "function-after", "function-wrap")
+_BOUNDS = ("ge", "gt", "le", "lt")
+_LENGTHS = ("min_length", "max_length")
+_APPLIES_TO: dict[str, tuple[str, ...]] = {
+    "int": _BOUNDS,
+    "float": _BOUNDS,
+    "decimal": _BOUNDS,
+    "str": (*_LENGTHS, "pattern"),
+    "tuple": _LENGTHS,
+    "list": _LENGTHS,
+    "dict": _LENGTHS,
+    "frozenset": _LENGTHS,
+    "set": _LENGTHS,
+}
+
+
+# Named like pydantic's (and annotated_types') constraints: Annotated[int, Ge(0), Le(365)].
+def Ge(value: object) -> Constraint:
+    return Constraint("ge", value)
+
+
+def Gt(value: object) -> Constraint:
+    return Constraint("gt", value)
+
+
+def Le(value: object) -> Constraint:
+    return Constraint("le", value)
+
+
+def Lt(value: object) -> Constraint:
+    return Constraint("lt", value)
+
+
+def MinLen(length: int) -> Constraint:
+    return Constraint("min_length", length)
+
+
+def MaxLen(length: int) -> Constraint:
+    return Constraint("max_length", length)
+
+
+def Pattern(regex: str) -> Constraint:
+    """A string field must match ``regex``."""
+    return Constraint("pattern", regex)
 
 
 @dataclasses.dataclass(frozen=True)
