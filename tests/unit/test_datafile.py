@@ -83,7 +83,8 @@ def test_policies_and_packs_load_from_the_compiled_form(compiled_file: Path) -> 
 
 
 def test_a_checkout_without_compiled_data_reads_the_files() -> None:
-    assert not datafile.COMPILED_FILE.exists()  # only assets carry it
+    # only assets carry it: one left in the source tree would hide edits to the YAML
+    assert not datafile.COMPILED_FILE.exists(), f"remove {datafile.COMPILED_FILE}"
     assert policy.load_policy() == shipped_policies()["default.yaml"]
 
 
