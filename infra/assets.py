@@ -15,7 +15,10 @@ that share a handler module share an asset. Building one is four steps, each cac
 3. ``modulefinder`` (run by that 3.12 interpreter) walks the handler module's imports,
    function-level ones included, and names the top-level packages it reaches.
 4. The asset is those packages (with their licences), plus ``functions/arrears`` without the
-   parts that only run on a laptop, compiled the same way.
+   parts that only run on a laptop, compiled the same way, plus the escalation policies and
+   compliance packs validated now and written as JSON (``arrears/policies/compiled.json``,
+   :data:`COMPILED_DATA`): the functions load that instead of validating the YAML files, so
+   a function that validates no input never imports pydantic or PyYAML.
 
 Functions that lay out PDF letters are listed in :data:`PDF_HANDLERS`; every other handler's
 asset leaves the PDF layout module and the fonts out, and so never reaches fpdf2, fontTools
@@ -79,8 +82,17 @@ NEVER_IMPORTED_PATHS = (
 BABEL_LOCALE_DATA = "babel/locale-data"
 ALWAYS_FORMATTED_LANGUAGES = frozenset({"root", "en"})  # en: the territory names of events.py
 TEMPLATES_DIR = FUNCTIONS_DIR / PACKAGE_NAME / "templates"
+# The policies and packs, validated at build time, as the functions load them
+# (arrears.domain.datafile); written by the Python that runs the build, which has pydantic.
+COMPILED_DATA = "policies/compiled.json"
 # Parts of functions/arrears that only run on a laptop or in CI (the font build script too).
-EXCLUDED_FROM_PACKAGE = ("local", "tools", "cli.py", "fonts/make_font.py")
+EXCLUDED_FROM_PACKAGE = (
+    "local",
+    "tools",
+    "cli.py",
+    "fonts/make_font.py",
+    "domain/compiled_data.py",  # runs at build time: writes COMPILED_DATA
+)
 # The AWS SDK ships with the Lambda Python runtime as a matched boto3/botocore pair; a copy
 # pulled in transitively (pynamodb) would shadow half of that pair, so it is removed.
 PROVIDED_BY_RUNTIME = ("boto3", "botocore", "s3transfer", "jmespath")
@@ -466,7 +478,25 @@ def build_asset(
     for dist_info in shipped:
         _copy(deps / dist_info, output_dir / dist_info)
     thin_locale_data(output_dir, template_languages(functions_dir / PACKAGE_NAME / "templates"))
+    write_compiled_data(functions_dir, package_dir / COMPILED_DATA)
     compile_tree(python, package_dir, strip=output_dir)
+
+
+def write_compiled_data(functions_dir: Path, target: Path) -> None:
+    """Validate the policies and compliance packs under ``functions_dir`` and write them as
+    the JSON the functions load (``arrears.domain.compiled_data``). A policy
+    that does not validate fails the build, as it fails the tests."""
+    completed = subprocess.run(
+        [sys.executable, "-m", "arrears.domain.compiled_data", str(target)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PYTHONPATH": str(functions_dir)},
+    )
+    if completed.returncode != 0:
+        raise BundlingError(
+            f"validating the policies and packs for the asset failed:\n{completed.stderr[-4000:]}"
+        )
 
 
 def template_languages(templates_dir: Path = TEMPLATES_DIR) -> frozenset[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 
 import pytest
 from arrears.domain.compliance import pack as pack_module
@@ -22,14 +23,13 @@ COLLECTOR = Party(
 
 
 def as_debt_collector(pack: CompliancePack) -> CompliancePack:
-    letters = pack.letters.model_copy(
-        update={
-            "collector_role": CollectorRole.THIRD_PARTY,
-            "collector": COLLECTOR,
-            "dispute_address": COLLECTOR.address,
-        }
+    letters = replace(
+        pack.letters,
+        collector_role=CollectorRole.THIRD_PARTY,
+        collector=COLLECTOR,
+        dispute_address=COLLECTOR.address,
     )
-    return pack.model_copy(update={"letters": letters})
+    return replace(pack, letters=letters)
 
 
 @contextmanager

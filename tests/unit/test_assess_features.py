@@ -7,11 +7,11 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from arrears.domain import scoring
 from arrears.domain.case import TimelineEntry
 from arrears.domain.replies import SentimentLabel, SentimentScores
 from arrears.domain.scoring import Features
 from arrears.domain.types import Channel
-from arrears.steps import rescoring as assess_step
 from arrears.steps.rescoring import rescore
 from arrears.steps.unit_of_work import policy_of
 from test_contact_step_compliance import CASE_ID, make_deps
@@ -35,13 +35,13 @@ def _reply(at: datetime, label: SentimentLabel) -> TimelineEntry:
 def scored(monkeypatch: pytest.MonkeyPatch) -> list[Features]:
     """The Features each score() call got (the real scorecard still scores them)."""
     seen: list[Features] = []
-    real = assess_step.score
+    real = scoring.score
 
     def spy(features: Features, card: Any) -> Any:
         seen.append(features)
         return real(features, card)
 
-    monkeypatch.setattr(assess_step, "score", spy)
+    monkeypatch.setattr(scoring, "score", spy)  # rescore() takes it from the package
     return seen
 
 

@@ -12,6 +12,7 @@ from arrears.adapters.cases import Repositories
 from arrears.domain.case import CaseRecord
 from arrears.domain.credit_line import FROZEN, REDUCED, RESTORED, CreditLinePolicy, target
 from arrears.domain.types import CaseStatus
+from arrears.domain.validation import validate
 from arrears.steps.ingest import Ingestor
 
 from tests.support.cases import a_case as shared_case
@@ -45,8 +46,8 @@ def test_a_cure_restores_only_a_line_that_had_an_action() -> None:
 
 
 def test_rules_can_be_limited_to_segments() -> None:
-    policy = CreditLinePolicy.model_validate(
-        {"rules": [{"action": "freeze", "at_dpd": 5, "segments": ["high_risk"]}]}
+    policy = validate(
+        CreditLinePolicy, {"rules": [{"action": "freeze", "at_dpd": 5, "segments": ["high_risk"]}]}
     )
     assert target(a_case(segment="high_risk"), 5, policy) == FROZEN
     assert target(a_case(segment="self_cure"), 30, policy) is None

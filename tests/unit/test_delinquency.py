@@ -15,6 +15,7 @@ from arrears.domain.case import CaseRecord
 from arrears.domain.delinquency import CURRENT, DelinquencyPolicy, standing
 from arrears.domain.policy import load_policy
 from arrears.domain.types import CaseStatus
+from arrears.domain.validation import validate
 from arrears.steps.delinquency import sweep
 from arrears.steps.unit_of_work import UnitOfWork
 from pydantic import ValidationError
@@ -74,17 +75,18 @@ def test_roll_and_cure() -> None:
 )
 def test_a_policy_refuses_buckets_with_gaps_or_ends(buckets: list[dict[str, Any]]) -> None:
     with pytest.raises(ValidationError):
-        DelinquencyPolicy.model_validate({"buckets": buckets})
+        validate(DelinquencyPolicy, {"buckets": buckets})
 
 
 def test_a_policy_can_define_its_own_buckets() -> None:
-    policy = DelinquencyPolicy.model_validate(
+    policy = validate(
+        DelinquencyPolicy,
         {
             "buckets": [
                 {"label": "early", "from_days": 1, "to_days": 14},
                 {"label": "late", "from_days": 15},
             ]
-        }
+        },
     )
     assert standing(a_case(), DUE + timedelta(days=15), policy).bucket == "late"
 

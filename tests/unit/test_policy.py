@@ -178,8 +178,14 @@ def test_ingest_reads_the_default_language_of_the_policy_a_new_case_runs_on(tmp_
 
 def test_a_default_language_must_be_a_language_tag():
     from arrears.domain.policy import NoticeDefaults
+    from arrears.domain.validation import validate
 
     with pytest.raises(ValueError, match="default_locale"):
-        NoticeDefaults(
-            creditor_name="Acme", pay_link="https://x.example", default_locale="Spanish!"
+        validate(
+            NoticeDefaults,
+            {
+                "creditor_name": "Acme",
+                "pay_link": "https://x.example",
+                "default_locale": "Spanish!",
+            },
         )

@@ -27,6 +27,7 @@ from arrears.adapters.models import (
     TimelineModel,
     aws_region,
 )
+from arrears.adapters.queue_counts import count_waiting
 from arrears.domain import outbound
 from arrears.domain.case import (
     CaseRecord,
@@ -34,7 +35,6 @@ from arrears.domain.case import (
     iso_utc,
     iso_utc_micro,
     parse_iso_utc,
-    queue_time,
 )
 from arrears.domain.errors import ConcurrentUpdate
 from arrears.domain.ops import Applied, CaseSnapshot, OpsFacts, OpsPlan
@@ -309,31 +309,6 @@ class OpsStore:
             if existing.detail and existing.detail.as_dict().get("execution") == execution_id:
                 return entry
         return DynamoTimeline().append(entry)
-
-
-def count_waiting(queue: str, now: datetime, client: Any | None = None) -> tuple[int, int]:
-    """(waiting, overdue) human tasks in ``queue``: COUNT queries on the work_queue index."""
-    dynamodb = client or _dynamodb(aws_region())
-
-    def count(condition: str, values: dict[str, Any]) -> int:
-        total = 0
-        paginator = dynamodb.get_paginator("query")
-        for page in paginator.paginate(
-            TableName=CaseModel.Meta.table_name,
-            IndexName="work_queue",
-            Select="COUNT",
-            KeyConditionExpression=condition,
-            ExpressionAttributeNames={"#q": "queue"},
-            ExpressionAttributeValues=values,
-        ):
-            total += int(page["Count"])
-        return total
-
-    waiting = count("#q = :q", {":q": _s(queue)})
-    overdue = count(
-        "#q = :q AND queue_due_at < :now", {":q": _s(queue), ":now": _s(queue_time(now))}
-    )
-    return waiting, overdue
 
 
 def _text(item: dict[str, Any], attribute: str) -> str | None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Annotated
 
-from pydantic import BeforeValidator
+from arrears.domain.datafile import Check
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -32,7 +32,7 @@ def _money_is_text(value: object) -> object:
 
 
 # an amount in a policy file: a quoted string, never a YAML float
-PolicyMoney = Annotated[Decimal, BeforeValidator(_money_is_text)]
+PolicyMoney = Annotated[Decimal, Check(_money_is_text, before=True)]
 
 
 def to_cents(value: Decimal) -> Decimal:

@@ -10,13 +10,13 @@ the date of first delinquency, and the dispute and plan flags. A dispute during 
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
-
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from typing import Annotated, Any
 
 from arrears.domain.case import CaseRecord
+from arrears.domain.datafile import Ge, Le, Pattern, Strict
 from arrears.domain.types import CaseStatus
 
 # the account states a mapping gives codes for
@@ -36,26 +36,22 @@ STATES = (
 )
 
 
-class BureauMapping(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class BureauMapping(Strict):
     """``bureau`` in a compliance pack: how the country's bureau file codes an account."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    format: str = Field(default="generic", pattern=r"^[a-z0-9_]+$")
-    status_codes: dict[str, str] = Field(default_factory=lambda: {s: s for s in STATES})
+    format: Annotated[str, Pattern(r"^[a-z0-9_]+$")] = "generic"
+    status_codes: dict[str, str] = field(default_factory=lambda: {s: s for s in STATES})
     # the code that marks an account disputed by the consumer (Metro 2: XB)
     dispute_code: str | None = None
     # closed cases are reported for this many days after they close (a final report)
-    recently_closed_days: int = Field(default=45, ge=0, le=400)
+    recently_closed_days: Annotated[int, Ge(0), Le(400)] = 45
 
-    @field_validator("status_codes")
-    @classmethod
-    def _every_state(cls, value: dict[str, str]) -> dict[str, str]:
-        unknown = set(value) - set(STATES)
-        missing = set(STATES) - set(value)
+    def __post_init__(self) -> None:
+        unknown = set(self.status_codes) - set(STATES)
+        missing = set(STATES) - set(self.status_codes)
         if unknown or missing:
             raise ValueError(f"status_codes: unknown {sorted(unknown)}, missing {sorted(missing)}")
-        return value
 
 
 def period_of(now: datetime) -> str:

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from arrears import constants as c
 from arrears.domain.balance import StatedSplit
-from arrears.domain.events import PaymentStatusChanged, minor_units
+from arrears.domain.currency import minor_units
 from arrears.domain.types import (
     PHONE_CHANNELS,
     WRONG_NUMBER_FLAG,
@@ -28,6 +28,9 @@ from arrears.domain.types import (
     PaymentStatus,
     Stage,
 )
+
+if TYPE_CHECKING:  # ingest validates events; a case only reads them
+    from arrears.domain.events import PaymentStatusChanged
 
 # --------------------------------------------------------------------------- identities
 

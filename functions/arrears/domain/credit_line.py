@@ -11,13 +11,13 @@ of it is a ``CreditLineActionRequested`` outbound event, and the wallet may answ
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
-
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Annotated, Literal
 
 from arrears.domain.case import CaseRecord, TimelineEntry
+from arrears.domain.datafile import Ge, Gt, Le, Lt, Strict
 from arrears.domain.types import CaseStatus
 
 FROZEN = "frozen"
@@ -27,28 +27,26 @@ RESTORED = "restored"
 ACTION_OF = {FROZEN: "freeze", REDUCED: "reduce", RESTORED: "restore"}
 
 
-class Rule(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+@dataclass(frozen=True, kw_only=True)
+class Rule(Strict):
     action: Literal["freeze", "reduce"]
-    at_dpd: int = Field(ge=1, le=3650)
+    at_dpd: Annotated[int, Ge(1), Le(3650)]
     # reduce: the share of the current limit the wallet keeps (0.50 halves it)
-    limit_share: Decimal | None = Field(default=None, gt=0, lt=1)
+    limit_share: Annotated[Decimal, Gt(0), Lt(1)] | None = None
     # only cases in these segments (the policy's score bands); None: every segment
     segments: tuple[str, ...] | None = None
 
 
-class CreditLinePolicy(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class CreditLinePolicy(Strict):
     """``credit_line`` in the policy file."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     rules: tuple[Rule, ...] = (
         Rule(action="freeze", at_dpd=15),
         Rule(action="reduce", at_dpd=45, limit_share=Decimal("0.50")),
     )
     # the wallet restores the line after this many on-time payments following a cure
-    restore_after_on_time_payments: int = Field(default=3, ge=0, le=24)
+    restore_after_on_time_payments: Annotated[int, Ge(0), Le(24)] = 3
 
     def thresholds(self) -> tuple[int, ...]:
         """The days past due at which a case must be looked at (the daily sweep)."""

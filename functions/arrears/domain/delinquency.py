@@ -13,11 +13,11 @@ from __future__ import annotations
 import zlib
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from typing import Annotated
 
 from arrears.domain.case import CaseRecord, TimelineEntry
 from arrears.domain.credit_line import CreditLinePolicy
+from arrears.domain.datafile import Ge, MaxLen, MinLen, Pattern, Strict
 from arrears.domain.types import CaseStatus
 
 CURRENT = "current"
@@ -25,18 +25,16 @@ CURRENT = "current"
 SHARDS = 16
 
 
-class Bucket(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+@dataclass(frozen=True, kw_only=True)
+class Bucket(Strict):
+    label: Annotated[str, MinLen(1), MaxLen(20), Pattern(r"^[0-9a-z+_-]+$")]
+    from_days: Annotated[int, Ge(1)]
+    to_days: Annotated[int, Ge(1)] | None = None  # None: no upper end
 
-    label: str = Field(min_length=1, max_length=20, pattern=r"^[0-9a-z+_-]+$")
-    from_days: int = Field(ge=1)
-    to_days: int | None = Field(default=None, ge=1)  # None: no upper end
 
-
-class DelinquencyPolicy(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class DelinquencyPolicy(Strict):
     """``delinquency`` in the policy file: the buckets, in order, from DPD 1, no gap."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     buckets: tuple[Bucket, ...] = (
         Bucket(label="1-30", from_days=1, to_days=30),
@@ -46,8 +44,7 @@ class DelinquencyPolicy(BaseModel):
         Bucket(label="180+", from_days=181),
     )
 
-    @model_validator(mode="after")
-    def _contiguous(self) -> DelinquencyPolicy:
+    def __post_init__(self) -> None:
         expected = 1
         for index, bucket in enumerate(self.buckets):
             if bucket.from_days != expected:
@@ -64,7 +61,6 @@ class DelinquencyPolicy(BaseModel):
             raise ValueError("the last bucket must be open-ended (no to_days)")
         if not self.buckets:
             raise ValueError("at least one bucket")
-        return self
 
     def order(self, label: str | None) -> int:
         """0 for current (or none), then 1, 2... in bucket order."""

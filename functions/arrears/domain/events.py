@@ -22,7 +22,7 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
-from babel.numbers import get_currency_precision, get_territory_currencies
+from babel.numbers import get_territory_currencies
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -35,6 +35,7 @@ from pydantic import (
 )
 
 from arrears import constants as c
+from arrears.domain.currency import minor_units as minor_units  # re-exported
 from arrears.domain.errors import InvalidEvent
 from arrears.domain.types import Channel, PaymentStatus
 
@@ -111,11 +112,6 @@ def _currency(value: str) -> str:
     if value not in currencies_in_use():
         raise ValueError(f"{value} is not an ISO 4217 currency in use")
     return value
-
-
-def minor_units(currency: str) -> int:
-    """Decimal places of the currency's minor unit (JPY 0, CNY 2, BHD 3)."""
-    return int(get_currency_precision(currency))
 
 
 def _check_minor_units(amount: Decimal, currency: str, field_name: str) -> None:

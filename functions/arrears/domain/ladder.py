@@ -293,7 +293,7 @@ def pre_due_eligible(policy: Policy, segment: str) -> bool:
 
 def pre_due_step(policy: Policy) -> StageStep:
     """The early-warning reminder, shaped like a ladder step for the contact handler."""
-    return StageStep.model_construct(
+    return StageStep(
         stage=Stage.PRE_DUE,
         day=0,
         channels=policy.pre_due.channels,

@@ -846,7 +846,7 @@ def _plan_offer_plan(action: Any, case: CaseRecord, now: datetime, facts: OpsFac
     import json
 
     from arrears.domain import plans as p
-    from arrears.domain.events import minor_units
+    from arrears.domain.currency import minor_units
     from arrears.domain.policy import policy_by_version
 
     act: OfferPlan = action

@@ -23,12 +23,11 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_DOWN, Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from arrears.domain.balance import PolicyMoney
+from arrears.domain.datafile import Ge, Gt, Le, Strict
 from arrears.domain.errors import ArrearsError
 
 
@@ -56,19 +55,18 @@ class InstallmentStatus(StrEnum):
     MISSED = "missed"
 
 
-class PlanPolicy(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class PlanPolicy(Strict):
     """The `plans:` section of the escalation policy (policies/default.yaml)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
-
-    max_installments: int = Field(default=6, ge=1, le=36)
+    max_installments: Annotated[int, Ge(1), Le(36)] = 6
     # no installment smaller than this (in the case currency): fewer installments instead
-    min_installment: PolicyMoney = Field(default=Decimal("50.00"), gt=0)
-    interval_days: int = Field(default=30, ge=7, le=92)
-    first_due_days: int = Field(default=7, ge=1, le=60)  # from acceptance to the first due date
-    grace_days: int = Field(default=3, ge=0, le=30)  # after a due date before it counts as missed
-    max_deferral_days: int = Field(default=60, ge=1, le=180)
-    offer_valid_days: int = Field(default=14, ge=1, le=60)
+    min_installment: Annotated[PolicyMoney, Gt(0)] = Decimal("50.00")
+    interval_days: Annotated[int, Ge(7), Le(92)] = 30
+    first_due_days: Annotated[int, Ge(1), Le(60)] = 7  # from acceptance to the first due date
+    grace_days: Annotated[int, Ge(0), Le(30)] = 3  # after a due date before it counts as missed
+    max_deferral_days: Annotated[int, Ge(1), Le(180)] = 60
+    offer_valid_days: Annotated[int, Ge(1), Le(60)] = 14
 
 
 @dataclass(frozen=True)

@@ -9,31 +9,25 @@ silent default in a borrower's message.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
-import yaml
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
-
-from arrears.domain import yaml_text
+from arrears.domain import datafile
 from arrears.domain.balance import ChargePolicy, PolicyMoney
 from arrears.domain.credit_line import CreditLinePolicy
+from arrears.domain.datafile import Check, Ge, Gt, Le, MinLen, Pattern, Strict
 from arrears.domain.delinquency import DelinquencyPolicy
 from arrears.domain.plans import PlanPolicy
 from arrears.domain.portal.settings import PortalPolicy
 from arrears.domain.scoring.assignment import Arm, assign_arm
 from arrears.domain.scoring.segments import BandError, parse_bands
 from arrears.domain.types import LETTER_KINDS, AfterRejection, Channel, Stage
+
+if TYPE_CHECKING:
+    from arrears.domain.validation import ValidationError
 
 POLICIES_DIR = Path(__file__).resolve().parent.parent / "policies"
 DEFAULT_POLICY_FILE = "default.yaml"
@@ -64,22 +58,19 @@ def _messages_only(channels: tuple[Channel, ...]) -> tuple[Channel, ...]:
 
 
 # Pre-due reminders and receipts are plain messages: never a call or a letter.
-MessageChannels = Annotated[tuple[Channel, ...], AfterValidator(_messages_only)]
+MessageChannels = Annotated[tuple[Channel, ...], Check(_messages_only)]
 
 
 class PolicyError(ValueError):
     """The policy file cannot be used; the message says which file and what is wrong."""
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
-
-
-class StageStep(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class StageStep(Strict):
     """One rung of a segment's ladder."""
 
     stage: Stage
-    day: int = Field(ge=0, le=365, description="days after the due date")
+    day: Annotated[int, Ge(0), Le(365)]  # days after the due date
     channels: tuple[Channel, ...] = ()
     # message channels the stage may use instead, for a borrower who prefers one of them
     # (domain/preferred_channel.py); never used for a borrower without that preference
@@ -87,8 +78,9 @@ class StageStep(_Strict):
     template: str | None = None  # message template id for sms/email/call
     letter: str | None = None  # letter kind for the letter channel
 
-    @model_validator(mode="after")
-    def _channels_fit_stage(self) -> StageStep:
+    def check_on_ladder(self) -> None:
+        """A rung of a policy's ladder must fit its stage (steps the code builds for a
+        receipt or a pre-due reminder are not rungs, and are not checked)."""
         if self.stage not in LADDER_STAGES:
             raise ValueError(f"stage {self.stage.value!r} cannot be planned by a day offset")
         if len(set(self.channels)) != len(self.channels):
@@ -96,7 +88,7 @@ class StageStep(_Strict):
         if self.stage is Stage.LEGAL_REVIEW:
             if self.channels or self.alternatives:
                 raise ValueError("legal_review is a human decision; it has no channels")
-            return self
+            return
         if not self.channels:
             raise ValueError(f"{self.stage.value}: at least one channel is required")
         if Channel.LETTER in self.channels:
@@ -126,16 +118,17 @@ class StageStep(_Strict):
                 raise ValueError(
                     f"{self.stage.value}: an alternative is already one of the stage's channels"
                 )
-        return self
 
 
-class Segment(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class Segment(Strict):
     description: str = ""
-    ladder: tuple[StageStep, ...] = Field(min_length=1)
+    ladder: Annotated[tuple[StageStep, ...], MinLen(1)]
 
-    @field_validator("ladder")
-    @classmethod
-    def _ladder_is_ordered(cls, ladder: tuple[StageStep, ...]) -> tuple[StageStep, ...]:
+    def __post_init__(self) -> None:
+        ladder = self.ladder
+        for step in ladder:
+            step.check_on_ladder()
         stages = [step.stage for step in ladder]
         if len(set(stages)) != len(stages):
             raise ValueError("a stage appears twice on the ladder")
@@ -144,13 +137,13 @@ class Segment(_Strict):
             raise ValueError(f"stage days must not go backwards: {days}")
         if Stage.LEGAL_REVIEW in stages and stages[-1] is not Stage.LEGAL_REVIEW:
             raise ValueError("legal_review, when present, is the last stage")
-        return ladder
 
     def step(self, stage: Stage) -> StageStep | None:
         return next((s for s in self.ladder if s.stage is stage), None)
 
 
-class ScoreBand(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class ScoreBand(Strict):
     """One band, in the scoring package's format (min/max inclusive, None = unbounded)."""
 
     segment: SegmentName
@@ -159,55 +152,60 @@ class ScoreBand(_Strict):
     flags: frozenset[str] = frozenset()
 
 
-class Grace(_Strict):
-    payment_pending_hours: int = Field(gt=0, le=24 * 30)
-    promise_days: int = Field(ge=0, le=30)
-    after_payment_hours: int = Field(ge=0, le=24 * 30)
+@dataclass(frozen=True, kw_only=True)
+class Grace(Strict):
+    payment_pending_hours: Annotated[int, Gt(0), Le(24 * 30)]
+    promise_days: Annotated[int, Ge(0), Le(30)]
+    after_payment_hours: Annotated[int, Ge(0), Le(24 * 30)]
 
 
-class Holds(_Strict):
-    dispute_review_days: int = Field(gt=0, le=365)
-    pause_default_days: int = Field(gt=0, le=365)
-    plan_review_days: int = Field(gt=0, le=365)
-    overdue_check_hours: int = Field(gt=0, le=24 * 30)
+@dataclass(frozen=True, kw_only=True)
+class Holds(Strict):
+    dispute_review_days: Annotated[int, Gt(0), Le(365)]
+    pause_default_days: Annotated[int, Gt(0), Le(365)]
+    plan_review_days: Annotated[int, Gt(0), Le(365)]
+    overdue_check_hours: Annotated[int, Gt(0), Le(24 * 30)]
 
 
-class AgentCall(_Strict):
-    outcome_deadline_hours: int = Field(gt=0, le=24 * 30)
+@dataclass(frozen=True, kw_only=True)
+class AgentCall(Strict):
+    outcome_deadline_hours: Annotated[int, Gt(0), Le(24 * 30)]
 
 
-class LegalReview(_Strict):
-    decision_deadline_days: int = Field(gt=0, le=90)
+@dataclass(frozen=True, kw_only=True)
+class LegalReview(Strict):
+    decision_deadline_days: Annotated[int, Gt(0), Le(90)]
     # alerts to the review queue before the review escalates to the manager's queue
-    max_alerts: int = Field(ge=0, le=20)
+    max_alerts: Annotated[int, Ge(0), Le(20)]
     # a rejection that names no next step takes this one
     after_rejection: AfterRejection = AfterRejection.HOLD
     # the policy may write off unattended only at or below this balance (case currency)
-    write_off_ceiling: PolicyMoney | None = Field(default=None, ge=0)
+    write_off_ceiling: Annotated[PolicyMoney, Ge(0)] | None = None
 
-    @model_validator(mode="after")
-    def _write_off_has_a_ceiling(self) -> LegalReview:
+    def __post_init__(self) -> None:
         if self.after_rejection is AfterRejection.WRITE_OFF and self.write_off_ceiling is None:
             raise ValueError("after_rejection: write_off needs a write_off_ceiling")
-        return self
 
 
-class PreDue(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class PreDue(Strict):
     segments: tuple[SegmentName, ...] = ()
-    days_before_due: int = Field(ge=0, le=30)
+    days_before_due: Annotated[int, Ge(0), Le(30)]
     channels: MessageChannels = (Channel.SMS,)
     template: str
 
 
-class Receipt(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class Receipt(Strict):
     channels: MessageChannels = (Channel.SMS,)
     template: str
 
 
-class NoticeDefaults(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class NoticeDefaults(Strict):
     """Who the borrower hears from and how to pay: the fixed parts of every notice."""
 
-    creditor_name: str = Field(min_length=1)
+    creditor_name: Annotated[str, MinLen(1)]
     # "{case_reference}" is replaced by the case's public reference
     pay_link: str | None = None
     payment_instructions: str | None = None
@@ -215,27 +213,26 @@ class NoticeDefaults(_Strict):
     contact_email: str | None = None
     opt_out_link: str | None = None
     # a lawyer's letter and the demand letter give the borrower this many days to pay
-    letter_deadline_days: int = Field(default=14, ge=1, le=90)
+    letter_deadline_days: Annotated[int, Ge(1), Le(90)] = 14
     # the template set a borrower is written in when no set has their language
-    default_locale: str = Field(default="en-US", pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+    default_locale: Annotated[str, Pattern(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")] = "en-US"
 
-    @model_validator(mode="after")
-    def _how_to_pay(self) -> NoticeDefaults:
+    def __post_init__(self) -> None:
         if not self.pay_link and not self.payment_instructions:
             raise ValueError("notices need pay_link or payment_instructions (how to pay)")
-        return self
 
 
-class Charges(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class Charges(Strict):
     """What the lender charges on an overdue amount when its events send no breakdown:
     simple interest per day past due and one late fee after ``grace_days``, capped by the
     borrower's jurisdiction (``balance.JURISDICTION_CAPS``). Letters and messages itemize
     these; payments are still matched against the balance the lender's events state."""
 
-    annual_interest_rate: PolicyMoney = Field(default=Decimal("0"), ge=0, le=1)
-    late_fee_flat: PolicyMoney = Field(default=Decimal("0"), ge=0)
-    late_fee_rate: PolicyMoney = Field(default=Decimal("0"), ge=0, le=1)
-    grace_days: int = Field(default=0, ge=0, le=365)
+    annual_interest_rate: Annotated[PolicyMoney, Ge(0), Le(1)] = Decimal("0")
+    late_fee_flat: Annotated[PolicyMoney, Ge(0)] = Decimal("0")
+    late_fee_rate: Annotated[PolicyMoney, Ge(0), Le(1)] = Decimal("0")
+    grace_days: Annotated[int, Ge(0), Le(365)] = 0
 
     def as_charge_policy(self) -> ChargePolicy:
         return ChargePolicy(
@@ -246,24 +243,24 @@ class Charges(_Strict):
         )
 
 
-class Experiment(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class Experiment(Strict):
     name: str = "default"
-    challenger_share: Decimal = Field(default=Decimal("0"), ge=0, le=1)
+    challenger_share: Annotated[Decimal, Ge(0), Le(1)] = Decimal("0")
     challenger_policy: str | None = None
 
-    @model_validator(mode="after")
-    def _challenger_named(self) -> Experiment:
+    def __post_init__(self) -> None:
         if self.challenger_share > 0 and not self.challenger_policy:
             raise ValueError("a challenger share needs a challenger_policy file")
-        return self
 
 
-class Policy(_Strict):
-    version: str = Field(min_length=1)
+@dataclass(frozen=True, kw_only=True)
+class Policy(Strict):
+    version: Annotated[str, MinLen(1)]
     description: str = ""
-    preferred_local_hour: int = Field(default=10, ge=0, le=23)
-    resolve_below: PolicyMoney = Field(ge=0)
-    score_bands: tuple[ScoreBand, ...] = Field(min_length=1)
+    preferred_local_hour: Annotated[int, Ge(0), Le(23)] = 10
+    resolve_below: Annotated[PolicyMoney, Ge(0)]
+    score_bands: Annotated[tuple[ScoreBand, ...], MinLen(1)]
     grace: Grace
     holds: Holds
     agent_call: AgentCall
@@ -271,20 +268,19 @@ class Policy(_Strict):
     pre_due: PreDue
     receipt: Receipt
     notices: NoticeDefaults
-    experiment: Experiment = Experiment()
+    experiment: Experiment = field(default_factory=Experiment)
     # repayment plans offered to hardship cases and by agents (arrears.domain.plans)
-    plans: PlanPolicy = PlanPolicy()
-    charges: Charges = Charges()
+    plans: PlanPolicy = field(default_factory=PlanPolicy)
+    charges: Charges = field(default_factory=Charges)
     # the borrower's self-service portal (docs/portal.md)
-    portal: PortalPolicy = PortalPolicy()
+    portal: PortalPolicy = field(default_factory=PortalPolicy)
     # days-past-due buckets (arrears.domain.delinquency)
-    delinquency: DelinquencyPolicy = DelinquencyPolicy()
+    delinquency: DelinquencyPolicy = field(default_factory=DelinquencyPolicy)
     # credit line actions requested of the wallet by days past due (domain.credit_line)
-    credit_line: CreditLinePolicy = CreditLinePolicy()
+    credit_line: CreditLinePolicy = field(default_factory=CreditLinePolicy)
     segments: dict[SegmentName, Segment]
 
-    @model_validator(mode="after")
-    def _every_segment_defined(self) -> Policy:
+    def __post_init__(self) -> None:
         missing = [name for name in SEGMENTS if name not in self.segments]
         if missing:
             raise ValueError(f"segments missing: {missing}")
@@ -292,11 +288,10 @@ class Policy(_Strict):
             parse_bands(self.bands())  # no overlap, no gap (the scorer's own check)
         except BandError as exc:
             raise ValueError(f"score_bands: {exc}") from exc
-        return self
 
     def bands(self) -> list[dict[str, object]]:
         """The bands as `arrears.domain.scoring.choose_segment` takes them."""
-        return [band.model_dump() for band in self.score_bands]
+        return [asdict(band) for band in self.score_bands]
 
     def segment(self, name: str) -> Segment:
         if name not in self.segments:
@@ -320,6 +315,10 @@ def parse_policy(
     known_templates: Callable[[], Iterable[str] | None] | None = None,
 ) -> Policy:
     """Validate policy YAML text. `known_templates` returns the notices catalogue, if any."""
+    import yaml  # reading a file: the Lambda functions load the compiled form instead
+
+    from arrears.domain import validation, yaml_text
+
     try:
         raw = yaml_text.safe_load(text)
     except yaml.YAMLError as exc:
@@ -327,19 +326,21 @@ def parse_policy(
     if not isinstance(raw, dict):
         raise PolicyError(f"{source}: expected a mapping at the top level")
     try:
-        policy = Policy.model_validate(raw)
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '<top>'}: {err['msg']}"
-            for err in exc.errors()
-        )
-        raise PolicyError(f"{source}: {problems}") from exc
+        policy = validation.validate(Policy, raw)
+    except validation.ValidationError as exc:
+        raise PolicyError(f"{source}: {_problems(exc)}") from exc
     catalogue = (known_templates or _notices_catalogue)()
     if catalogue is not None:
         unknown = policy.template_ids() - set(catalogue)
         if unknown:
             raise PolicyError(f"{source}: unknown template ids {sorted(unknown)}")
     return policy
+
+
+def _problems(error: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(p) for p in err['loc']) or '<top>'}: {err['msg']}" for err in error.errors()
+    )
 
 
 def load_policy(name: str | None = None) -> Policy:
@@ -363,12 +364,24 @@ def policy_by_version(version: str | None, default_file: str | None = None) -> P
 def _load_cached(name: str) -> Policy:
     path = Path(name)
     if not path.is_absolute():
+        compiled = datafile.compiled()
+        if compiled is not None and name in compiled["policies"]:
+            return datafile.from_data(Policy, compiled["policies"][name])
         path = POLICIES_DIR / name
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise PolicyError(f"{path}: cannot read policy file: {exc}") from exc
     return parse_policy(text, source=str(path))
+
+
+def shipped_policies() -> dict[str, Policy]:
+    """Every policy file under arrears/policies/, read and validated (what an asset's
+    compiled data holds)."""
+    return {
+        path.name: parse_policy(path.read_text(encoding="utf-8"), source=str(path))
+        for path in sorted(POLICIES_DIR.glob("*.yaml"))
+    }
 
 
 def policy_for_account(account_id: str, default_file: str | None = None) -> tuple[Policy, str]:

@@ -3,25 +3,31 @@
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from arrears.adapters.bureau import DynamoBureau
-from arrears.adapters.delinquency_index import DynamoDelinquencyIndex
 from arrears.handlers._shell import default_deps, logger, metrics, tracer
 from arrears.steps.bureau import report_month
 from arrears.steps.delinquency import sweep
 from arrears.steps.unit_of_work import utc_now
 
+if TYPE_CHECKING:  # the adapters load with the other AWS adapters, on the first sweep
+    from arrears.adapters.bureau import DynamoBureau
+    from arrears.adapters.delinquency_index import DynamoDelinquencyIndex
+
 
 @cache
 def _index() -> DynamoDelinquencyIndex:
+    from arrears.adapters.delinquency_index import DynamoDelinquencyIndex
+
     return DynamoDelinquencyIndex()
 
 
 @cache
 def _bureau() -> DynamoBureau:
+    from arrears.adapters.bureau import DynamoBureau
+
     return DynamoBureau()
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from arrears.adapters.ops import count_waiting
+from arrears.adapters.queue_counts import count_waiting
 from arrears.handlers._shell import logger, metrics, tracer
 from arrears.steps.queue_metrics import count_queues
 

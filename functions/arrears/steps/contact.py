@@ -585,7 +585,7 @@ def send_validation_notice(
     claimed = _claim(
         deps, case, borrower, Channel.LETTER, Purpose.REQUIRED_NOTICE, VALIDATION_NOTICE, now
     )
-    step = StageStep.model_construct(
+    step = StageStep(
         stage=case.stage,
         day=0,
         channels=(Channel.LETTER,),
@@ -642,7 +642,7 @@ def send_receipt(deps: UnitOfWork, case_id: str) -> dict[str, Any]:
 def _send_receipt(deps: UnitOfWork, case: CaseRecord, now: datetime) -> dict[str, Any]:
     policy = policy_of(case)
     borrower = deps.load_borrower(case)
-    step = StageStep.model_construct(
+    step = StageStep(
         stage=Stage.CLOSED,
         day=0,
         channels=policy.receipt.channels,

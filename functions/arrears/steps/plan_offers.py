@@ -14,7 +14,7 @@ from typing import Any
 
 from arrears import constants as c
 from arrears.domain.case import BorrowerRecord, CaseRecord, TimelineEntry
-from arrears.domain.events import minor_units
+from arrears.domain.currency import minor_units
 from arrears.domain.plans import Plan, PlanStatus, offer_for_hardship
 from arrears.domain.policy import policy_by_version
 from arrears.domain.ports import PlanStore, Stores

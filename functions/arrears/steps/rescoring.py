@@ -5,19 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from arrears.domain.case import BorrowerRecord, CaseRecord, TimelineEntry
 from arrears.domain.policy import Policy
-from arrears.domain.scoring import (
-    Features,
-    Reachability,
-    choose_segment,
-    load_scorecard,
-    score,
-    tenure_months,
-)
 from arrears.steps.unit_of_work import UnitOfWork, count
+
+if TYPE_CHECKING:  # the scorecard loads when a case is first scored, not with every step
+    from arrears.domain.scoring import Features
 
 
 def rescore(
@@ -32,6 +27,8 @@ def rescore(
     broken_promises: int = 0,
 ) -> str:
     """Score the case now, choose its segment, store both; returns the segment."""
+    from arrears.domain.scoring import choose_segment, load_scorecard, score
+
     card = load_scorecard()
     # the latest reply's sentiment (reply_analysed audit lines) is a feature
     sentiment = latest_sentiment(deps.repos.timeline.list(case.case_id))
@@ -72,6 +69,8 @@ def features_of(
     broken_promises: int = 0,
     sentiment: str | None = None,
 ) -> Features:
+    from arrears.domain.scoring import Features, Reachability, tenure_months
+
     facts = borrower.account
     due = case.due_date or case.opened_at.date()
     return Features(

@@ -12,6 +12,7 @@ from arrears.domain.compliance import (
     load_pack,
     parse_pack,
 )
+from arrears.domain.datafile import to_data
 from arrears.domain.types import BorrowerProfile, CaseStatus, Channel, ContactRecord
 
 ALL_CHANNELS = frozenset(Channel)
@@ -95,6 +96,6 @@ def pack(name: str = "us") -> CompliancePack:
 
 def custom_pack(**overrides: Any) -> CompliancePack:
     """The default pack's data with top-level keys replaced."""
-    document = load_pack(None, default="default").model_dump(mode="json")
+    document = to_data(load_pack(None, default="default"))
     document.update(overrides)
     return parse_pack(document)

@@ -7,6 +7,7 @@ DEFER rule, so a deferred contact is one that will be allowed later, unchanged.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, time
 
 from arrears.domain.compliance.frequency import (
@@ -101,8 +102,7 @@ def with_preferred_hours(pack: CompliancePack, profile: BorrowerProfile) -> Comp
     end = hours.end if last >= 24 else min(hours.end, time(last))
     if start >= end:
         return pack
-    narrowed = hours.model_copy(update={"start": start, "end": end})
-    return pack.model_copy(update={"contact_hours": narrowed})
+    return replace(pack, contact_hours=replace(hours, start=start, end=end))
 
 
 def _timing_problem(

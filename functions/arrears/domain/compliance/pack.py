@@ -8,19 +8,19 @@ named by ``ARREARS_COMPLIANCE_DEFAULT_PACK`` (``default`` unless configured).
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass, field
 from datetime import time
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-
 from arrears import constants as c
-from arrears.domain import yaml_text
+from arrears.domain import datafile
 from arrears.domain.bureau import BureauMapping
 from arrears.domain.compliance.model import Purpose, Reason
+from arrears.domain.datafile import Check, Ge, Le, MinLen, Pattern, Strict
 from arrears.domain.types import LETTER_KINDS, Channel
 
 PACKS_DIR = Path(__file__).resolve().parent.parent.parent / "policies" / "compliance"
@@ -53,6 +53,21 @@ class BlockingFlag(StrEnum):
         return _FLAG_REASONS[self]
 
 
+def _upper_countries(value: frozenset[str]) -> frozenset[str]:
+    # the countries a pack covers: ISO 3166-1 alpha-2 codes
+    if any(len(code) != 2 or not code.isalpha() for code in value):
+        raise ValueError("countries must be ISO 3166-1 alpha-2 codes")
+    return frozenset(code.upper() for code in value)
+
+
+def _known_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {value!r}") from None
+    return value
+
+
 _FLAG_REASONS = {
     BlockingFlag.BANKRUPTCY: Reason.BORROWER_BANKRUPT,
     BlockingFlag.DECEASED: Reason.BORROWER_DECEASED,
@@ -60,11 +75,8 @@ _FLAG_REASONS = {
 }
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
-
-
-class ContactHours(_Frozen):
+@dataclass(frozen=True, kw_only=True)
+class ContactHours(Strict):
     """Local-time window in which contact is allowed: [start, end)."""
 
     start: time = time(8, 0)
@@ -76,14 +88,13 @@ class ContactHours(_Frozen):
     holiday_country: str | None = None
     source: str = ""
 
-    @model_validator(mode="after")
-    def _start_before_end(self) -> ContactHours:
+    def __post_init__(self) -> None:
         if not self.start < self.end:
             raise ValueError("contact_hours.start must be before contact_hours.end")
-        return self
 
 
-class FrequencyCap(_Frozen):
+@dataclass(frozen=True, kw_only=True)
+class FrequencyCap(Strict):
     """At most ``max`` sent contacts on ``channels`` within ``window_days``.
 
     ``local_days``: any ``window_days`` consecutive calendar days in the borrower's local
@@ -91,10 +102,10 @@ class FrequencyCap(_Frozen):
     ``window_days`` x 24 hours.
     """
 
-    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    id: Annotated[str, Pattern(r"^[a-z0-9_]+$")]
     channels: frozenset[Channel]
-    max: int = Field(ge=1)
-    window_days: int = Field(ge=1, le=366)
+    max: Annotated[int, Ge(1)]
+    window_days: Annotated[int, Ge(1), Le(366)]
     counting: Literal["local_days", "rolling"] = "local_days"
     scope: Literal["debt", "borrower"] = "borrower"  # debt = the same case only
     purposes: frozenset[Purpose] = frozenset({Purpose.COLLECTION})
@@ -102,17 +113,19 @@ class FrequencyCap(_Frozen):
     source: str = ""
 
 
-class ConversationQuietPeriod(_Frozen):
+@dataclass(frozen=True, kw_only=True)
+class ConversationQuietPeriod(Strict):
     """No call about a debt within ``days`` local days counted from a conversation about it
     (the conversation's date is day 1)."""
 
-    days: int = Field(ge=1, le=60)
+    days: Annotated[int, Ge(1), Le(60)]
     channels: frozenset[Channel] = frozenset({Channel.CALL})
     purposes: frozenset[Purpose] = frozenset({Purpose.COLLECTION})
     source: str = ""
 
 
-class ContentRules(_Frozen):
+@dataclass(frozen=True, kw_only=True)
+class ContentRules(Strict):
     # channels whose every message must say how to opt out (12 CFR 1006.6(e))
     opt_out_channels: frozenset[Channel] = frozenset({Channel.SMS, Channel.EMAIL})
     # first contact says it is an attempt to collect a debt (1006.18(e)(1)) ...
@@ -121,9 +134,9 @@ class ContentRules(_Frozen):
     subsequent_disclosure: bool = False
     disclosure_channels: frozenset[Channel] = frozenset(Channel)
     # validation notice within N days of the first communication (1006.34(a)(1)(i)(B))
-    validation_notice_days: int | None = Field(default=None, ge=1)
+    validation_notice_days: Annotated[int, Ge(1)] | None = None
     # phrases proving a requirement is met, per requirement id and language ("en", "zh")
-    markers: dict[str, dict[str, tuple[str, ...]]] = Field(default_factory=dict)
+    markers: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
     source: str = ""
 
 
@@ -136,16 +149,18 @@ class CollectorRole(StrEnum):
     THIRD_PARTY = "third_party"
 
 
-class Party(_Frozen):
+@dataclass(frozen=True, kw_only=True)
+class Party(Strict):
     """A name and postal address printed on a letter."""
 
-    name: str = Field(min_length=1)
+    name: Annotated[str, MinLen(1)]
     address: tuple[str, ...] = ()
     # e.g. "Authorised and regulated by the Financial Conduct Authority (FRN 000000)"
     registration: str | None = None
 
 
-class LetterRules(_Frozen):
+@dataclass(frozen=True, kw_only=True)
+class LetterRules(Strict):
     """Who a letter in this jurisdiction comes from, where a dispute goes, and the legal
     text the law wants on it. Values here win over the policy's ``notices`` defaults."""
 
@@ -157,23 +172,21 @@ class LetterRules(_Frozen):
     contact_phone: str | None = None
     contact_email: str | None = None
     # the template variant a letter kind uses here, e.g. lawyer_letter: pre_action_debt
-    variants: dict[str, str] = Field(default_factory=dict)
+    variants: dict[str, str] = field(default_factory=dict)
     # the fewest days a letter with a deadline may give the borrower (GB Pre-Action
     # Protocol for Debt Claims: 30 days to reply to a letter of claim)
-    min_response_days: dict[str, int] = Field(default_factory=dict)
+    min_response_days: dict[str, int] = field(default_factory=dict)
     # paragraphs the law wants on a letter kind, per language: {kind: {language: [...]}}
-    legal_text: dict[str, dict[str, tuple[str, ...]]] = Field(default_factory=dict)
+    legal_text: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
     source: str = ""
 
-    @model_validator(mode="after")
-    def _collector_named(self) -> LetterRules:
+    def __post_init__(self) -> None:
         if self.collector_role is CollectorRole.THIRD_PARTY and self.collector is None:
             raise ValueError("letters.collector_role third_party needs letters.collector")
         kinds = {*self.variants, *self.min_response_days, *self.legal_text}
         unknown = kinds - LETTER_KINDS
         if unknown:
             raise ValueError(f"letters: unknown letter kind(s) {sorted(unknown)}")
-        return self
 
     @property
     def is_debt_collector(self) -> bool:
@@ -191,14 +204,15 @@ class LetterRules(_Frozen):
         return max(policy_days, self.min_response_days.get(kind, 0))
 
 
-class CompliancePack(_Frozen):
-    name: str = Field(pattern=r"^[a-z0-9_]+$")
+@dataclass(frozen=True, kw_only=True)
+class CompliancePack(Strict):
+    name: Annotated[str, Pattern(r"^[a-z0-9_]+$")]
     version: str
     description: str = ""
-    countries: frozenset[str] = frozenset()  # ISO 3166-1 alpha-2 the pack covers
+    countries: Annotated[frozenset[str], Check(_upper_countries)] = frozenset()  # ISO alpha-2
     channels: frozenset[Channel] = frozenset(Channel)  # channels the pack permits at all
     # when neither the profile, the phone nor the country gives a zone
-    fallback_timezone: str = "UTC"
+    fallback_timezone: Annotated[str, Check(_known_zone)] = "UTC"
     contact_hours: ContactHours = ContactHours()
     caps: tuple[FrequencyCap, ...] = ()
     conversation_quiet_period: ConversationQuietPeriod | None = None
@@ -207,32 +221,14 @@ class CompliancePack(_Frozen):
     dispute_pauses_collection: bool = True
     content: ContentRules = ContentRules()
     letters: LetterRules = LetterRules()
-    ledger_retention_days: int = Field(default=1096, ge=1)  # 1006.100: three years
+    ledger_retention_days: Annotated[int, Ge(1)] = 1096  # 1006.100: three years
     # how the country's credit bureau file codes an account (domain/bureau.py); None: generic
     bureau: BureauMapping | None = None
 
-    @field_validator("countries")
-    @classmethod
-    def _upper_countries(cls, value: frozenset[str]) -> frozenset[str]:
-        if any(len(code) != 2 or not code.isalpha() for code in value):
-            raise ValueError("countries must be ISO 3166-1 alpha-2 codes")
-        return frozenset(code.upper() for code in value)
-
-    @field_validator("fallback_timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r}") from None
-        return value
-
-    @model_validator(mode="after")
-    def _unique_cap_ids(self) -> CompliancePack:
+    def __post_init__(self) -> None:
         ids = [cap.id for cap in self.caps]
         if len(ids) != len(set(ids)):
             raise ValueError("cap ids must be unique within a pack")
-        return self
 
     @property
     def sends_validation_notice(self) -> bool:
@@ -249,16 +245,34 @@ class CompliancePack(_Frozen):
 
 
 def parse_pack(document: dict[str, object]) -> CompliancePack:
-    return CompliancePack.model_validate(document)
+    """A pack read from a file, validated (pydantic's ValidationError if it is not one)."""
+    from arrears.domain import validation  # the Lambda functions load the compiled form
+
+    return validation.validate(CompliancePack, document)
 
 
 def load_pack_file(path: Path) -> CompliancePack:
+    from arrears.domain import yaml_text
+
     with path.open(encoding="utf-8") as handle:
         return parse_pack(yaml_text.safe_load(handle))
 
 
 @cache
 def all_packs(directory: Path = PACKS_DIR) -> dict[str, CompliancePack]:
+    """Every pack, by name: from the asset's compiled data when it has them, else read and
+    validated from ``directory``."""
+    compiled = datafile.compiled() if directory == PACKS_DIR else None
+    if compiled is not None:
+        return {
+            name: datafile.from_data(CompliancePack, data)
+            for name, data in compiled["packs"].items()
+        }
+    return read_packs(directory)
+
+
+def read_packs(directory: Path = PACKS_DIR) -> dict[str, CompliancePack]:
+    """Every pack file under ``directory``, read and validated."""
     packs = {}
     for path in sorted(directory.glob("*.yaml")):
         pack = load_pack_file(path)

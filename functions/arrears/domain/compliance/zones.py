@@ -12,8 +12,6 @@ from collections.abc import Mapping
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from babel.core import get_global
-
 from arrears.domain.compliance.pack import CompliancePack
 from arrears.domain.types import BorrowerProfile
 
@@ -52,6 +50,8 @@ def zones_for_country(country: str | None) -> tuple[ZoneInfo, ...]:
     # "ZZ" (unknown region) lists every Etc/GMT offset: that is no evidence at all
     if not country or country.upper() == "ZZ":
         return ()
+    from babel.core import get_global  # CLDR's zones: loaded when a borrower is placed
+
     territory_zones: Mapping[str, list[str]] = get_global("territory_zones")
     names = territory_zones.get(country.upper(), [])
     return _valid([name for name in names if not name.startswith("Etc/")])

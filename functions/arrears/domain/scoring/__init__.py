@@ -10,44 +10,92 @@ See docs/scoring.md for the model format, the scaling and how to refit.
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from arrears.domain.scoring.assignment import Arm, Experiment, assign_arm, bucket
-from arrears.domain.scoring.features import (
-    CHARACTERISTICS,
-    Features,
-    Reachability,
-    ReachabilityState,
-    Sentiment,
-    characteristic_values,
-    parse_sentiment,
-    tenure_months,
-)
-from arrears.domain.scoring.scorecard import (
-    SCHEMA,
-    Bin,
-    Characteristic,
-    Monotonic,
-    ReasonCode,
-    Scaling,
-    Scorecard,
-    ScorecardError,
-    ScoreResult,
-    parse_scorecard,
-    score,
-)
-from arrears.domain.scoring.segments import (
-    HARDSHIP_FLAG,
-    Band,
-    BandError,
-    Segment,
-    SegmentChoice,
-    choose_segment,
-    parse_bands,
-)
+if TYPE_CHECKING:
+    from arrears.domain.scoring.assignment import Arm, Experiment, assign_arm, bucket
+    from arrears.domain.scoring.features import (
+        CHARACTERISTICS,
+        Features,
+        Reachability,
+        ReachabilityState,
+        Sentiment,
+        characteristic_values,
+        parse_sentiment,
+        tenure_months,
+    )
+    from arrears.domain.scoring.scorecard import (
+        SCHEMA,
+        Bin,
+        Characteristic,
+        Monotonic,
+        ReasonCode,
+        Scaling,
+        Scorecard,
+        ScorecardError,
+        ScoreResult,
+        parse_scorecard,
+        score,
+    )
+    from arrears.domain.scoring.segments import (
+        HARDSHIP_FLAG,
+        Band,
+        BandError,
+        Segment,
+        SegmentChoice,
+        choose_segment,
+        parse_bands,
+    )
+
+# Where each name lives: imported on first use, so a module that needs one part (the
+# policy needs the bands and the arm assignment) does not load the scorecard with it.
+_EXPORTS = {
+    "Arm": "assignment",
+    "Band": "segments",
+    "BandError": "segments",
+    "Bin": "scorecard",
+    "CHARACTERISTICS": "features",
+    "Characteristic": "scorecard",
+    "Experiment": "assignment",
+    "Features": "features",
+    "HARDSHIP_FLAG": "segments",
+    "Monotonic": "scorecard",
+    "Reachability": "features",
+    "ReachabilityState": "features",
+    "ReasonCode": "scorecard",
+    "SCHEMA": "scorecard",
+    "Scaling": "scorecard",
+    "ScoreResult": "scorecard",
+    "Scorecard": "scorecard",
+    "ScorecardError": "scorecard",
+    "Segment": "segments",
+    "SegmentChoice": "segments",
+    "Sentiment": "features",
+    "assign_arm": "assignment",
+    "bucket": "assignment",
+    "characteristic_values": "features",
+    "choose_segment": "segments",
+    "parse_bands": "segments",
+    "parse_scorecard": "scorecard",
+    "parse_sentiment": "features",
+    "score": "scorecard",
+    "tenure_months": "features",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
 _MODEL_FILE = re.compile(r"^scorecard-(?P<version>.+)\.json$")
@@ -107,6 +155,8 @@ def load_scorecard(version: str | None = None, models_dir: Path | None = None) -
     Cached per Lambda container: the model files are part of the deployed package.
     `models_dir` defaults to arrears/models (tests point it elsewhere).
     """
+    from arrears.domain.scoring.scorecard import ScorecardError
+
     directory = MODELS_DIR if models_dir is None else Path(models_dir)
     if version is None:
         versions = available_versions(directory)
@@ -129,6 +179,8 @@ def load_scorecard(version: str | None = None, models_dir: Path | None = None) -
 
 def load_scorecard_file(path: Path | str) -> Scorecard:
     """Load and validate a model file anywhere on disk (used by the fitting tool and tests)."""
+    from arrears.domain.scoring.scorecard import ScorecardError, parse_scorecard
+
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:

@@ -20,9 +20,10 @@ import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from arrears.domain.scoring.scorecard import ScoreResult
+if TYPE_CHECKING:
+    from arrears.domain.scoring.scorecard import ScoreResult
 
 
 class Segment(StrEnum):
