@@ -70,8 +70,9 @@ def test_only_a_block_or_a_failure_falls_back_a_deferral_waits_for_the_preferred
 def test_the_policy_refuses_alternatives_that_make_no_sense(
     channels: tuple[Channel, ...], alternatives: tuple[Channel, ...], problem: str
 ) -> None:
+    # a rung is checked when its policy's ladder is built
     with pytest.raises(ValueError, match=problem):
-        step(channels, alternatives)
+        step(channels, alternatives).check_on_ladder()
 
 
 def test_the_shipped_follow_up_may_go_by_email_for_a_borrower_who_prefers_it() -> None:
