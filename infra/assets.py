@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import importlib.util
 import json
 import os
 import shutil
@@ -85,6 +86,9 @@ TEMPLATES_DIR = FUNCTIONS_DIR / PACKAGE_NAME / "templates"
 # The policies and packs, validated at build time, as the functions load them
 # (arrears.domain.datafile); written by the Python that runs the build, which has pydantic.
 COMPILED_DATA = "policies/compiled.json"
+# The same JSON, written by the synthesizing process (it has pydantic) before CDK bundles: the
+# Docker fallback's Python has neither pydantic nor PyYAML, so that build copies it from here.
+SYNTHESIZED_DATA = BUILD_DIR / "compiled-policies.json"
 # Parts of functions/arrears that only run on a laptop or in CI (the font build script too).
 EXCLUDED_FROM_PACKAGE = (
     "local",
@@ -485,7 +489,17 @@ def build_asset(
 def write_compiled_data(functions_dir: Path, target: Path) -> None:
     """Validate the policies and compliance packs under ``functions_dir`` and write them as
     the JSON the functions load (``arrears.domain.compiled_data``). A policy
-    that does not validate fails the build, as it fails the tests."""
+    that does not validate fails the build, as it fails the tests. A Python without pydantic
+    (the Docker fallback's) copies what this synth validated (``SYNTHESIZED_DATA``)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if importlib.util.find_spec("pydantic") is None:
+        if not SYNTHESIZED_DATA.is_file():
+            raise BundlingError(
+                f"no pydantic to validate the policies and no {SYNTHESIZED_DATA} written by "
+                "the synth: run the build through `cdk synth`, or with pydantic installed"
+            )
+        shutil.copyfile(SYNTHESIZED_DATA, target)
+        return
     completed = subprocess.run(
         [sys.executable, "-m", "arrears.domain.compiled_data", str(target)],
         capture_output=True,

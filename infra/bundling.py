@@ -16,6 +16,7 @@ CDK calls neither, so nothing is built.
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +27,12 @@ from aws_cdk import aws_lambda as lambda_
 from infra import FUNCTIONS_DIR, REPO_ROOT
 from infra.assets import (
     PACKAGE_NAME,
+    SYNTHESIZED_DATA,
     AssetKind,
     BundlingError,
     build_asset,
     lambda_python,
+    write_compiled_data,
 )
 
 LAMBDA_RUNTIME = lambda_.Runtime.PYTHON_3_12
@@ -69,9 +72,16 @@ class LocalAssetBundling:
         return bundle_lambda_package(self.kind, Path(output_dir))
 
 
+@cache
+def synthesized_data() -> None:
+    """Validate the policies once per synth, into the file the Docker fallback copies."""
+    write_compiled_data(FUNCTIONS_DIR, SYNTHESIZED_DATA)
+
+
 def lambda_code(handler: str) -> lambda_.Code:
     """The code asset of the kind of function that runs ``handler``."""
     kind = AssetKind.of_handler(handler)
+    synthesized_data()
     return lambda_.Code.from_asset(
         str(FUNCTIONS_DIR),
         exclude=SOURCE_EXCLUDES,

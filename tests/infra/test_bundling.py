@@ -148,3 +148,26 @@ def test_failed_pip_is_a_clear_error_and_leaves_no_cache(tmp_path, monkeypatch):
     with pytest.raises(assets.BundlingError, match="No matching distribution"):
         assets.installed_dependencies(["nothing==0"], cache_dir=tmp_path)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_build_without_pydantic_ships_the_policies_the_synth_validated(tmp_path, monkeypatch):
+    # given the policies validated by the synthesizing process (it has pydantic)
+    synthesized = tmp_path / "build" / "compiled-policies.json"
+    monkeypatch.setattr(assets, "SYNTHESIZED_DATA", synthesized)
+    assets.write_compiled_data(FUNCTIONS_DIR, synthesized)
+    # when the Docker fallback's Python, which has no pydantic, builds an asset
+    real_find_spec = assets.importlib.util.find_spec
+
+    def without_pydantic(name, *args):
+        return None if name == "pydantic" else real_find_spec(name, *args)
+
+    monkeypatch.setattr(assets.importlib.util, "find_spec", without_pydantic)
+    shipped = tmp_path / "asset" / assets.PACKAGE_NAME / assets.COMPILED_DATA
+    assets.write_compiled_data(FUNCTIONS_DIR, shipped)
+    # then the asset gets those exact bytes
+    assert shipped.read_bytes() == synthesized.read_bytes()
+    assert b'"default' in shipped.read_bytes()
+    # and without them the build stops, saying why
+    synthesized.unlink()
+    with pytest.raises(assets.BundlingError, match="no pydantic"):
+        assets.write_compiled_data(FUNCTIONS_DIR, shipped)
