@@ -31,12 +31,15 @@ pytest: $(STAMP) browser node_modules/.installed ## the test suite (unit, workfl
 	$(BIN)/pytest
 
 # The portal's browser test drives Debian's Chromium through its chromedriver (no browser
-# download at test time); apt-get update runs only when the packages cannot be found.
-browser:         ## install chromium and chromium-driver (apt) when missing
-	@if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then \
-		echo "installing chromium and chromium-driver"; \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium chromium-driver \
-		|| { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium chromium-driver; }; \
+# download at test time), with a Chinese font so its pages render as a borrower's phone
+# shows them; apt-get update runs only when the packages cannot be found.
+BROWSER_PACKAGES := chromium chromium-driver fonts-wqy-zenhei
+browser:         ## install chromium, chromium-driver and a CJK font (apt) when missing
+	@if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1 \
+		|| ! fc-list :lang=zh 2>/dev/null | grep -q . ; then \
+		echo "installing $(BROWSER_PACKAGES)"; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(BROWSER_PACKAGES) \
+		|| { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(BROWSER_PACKAGES); }; \
 	fi
 
 test: lint typecheck pytest ## everything CI runs
