@@ -185,3 +185,26 @@ def test_what_consumers_received_is_kept_compressed_and_read_back_as_sent():
         kept = [packed for *_, packed in rt.outbound._received[8:]]
         sent = [json.dumps(detail).encode() for detail in details[8:]]
         assert sum(map(len, kept)) < sum(map(len, sent)) / 2
+
+
+def test_ended_executions_of_one_state_machine_share_one_copy_of_it():
+    # given two cases that pay while waiting, run to their end
+    with LocalRuntime(start=START, seed=7, topology=fixture_topology(), history="states") as rt:
+        for account in ("acc-1", "acc-2"):
+            rt.put_event(
+                "wallet.payments", "PaymentStatusChanged", {**OVERDUE, "account_id": account}
+            )
+        rt.advance(timedelta(days=4))
+        for account in ("acc-1", "acc-2"):
+            rt.put_event("wallet.payments", "PaymentStatusChanged", {**PAID, "account_id": account})
+        rt.advance(timedelta(days=1))
+        ended = [execution for _, execution in rt.execution_records()]
+        # then both keep the same copy of the machine moto made when each started
+        assert len(ended) == 2
+        assert ended[0].state_machine is ended[1].state_machine
+        # and each is described as before, with its machine
+        sfn = rt.client("stepfunctions")
+        for execution in ended:
+            described = sfn.describe_execution(executionArn=execution.exec_arn)
+            assert described["status"] == "SUCCEEDED"
+            assert described["stateMachineArn"] == execution.state_machine.arn

@@ -301,7 +301,7 @@ def _ended_environment_problems() -> list[str]:
         Execution,
     )
 
-    for name in _PACKED_EXECUTION_ATTRIBUTES:
+    for name in (*_PACKED_EXECUTION_ATTRIBUTES, "state_machine"):
         if f"self.{name} = " not in inspect.getsource(Execution.__init__):
             problems.append(f"Execution.{name} is no longer a plain attribute")
     if "self.execution = execution" not in inspect.getsource(
@@ -1266,8 +1266,30 @@ _ENDED_EXECUTION_CLASSES: dict[type, type] = {}
 _PACKED_EXECUTION_ATTRIBUTES = ("input_data", "output")
 
 
+# moto gives every execution it starts its own copy of the state machine (its definition
+# when it started); ended executions with equal copies share one (cleared per runtime)
+_MACHINE_COPIES: list[Any] = []
+# what a copy holds besides its own values: the executions list (empty in a copy), the
+# backend (shared) and the name index (ExecutionsByName)
+_NOT_COMPARED = frozenset({"executions", "backend", "_arrears_by_name"})
+
+
+def _shared_machine_copy(machine: Any) -> Any:
+    """An equal copy kept before, or this one, kept from now on."""
+    values = {k: v for k, v in vars(machine).items() if k not in _NOT_COMPARED}
+    for kept in _MACHINE_COPIES:
+        if type(kept) is type(machine) and values == {
+            k: v for k, v in vars(kept).items() if k not in _NOT_COMPARED
+        }:
+            return kept
+    _MACHINE_COPIES.append(machine)
+    return machine
+
+
 def _pack_ended_execution(execution: Any) -> None:
-    """Keep an ended execution's input and output compressed, behind the same attributes."""
+    """Keep an ended execution's input and output compressed, behind the same attributes,
+    and its copy of the state machine shared with the other ended executions of it."""
+    execution.state_machine = _shared_machine_copy(execution.state_machine)
     kind = type(execution)
     ended = _ENDED_EXECUTION_CLASSES.get(kind)
     if ended is None:
@@ -1435,6 +1457,7 @@ def patched(hooks: Hooks, *, virtual_time: bool = True, speedups: bool = True) -
         global _FLAT_STATE_TYPES
         _FLAT_STATE_TYPES = _flat_state_types()
         _METHOD_NAMES.clear()
+        _MACHINE_COPIES.clear()
         _PARSED_UPDATE_EXPRESSIONS.clear()
 
         selected = {
