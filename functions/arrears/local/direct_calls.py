@@ -1,9 +1,10 @@
 """The hottest AWS calls after DynamoDB, answered by moto's own backends without the wire.
 
 A never-paying case publishes about nine SNS messages (texts, and the ops alerts its legal
-review raises every week), three EventBridge events and an email, creates a resume schedule
-each time it parks, and the runtime's own emulation of Lambda's SQS event source receives
-and deletes every inbound event. Through
+review raises every week), three EventBridge events and an email, stores two letters in S3,
+creates a resume schedule each time it parks and starts an execution each time it resumes,
+and the runtime's own emulation of Lambda's SQS event source receives and deletes every
+inbound event. Through
 botocore and moto, each call is serialized, matched against moto's URL patterns, parsed
 again by moto's response class and serialized back: about 1.5 ms of CPU, of which the
 backend's own work is a small part. Here the call keeps botocore's parameter validation,
@@ -23,6 +24,7 @@ from contextlib import contextmanager
 from functools import cache
 from typing import Any
 
+from botocore.parsers import DEFAULT_TIMESTAMP_PARSER
 from botocore.serialize import JSONSerializer
 
 from arrears.local.in_process import OnTheWire
@@ -111,6 +113,69 @@ def _delete_schedule(account: str, region: str, params: dict[str, Any]) -> dict[
     return {}
 
 
+# The letter store's PutObject (a PDF with its SHA-256): any other shape of the call, or a
+# bucket with Object Lock (whose default retention and header checks the wire applies),
+# goes over the wire.
+_LETTER_PUT = frozenset(
+    {"Bucket", "Key", "Body", "ContentType", "ChecksumSHA256", "Metadata",
+     "ServerSideEncryption", "SSEKMSKeyId", "BucketKeyEnabled"}
+)  # fmt: skip
+
+
+def _s3_put_object(account: str, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    from moto.s3.models import s3_backends
+    from moto.s3.utils import metadata_from_headers
+    from moto.utilities.utils import get_partition
+
+    body = params.get("Body")
+    if not (params.keys() <= _LETTER_PUT and "ChecksumSHA256" in params):
+        raise OnTheWire
+    if not isinstance(body, bytes):
+        raise OnTheWire
+    backend = s3_backends[account][get_partition(region)]
+    try:
+        bucket = backend.get_bucket(params["Bucket"])
+    except Exception as missing:  # refused before any change: the wire shapes the error
+        raise OnTheWire from missing
+    if bucket.object_lock_enabled:
+        raise OnTheWire
+    # What moto's response method does with the headers botocore sends. A checksum value
+    # sent without ``x-amz-sdk-checksum-algorithm`` (botocore sends none with a given
+    # SHA-256) is not kept, so none is here either.
+    enabled = params.get("BucketKeyEnabled")
+    key = backend.put_object(
+        bucket.name,
+        params["Key"],
+        body,
+        storage="STANDARD",
+        encryption=params.get("ServerSideEncryption"),
+        kms_key_id=params.get("SSEKMSKeyId"),
+        bucket_key_enabled=None if enabled is None else str(enabled).lower(),
+    )
+    headers = {f"x-amz-meta-{k}": v for k, v in params.get("Metadata", {}).items()}
+    if "ContentType" in params:
+        headers["Content-Type"] = params["ContentType"]
+    key.set_metadata(metadata_from_headers(headers))
+    key.set_acl(bucket.acl)
+    backend.put_object_tagging(key, {})
+    headers = {k: v for k, v in key.response_dict.items() if k != "content-length"}
+    return _parsed("s3", "PutObject", {"status_code": 200, "headers": headers, "body": b""})
+
+
+def _start_execution(account: str, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    from moto.core.serialize import TimestampSerializer
+    from moto.stepfunctions.responses import get_backend
+
+    if "name" not in params:  # AWS names it: the project always does
+        raise OnTheWire
+    execution = get_backend(account, region).start_execution(
+        params["stateMachineArn"], params["name"], params.get("input") or "{}"
+    )
+    # the start time as the JSON wire carries it (epoch seconds to the millisecond)
+    started = TimestampSerializer._timestamp_unixtimestamp(execution.start_date)
+    return {"executionArn": execution.execution_arn, "startDate": _PARSE_TIME(started)}
+
+
 def _sqs(method: str) -> Direct:
     """An SQS action as moto's response method performs it, from the call's parameters
     (moto parses SQS requests into the same parameters), without the wire."""
@@ -134,6 +199,7 @@ def _sqs(method: str) -> Direct:
 
 
 _WIRE_TIME = JSONSerializer()._convert_timestamp_to_str
+_PARSE_TIME = DEFAULT_TIMESTAMP_PARSER
 
 DIRECT: dict[tuple[str, str], Direct] = {
     ("sns", "Publish"): _sns_publish,
@@ -145,7 +211,27 @@ DIRECT: dict[tuple[str, str], Direct] = {
     # the runtime's own emulation of Lambda's SQS event source
     ("sqs", "ReceiveMessage"): _sqs("receive_message"),
     ("sqs", "DeleteMessageBatch"): _sqs("delete_message_batch"),
+    # each letter's PDF, and each start of a case's escalation (its first, and every resume)
+    ("s3", "PutObject"): _s3_put_object,
+    ("stepfunctions", "StartExecution"): _start_execution,
 }
+
+
+def _parsed(service: str, operation: str, response: dict[str, Any]) -> dict[str, Any]:
+    """``response`` (status, headers, body) parsed as botocore parses the wire's answer."""
+    parser, output = _parser(service, operation)
+    parsed: dict[str, Any] = parser.parse(response, output)
+    parsed.pop("ResponseMetadata", None)
+    return parsed
+
+
+@cache
+def _parser(service: str, operation: str) -> tuple[Any, Any]:
+    from botocore.parsers import create_parser
+    from botocore.session import get_session
+
+    model = get_session().get_service_model(service)
+    return create_parser(model.protocol), model.operation_model(operation).output_shape
 
 
 @cache

@@ -1,6 +1,7 @@
-"""SNS Publish and EventBridge PutEvents answered without the wire give what the full
-botocore + moto path gives: the same results (random ids aside), the same errors, and the
-same effects in moto's backends (the SMS recorded, the event routed to the queue)."""
+"""SNS Publish, EventBridge PutEvents, SES, Scheduler, SQS, S3 PutObject and Step Functions
+StartExecution answered without the wire give what the full botocore + moto path gives: the
+same results (random ids aside), the same errors, and the same effects in moto's backends
+(the SMS recorded, the event routed to the queue, the letter's version kept)."""
 
 from __future__ import annotations
 
@@ -237,3 +238,110 @@ def test_the_event_source_calls_answer_and_fail_as_the_wire_does():
     assert [o[0] for o in wire[:-1]] == ["ok", "ok", "ok", "ok", "error", "error", "error"]
     assert len(wire[0][1]["Messages"]) == 2 and "Messages" not in wire[2][1]
     assert wire[3][1]["Successful"] == [{"Id": "0"}] and len(wire[3][1]["Failed"]) == 1
+
+
+PDF = b"%PDF-1.7 a letter"
+SHA256 = "mFt1/2PmuOBrh2Z3jPJtUR/JHvLo4Jmz6yNS7Xh8JNc="  # any value: moto keeps none it is sent
+MACHINE = {"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}
+
+
+def _letter(key: str, **extra: Any) -> dict[str, Any]:
+    """A letter as the letter store puts it."""
+    return {
+        "Bucket": "arrears-letters", "Key": key, "Body": PDF, "ContentType": "application/pdf",
+        "ChecksumSHA256": SHA256, "Metadata": {"sha256": "ab12", "kind": "demand"},
+        "ServerSideEncryption": "aws:kms", **extra,
+    }  # fmt: skip
+
+
+def _letters_and_starts_run(direct: bool) -> tuple[list[Any], list[Any], int]:
+    """The letters' PutObject and the escalation's StartExecution, their refusals too:
+    outcomes, what the backends hold after, and how many calls went over the wire."""
+    from botocore.client import BaseClient
+
+    wire_calls = 0
+    original = BaseClient._make_request
+
+    def counted(self: Any, *args: Any, **kwargs: Any) -> Any:
+        nonlocal wire_calls
+        wire_calls += 1
+        return original(self, *args, **kwargs)
+
+    with mock_aws():  # executions not run: a start is all there is to compare
+        s3 = boto3.client("s3", region_name=REGION)
+        sfn = boto3.client("stepfunctions", region_name=REGION)
+        s3.create_bucket(Bucket="arrears-letters")
+        s3.put_bucket_versioning(
+            Bucket="arrears-letters", VersioningConfiguration={"Status": "Enabled"}
+        )
+        machine = sfn.create_state_machine(
+            name="escalation", definition=json.dumps(MACHINE),
+            roleArn="arn:aws:iam::123456789012:role/sfn",
+        )["stateMachineArn"]  # fmt: skip
+        start = {"stateMachineArn": machine, "name": "acc-1-1-c1", "input": '{"case_id": "c1"}'}
+        calls = [
+            ("s3", "put_object", _letter("letters/c1/demand.pdf")),
+            ("s3", "put_object", _letter("letters/c1/demand.pdf")),  # a second version
+            ("s3", "put_object", _letter("letters/c1/lawyer.pdf", SSEKMSKeyId="key-1",
+                                         BucketKeyEnabled=True)),
+            ("s3", "put_object", _letter("letters/c1/x.pdf", Bucket="no-such-bucket")),
+            ("stepfunctions", "start_execution", start),
+            ("stepfunctions", "start_execution", start),  # again: the same execution
+            ("stepfunctions", "start_execution", {**start, "input": "{}"}),  # name taken
+            ("stepfunctions", "start_execution", {**start, "name": "acc-1-1-c1-r1"}),
+            ("stepfunctions", "start_execution", {**start, "stateMachineArn": machine + "-gone"}),
+            ("stepfunctions", "start_execution", {**start, "name": "bad name?"}),
+        ]  # fmt: skip
+        outcomes: list[Any] = []
+        BaseClient._make_request = counted
+        try:
+            with serving_directly(ACCOUNT, REGION) if direct else _nothing():
+                for service, method, params in calls:
+                    outcomes.append(_full_outcome(service, method, params))
+        finally:
+            BaseClient._make_request = original
+        versions = s3.list_object_versions(Bucket="arrears-letters")["Versions"]
+        held: list[Any] = [(v["Key"], v["Size"], v["ETag"]) for v in versions]
+        for version in versions:
+            got = s3.get_object(
+                Bucket="arrears-letters", Key=version["Key"], VersionId=version["VersionId"],
+                ChecksumMode="ENABLED",
+            )  # fmt: skip
+            body = got.pop("Body").read()
+            held.append((body, {k: v for k, v in got.items() if k not in _DRAWN}))
+        for execution in sfn.list_executions(stateMachineArn=machine)["executions"]:
+            described = sfn.describe_execution(executionArn=execution["executionArn"])
+            held.append((execution["name"], described["input"]))
+        return outcomes, held, wire_calls
+
+
+_DRAWN = {"ResponseMetadata", "VersionId", "LastModified", "startDate"}
+
+
+def _full_outcome(service: str, method: str, params: dict[str, Any]) -> Any:
+    """The whole result but its drawn values (a version id, the time), or the refusal."""
+    try:
+        result = getattr(boto3.client(service, region_name=REGION), method)(**params)
+    except ClientError as error:
+        return ("error", type(error).__name__, error.response["Error"])
+    start = result.get("startDate")  # its form, as botocore parses the wire's
+    form = None if start is None else (type(start.tzinfo).__name__, start.microsecond % 1000)
+    return ("ok", {k: v for k, v in result.items() if k not in _DRAWN}, form)
+
+
+def test_letters_and_execution_starts_answer_fail_and_act_as_the_wire_does():
+    # when the letter store's puts and the escalation's starts are made both ways
+    wire, wire_held, _ = _letters_and_starts_run(direct=False)
+    direct, direct_held, direct_wire_calls = _letters_and_starts_run(direct=True)
+
+    # then results, refusals and what S3 and Step Functions hold are the same
+    assert direct == wire
+    assert direct_held == wire_held
+    # and the cases are what they claim: three letters kept as versions, one refused; two
+    # executions started (one of them twice), a taken name, an unknown machine, a bad name
+    kinds = [o[0] for o in wire]
+    assert kinds == ["ok"] * 3 + ["error"] + ["ok", "ok", "error", "ok"] + ["error"] * 2
+    assert wire[6][2]["Code"] == "ExecutionAlreadyExists"
+    assert len(wire_held) == 3 * 2 + 2
+    # and only the refusal whose shape the wire makes (no such bucket) went over it
+    assert direct_wire_calls == 1
