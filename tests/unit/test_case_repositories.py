@@ -292,3 +292,32 @@ def test_queue_due_at_is_stored_in_the_escalation_asls_form(
         due = dynamo.cases.work_queue("AGENT_CALL", due_before=asl_due)
         assert sorted(c.case_id for c in due) == ["acc-1#1", "acc-2#1"]
         assert count_waiting("AGENT_CALL", asl_due + timedelta(minutes=1), client) == (3, 2)
+
+
+def test_the_ladders_conditional_case_writes_do_not_read_the_case_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # a case item is the largest the ladder writes: marking an action done, parking and
+    # clearing a token only need to know whether their condition held
+    from botocore.client import BaseClient
+
+    with repositories("dynamo", monkeypatch) as repos:
+        repos.cases.create(a_case())
+        sent: list[str] = []
+        original = BaseClient._make_api_call
+
+        def recording(self: object, operation: str, params: dict[str, object]) -> object:
+            if operation == "UpdateItem":
+                sent.append(str(params.get("ReturnValues", "NONE")))
+            return original(self, operation, params)
+
+        monkeypatch.setattr(BaseClient, "_make_api_call", recording)
+        assert repos.cases.mark_action_done("acc-1#1", "reminder:sms") is True
+        assert repos.cases.mark_action_done("acc-1#1", "reminder:sms") is False
+        assert repos.cases.park_execution("acc-1#1", "parked-1") is True
+        assert repos.cases.clear_parked("acc-1#1", "parked-2") is False
+        assert repos.cases.clear_parked("acc-1#1", "parked-1") is True
+        assert sent == ["NONE"] * 5
+        stored = repos.cases.get("acc-1#1")
+        assert stored is not None and stored.done_actions == {"reminder:sms"}
+        assert stored.parked is None

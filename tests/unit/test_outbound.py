@@ -364,3 +364,30 @@ class TestExactlyOncePublication:
         records = stream_records(event, event_from_image)
         assert records[0].event == stored[0]
         assert records[1].event is None
+
+
+def _update_item_returns(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The ReturnValues of every UpdateItem sent from here on ("NONE" when not named)."""
+    from botocore.client import BaseClient
+
+    sent: list[str] = []
+    original = BaseClient._make_api_call
+
+    def recording(self: Any, operation: str, params: dict[str, Any]) -> Any:
+        if operation == "UpdateItem":
+            sent.append(params.get("ReturnValues", "NONE"))
+        return original(self, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", recording)
+    return sent
+
+
+def test_publishing_does_not_read_the_outbox_items_back(
+    stored: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # an outbox item carries its whole event: the claim and the mark only need to know
+    # whether their condition held
+    sent = _update_item_returns(monkeypatch)
+    publish_batch(_records(*stored), DynamoOutbox(), MemoryBus(), clock)
+    assert sent == ["NONE"] * 6
+    assert {s for _, s in DynamoOutbox().events("acc-42#1")} == {PUBLISHED}

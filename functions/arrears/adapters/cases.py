@@ -427,7 +427,7 @@ def _is_condition_failure(error: Exception) -> bool:
 def _update_if(case_id: str, actions: list[Any], condition: Any) -> bool:
     """One conditional UpdateItem on a case: False when its condition did not hold."""
     try:
-        CaseModel(case_id).update(actions=actions, condition=condition)
+        CaseModel(case_id).update_unread(actions=actions, condition=condition)
     except UpdateError as error:
         if _is_condition_failure(error):
             return False
@@ -528,9 +528,8 @@ class DynamoCases:
         return item
 
     def mark_action_done(self, case_id: str, action: str) -> bool:
-        item = CaseModel(case_id)
         try:
-            item.update(
+            CaseModel(case_id).update_unread(
                 actions=[CaseModel.done_actions.add({action})],
                 condition=CaseModel.case_id.exists() & ~CaseModel.done_actions.contains(action),
             )
@@ -610,7 +609,7 @@ class DynamoCases:
     def _step_update(self, write: StepWrite) -> bool:
         actions, condition = _step_update_parts(write)
         try:
-            CaseModel(write.case_id).update(actions=actions, condition=condition)
+            CaseModel(write.case_id).update_unread(actions=actions, condition=condition)
         except UpdateError as error:
             if _is_condition_failure(error):
                 return self._explain_refusal(write, error)

@@ -76,6 +76,15 @@ class _TableModel(Model):
             table.connection = shared
         return table
 
+    def update_unread(self, actions: list[Any], condition: Any = None) -> None:
+        """UpdateItem without reading the item back. ``Model.update`` asks for ALL_NEW and
+        loads it into the model: a whole case or outbox event per write, where these
+        callers only need to know whether the condition held (UpdateError when not)."""
+        hash_key, range_key = self._get_hash_range_key_serialized_values()
+        self._get_connection().update_item(
+            hash_key, range_key=range_key, actions=actions, condition=condition
+        )
+
 
 # --------------------------------------------------------------------------- Cases
 

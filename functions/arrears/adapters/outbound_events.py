@@ -48,9 +48,8 @@ class DynamoOutbox:
     def claim(self, case_id: str, sequence: int, now: datetime) -> str:
         """CLAIMED if this caller may put the event on the bus now; else the item's state
         (PUBLISHED, or SENDING: another attempt claimed it and may have put it)."""
-        item = OutboxModel(case_id, sequence)
         try:
-            item.update(
+            OutboxModel(case_id, sequence).update_unread(
                 actions=[
                     OutboxModel.state.set(SENDING),
                     OutboxModel.claimed_at.set(iso_utc_micro(now)),
@@ -66,13 +65,13 @@ class DynamoOutbox:
 
     def release(self, case_id: str, sequence: int) -> None:
         """The put failed before EventBridge took it: the next attempt may claim again."""
-        OutboxModel(case_id, sequence).update(
+        OutboxModel(case_id, sequence).update_unread(
             actions=[OutboxModel.state.remove(), OutboxModel.claimed_at.remove()],
             condition=OutboxModel.state == SENDING,
         )
 
     def mark_published(self, case_id: str, sequence: int, bus_event_id: str, now: datetime) -> None:
-        OutboxModel(case_id, sequence).update(
+        OutboxModel(case_id, sequence).update_unread(
             actions=[
                 OutboxModel.state.set(PUBLISHED),
                 OutboxModel.published_at.set(iso_utc_micro(now)),

@@ -18,6 +18,7 @@ as DynamoDB does (moto adds the key of an item the update created; the project a
 from __future__ import annotations
 
 import bisect
+import functools
 import marshal
 import re
 import zlib
@@ -683,12 +684,18 @@ def _reject_unused(params: Mapping[str, Any]) -> None:
         return
     text = " ".join(params[k] for k in _EXPRESSIONS if k in params)
     for kind, given in (("Values", values), ("Names", names)):
-        unused = sorted(set(given or ()) - set(re.findall(r"[#:][A-Za-z0-9_]+", text)))
+        unused = sorted(set(given or ()) - _placeholders(text))
         if unused:
             raise _validation(
                 f"Value provided in ExpressionAttribute{kind} unused in expressions: "
                 f"keys: {{{', '.join(unused)}}}"
             )
+
+
+@functools.lru_cache(maxsize=4096)
+def _placeholders(text: str) -> frozenset[str]:
+    """The #names and :values an expression names (the project's expressions repeat)."""
+    return frozenset(re.findall(r"[#:][A-Za-z0-9_]+", text))
 
 
 def _bindings(params: Mapping[str, Any]) -> Bindings:
