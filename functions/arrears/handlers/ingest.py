@@ -6,8 +6,7 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from aws_lambda_powertools.utilities import batch, idempotency
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities import idempotency
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from arrears import constants as c
@@ -15,7 +14,7 @@ from arrears import topology
 from arrears.adapters import cases, dead_letters, outbound_events, workflow
 from arrears.handlers._shell import logger, metrics, tracer
 from arrears.settings import settings
-from arrears.steps.ingest import Ingestor, policy_rules
+from arrears.steps.ingest import Ingestor, partial_batch, policy_rules
 
 IDEMPOTENCY = idempotency.IdempotencyConfig(
     event_key_jmespath="idempotency_key",
@@ -57,9 +56,9 @@ def reset() -> None:  # tests and the local runtime change the environment
     settings.cache_clear()
 
 
-def record_handler(record: SQSRecord) -> dict[str, Any]:
+def record_handler(record: dict[str, Any]) -> dict[str, Any]:
     logger.remove_keys(["event_id", "account_id", "correlation_id"])
-    body = record.raw_event.get("body")
+    body = record.get("body")
     return runtime().handle_record(body if isinstance(body, str) else None)
 
 
@@ -72,5 +71,4 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         logger.warning("invocation without SQS records ignored")
         return {"batchItemFailures": []}
     # an all-failed batch is reported record by record too, rather than raised
-    processor = batch.BatchProcessor(batch.EventType.SQS, raise_on_entire_batch_failure=False)
-    return dict(batch.process_partial_response(event, record_handler, processor, context))
+    return partial_batch(event["Records"], record_handler)
