@@ -135,3 +135,14 @@ def test_changed_fields_are_accepted_or_refused_alike(name: str, data: st.DataOb
 @given(value=json_values)
 def test_anything_else_is_refused_alike(name: str, value: Any) -> None:
     assert_agree(name, value)
+
+
+@pytest.mark.parametrize("name", sorted(VALID))
+def test_events_copy_and_pickle_as_the_models_did(name: str) -> None:
+    import pickle
+
+    event = events._validators()[name].validate_python(copy.deepcopy(VALID[name]))
+    for again in (copy.copy(event), copy.deepcopy(event), pickle.loads(pickle.dumps(event))):
+        assert again == event and type(again) is type(event)
+    with pytest.raises(AttributeError):
+        event.source = "changed"  # still frozen

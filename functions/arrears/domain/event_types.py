@@ -189,9 +189,19 @@ class Record:
     def __hash__(self) -> int:
         return hash((type(self), *self.__dict__.values()))
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # copied and pickled by its fields, as a model is (never through __setattr__)
+        return _rebuilt, (type(self), dict(self.__dict__))
+
     def __repr__(self) -> str:
         fields = ", ".join(f"{name}={value!r}" for name, value in self.__dict__.items())
         return f"{type(self).__name__}({fields})"
+
+
+def _rebuilt(kind: type[Record], fields: dict[str, Any]) -> Record:
+    record = object.__new__(kind)
+    object.__setattr__(record, "__dict__", fields)
+    return record
 
 
 class KnowledgeCheckDetail(Record):
