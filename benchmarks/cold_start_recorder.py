@@ -1,5 +1,7 @@
 """Record, for each Lambda handler, its first invocation on the demo portfolio: the event,
-the instant, and every AWS call it made with the answer it got.
+the instant, and every AWS call it made with the answer it got. A bounce, an operator's
+``close`` and a borrower opening the portal link of an SMS add the functions the demo
+portfolio alone never invokes.
 
 ``cold_start_driver.py`` replays one of these in a fresh process that has nothing but a
 built asset on its path, so a handler's first invocation is timed on real inputs without
@@ -53,6 +55,16 @@ def _close_a_case(rt: Any) -> None:
     run_ops_action(
         rt, {"action": "close", "case_id": case_id, "operator": "li.wei", "reason": "settled"}
     )
+
+
+def _open_a_portal_link(rt: Any) -> None:
+    """A borrower opens the portal link of an SMS reminder (the portal function's input)."""
+    from arrears.local.portal_command import sent_links
+    from arrears.local.portal_server import call, http_event
+    from arrears.local.runtime import LOCAL_PORTAL_URL
+
+    link = min(sent_links(LOCAL_PORTAL_URL).values())
+    call(rt, http_event("GET", link.removeprefix(LOCAL_PORTAL_URL)))
 
 
 def main() -> None:
@@ -118,6 +130,7 @@ def main() -> None:
             rt.advance(timedelta(days=DAYS))
             _deliver_a_bounce(rt, sent_emails)
             _close_a_case(rt)
+            _open_a_portal_link(rt)
         finally:
             BaseClient._make_api_call = make_api_call  # type: ignore[method-assign]
             LocalRuntime._invoke = invoke  # type: ignore[method-assign]

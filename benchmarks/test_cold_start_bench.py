@@ -15,6 +15,10 @@ only sets up the Powertools Logger, Metrics and Tracer, from the same tree's ass
 same run. Figures
 are medians of ``BENCH_COLD_REPEAT`` (default 5) fresh processes; CPU seconds, because the
 machine is shared.
+
+``BENCH_COLD_SAME_BUNDLER=1`` builds the older commit's assets with today's
+``infra.assets`` instead (one per handler, compiled), so the two trees differ only in their
+code; the older tree's first invocations are then replayed too (same events, same calls).
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ DRIVER = ROOT / "benchmarks" / "cold_start_driver.py"
 RECORDER = ROOT / "benchmarks" / "cold_start_recorder.py"
 BASELINE_COMMIT = os.environ.get("BENCH_COLD_BASELINE", "e7a9adf")
 REPEAT = int(os.environ.get("BENCH_COLD_REPEAT", "5"))
+SAME_BUNDLER = os.environ.get("BENCH_COLD_SAME_BUNDLER", "") not in ("", "0")
 CACHE = assets.BUILD_DIR / "bench-cold-start"
 HOST_PLATFORM = f"manylinux2014_{platform.machine()}"
 # What the Lambda Python runtime puts beside the task root (its own AWS SDK), plus the clock
@@ -125,13 +130,17 @@ def old_asset(into: Path) -> Path:
     return asset
 
 
-def new_assets(python: str, into: Path) -> dict[str, Path]:
+def new_assets(
+    python: str, into: Path, functions_dir: Path | None = None, tree: str = "after"
+) -> dict[str, Path]:
+    """One asset per handler module of ``functions_dir`` (today's by default), built by
+    today's ``infra.assets``."""
     built = {}
-    for module in assets.handler_modules():
-        target = into / "after" / module
+    for module in assets.handler_modules(functions_dir or assets.FUNCTIONS_DIR):
+        target = into / tree / module
         assets.build_asset(
             assets.AssetKind(module), target, python, cache_dir=CACHE / "deps",
-            platform=HOST_PLATFORM,
+            platform=HOST_PLATFORM, functions_dir=functions_dir,
         )  # fmt: skip
         built[module] = target
     return built
@@ -267,24 +276,29 @@ def test_cold_starts(benchmark: BenchmarkFixture, python312: str, workdir: Path)
     _run([sys.executable, str(RECORDER), str(recording)], cwd=str(ROOT / "benchmarks"))
     runtime = runtime_dir(python312)
     environments = deployed_environments()
-    before = old_asset(workdir)
     after = new_assets(python312, workdir)
     modules = sorted(after)
+    baseline_module = topology.QUEUE_METRICS_FUNCTION.handler.rsplit(".", 1)[0]
+    if SAME_BUNDLER:
+        tree = older_tree(BASELINE_COMMIT, workdir)
+        befores = new_assets(python312, workdir, tree / "functions", "before")
+        older = [m for m in modules if m in befores]
+        before = befores[baseline_module]
+    else:
+        before = old_asset(workdir)
+        befores = {m: before for m in modules}
+        # functions added since the older commit have no figure of their own there
+        older = [m for m in modules if (before / (m.replace(".", "/") + ".py")).is_file()]
     # (tree, name) -> import path; the baseline runs from a tree's asset (Powertools, X-Ray)
     paths: dict[tuple[str, str], list[Path]] = {}
-    # functions added since the older commit have no figure of their own there
-    older = [m for m in modules if (before / (m.replace(".", "/") + ".py")).is_file()]
     for module in modules:
         if module in older:
-            paths["before", module] = [before, runtime]
+            paths["before", module] = [befores[module], runtime]
         paths["after", module] = [after[module], runtime]
-    paths["before", BASELINE] = [baseline_dir(None, workdir), before, runtime]
-    paths["after", BASELINE] = [
-        baseline_dir(python312, workdir),
-        after[topology.QUEUE_METRICS_FUNCTION.handler.rsplit(".", 1)[0]],
-        runtime,
-    ]
-    for folder in [before, *after.values()]:
+    paths["before", BASELINE] = [baseline_dir(python312 if SAME_BUNDLER else None, workdir / "b"),
+                                 before, runtime]  # fmt: skip
+    paths["after", BASELINE] = [baseline_dir(python312, workdir), after[baseline_module], runtime]
+    for folder in {*befores.values(), *after.values()}:
         subprocess.run(["chmod", "-R", "a-w", str(folder)], check=True)
 
     samples: dict[tuple[str, str], list[dict[str, float]]] = {key: [] for key in paths}
@@ -297,8 +311,11 @@ def test_cold_starts(benchmark: BenchmarkFixture, python312: str, workdir: Path)
                 env_module = modules[0] if is_baseline else name
                 env = lambda_environment(environments[env_module], path[-2], runtime)
                 # today's recorded first invocations are replayed on today's tree only: the
-                # older handlers make other calls for the same event
-                replayed = None if is_baseline or tree == "before" else recording
+                # older handlers make other calls for the same event (unless both trees
+                # are bundled alike: then they are the same handlers but for their imports)
+                replayed = (
+                    None if is_baseline or (tree == "before" and not SAME_BUNDLER) else recording
+                )
                 samples[tree, name].append(
                     cold_start(python312, handler, path, env, replayed, workdir)
                 )
@@ -310,14 +327,14 @@ def test_cold_starts(benchmark: BenchmarkFixture, python312: str, workdir: Path)
         return statistics.median(values) if values else None
 
     rows = []
-    sizes = {"before": (unzipped_mb(before), zipped_mb(before, workdir))}
-    for module in modules:
-        sizes[module] = (unzipped_mb(after[module]), zipped_mb(after[module], workdir))
+    sizes = {}
+    for folder in {*befores.values(), *after.values()}:
+        sizes[folder] = (unzipped_mb(folder), zipped_mb(folder, workdir))
     baseline = {tree: median(tree, BASELINE, "import_cpu") or 0.0 for tree in ("before", "after")}
     for module in modules:
         row: dict[str, Any] = {"function": module.rsplit(".", 1)[1]}
         for tree in ("before", "after") if module in older else ("after",):
-            size = sizes["before" if tree == "before" else module]
+            size = sizes[befores[module] if tree == "before" else after[module]]
             imported = median(tree, module, "import_cpu") or 0.0
             invoked = median(tree, module, "invoke_cpu")
             row[tree] = {

@@ -18,7 +18,9 @@ that share a handler module share an asset. Building one is four steps, each cac
    parts that only run on a laptop, compiled the same way, plus the escalation policies and
    compliance packs validated now and written as JSON (``arrears/policies/compiled.json``,
    :data:`COMPILED_DATA`): the functions load that instead of validating the YAML files, so
-   a function that validates no input never imports pydantic or PyYAML.
+   a function that validates no input never imports pydantic or PyYAML. The same file
+   carries the event contract's pydantic-core schemas (``domain.events``), so ingest
+   validates events with pydantic-core alone.
 
 Functions that lay out PDF letters are listed in :data:`PDF_HANDLERS`; every other handler's
 asset leaves the PDF layout module and the fonts out, and so never reaches fpdf2, fontTools
@@ -65,6 +67,8 @@ PDF_ONLY_PATHS = ("domain/notices/letters.py", "domain/litigation_file.py", "fon
 # embed images (letters have none); phonenumbers' geocoder and carrier lookups are unused.
 NEVER_IMPORTED = (
     "PIL",
+    # the event contract's pydantic models: an asset validates with their compiled schemas
+    "arrears.domain.event_models",
     "phonenumbers.geocoder",
     "phonenumbers.carrier",
     "phonenumbers.geodata",
@@ -96,6 +100,7 @@ EXCLUDED_FROM_PACKAGE = (
     "cli.py",
     "fonts/make_font.py",
     "domain/compiled_data.py",  # runs at build time: writes COMPILED_DATA
+    "domain/event_models.py",  # read at build time: their schemas go into COMPILED_DATA
 )
 # The AWS SDK ships with the Lambda Python runtime as a matched boto3/botocore pair; a copy
 # pulled in transitively (pynamodb) would shadow half of that pair, so it is removed.

@@ -117,6 +117,8 @@ def test_nothing_that_never_runs_in_lambda(built, module):
     assert not list(asset.root.glob("*.dist-info/RECORD"))
     for laptop_only in ("local", "tools", "cli.py"):
         assert not (asset.root / assets.PACKAGE_NAME / laptop_only).exists()
+    # the event contract's pydantic models stay behind: their schemas are in the compiled data
+    assert not (asset.root / assets.PACKAGE_NAME / "domain" / "event_models.py").exists()
 
 
 def test_bytecode_is_unchecked_hash_for_the_runtimes_python(built, lambda_python):

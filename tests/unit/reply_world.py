@@ -11,7 +11,7 @@ from typing import Any
 from arrears.adapters.cases import Repositories
 from arrears.adapters.plans import InMemoryPlans
 from arrears.domain.case import BorrowerRecord, CaseRecord
-from arrears.domain.events import BorrowerReplied
+from arrears.domain.events import parse_borrower_replied
 from arrears.domain.replies import SentimentLabel, SentimentScores
 from arrears.domain.types import CaseStatus, Stage
 from arrears.steps.reply import ReplyProcessor
@@ -61,7 +61,7 @@ class World:
             analyzer=self.analyzer,
             plans=self.plans,
         )
-        event = BorrowerReplied.model_validate(
+        event = parse_borrower_replied(
             {
                 "account_id": "acc-1",
                 "channel": channel,

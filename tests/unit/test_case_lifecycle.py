@@ -30,6 +30,10 @@ ACCOUNT = "acc-42"
 
 
 def event(status: str, sequence: int, **overrides: Any) -> PaymentStatusChanged:
+    return parse_payment_status(event_detail(status, sequence, **overrides))
+
+
+def event_detail(status: str, sequence: int, **overrides: Any) -> dict[str, Any]:
     detail: dict[str, Any] = {
         "event_id": f"evt-{sequence}-{status}",
         "account_id": ACCOUNT,
@@ -50,7 +54,7 @@ def event(status: str, sequence: int, **overrides: Any) -> PaymentStatusChanged:
         },
     }
     detail.update(overrides)
-    return parse_payment_status(detail)
+    return detail
 
 
 @dataclass
@@ -121,8 +125,7 @@ def test_contact_data_is_stored_and_present_channels_count_as_verified() -> None
     ledger = Ledger()
     ledger.apply(event("OVERDUE", 1))
     # a later event brings an e-mail address and no phone
-    later = event("OVERDUE", 2)
-    later_detail = later.model_dump(mode="json")
+    later_detail = event_detail("OVERDUE", 2)
     later_detail["borrower"] = {"email": "li@example.cn", "country": "CN", "locale": "zh-CN"}
     ledger.apply(parse_payment_status(later_detail))
     borrower = ledger.store.borrowers.get(ACCOUNT)

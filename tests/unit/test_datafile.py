@@ -20,9 +20,9 @@ from arrears.domain.policy import Policy, shipped_policies
 ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS = ROOT / "functions"
 # The functions that validate no input of their own: neither pydantic nor PyYAML may be on
-# their cold start or their first invocation's configuration. ingest, ops and portal
-# validate events and forms with pydantic; notices read their templates' YAML when a
-# message is rendered.
+# their cold start or their first invocation's configuration. ops and portal validate
+# actions and forms with pydantic; ingest validates events with pydantic-core alone (the
+# schemas are compiled too); notices read their templates' YAML when a message is rendered.
 CONFIGURATION_ONLY = (
     "arrears.handlers.assess",
     "arrears.handlers.contact",
@@ -115,3 +115,33 @@ print(sorted({{name.split(".")[0] for name in sys.modules}}))
     imported = set(json.loads(done.stdout.strip().replace("'", '"')))
     # then neither pydantic nor PyYAML was imported
     assert imported & FORBIDDEN == set()
+
+
+def test_ingest_validates_events_without_importing_pydantic(compiled_file: Path) -> None:
+    # given a fresh interpreter with the asset's compiled data (the event schemas too)
+    script = f"""
+import json, sys
+from pathlib import Path
+from arrears.domain import datafile
+datafile.COMPILED_FILE = Path({str(compiled_file)!r})
+import arrears.handlers.ingest
+from arrears.domain.errors import InvalidEvent
+from arrears.domain.events import parse_payment_status
+detail = {{"event_id": "e-1", "account_id": "a-1", "obligation_id": "o-1", "status": "OVERDUE",
+    "amount_due": "10.00", "amount_paid": "0.00", "currency": "USD", "due_date": "2026-11-01",
+    "occurred_at": "2026-11-02T01:00:00Z", "sequence": 1, "borrower": {{"country": "US"}}}}
+assert parse_payment_status(detail).amount_due == 10
+try:
+    parse_payment_status({{**detail, "amount_due": 10}})
+except InvalidEvent as error:
+    assert error.reason == "schema_validation", error
+print(json.dumps(sorted({{name.split(".")[0] for name in sys.modules}})))
+"""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(FUNCTIONS), str(ROOT)])}
+    # when the ingest handler is imported and validates one good and one bad event
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    # then pydantic itself was never imported (pydantic-core runs the compiled schemas)
+    assert "pydantic" not in json.loads(done.stdout.strip())

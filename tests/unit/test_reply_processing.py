@@ -8,7 +8,7 @@ import json
 from decimal import Decimal
 
 import pytest
-from arrears.domain.events import BorrowerReplied
+from arrears.domain.events import parse_borrower_replied
 from arrears.domain.plans import PlanStatus
 from arrears.domain.types import CaseStatus, Channel
 from arrears.steps.reply import ReplyProcessor
@@ -119,7 +119,7 @@ def test_a_reply_without_a_case_is_analysed_and_opt_out_still_applies(world: Wor
         analyzer=world.analyzer,
         plans=world.plans,
     )
-    event = BorrowerReplied.model_validate(
+    event = parse_borrower_replied(
         {
             "account_id": "acc-1",
             "channel": "sms",
@@ -179,7 +179,7 @@ def test_a_reply_applied_again_under_its_key_writes_no_audit_line_twice(world: W
         plans=world.plans,
         reply_key="event:r-1",
     )
-    event = BorrowerReplied.model_validate(
+    event = parse_borrower_replied(
         {
             "account_id": "acc-1",
             "channel": "sms",

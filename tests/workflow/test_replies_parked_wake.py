@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from arrears.adapters.cases import Repositories
-from arrears.domain.events import BorrowerReplied
+from arrears.domain.events import parse_borrower_replied
 from escalation_support import (  # noqa: F401 - fixtures
     case,
     open_overdue,
@@ -47,7 +47,7 @@ def _reply_during_first_send(
             message_id = send(*args, **kwargs)
             if not replied_at and args and args[0] == phone_of(account_id):
                 replied_at.append(box.clock())
-                reply = BorrowerReplied.model_validate(
+                reply = parse_borrower_replied(
                     {
                         "account_id": account_id,
                         "channel": "sms",

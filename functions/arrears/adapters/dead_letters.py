@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
-
-import boto3
 
 # SQS message attribute values are limited to 256 KiB; a validation summary is far
 # shorter, but an attacker-sized event could produce a long one.
@@ -14,7 +13,16 @@ _MAX_DETAIL_CHARS = 4000
 class DeadLetters:
     def __init__(self, queue_url: str, client: Any | None = None) -> None:
         self._url = queue_url
-        self._client = client or boto3.client("sqs")
+        self._given = client
+
+    @functools.cached_property
+    def _client(self) -> Any:
+        """Made on the first rejection: most invocations reject nothing."""
+        if self._given is not None:
+            return self._given
+        import boto3  # with the client: the function's cold start needs neither
+
+        return boto3.client("sqs")
 
     @property
     def configured(self) -> bool:

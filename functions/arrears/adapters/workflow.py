@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import boto3
 from botocore.exceptions import ClientError
 
 from arrears.domain.case import execution_name
@@ -36,7 +35,11 @@ class EscalationWorkflow:
         if not state_machine_arn:
             raise ValueError("the escalation state machine ARN is not configured")
         self._arn = state_machine_arn
-        self._client = client or boto3.client("stepfunctions")
+        if client is None:
+            import boto3  # imported when a function first starts or wakes an execution
+
+            client = boto3.client("stepfunctions")
+        self._client = client
         # waits longer than this park the case (domain/parking.py); 0: never
         self._park_after = park_after_seconds
 

@@ -1,11 +1,14 @@
-"""The events Arrears consumes, validated (pydantic v2). Contract: docs/events.md.
+"""The events Arrears consumes, validated. Contract: docs/events.md.
 
-Validation is strict where a lenient parse would be dangerous: amounts only as decimal
-strings (a JSON number may already have lost precision, so it is refused, not converted),
-no negative amounts, no more decimals than the currency has minor units, currencies that
-are legal tender somewhere today (CLDR data via babel), timezone-aware timestamps,
-E.164 phone numbers (phonenumbers), IANA time zones (zoneinfo), and integer sequences.
-Unknown extra fields are ignored so producers can add fields without breaking Arrears.
+The rules (decimal-string amounts, minor units, currencies in use, time zone offsets,
+E.164 phones, IANA zones) and the classes the rest of Arrears sees are in
+``domain.event_types``; the schema is written once, as pydantic models
+(``domain.event_models``). This module validates and parses: pydantic-core validators of
+the models' own core schemas, aimed at the plain classes. The Lambda assets ship those
+schemas in the compiled data (``domain.datafile``, written when the asset is built), so a
+function validating events imports pydantic-core but never pydantic; a checkout derives
+them from the models on first use. Either way the same pydantic-core code validates the
+same schema, with the same messages.
 
 Error messages never repeat the rejected value: they end up in DLQ message attributes
 and logs, and a rejected value may be a phone number or an e-mail address.
@@ -13,334 +16,76 @@ and logs, and a rejected value may be a phone number or an e-mail address.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from datetime import UTC, date, datetime
-from decimal import Decimal, InvalidOperation
-from functools import lru_cache
-from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from functools import cache
+from typing import Any, TypeVar, cast
 
-from babel import Locale, UnknownLocaleError
-from babel.numbers import get_territory_currencies
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    StrictInt,
-    ValidationError,
-    model_validator,
-)
+from pydantic_core import SchemaValidator, ValidationError
 
 from arrears import constants as c
-from arrears.domain.currency import minor_units as minor_units  # re-exported
+from arrears.domain import datafile
 from arrears.domain.errors import InvalidEvent
-from arrears.domain.types import Channel, PaymentStatus
-
-# A reply is untrusted free text; longer ones are cut (and flagged) rather than rejected.
-MAX_REPLY_CHARS = 2000
-
-_DECIMAL_TEXT = re.compile(r"^[0-9]+(\.[0-9]+)?$")
-_IDENTIFIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/@-]*$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_MAX_SEQUENCE = 2**63 - 1
-
-
-# --------------------------------------------------------------------------- field rules
-
-
-def _decimal_text(value: Any) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, str):
-        raise ValueError('must be a decimal string such as "1250.00", not a JSON number')
-    if len(value) > 32 or not _DECIMAL_TEXT.match(value):
-        raise ValueError('must be a non-negative decimal string such as "1250.00"')
-    try:
-        return Decimal(value)
-    except InvalidOperation as error:  # pragma: no cover - the pattern admits only valid text
-        raise ValueError("is not a decimal number") from error
-
-
-def _ratio_text(value: Any) -> Decimal:
-    ratio = _decimal_text(value)
-    if ratio > 1:
-        raise ValueError("must be between 0 and 1")
-    return ratio
-
-
-def _text_only(value: Any) -> Any:
-    """Dates and times must arrive as ISO 8601 text, not as numbers (epoch guessing)."""
-    if not isinstance(value, str):
-        raise ValueError("must be an ISO 8601 string")
-    return value
-
-
-def _to_utc(moment: datetime) -> datetime:
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError("must carry a time zone offset, e.g. 2026-11-02T01:00:00Z")
-    return moment.astimezone(UTC)
-
-
-def _identifier(value: str) -> str:
-    if not _IDENTIFIER.match(value):
-        raise ValueError(
-            "may contain only letters, digits and . _ : / @ - and must start with a letter or digit"
-        )
-    return value
-
-
-@lru_cache(maxsize=4)
-def _currencies_in_use(on: date) -> frozenset[str]:
-    territories = [
-        t for t in Locale("en").territories if isinstance(t, str) and len(t) == 2 and t.isalpha()
-    ]
-    codes: set[str] = set()
-    for territory in territories:
-        codes.update(get_territory_currencies(territory, on))
-    return frozenset(codes)
-
-
-def currencies_in_use() -> frozenset[str]:
-    """ISO 4217 codes that are legal tender in some territory today (CLDR, via babel)."""
-    return _currencies_in_use(datetime.now(UTC).date())
-
-
-def _currency(value: str) -> str:
-    if not re.fullmatch(r"[A-Z]{3}", value):
-        raise ValueError("must be a three-letter upper-case ISO 4217 code")
-    if value not in currencies_in_use():
-        raise ValueError(f"{value} is not an ISO 4217 currency in use")
-    return value
-
-
-def _check_minor_units(amount: Decimal, currency: str, field_name: str) -> None:
-    """Refuse fractions of the minor unit (12.345 CNY); trailing zeros (1250.00 JPY) are
-    harmless, since the value is still a whole number of minor units."""
-    places = minor_units(currency)
-    if amount != amount.quantize(Decimal(1).scaleb(-places)):
-        raise ValueError(
-            f"{field_name} has a fraction of the minor unit: {currency} has {places} decimal places"
-        )
-
-
-def _e164(value: str) -> str:
-    if not re.fullmatch(r"\+[1-9][0-9]{1,14}", value):
-        raise ValueError("must be an E.164 number: + and country code, digits only")
-    import phonenumbers  # only the handlers that validate events with phones load its metadata
-
-    try:
-        number = phonenumbers.parse(value, None)
-    except phonenumbers.NumberParseException as error:
-        raise ValueError("is not a parseable phone number") from error
-    if not phonenumbers.is_valid_number(number):
-        raise ValueError("is not a valid phone number for its country code")
-    return value
-
-
-def _email(value: str) -> str:
-    if len(value) > 254 or not _EMAIL.match(value):
-        raise ValueError("is not an e-mail address")
-    return value
-
-
-def _timezone(value: str) -> str:
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError) as error:
-        raise ValueError("is not an IANA time zone name such as Asia/Shanghai") from error
-    return value
-
-
-def _locale(value: str) -> str:
-    try:
-        Locale.parse(value, sep="-")
-    except (UnknownLocaleError, ValueError, TypeError) as error:
-        raise ValueError("is not a BCP 47 locale such as zh-CN") from error
-    return value
-
-
-def _country(value: str) -> str:
-    if not re.fullmatch(r"[A-Z]{2}", value) or value not in Locale("en").territories:
-        raise ValueError("is not an ISO 3166-1 alpha-2 country code such as CN")
-    return value
-
-
-Amount = Annotated[Decimal, BeforeValidator(_decimal_text)]
-Ratio = Annotated[Decimal, BeforeValidator(_ratio_text)]
-IsoDate = Annotated[date, BeforeValidator(_text_only)]
-UtcDatetime = Annotated[datetime, BeforeValidator(_text_only), AfterValidator(_to_utc)]
-Identifier = Annotated[str, Field(min_length=1, max_length=128), AfterValidator(_identifier)]
-Sequence_ = Annotated[StrictInt, Field(ge=0, le=_MAX_SEQUENCE)]
-Count = Annotated[StrictInt, Field(ge=0, le=10_000)]
-
-
-class _Strict(BaseModel):
-    # defer_build: a model's validator is built on its first use, not when a handler that
-    # never validates it imports this module (once, then pydantic keeps it)
-    model_config = ConfigDict(
-        extra="ignore",
-        frozen=True,
-        str_strip_whitespace=False,
-        hide_input_in_errors=True,
-        defer_build=True,
-    )
-
-
-# --------------------------------------------------------------------------- models
-
-
-class KnowledgeCheckDetail(_Strict):
-    """The lender's knowledge check for the portal (docs/portal.md): the kind of question
-    and ``sha256(salt + ":" + answer)``; the answer itself is never sent."""
-
-    kind: Literal["birth_year", "account_last4"]
-    salt: Annotated[str, Field(min_length=16, max_length=128, pattern=r"^[A-Za-z0-9_-]+$")]
-    hash: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
-
-
-class BorrowerDetail(_Strict):
-    """Contact data sent with every payment event. Holds PII: never log it."""
-
-    name: Annotated[str, Field(max_length=200)] = ""
-    phone: Annotated[str, AfterValidator(_e164)] | None = None
-    email: Annotated[str, AfterValidator(_email)] | None = None
-    locale: Annotated[str, Field(max_length=35), AfterValidator(_locale)] = "en-US"
-    timezone: Annotated[str, Field(max_length=64), AfterValidator(_timezone)] | None = None
-    country: Annotated[str, AfterValidator(_country)]
-    # optional: without it the portal shows nothing beyond the creditor's name
-    knowledge_check: KnowledgeCheckDetail | None = None
-
-    @property
-    def channels(self) -> frozenset[Channel]:
-        """Channels the event makes verified (docs/events.md).
-
-        A phone verifies SMS and the agent's call to that number; letters go to the postal
-        address the lender holds on record (it addresses LetterReadyForDispatch itself), so
-        Arrears never learns an address and the letter channel is always the borrower's own.
-        """
-        present = {Channel.LETTER}
-        if self.phone:
-            present |= {Channel.SMS, Channel.CALL}
-        if self.email:
-            present.add(Channel.EMAIL)
-        return frozenset(present)
-
-
-class AccountDetail(_Strict):
-    """Optional facts about the credit account, inputs to risk scoring."""
-
-    credit_limit: Amount | None = None
-    opened_at: IsoDate | None = None
-    prior_delinquencies: Count | None = None
-    prior_cures: Count | None = None
-    on_time_payment_ratio: Ratio | None = None
-
-
-class PaymentStatusChanged(_Strict):
-    event_id: Identifier
-    account_id: Identifier
-    obligation_id: Identifier
-    status: PaymentStatus
-    amount_due: Amount
-    amount_paid: Amount
-    currency: Annotated[str, AfterValidator(_currency)]
-    due_date: IsoDate
-    occurred_at: UtcDatetime
-    sequence: Sequence_
-    borrower: BorrowerDetail
-    account: AccountDetail | None = None
-    # the producer's own split of amount_due, when it sends one (all three, adding up)
-    principal: Amount | None = None
-    interest: Amount | None = None
-    fees: Amount | None = None
-
-    @model_validator(mode="after")
-    def _amounts_fit_currency(self) -> PaymentStatusChanged:
-        _check_minor_units(self.amount_due, self.currency, "amount_due")
-        _check_minor_units(self.amount_paid, self.currency, "amount_paid")
-        if self.account and self.account.credit_limit is not None:
-            _check_minor_units(self.account.credit_limit, self.currency, "account.credit_limit")
-        parts = {"principal": self.principal, "interest": self.interest, "fees": self.fees}
-        given = {name: value for name, value in parts.items() if value is not None}
-        if given and len(given) != len(parts):
-            missing = sorted(set(parts) - set(given))
-            raise ValueError(f"a breakdown needs principal, interest and fees; missing {missing}")
-        if given:
-            for name, value in given.items():
-                _check_minor_units(value, self.currency, name)
-            if sum(given.values()) != self.amount_due:
-                raise ValueError("principal + interest + fees must equal amount_due")
-        return self
-
-    @property
-    def outstanding(self) -> Decimal:
-        """What is still owed on this obligation (an overpayment counts as nothing owed)."""
-        return max(self.amount_due - self.amount_paid, Decimal(0))
-
-
-class BorrowerReplied(_Strict):
-    account_id: Identifier
-    channel: Literal[Channel.SMS, Channel.EMAIL]
-    text: str
-    received_at: UtcDatetime
-    # not in the DESIGN.md contract, accepted when a producer sends them
-    event_id: Identifier | None = None
-    truncated: bool = False
-
-    @model_validator(mode="before")
-    @classmethod
-    def _cut_long_text(cls, data: Any) -> Any:
-        text = data.get("text") if isinstance(data, dict) else None
-        if isinstance(text, str) and len(text) > MAX_REPLY_CHARS:
-            return {**data, "text": text[:MAX_REPLY_CHARS], "truncated": True}
-        return data
-
-
-def _case_id(value: str) -> str:
-    account, _, cycle = value.rpartition("#")
-    if not account or not cycle.isdigit() or int(cycle) < 1:
-        raise ValueError("must be a case id: <account_id>#<cycle>")
-    _identifier(account)
-    return value
-
-
-CaseId = Annotated[str, Field(min_length=3, max_length=140), AfterValidator(_case_id)]
-
-
-class CreditLineAcknowledged(_Strict):
-    """The wallet's answer to a CreditLineActionRequested (source ``wallet.credit``)."""
-
-    event_id: Identifier
-    case_id: CaseId
-    sequence: int = Field(ge=1, strict=True)  # the request's outbound sequence number
-    action: Literal["freeze", "reduce", "restore"]
-    result: Literal["applied", "refused"]
-    occurred_at: UtcDatetime
-
-    def problem_with(self, requests: list[tuple[int, str]]) -> tuple[str, str] | None:
-        """Why the acknowledgement cannot be taken, given the case's credit line requests
-        as (sequence, action), or None. Reasons name no value from the event."""
-        if not requests:
-            return "unknown_request", "the case has no credit line request"
-        by_sequence = dict(requests)
-        if self.sequence not in by_sequence:
-            return "unknown_request", "no credit line request has that sequence"
-        if by_sequence[self.sequence] != self.action:
-            return "action_mismatch", "the action differs from the request's"
-        if self.sequence < max(by_sequence):
-            return "stale_sequence", "a later credit line request supersedes it"
-        return None
-
-
-class Envelope(_Strict):
-    """The EventBridge event as SQS delivers it (only what routing needs)."""
-
-    id: Annotated[str, Field(max_length=256)] | None = None
-    source: Annotated[str, Field(min_length=1, max_length=256)]
-    detail_type: Annotated[str, Field(min_length=1, max_length=256, alias="detail-type")]
-    time: str | None = None
-    detail: dict[str, Any]
+from arrears.domain.event_types import (
+    MAX_REPLY_CHARS as MAX_REPLY_CHARS,
+)
+from arrears.domain.event_types import (
+    AccountDetail,
+    BorrowerDetail,
+    BorrowerReplied,
+    CreditLineAcknowledged,
+    Envelope,
+    KnowledgeCheckDetail,
+    PaymentStatusChanged,
+    Record,
+    currencies_in_use,
+    minor_units,
+)
+
+__all__ = [
+    "ROUTES",
+    "AccountDetail",
+    "BorrowerDetail",
+    "BorrowerReplied",
+    "CreditLineAcknowledged",
+    "Envelope",
+    "Inbound",
+    "KnowledgeCheckDetail",
+    "PaymentStatusChanged",
+    "currencies_in_use",
+    "describe",
+    "minor_units",
+    "parse_borrower_replied",
+    "parse_detail",
+    "parse_envelope",
+    "parse_payment_status",
+]
+
+COMPILED_KEY = "events"  # the compiled data's entry for the schemas (domain.compiled_data)
+R = TypeVar("R", bound=Record)
+
+
+# --------------------------------------------------------------------------- validators
+
+
+@cache
+def _validators() -> dict[str, SchemaValidator]:
+    """One validator per top-level class: from the asset's compiled schemas, else derived
+    from the pydantic models (a checkout, the local runtime, the tests)."""
+    shipped = datafile.compiled()
+    if shipped is not None and COMPILED_KEY in shipped:
+        from arrears.domain.core_schema import decode
+
+        schemas = {name: decode(schema) for name, schema in shipped[COMPILED_KEY].items()}
+    else:
+        from arrears.domain.event_models import core_schemas
+
+        schemas = core_schemas()
+    return {name: SchemaValidator(schema) for name, schema in schemas.items()}
+
+
+def _validated(kind: type[R], data: Any) -> R:
+    """``data`` as a valid ``kind``; pydantic-core's ValidationError if it is not one."""
+    return cast(R, _validators()[kind.__name__].validate_python(data))
 
 
 # --------------------------------------------------------------------------- parsing
@@ -367,7 +112,7 @@ def parse_envelope(body: Any) -> Envelope:
     if not isinstance(body, Mapping):
         raise InvalidEvent("not_an_event", "the message body is not a JSON object")
     try:
-        return Envelope.model_validate(dict(body))
+        return _validated(Envelope, dict(body))
     except ValidationError as error:
         raise InvalidEvent("bad_envelope", describe(error)) from error
 
@@ -380,20 +125,20 @@ def parse_detail(envelope: Envelope) -> Inbound:
             f"no route for source={envelope.source[:64]} detail-type={envelope.detail_type[:64]}",
         )
     try:
-        return model.model_validate(envelope.detail)
+        return _validated(model, envelope.detail)
     except ValidationError as error:
         raise InvalidEvent("schema_validation", describe(error)) from error
 
 
 def parse_payment_status(detail: Mapping[str, Any]) -> PaymentStatusChanged:
     try:
-        return PaymentStatusChanged.model_validate(dict(detail))
+        return _validated(PaymentStatusChanged, dict(detail))
     except ValidationError as error:
         raise InvalidEvent("schema_validation", describe(error)) from error
 
 
 def parse_borrower_replied(detail: Mapping[str, Any]) -> BorrowerReplied:
     try:
-        return BorrowerReplied.model_validate(dict(detail))
+        return _validated(BorrowerReplied, dict(detail))
     except ValidationError as error:
         raise InvalidEvent("schema_validation", describe(error)) from error

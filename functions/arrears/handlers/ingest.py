@@ -6,8 +6,6 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from aws_lambda_powertools.utilities import batch, idempotency
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from arrears import constants as c
@@ -15,18 +13,26 @@ from arrears import topology
 from arrears.adapters import cases, dead_letters, outbound_events, workflow
 from arrears.handlers._shell import logger, metrics, tracer
 from arrears.settings import settings
-from arrears.steps.ingest import Ingestor, policy_rules
+from arrears.steps.ingest import Ingestor, partial_batch, policy_rules
 
-IDEMPOTENCY = idempotency.IdempotencyConfig(
-    event_key_jmespath="idempotency_key",
-    expires_after_seconds=c.IDEMPOTENCY_TTL_SECONDS,
-    raise_on_no_idempotency_key=True,
-)
+
+@cache
+def idempotency_config() -> Any:
+    """Powertools Idempotency imports boto3: both load with the first record's adapters."""
+    from aws_lambda_powertools.utilities import idempotency
+
+    return idempotency.IdempotencyConfig(
+        event_key_jmespath="idempotency_key",
+        expires_after_seconds=c.IDEMPOTENCY_TTL_SECONDS,
+        raise_on_no_idempotency_key=True,
+    )
 
 
 @cache
 def runtime() -> Ingestor:
     """Built on first use (the local runtime sets the environment before that)."""
+    from aws_lambda_powertools.utilities import idempotency
+
     env = settings()
     table = env.idempotency_table or topology.IDEMPOTENCY.local_name
     store = idempotency.DynamoDBPersistenceLayer(table_name=table)
@@ -41,7 +47,7 @@ def runtime() -> Ingestor:
     )
     once = idempotency.idempotent_function
     ingestor.idempotent(
-        once(data_keyword_argument="event", config=IDEMPOTENCY, persistence_store=store)
+        once(data_keyword_argument="event", config=idempotency_config(), persistence_store=store)
     )
     return ingestor
 
@@ -57,9 +63,9 @@ def reset() -> None:  # tests and the local runtime change the environment
     settings.cache_clear()
 
 
-def record_handler(record: SQSRecord) -> dict[str, Any]:
+def record_handler(record: dict[str, Any]) -> dict[str, Any]:
     logger.remove_keys(["event_id", "account_id", "correlation_id"])
-    body = record.raw_event.get("body")
+    body = record.get("body")
     return runtime().handle_record(body if isinstance(body, str) else None)
 
 
@@ -67,10 +73,9 @@ def record_handler(record: SQSRecord) -> dict[str, Any]:
 @tracer.capture_lambda_handler
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    IDEMPOTENCY.register_lambda_context(context)
+    idempotency_config().register_lambda_context(context)
     if not isinstance(event, dict) or not event.get("Records"):
         logger.warning("invocation without SQS records ignored")
         return {"batchItemFailures": []}
     # an all-failed batch is reported record by record too, rather than raised
-    processor = batch.BatchProcessor(batch.EventType.SQS, raise_on_entire_batch_failure=False)
-    return dict(batch.process_partial_response(event, record_handler, processor, context))
+    return partial_batch(event["Records"], record_handler)

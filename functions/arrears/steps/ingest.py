@@ -46,7 +46,6 @@ from arrears.domain.events import (
     parse_detail,
     parse_envelope,
 )
-from arrears.domain.notices.templates import catalogue
 from arrears.domain.ports import (
     DeadLetterSink,
     IngestWrite,
@@ -55,6 +54,7 @@ from arrears.domain.ports import (
     Stores,
     Workflow,
 )
+from arrears.domain.template_locales import resolve_locale, shipped_locales
 from arrears.domain.types import Channel
 from arrears.steps.waking import Delivered, deliver_wake
 
@@ -68,6 +68,25 @@ metrics = Metrics(namespace=c.METRICS_NAMESPACE, service=c.SERVICE_NAME)
 # Conditional-write races (two events of one account in one batch window) are re-decided
 # on fresh state this many times before the record is handed back to SQS.
 MAX_DECIDE_ATTEMPTS = 5
+
+
+# --------------------------------------------------------------------------- the batch
+
+
+def partial_batch(
+    records: list[Any], handle: Callable[[dict[str, Any]], object]
+) -> dict[str, list[dict[str, str]]]:
+    """An SQS partial batch response: each record handled in turn; one that raises (a
+    transient AWS error) is handed back to SQS alone, by its message id, and the others
+    stand. The log names the error's type only."""
+    failures = []
+    for record in records:
+        try:
+            handle(record)
+        except Exception as error:
+            logger.warning("record handed back to SQS", extra={"error": type(error).__name__})
+            failures.append({"itemIdentifier": str(record.get("messageId", ""))})
+    return {"batchItemFailures": failures}
 
 
 # --------------------------------------------------------------------------- wiring
@@ -234,10 +253,12 @@ class Ingestor:
                 resolve_below=self.resolve_below(case),
                 pre_due_segment=self.pre_due_segment,
             )
-            # the template catalogue is loaded only when a case opens, not on every event
+            # the template sets' names only: the templates themselves are not loaded here
             decision = note_language_fallback(
                 decision,
-                lambda locale: catalogue().resolve(locale, self.default_locale(event.account_id)),
+                lambda locale: resolve_locale(
+                    shipped_locales(), locale, self.default_locale(event.account_id)
+                ),
                 now,
             )
             write = IngestWrite(timeline=decision.timeline)

@@ -32,9 +32,7 @@ import yaml
 
 from arrears.domain import yaml_text
 from arrears.domain.notices.context import LetterKind, TemplateId
-
-TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
-DEFAULT_LOCALE = "en-US"
+from arrears.domain.template_locales import DEFAULT_LOCALE, TEMPLATES_DIR, resolve_locale
 
 PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 OPTIONAL = re.compile(r"\[\[(.*?)\]\]", re.DOTALL)
@@ -275,11 +273,6 @@ class LocalePack:
     variants: Mapping[tuple[LetterKind, str], LetterTemplate] = field(default_factory=dict)
 
 
-# the set a locale of the language without its own set is written in: most speakers of
-# Spanish and Portuguese (es-US, es-419, pt-PT...) read the Latin American sets best
-LANGUAGE_FALLBACK = {"en": "en-US", "zh": "zh-CN", "es": "es-MX", "pt": "pt-BR", "id": "id-ID"}
-
-
 @dataclass(frozen=True)
 class Catalogue:
     packs: Mapping[str, LocalePack]
@@ -290,21 +283,9 @@ class Catalogue:
 
     def resolve(self, locale: str | None, default: str | None = None) -> str:
         """The locale to use: exact match, else same language, else ``default`` (the
-        policy's default language) when a set serves it, else en-US."""
-        wanted = (locale or default or DEFAULT_LOCALE).replace("_", "-").lower()
-        by_lower = {name.lower(): name for name in self.packs}
-        if wanted in by_lower:
-            return by_lower[wanted]
-        language = wanted.split("-")[0]
-        preferred = LANGUAGE_FALLBACK.get(language, "")
-        if preferred in self.packs:
-            return preferred
-        for name in sorted(self.packs):
-            if name.lower().split("-")[0] == language:
-                return name
-        if default and default.replace("_", "-").lower() != wanted:
-            return self.resolve(default)
-        return DEFAULT_LOCALE
+        policy's default language) when a set serves it, else en-US
+        (``domain.template_locales``)."""
+        return resolve_locale(self.packs.keys(), locale, default)
 
     def pack(self, locale: str | None, default: str | None = None) -> LocalePack:
         return self.packs[self.resolve(locale, default)]
