@@ -146,3 +146,13 @@ def test_events_copy_and_pickle_as_the_models_did(name: str) -> None:
         assert again == event and type(again) is type(event)
     with pytest.raises(AttributeError):
         event.source = "changed"  # still frozen
+
+
+@pytest.mark.parametrize("model", sorted(event_models.MODELS, key=lambda m: m.__name__))
+def test_each_plain_class_declares_the_fields_of_its_model(model: type[BaseModel]) -> None:
+    # the rest of the code reads the plain class's annotations (mypy): a field added to the
+    # model alone would be set on every event but typed nowhere
+    from typing import get_type_hints
+
+    plain = event_models.MODELS[model]
+    assert set(get_type_hints(plain)) == set(model.model_fields)
