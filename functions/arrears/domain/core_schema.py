@@ -7,11 +7,17 @@ it is defined (``{"$py": "module:qualname"}``, ``{"$member": ..., "name": ...}``
 ``metadata`` (pydantic's own notes for JSON Schema, which validation never reads);
 :func:`decode` imports them back. Only module-level names of arrears and the standard
 library are written, so what an asset ships can name nothing else.
+
+The schemas are written once, as pydantic models (``domain.event_models``,
+``domain.ops_models``), and :func:`aimed` points them at plain classes (``domain.record``),
+so the validators build those; :func:`schemas` gives a module its schemas from the asset's
+compiled data, or derives them from the models in a checkout.
 """
 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable, Mapping
 from enum import Enum
 from typing import Any
 
@@ -69,3 +75,33 @@ def decode(data: Any) -> Any:
     if isinstance(data, list):
         return [decode(value) for value in data]
     return data
+
+
+def aimed(schema: Any, classes: Mapping[type, type]) -> Any:
+    """``schema`` with each model class of ``classes`` replaced by its plain class, and each
+    model-level rule (a method of one of those models) by the plain class's own rule of the
+    same name (same code, called with the same attributes)."""
+    if isinstance(schema, dict):
+        return {key: aimed(value, classes) for key, value in schema.items()}
+    if isinstance(schema, list):
+        return [aimed(value, classes) for value in schema]
+    if isinstance(schema, type) and schema in classes:
+        return classes[schema]
+    if callable(schema):
+        function = getattr(schema, "__func__", schema)
+        owner, _, rule = getattr(function, "__qualname__", "").rpartition(".")
+        for model, plain in classes.items():
+            if owner == model.__qualname__ and function.__module__ == model.__module__:
+                return getattr(plain, rule)
+    return schema
+
+
+def schemas(key: str, derive: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """The core schemas under ``key`` in the asset's compiled data (``domain.datafile``),
+    else ``derive()``: from the pydantic models, in a checkout, the local runtime, the tests."""
+    from arrears.domain import datafile
+
+    shipped = datafile.compiled()
+    if shipped is not None and key in shipped:
+        return {name: decode(schema) for name, schema in shipped[key].items()}
+    return derive()

@@ -24,6 +24,7 @@ from pydantic import (
 from pydantic_core import CoreSchema
 
 from arrears.domain import event_types as ev
+from arrears.domain.core_schema import aimed
 from arrears.domain.types import Channel, PaymentStatus
 
 Amount = Annotated[ev.Decimal, BeforeValidator(ev._decimal_text)]
@@ -137,28 +138,6 @@ MODELS: dict[type[BaseModel], type[Any]] = {
 }
 
 
-def _aimed(schema: Any) -> Any:
-    """``schema`` with each model class replaced by its plain class in ``domain.events``
-    and each model-level rule by that class's own (same name, same code)."""
-    if isinstance(schema, dict):
-        return {key: _aimed(value) for key, value in schema.items()}
-    if isinstance(schema, list):
-        return [_aimed(value) for value in schema]
-    if isinstance(schema, type) and schema in MODELS:
-        return MODELS[schema]
-    function = getattr(schema, "__func__", schema)
-    qualname = getattr(function, "__qualname__", "")
-    owner_name, _, rule = qualname.rpartition(".")
-    for model, plain in MODELS.items():
-        if (
-            callable(schema)
-            and owner_name == model.__qualname__
-            and function.__module__ == __name__
-        ):
-            return getattr(plain, rule)
-    return schema
-
-
 def core_schemas() -> dict[str, CoreSchema]:
     """The core schema of each top-level event class (``events.VALIDATED``), aimed at the
     plain classes: what ``domain.events`` validates with, and the asset ships."""
@@ -167,5 +146,5 @@ def core_schemas() -> dict[str, CoreSchema]:
     for plain in ev.VALIDATED:
         model = models[plain]
         model.model_rebuild()
-        schemas[plain.__name__] = _aimed(model.__pydantic_core_schema__)
+        schemas[plain.__name__] = aimed(model.__pydantic_core_schema__, MODELS)
     return schemas

@@ -26,6 +26,7 @@ from babel import Locale, UnknownLocaleError
 from babel.numbers import get_territory_currencies
 
 from arrears.domain.currency import minor_units as minor_units  # re-exported
+from arrears.domain.record import Record as Record  # re-exported
 from arrears.domain.types import Channel, PaymentStatus
 
 # A reply is untrusted free text; longer ones are cut (and flagged) rather than rejected.
@@ -163,45 +164,6 @@ def _case_id(value: str) -> str:
 
 
 # --------------------------------------------------------------------------- classes
-
-
-class Record:
-    """A validated event or part of one: frozen, compared by value. Built only by its
-    validator (pydantic-core sets the fields), never by hand."""
-
-    # what pydantic-core sets beside the fields, kept out of the instance's __dict__
-    __slots__ = (
-        "__dict__",
-        "__pydantic_extra__",
-        "__pydantic_fields_set__",
-        "__pydantic_private__",
-    )
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError(f"{type(self).__name__} is frozen")
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"{type(self).__name__} is frozen")
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and other.__dict__ == self.__dict__
-
-    def __hash__(self) -> int:
-        return hash((type(self), *self.__dict__.values()))
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # copied and pickled by its fields, as a model is (never through __setattr__)
-        return _rebuilt, (type(self), dict(self.__dict__))
-
-    def __repr__(self) -> str:
-        fields = ", ".join(f"{name}={value!r}" for name, value in self.__dict__.items())
-        return f"{type(self).__name__}({fields})"
-
-
-def _rebuilt(kind: type[Record], fields: dict[str, Any]) -> Record:
-    record = object.__new__(kind)
-    object.__setattr__(record, "__dict__", fields)
-    return record
 
 
 class KnowledgeCheckDetail(Record):

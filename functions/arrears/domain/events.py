@@ -23,7 +23,7 @@ from typing import Any, TypeVar, cast
 from pydantic_core import SchemaValidator, ValidationError
 
 from arrears import constants as c
-from arrears.domain import datafile
+from arrears.domain import core_schema
 from arrears.domain.errors import InvalidEvent
 from arrears.domain.event_types import (
     MAX_REPLY_CHARS as MAX_REPLY_CHARS,
@@ -71,16 +71,16 @@ R = TypeVar("R", bound=Record)
 def _validators() -> dict[str, SchemaValidator]:
     """One validator per top-level class: from the asset's compiled schemas, else derived
     from the pydantic models (a checkout, the local runtime, the tests)."""
-    shipped = datafile.compiled()
-    if shipped is not None and COMPILED_KEY in shipped:
-        from arrears.domain.core_schema import decode
+    return {
+        name: SchemaValidator(schema)
+        for name, schema in core_schema.schemas(COMPILED_KEY, _derived).items()
+    }
 
-        schemas = {name: decode(schema) for name, schema in shipped[COMPILED_KEY].items()}
-    else:
-        from arrears.domain.event_models import core_schemas
 
-        schemas = core_schemas()
-    return {name: SchemaValidator(schema) for name, schema in schemas.items()}
+def _derived() -> dict[str, Any]:
+    from arrears.domain.event_models import core_schemas
+
+    return dict(core_schemas())
 
 
 def _validated(kind: type[R], data: Any) -> R:
