@@ -67,8 +67,10 @@ PDF_ONLY_PATHS = ("domain/notices/letters.py", "domain/litigation_file.py", "fon
 # embed images (letters have none); phonenumbers' geocoder and carrier lookups are unused.
 NEVER_IMPORTED = (
     "PIL",
-    # the event contract's pydantic models: an asset validates with their compiled schemas
+    # the event contract's and the ops actions' pydantic models: an asset validates with
+    # their compiled schemas
     "arrears.domain.event_models",
+    "arrears.domain.ops_models",
     "phonenumbers.geocoder",
     "phonenumbers.carrier",
     "phonenumbers.geodata",
@@ -101,6 +103,7 @@ EXCLUDED_FROM_PACKAGE = (
     "fonts/make_font.py",
     "domain/compiled_data.py",  # runs at build time: writes COMPILED_DATA
     "domain/event_models.py",  # read at build time: their schemas go into COMPILED_DATA
+    "domain/ops_models.py",  # the same, for the ops actions
 )
 # The AWS SDK ships with the Lambda Python runtime as a matched boto3/botocore pair; a copy
 # pulled in transitively (pynamodb) would shadow half of that pair, so it is removed.

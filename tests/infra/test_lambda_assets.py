@@ -117,8 +117,10 @@ def test_nothing_that_never_runs_in_lambda(built, module):
     assert not list(asset.root.glob("*.dist-info/RECORD"))
     for laptop_only in ("local", "tools", "cli.py"):
         assert not (asset.root / assets.PACKAGE_NAME / laptop_only).exists()
-    # the event contract's pydantic models stay behind: their schemas are in the compiled data
-    assert not (asset.root / assets.PACKAGE_NAME / "domain" / "event_models.py").exists()
+    # the event contract's and the ops actions' pydantic models stay behind: their schemas
+    # are in the compiled data
+    for models in ("event_models.py", "ops_models.py"):
+        assert not (asset.root / assets.PACKAGE_NAME / "domain" / models).exists()
 
 
 def test_bytecode_is_unchecked_hash_for_the_runtimes_python(built, lambda_python):

@@ -20,9 +20,9 @@ from arrears.domain.policy import Policy, shipped_policies
 ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS = ROOT / "functions"
 # The functions that validate no input of their own: neither pydantic nor PyYAML may be on
-# their cold start or their first invocation's configuration. ops and portal validate
-# actions and forms with pydantic; ingest validates events with pydantic-core alone (the
-# schemas are compiled too); notices read their templates' YAML when a message is rendered.
+# their cold start or their first invocation's configuration. ingest, ops and the portal
+# validate events and ops actions with pydantic-core alone (the schemas are compiled too);
+# notices read their templates' YAML when a message is rendered.
 CONFIGURATION_ONLY = (
     "arrears.handlers.assess",
     "arrears.handlers.contact",
@@ -144,4 +144,33 @@ print(json.dumps(sorted({{name.split(".")[0] for name in sys.modules}})))
     )
     assert done.returncode == 0, done.stderr[-3000:]
     # then pydantic itself was never imported (pydantic-core runs the compiled schemas)
+    assert "pydantic" not in json.loads(done.stdout.strip())
+
+
+def test_ops_and_portal_validate_actions_without_importing_pydantic(compiled_file: Path) -> None:
+    # given a fresh interpreter with the asset's compiled data (the ops action schema too)
+    script = f"""
+import json, sys
+from pathlib import Path
+from arrears.domain import datafile
+datafile.COMPILED_FILE = Path({str(compiled_file)!r})
+import arrears.handlers.ops
+import arrears.handlers.portal
+from arrears.domain.ops import InvalidOpsAction, dump_action, parse_action
+raw = {{"action": "pause", "case_id": "acc-1#1", "operator": "ana",
+    "until": "2026-12-01T08:00:00+08:00"}}
+assert dump_action(parse_action(raw))["until"] == "2026-12-01T00:00:00Z"
+try:
+    parse_action({{**raw, "until": "2026-12-01T00:00:00"}})
+except InvalidOpsAction as error:
+    assert "needs a UTC offset" in str(error), error
+print(json.dumps(sorted({{name.split(".")[0] for name in sys.modules}})))
+"""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(FUNCTIONS), str(ROOT)])}
+    # when both handlers are imported and one good and one bad action are validated
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    # then pydantic itself was never imported (pydantic-core runs the compiled schema)
     assert "pydantic" not in json.loads(done.stdout.strip())

@@ -1,5 +1,5 @@
 """Build the compiled form of the shipped policies and compliance packs (``domain.datafile``),
-and of the event schemas (``domain.events``).
+and of the schemas of the events (``domain.events``) and the ops actions (``domain.ops``).
 
 ``python -m arrears.domain.compiled_data TARGET``: what ``infra/assets.py`` runs (with the
 Python that builds the asset, which has pydantic and PyYAML) to write
@@ -13,22 +13,28 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from arrears.domain import events
+from arrears.domain import event_models, events, ops, ops_models
 from arrears.domain.compliance.pack import read_packs
 from arrears.domain.core_schema import encode
 from arrears.domain.datafile import to_data
-from arrears.domain.event_models import core_schemas
 from arrears.domain.policy import shipped_policies
+
+# the pydantic-core schemas the functions validate with, by their compiled data's key
+SCHEMAS = {
+    events.COMPILED_KEY: event_models.core_schemas,
+    ops.COMPILED_KEY: ops_models.core_schemas,
+}
 
 
 def compiled_data() -> dict[str, Any]:
     """Every shipped policy and compliance pack, validated, in the compiled form the Lambda
-    functions load (``domain.datafile``), and the event schemas the functions validate with
-    (``domain.events``): what ``infra/assets.py`` writes into an asset."""
+    functions load (``domain.datafile``), and the schemas the functions validate events and
+    ops actions with (``domain.events``, ``domain.ops``): what ``infra/assets.py`` writes
+    into an asset."""
     return {
         "policies": {name: to_data(policy) for name, policy in shipped_policies().items()},
         "packs": {name: to_data(pack) for name, pack in read_packs().items()},
-        events.COMPILED_KEY: {name: encode(schema) for name, schema in core_schemas().items()},
+        **{key: encode(derive()) for key, derive in SCHEMAS.items()},
     }
 
 

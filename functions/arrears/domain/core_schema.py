@@ -3,7 +3,8 @@
 A core schema is plain data (dicts, lists, strings, numbers) except where it names Python
 objects: the classes a model schema builds, the enums it checks against and their members,
 and the rule functions it calls. :func:`encode` writes each of those as a reference to where
-it is defined (``{"$py": "module:qualname"}``, ``{"$member": ..., "name": ...}``) and drops
+it is defined (``{"$py": "module:qualname"}``, ``{"$member": ..., "name": ...}``), a dict
+keyed by such members as its pairs (``{"$items": [[key, value], ...]}``), and drops
 ``metadata`` (pydantic's own notes for JSON Schema, which validation never reads);
 :func:`decode` imports them back. Only module-level names of arrears and the standard
 library are written, so what an asset ships can name nothing else.
@@ -23,6 +24,7 @@ from typing import Any
 
 REF = "$py"
 MEMBER = "$member"
+ITEMS = "$items"  # a dict whose keys are not all strings (a tagged union's enum tags)
 DROPPED_KEYS = frozenset({"metadata"})
 ALLOWED_ROOTS = ("arrears.", "datetime", "decimal", "enum")
 
@@ -42,6 +44,8 @@ def _where(target: Any) -> str:
 def encode(schema: Any) -> Any:
     """``schema`` as JSON-compatible data (raises TypeError on anything it cannot name)."""
     if isinstance(schema, dict):
+        if not all(type(key) is str for key in schema):  # a StrEnum member is a str too
+            return {ITEMS: [[encode(key), encode(value)] for key, value in schema.items()]}
         return {key: encode(value) for key, value in schema.items() if key not in DROPPED_KEYS}
     if isinstance(schema, list | tuple):
         return [encode(value) for value in schema]
@@ -71,6 +75,8 @@ def decode(data: Any) -> Any:
             return resolve(data[REF])
         if MEMBER in data:
             return resolve(data[MEMBER])[data["name"]]
+        if ITEMS in data:
+            return {decode(key): decode(value) for key, value in data[ITEMS]}
         return {key: decode(value) for key, value in data.items()}
     if isinstance(data, list):
         return [decode(value) for value in data]

@@ -15,26 +15,45 @@ transaction and the tests can check it without AWS.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
-from enum import StrEnum
+from datetime import UTC, datetime, timedelta
 from functools import cache
-from typing import Annotated, Any, Literal
+from typing import Any
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    TypeAdapter,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
+from pydantic_core import SchemaSerializer, SchemaValidator, ValidationError
 
+from arrears.domain import core_schema
 from arrears.domain.case import CaseRecord, iso_utc
 from arrears.domain.errors import ArrearsError, CaseClosed, CaseNotFound
+from arrears.domain.ops_actions import (
+    CLOSE_STATUS,
+    COMPILED_KEY,
+    MAX_PAUSE,
+    MAX_PROMISE_AHEAD,
+    MAX_TEXT,
+    ActionName,
+    AddNote,
+    ApproveLitigation,
+    CallOutcome,
+    CeaseCommunication,
+    Close,
+    CloseReason,
+    DisputeResolution,
+    OfferPlan,
+    OpsAction,
+    OptOut,
+    Pause,
+    PlaceWithAgency,
+    RecallFromAgency,
+    ReconcileOutcome,
+    ReconcilePayment,
+    RecordCallOutcome,
+    RejectLitigation,
+    Republish,
+    ResolveDispute,
+    Resume,
+    WakeReason,
+)
 from arrears.domain.queues import (
     DECISION_QUEUES,
     QUEUE_AGENCY_PLACEMENT,
@@ -44,7 +63,57 @@ from arrears.domain.queues import (
     QUEUE_STUCK,
     WAITING_FOR_QUEUE,
 )
-from arrears.domain.types import AfterRejection, CaseStatus, Channel, Stage
+from arrears.domain.types import CaseStatus, Channel, Stage
+
+# the actions' vocabulary and classes are defined in domain.ops_actions
+__all__ = [
+    "ACTION_NAMES",
+    "AGENCY_HOLD",
+    "CLOSE_STATUS",
+    "COMPILED_KEY",
+    "MAX_PAUSE",
+    "MAX_PROMISE_AHEAD",
+    "MAX_TEXT",
+    "ActionName",
+    "AddNote",
+    "AgencyPlacement",
+    "Applied",
+    "ApproveLitigation",
+    "BorrowerChanges",
+    "CallOutcome",
+    "CaseAlreadyPaused",
+    "CaseChanges",
+    "CaseNotDisputed",
+    "CaseNotInLegalReview",
+    "CaseNotPaused",
+    "CaseSnapshot",
+    "CeaseCommunication",
+    "Close",
+    "CloseReason",
+    "DisputeResolution",
+    "InvalidOpsAction",
+    "NoClaimedPayment",
+    "NothingToRepublish",
+    "OfferPlan",
+    "OpsAction",
+    "OpsFacts",
+    "OpsPlan",
+    "OptOut",
+    "Pause",
+    "PlaceWithAgency",
+    "RecallFromAgency",
+    "ReconcileOutcome",
+    "ReconcilePayment",
+    "RecordCallOutcome",
+    "RejectLitigation",
+    "Republish",
+    "ResolveDispute",
+    "Resume",
+    "WakeReason",
+    "dump_action",
+    "parse_action",
+    "plan_action",
+]
 
 # --------------------------------------------------------------------------- errors
 # Names are the `Error` an operator sees on the failed ops execution: keep them plain.
@@ -82,327 +151,27 @@ class NothingToRepublish(ArrearsError):
     """Republish on a case without outbound events, or naming sequences it does not have."""
 
 
-# --------------------------------------------------------------------------- vocabulary
+@cache
+def _schema() -> Any:
+    """The actions' core schema (one tagged union), built on first use: only the ops and
+    portal functions validate actions, and many handlers import this module."""
+    return core_schema.schemas(COMPILED_KEY, _derived)[COMPILED_KEY]
 
-# How far ahead an operator may pause a case or accept a promise: beyond this the
-# case should be closed or put on a plan, not parked.
-MAX_PAUSE = timedelta(days=90)
-MAX_PROMISE_AHEAD = timedelta(days=90)
-MAX_TEXT = 500  # notes and reasons; the timeline is an audit log, not a document store
 
+def _derived() -> dict[str, Any]:
+    from arrears.domain.ops_models import core_schemas
 
-class ActionName(StrEnum):
-    RECORD_CALL_OUTCOME = "record_call_outcome"
-    APPROVE_LITIGATION = "approve_litigation"
-    REJECT_LITIGATION = "reject_litigation"
-    PAUSE = "pause"
-    RESUME = "resume"
-    OPT_OUT = "opt_out"
-    CEASE_COMMUNICATION = "cease_communication"
-    CLOSE = "close"
-    ADD_NOTE = "add_note"
-    OFFER_PLAN = "offer_plan"  # issue 9: an agent offers (or agrees) a repayment plan
-    RESOLVE_DISPUTE = "resolve_dispute"  # end a dispute: upheld (close) or rejected (resume)
-    REPUBLISH = "republish"  # put a case's outbound events on the bus again (integrations.md)
-    PLACE_WITH_AGENCY = "place_with_agency"  # hand the case to a collection agency
-    RECALL_FROM_AGENCY = "recall_from_agency"  # take it back: the ladder resumes
-    # a payment the borrower says was made: found (wait for the settlement) or not found
-    RECONCILE_PAYMENT = "reconcile_payment"
-
-
-class CallOutcome(StrEnum):
-    NO_ANSWER = "no_answer"
-    WRONG_NUMBER = "wrong_number"
-    PROMISE_TO_PAY = "promise_to_pay"
-    DISPUTE = "dispute"
-    HARDSHIP = "hardship"
-    REFUSED = "refused"
-    PAID_CLAIMED = "paid_claimed"
-
-    @property
-    def reached_borrower(self) -> bool:
-        """The agent spoke with the borrower: a telephone conversation about the debt,
-        which starts the Reg F quiet period (12 CFR 1006.14(b)(2)(ii))."""
-        return self not in (CallOutcome.NO_ANSWER, CallOutcome.WRONG_NUMBER)
-
-
-class CloseReason(StrEnum):
-    PAID_EXTERNALLY = "paid_externally"
-    SETTLED = "settled"
-    WRITTEN_OFF = "written_off"
-    SOLD = "sold"
-
-
-class DisputeResolution(StrEnum):
-    UPHELD = "upheld"  # the borrower is right: the case closes (outcome dispute_upheld)
-    REJECTED = "rejected"  # the debt stands: collection resumes at the current stage
-
-
-class ReconcileOutcome(StrEnum):
-    FOUND = "found"  # the money is on its way: the hold waits for the wallet's settlement
-    NOT_FOUND = "not_found"  # no such payment: the hold ends, the ladder resumes
-
-
-# Terminal status each closing reason leaves the case in.
-CLOSE_STATUS: dict[CloseReason, CaseStatus] = {
-    CloseReason.PAID_EXTERNALLY: CaseStatus.PAID,
-    CloseReason.SETTLED: CaseStatus.RESOLVED,
-    CloseReason.WRITTEN_OFF: CaseStatus.WRITTEN_OFF,
-    CloseReason.SOLD: CaseStatus.CLOSED,
-}
-
-
-class WakeReason(StrEnum):
-    """The subset of contracts.md's wake reasons that ops actions send."""
-
-    AGENT_OUTCOME = "AGENT_OUTCOME"
-    APPROVED = "APPROVED"
-    REJECTED = "REJECTED"
-    DISPUTE = "DISPUTE"
-    PAUSE = "PAUSE"
-    RESUME = "RESUME"
-    OPT_OUT = "OPT_OUT"
-    CLOSE = "CLOSE"
-    PLAN_ACCEPTED = "PLAN_ACCEPTED"
-
-
-# --------------------------------------------------------------------------- actions
-
-_CASE_ID = re.compile(r"^[^#\s]+#[0-9]+$")
-_OPERATOR = re.compile(r"^[A-Za-z0-9._@+\-:/]{1,128}$")
-Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
-
-
-class _Action(BaseModel):
-    """Fields every action carries. Extra keys are refused so a typo is an error, not ignored."""
-
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, str_strip_whitespace=True, defer_build=True
-    )
-
-    case_id: str
-    operator: str
-
-    @field_validator("case_id")
-    @classmethod
-    def _case_id_shape(cls, value: str) -> str:
-        if not _CASE_ID.match(value):
-            raise ValueError("must look like '<account_id>#<cycle>', e.g. 'acc-42#1'")
-        return value
-
-    @field_validator("operator")
-    @classmethod
-    def _operator_shape(cls, value: str) -> str:
-        if not _OPERATOR.match(value):
-            raise ValueError("must be your user name (letters, digits, . _ @ + - : /)")
-        return value
-
-
-def _no_float(value: Any) -> Any:
-    # A JSON number like 500.1 is a binary float; money must be typed as a string.
-    if isinstance(value, float):
-        raise ValueError('write money as a string, e.g. "500.00"')
-    return value
-
-
-class RecordCallOutcome(_Action):
-    """Record what an agent call gave (the case waits in the AGENT_CALL queue)."""
-
-    action: Literal[ActionName.RECORD_CALL_OUTCOME]
-    outcome: CallOutcome
-    promise_date: date | None = None
-    promise_amount: Decimal | None = None
-    reason: Text | None = None  # required for a dispute
-    note: Text | None = None
-
-    _check_amount = field_validator("promise_amount", mode="before")(_no_float)
-
-    @model_validator(mode="after")
-    def _fields_fit_outcome(self) -> RecordCallOutcome:
-        promise = self.outcome is CallOutcome.PROMISE_TO_PAY
-        if promise and (self.promise_date is None or self.promise_amount is None):
-            raise ValueError("promise_to_pay needs promise_date and promise_amount")
-        if not promise and (self.promise_date is not None or self.promise_amount is not None):
-            raise ValueError("promise_date and promise_amount belong to promise_to_pay only")
-        if self.promise_amount is not None:
-            if self.promise_amount <= 0:
-                raise ValueError("promise_amount must be more than zero")
-            if self.promise_amount.as_tuple().exponent < -2:  # type: ignore[operator]
-                raise ValueError("promise_amount has more than two decimal places")
-        if self.outcome is CallOutcome.DISPUTE and not self.reason:
-            raise ValueError("a dispute needs a reason (what the borrower disputes)")
-        return self
-
-
-class ApproveLitigation(_Action):
-    """Approve litigation for a case waiting for a legal review."""
-
-    action: Literal[ActionName.APPROVE_LITIGATION]
-    approver: Annotated[str, Field(min_length=1, max_length=128)]
-    reason: Text
-
-
-class RejectLitigation(_Action):
-    """Reject litigation for a case waiting for a legal review, saying what happens next
-    (without ``next_step``, the policy's ``legal_review.after_rejection``)."""
-
-    action: Literal[ActionName.REJECT_LITIGATION]
-    approver: Annotated[str, Field(min_length=1, max_length=128)]
-    reason: Text
-    next_step: AfterRejection | None = None
-
-
-class Pause(_Action):
-    """Hold all collection activity until a time (at most 90 days ahead)."""
-
-    action: Literal[ActionName.PAUSE]
-    until: datetime
-    reason: Text | None = None
-
-    @field_validator("until")
-    @classmethod
-    def _aware(cls, value: datetime) -> datetime:
-        if value.tzinfo is None:
-            raise ValueError('needs a UTC offset, e.g. "2026-12-01T00:00:00Z"')
-        return value.astimezone(UTC)
-
-
-class Resume(_Action):
-    """End a pause now; the case gets back the status it had before."""
-
-    action: Literal[ActionName.RESUME]
-    reason: Text | None = None
-
-
-class OptOut(_Action):
-    """Stop one contact channel for the borrower."""
-
-    action: Literal[ActionName.OPT_OUT]
-    channel: Channel
-
-
-class CeaseCommunication(_Action):
-    """Stop every collection contact for the borrower (a cease request)."""
-
-    action: Literal[ActionName.CEASE_COMMUNICATION]
-    reason: Text | None = None
-
-
-class Close(_Action):
-    """Close the case: paid externally, settled, written off or sold."""
-
-    action: Literal[ActionName.CLOSE]
-    reason: CloseReason
-    note: Text | None = None
-
-
-class AddNote(_Action):
-    """Add a note to the case timeline (allowed on closed cases too)."""
-
-    action: Literal[ActionName.ADD_NOTE]
-    note: Text
-
-
-class OfferPlan(_Action):
-    """An agent's plan (issue 9, docs/replies-and-plans.md): ``installments`` equal parts
-    (default: the policy's offer) or everything on ``pay_by`` (a deferral). ``accepted``:
-    the borrower agreed on the call, so the plan starts now; otherwise it is an offer the
-    borrower accepts by replying."""
-
-    action: Literal[ActionName.OFFER_PLAN]
-    installments: int | None = Field(default=None, ge=1, le=36)
-    pay_by: date | None = None
-    accepted: bool = False
-    note: Text | None = None
-
-    @model_validator(mode="after")
-    def _one_kind(self) -> OfferPlan:
-        if self.installments is not None and self.pay_by is not None:
-            raise ValueError("give installments or pay_by (a deferral), not both")
-        return self
-
-
-class ResolveDispute(_Action):
-    """End a dispute: ``upheld`` closes the case, ``rejected`` resumes collection."""
-
-    action: Literal[ActionName.RESOLVE_DISPUTE]
-    outcome: DisputeResolution
-    reason: Text  # what was found: the audit must say why the dispute ended this way
-    note: Text | None = None
-
-
-class Republish(_Action):
-    """Put the case's outbound events on the bus again, with their own ids and
-    ``republished: true`` (all of them, or the ``sequences`` given); closed cases too."""
-
-    action: Literal[ActionName.REPUBLISH]
-    sequences: list[int] | None = Field(default=None, min_length=1, max_length=500)
-    reason: Text | None = None
-
-    @field_validator("sequences", mode="before")
-    @classmethod
-    def _comma_separated(cls, value: Any) -> Any:
-        """`--sequences 3,4` on the command line."""
-        if isinstance(value, str):
-            return [part.strip() for part in value.split(",") if part.strip()]
-        return value
-
-
-AgencyName = Annotated[
-    str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9 ._&-]*$")
-]
-
-
-class PlaceWithAgency(_Action):
-    """Hand the case to a collection agency: Arrears stops all contact at once (one collector
-    at a time) until ops recall it; the agency's case file goes to S3 (``case_file`` is
-    set by Arrears, not typed in)."""
-
-    action: Literal[ActionName.PLACE_WITH_AGENCY]
-    agency: AgencyName
-    reason: Text | None = None
-    case_file: str | None = Field(default=None, pattern=r"^agency/[A-Za-z0-9/._#-]+\.json$")
-
-
-class RecallFromAgency(_Action):
-    """Take a placed case back: it returns to the ladder where it left it."""
-
-    action: Literal[ActionName.RECALL_FROM_AGENCY]
-    reason: Text | None = None
-
-
-class ReconcilePayment(_Action):
-    """Say what the search for a claimed payment found (the PAYMENT_RECONCILIATION queue)."""
-
-    action: Literal[ActionName.RECONCILE_PAYMENT]
-    outcome: ReconcileOutcome
-    reason: Text  # what was checked: the audit must say why
-
-
-OpsAction = (
-    RecordCallOutcome
-    | ApproveLitigation
-    | RejectLitigation
-    | Pause
-    | Resume
-    | OptOut
-    | CeaseCommunication
-    | Close
-    | AddNote
-    | OfferPlan
-    | ResolveDispute
-    | Republish
-    | PlaceWithAgency
-    | RecallFromAgency
-    | ReconcilePayment
-)
+    return dict(core_schemas())
 
 
 @cache
-def _actions() -> TypeAdapter[OpsAction]:
-    """The actions' validator, built on first use: only the ops function validates actions,
-    and every handler imports this module."""
-    return TypeAdapter[OpsAction](Annotated[OpsAction, Field(discriminator="action")])
+def _validator() -> SchemaValidator:
+    return SchemaValidator(_schema())
+
+
+@cache
+def _serializer() -> SchemaSerializer:
+    return SchemaSerializer(_schema())
 
 
 ACTION_NAMES = tuple(name.value for name in ActionName)
@@ -418,13 +187,21 @@ def parse_action(raw: object) -> OpsAction:
     if name not in ACTION_NAMES:
         raise InvalidOpsAction(f"unknown action {name!r}; one of: {', '.join(ACTION_NAMES)}")
     try:
-        return _actions().validate_python(raw)
+        action: OpsAction = _validator().validate_python(raw)
     except ValidationError as exc:
         raise InvalidOpsAction(f"{name}: {_readable(exc)}") from None
+    return action
+
+
+def dump_action(action: OpsAction) -> dict[str, Any]:
+    """``action`` as the JSON the state machine carries (fields that are None left out),
+    which ``parse_action`` reads back: the schema's own serializer (pydantic-core)."""
+    dumped: dict[str, Any] = _serializer().to_python(action, mode="json", exclude_none=True)
+    return dumped
 
 
 def _readable(exc: ValidationError) -> str:
-    """Pydantic's errors as one line an operator can act on (no echo of the input value)."""
+    """pydantic-core's errors as one line an operator can act on (no echo of the input value)."""
     problems = []
     for error in exc.errors(include_url=False, include_input=False):
         # drop the discriminator tag pydantic puts first in the location

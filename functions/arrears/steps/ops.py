@@ -18,14 +18,15 @@ from arrears import constants as c
 from arrears.domain.case import TimelineEntry, parse_iso_utc
 from arrears.domain.errors import ArrearsError
 from arrears.domain.ops import (
-    OpsAction,
     PlaceWithAgency,
     RecordCallOutcome,
     Republish,
+    dump_action,
     parse_action,
     plan_action,
 )
 from arrears.domain.ports import OpsStore
+from arrears.domain.record import replaced
 
 logger = Logger(service=c.SERVICE_NAME)
 metrics = Metrics(namespace=c.METRICS_NAMESPACE, service=c.SERVICE_NAME)
@@ -54,11 +55,6 @@ def _action_name(raw: object) -> str:
     return name if isinstance(name, str) and name.isidentifier() else "invalid"
 
 
-def _dump(action: OpsAction) -> dict[str, Any]:
-    dumped: dict[str, Any] = action.model_dump(mode="json", exclude_none=True)
-    return dumped
-
-
 def check(event: dict[str, Any], store: OpsStore) -> dict[str, Any]:
     """Read-only: is this a valid action, and does the case allow it now?"""
     request = event.get("request")
@@ -73,7 +69,7 @@ def check(event: dict[str, Any], store: OpsStore) -> dict[str, Any]:
     return {
         "ok": True,
         "case_id": action.case_id,
-        "action": _dump(action),
+        "action": dump_action(action),
         "execution": event.get("execution") or {},
     }
 
@@ -105,7 +101,7 @@ def apply(
         if isinstance(action, PlaceWithAgency) and case_files is not None:
             # the file first: the placement (and its event) name where it is
             key = case_files(action.case_id, action.agency)
-            action = action.model_copy(update={"case_file": key})
+            action = replaced(action, case_file=key)
         now = datetime.now(UTC)
         applied = store.apply(
             action.case_id,
@@ -137,7 +133,7 @@ def apply(
     return {
         "ok": True,
         "case_id": action.case_id,
-        "action": _dump(action),
+        "action": dump_action(action),
         "execution": execution,
         "applied_at": applied.applied_at,
         "task_token": applied.task_token,

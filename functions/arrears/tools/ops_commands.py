@@ -29,7 +29,8 @@ from typing import Any, get_args
 
 from arrears import topology
 from arrears.domain.case import queue_time
-from arrears.domain.ops import ACTION_NAMES, InvalidOpsAction, OpsAction, parse_action
+from arrears.domain.ops import ACTION_NAMES, InvalidOpsAction, parse_action
+from arrears.domain.ops_models import action_models
 from arrears.domain.queues import (
     DECISION_QUEUES,
     QUEUE_AGENT_CALL,
@@ -54,14 +55,6 @@ EXIT_DONE, EXIT_FAILED, EXIT_REFUSED = 0, 1, 2
 # ---- parser ---------------------------------------------------------------------------------
 
 
-def _action_models() -> dict[str, type[OpsAction]]:
-    models: dict[str, type[OpsAction]] = {}
-    for model in get_args(OpsAction):
-        name = model.model_fields["action"].annotation
-        models[get_args(name)[0].value] = model
-    return models
-
-
 def register(subparsers: Any) -> None:
     ops = subparsers.add_parser(
         "ops",
@@ -69,7 +62,7 @@ def register(subparsers: Any) -> None:
         description=__doc__.split("\n\n")[0] if __doc__ else None,
     )
     commands = ops.add_subparsers(dest="ops_command", required=True)
-    for name, model in _action_models().items():
+    for name, model in action_models().items():
         sub = commands.add_parser(
             name, help=(model.__doc__ or name).strip().splitlines()[0], description=model.__doc__
         )
@@ -140,7 +133,7 @@ def action_input(args: argparse.Namespace) -> dict[str, Any]:
             raise InvalidOpsAction(f"{args.input} holds {raw['action']!r}, not {args.action_name}")
         return raw
     raw = {"action": args.action_name, "case_id": args.case_id, "operator": args.operator}
-    model = _action_models()[args.action_name]
+    model = action_models()[args.action_name]
     for field in model.model_fields:
         if field not in _COMMON_FIELDS:
             raw[field] = getattr(args, field, None)
