@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-import boto3
 from botocore.exceptions import ClientError
 
 from arrears.adapters.cases import DynamoTimeline, case_from_item, outbox_item
@@ -25,7 +24,6 @@ from arrears.adapters.models import (
     CaseModel,
     OutboxModel,
     TimelineModel,
-    aws_region,
 )
 from arrears.adapters.queue_counts import count_waiting
 from arrears.domain import outbound
@@ -48,9 +46,11 @@ CLAIMED_CALL_LOOKBACK = timedelta(days=14)
 
 
 @cache
-def _dynamodb(region: str) -> Any:
-    # one client per container (and per region): building one costs tens of milliseconds
-    return boto3.client("dynamodb", region_name=region)
+def _dynamodb() -> Any:
+    """The DynamoDB client every table model already sends through
+    (``models.shared_connection``): a client of its own would parse DynamoDB's service
+    model again on the first invocation (tens of milliseconds)."""
+    return CaseModel._get_connection().connection.client
 
 
 def _s(value: str) -> dict[str, str]:
@@ -61,7 +61,7 @@ class OpsStore:
     """Reads and writes for the ops handler (DynamoDB through boto3's low-level client)."""
 
     def __init__(self, client: Any | None = None) -> None:
-        self._client = client or _dynamodb(aws_region())
+        self._client = client or _dynamodb()
 
     # ---- reads ---------------------------------------------------------------------
 

@@ -18,9 +18,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cache
-from typing import Any
-
-from pydantic_core import SchemaSerializer, SchemaValidator, ValidationError
+from typing import TYPE_CHECKING, Any
 
 from arrears.domain import core_schema
 from arrears.domain.case import CaseRecord, iso_utc
@@ -64,6 +62,9 @@ from arrears.domain.queues import (
     WAITING_FOR_QUEUE,
 )
 from arrears.domain.types import CaseStatus, Channel, Stage
+
+if TYPE_CHECKING:  # pydantic-core loads with the first action validated
+    from pydantic_core import SchemaSerializer, SchemaValidator, ValidationError
 
 # the actions' vocabulary and classes are defined in domain.ops_actions
 __all__ = [
@@ -166,11 +167,15 @@ def _derived() -> dict[str, Any]:
 
 @cache
 def _validator() -> SchemaValidator:
+    from pydantic_core import SchemaValidator
+
     return SchemaValidator(_schema())
 
 
 @cache
 def _serializer() -> SchemaSerializer:
+    from pydantic_core import SchemaSerializer
+
     return SchemaSerializer(_schema())
 
 
@@ -186,8 +191,11 @@ def parse_action(raw: object) -> OpsAction:
         raise InvalidOpsAction(f"missing 'action'; one of: {', '.join(ACTION_NAMES)}")
     if name not in ACTION_NAMES:
         raise InvalidOpsAction(f"unknown action {name!r}; one of: {', '.join(ACTION_NAMES)}")
+    validator = _validator()
+    from pydantic_core import ValidationError
+
     try:
-        action: OpsAction = _validator().validate_python(raw)
+        action: OpsAction = validator.validate_python(raw)
     except ValidationError as exc:
         raise InvalidOpsAction(f"{name}: {_readable(exc)}") from None
     return action

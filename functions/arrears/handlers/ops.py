@@ -7,8 +7,6 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from arrears.adapters.case_files import write_case_file
-from arrears.adapters.ops import OpsStore
 from arrears.adapters.transient import names_transient_aws_errors
 from arrears.handlers._shell import logger, metrics, tracer
 from arrears.steps.ops import STEPS, apply
@@ -19,7 +17,12 @@ from arrears.steps.ops import STEPS, apply
 @logger.inject_lambda_context(log_event=False)  # the event holds operator notes
 @names_transient_aws_errors
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    # the adapters (boto3, pynamodb and the table models) load with the first invocation
+    from arrears.adapters.ops import OpsStore
+
     if event["step"] == "apply":
+        from arrears.adapters.case_files import write_case_file
+
         return apply(event, OpsStore(), resume_parked, republish, write_case_file)
     return STEPS[event["step"]](event, OpsStore())
 
