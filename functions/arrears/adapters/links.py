@@ -8,6 +8,7 @@ both expire by TTL (``expires_at``, epoch seconds). Nothing here holds PII.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import secrets
@@ -16,7 +17,6 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-import boto3
 from botocore.exceptions import ClientError
 
 from arrears.adapters.models import LinkModel, aws_region
@@ -232,7 +232,16 @@ class KmsSigner:
 
     def __init__(self, key_id: str, client: Any | None = None) -> None:
         self._key_id = key_id
-        self._client = client or boto3.client("kms", region_name=aws_region())
+        self._given = client
+
+    @functools.cached_property
+    def _client(self) -> Any:
+        """Made on the first signature: a borrower's first page signs nothing."""
+        if self._given is not None:
+            return self._given
+        import boto3
+
+        return boto3.client("kms", region_name=aws_region())
 
     def sign(self, message: bytes) -> str:
         mac = self._client.generate_mac(
@@ -294,7 +303,16 @@ class TopicAlerts:
 
     def __init__(self, topic_arn: str, client: Any | None = None) -> None:
         self._topic_arn = topic_arn
-        self._client = client or boto3.client("sns", region_name=aws_region())
+        self._given = client
+
+    @functools.cached_property
+    def _client(self) -> Any:
+        """Made on the first alert: a borrower's first page sends none."""
+        if self._given is not None:
+            return self._given
+        import boto3
+
+        return boto3.client("sns", region_name=aws_region())
 
     def payment_claimed(self, case_id: str, reconcile_by: datetime) -> None:
         if not self._topic_arn:

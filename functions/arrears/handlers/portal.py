@@ -10,7 +10,6 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from arrears.adapters.transient import names_transient_aws_errors
 from arrears.handlers._shell import logger, metrics, tracer
 from arrears.steps.portal import Portal
-from arrears.steps.portal_http import build_app
 
 
 @functools.cache
@@ -41,7 +40,10 @@ def portal() -> Portal:
 
 @functools.cache
 def app() -> Any:
+    """The routes, on the first request: Powertools' event handler imports every event
+    class it knows (and the first page needs jinja2 and PyYAML too, loaded as it renders)."""
     from arrears.steps.portal import payment_origin_default, secure_cookies
+    from arrears.steps.portal_http import build_app
 
     return build_app(portal, payment_origin_default(), secure_cookies())
 

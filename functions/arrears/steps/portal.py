@@ -555,9 +555,10 @@ def _contact_window(borrower: BorrowerRecord) -> tuple[int, int]:
 
 
 def portal_settings() -> dict[str, Any]:
-    """What the portal reads from the deployment: the policy file, the template locales."""
-    from arrears.domain.notices import catalogue
+    """What the portal reads from the deployment: the policy file, the template locales
+    (the sets' folder names: the language menu needs no template parsed)."""
     from arrears.domain.policy import policy_by_version
+    from arrears.domain.template_locales import shipped_locales
     from arrears.settings import settings
 
     policy_file = settings().policy_file
@@ -569,7 +570,7 @@ def portal_settings() -> dict[str, Any]:
 
     return {
         "policy_of": policy_of,
-        "catalogue_locales": tuple(catalogue().locales),
+        "catalogue_locales": tuple(sorted(shipped_locales())),
         "contact_window": _contact_window,
         "client_limit": load_policy(policy_file).portal.requests_per_client,
     }

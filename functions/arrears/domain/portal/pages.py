@@ -16,14 +16,10 @@ from datetime import date
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from babel import Locale
-from babel.dates import format_date
-from babel.numbers import format_currency
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-
-from arrears.domain import yaml_text
+if TYPE_CHECKING:  # jinja2, babel and PyYAML load with the first page rendered
+    from jinja2 import Environment
 
 PORTAL_DIR = Path(__file__).resolve().parents[2] / "templates" / "portal"
 LANGUAGES = ("en", "zh", "es", "pt", "id")
@@ -41,6 +37,8 @@ def language_of(locale: str | None) -> str:
 
 @cache
 def texts(language: str) -> Mapping[str, str]:
+    from arrears.domain import yaml_text
+
     path = PORTAL_DIR / "text" / f"{language}.yaml"
     with path.open(encoding="utf-8") as handle:
         loaded: dict[str, str] = yaml_text.safe_load(handle)
@@ -61,9 +59,13 @@ class Translator:
         return self._texts[key].format(**values)
 
     def money(self, amount: Decimal, currency: str) -> str:
+        from babel.numbers import format_currency
+
         return format_currency(amount, currency, locale=self.locale)
 
     def day(self, value: date) -> str:
+        from babel.dates import format_date
+
         return format_date(value, format="long", locale=self.locale)
 
 
@@ -71,6 +73,8 @@ def format_locale(locale: str | None, language: str) -> str:
     """A babel locale for numbers and dates: the borrower's when it is in this language."""
     candidate = (locale or "").replace("_", "-")
     if language_of(candidate) == language:
+        from babel import Locale
+
         try:
             Locale.parse(candidate, sep="-")
             return candidate.replace("-", "_")
@@ -81,6 +85,8 @@ def format_locale(locale: str | None, language: str) -> str:
 
 @cache
 def _environment() -> Environment:
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
     return Environment(
         loader=FileSystemLoader(str(PORTAL_DIR)),
         autoescape=select_autoescape(["html", "j2"], default_for_string=True, default=True),
@@ -110,6 +116,8 @@ def _not_found_cached() -> str:
 
 def locale_name(code: str) -> str:
     """A template locale in its own language ("español (México)"), for the language menu."""
+    from babel import Locale
+
     try:
         name = Locale.parse(code, sep="-").get_display_name(code.replace("-", "_"))
     except (ValueError, TypeError):
