@@ -2,8 +2,10 @@
 
 An ops action arrives as the JSON input of the ops-action state machine (pasted in the
 Step Functions console, sent by `arrears ops ...`, or an `ops_action` line of an events
-file). This module is pure: it parses that input into one typed action (``parse_action``)
-and decides, against the current case, what the action changes (``plan_action``). It
+file). This module is pure: it parses that input into one typed action (``parse_action``:
+a class of ``domain.ops_actions``, validated by pydantic-core with the schema of the models
+in ``domain.ops_models``, compiled into the Lambda asset) and decides, against the current
+case, what the action changes (``plan_action``). It
 raises a named error with a readable message when the input or the case does not allow
 the action; the caller then changes nothing.
 
