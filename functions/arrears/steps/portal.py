@@ -17,9 +17,9 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from aws_lambda_powertools import Logger
@@ -33,9 +33,7 @@ from arrears.domain.case import (
     payments_received,
 )
 from arrears.domain.errors import ArrearsError
-from arrears.domain.ladder import local_zone
 from arrears.domain.ops import CaseSnapshot
-from arrears.domain.policy import Policy
 from arrears.domain.portal import knowledge as kc
 from arrears.domain.portal import pages, view
 from arrears.domain.portal.actions import (
@@ -51,6 +49,9 @@ from arrears.domain.portal.payments import payment_url
 from arrears.domain.portal.ports import LinkStore, OpsAlerts, Signer
 from arrears.domain.portal.tokens import Link, session_valid, token_hash, usable, well_formed
 from arrears.domain.ports import CaseRepository, OpsStore, TimelineRepository, Workflow
+
+if TYPE_CHECKING:  # the policy (and the ladder it brings) loads with the first request
+    from arrears.domain.policy import Policy
 
 logger = Logger(service=c.SERVICE_NAME)
 
@@ -291,7 +292,7 @@ class Portal:
         policy: Any,
         now: datetime,
     ) -> None:
-        today = now.astimezone(local_zone(borrower.timezone)).date()
+        today = _local_today(now, borrower.timezone)
         from arrears.domain.plans import installment_count
 
         fits = installment_count(case.balance, policy.plans)
@@ -441,7 +442,7 @@ class Portal:
         back: str,
     ) -> PortalResponse:
         t = self._translator(borrower)
-        today = now.astimezone(local_zone(borrower.timezone)).date()
+        today = _local_today(now, borrower.timezone)
         first, last = view.promise_window(today, policy.portal)
         start, end = self.deps.contact_window(borrower)
         values = {
@@ -479,7 +480,7 @@ class Portal:
         )
         timeline = self.deps.timeline.list(case.case_id)
         paid = payments_received(case, timeline)
-        today = now.astimezone(local_zone(borrower.timezone)).date()
+        today = _local_today(now, borrower.timezone)
         first, last = view.promise_window(today, policy.portal)
         start, end = self.deps.contact_window(borrower)
         extra = self._promise_of(case)
@@ -552,6 +553,13 @@ def _contact_window(borrower: BorrowerRecord) -> tuple[int, int]:
     hours = load_pack(borrower.country or None).contact_hours
     end = hours.end.hour + (1 if hours.end.minute else 0)
     return hours.start.hour + (1 if hours.start.minute else 0), end
+
+
+def _local_today(now: datetime, timezone: str | None) -> date:
+    """The borrower's calendar day at ``now``."""
+    from arrears.domain.ladder import local_zone
+
+    return now.astimezone(local_zone(timezone)).date()
 
 
 def portal_settings() -> dict[str, Any]:
