@@ -28,6 +28,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+from arrears.adapters.cases import Repositories
 from arrears.local.runtime import LocalRuntime
 
 CASES = int(os.environ.get("ARREARS_BURST_CASES", "100000"))
@@ -109,6 +110,7 @@ def run_burst(n: int) -> dict[str, Any]:
             "first_contact_p50_h": _percentile(to_contact, 0.5) / 3600,
             "first_contact_p99_h": _percentile(to_contact, 0.99) / 3600,
             "cases_contacted": len(contacted),
+            "not_contacted": _where_they_are(sorted(set(firsts) - set(contacted))[:5]),
             "events_lost": n - len(firsts) + rt.dlq_count(),
             "duplicate_starts": sum(count - 1 for count in names.values()),
             "peak_open_executions": _peak_open(intervals, end),
@@ -118,6 +120,13 @@ def run_burst(n: int) -> dict[str, Any]:
             "wall_s": round(time.perf_counter() - began, 1),
         }
     return result
+
+
+def _where_they_are(case_ids: list[str]) -> dict[str, Any]:
+    """A case not contacted in time: its status and work queue (STUCK when a step gave up)."""
+    cases = Repositories.dynamo().cases
+    found = {case_id: cases.get(case_id) for case_id in case_ids}
+    return {case_id: (case.status, case.queue) if case else None for case_id, case in found.items()}
 
 
 def _aware(when: Any) -> datetime:

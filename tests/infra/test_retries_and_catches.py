@@ -72,6 +72,29 @@ def test_no_escalation_task_can_end_the_execution_failed_without_parking(
         assert catches[-1]["Assign"] == {"stuck_in": name}, "the park records where it stopped"
 
 
+def _expected_retry_seconds(retrier: dict[str, Any]) -> float:
+    """The mean time a retrier keeps trying: with full jitter each wait is uniform up to
+    its backoff, so half of it on average."""
+    interval, rate = retrier.get("IntervalSeconds", 1), retrier.get("BackoffRate", 2.0)
+    cap = retrier.get("MaxDelaySeconds", float("inf"))
+    waits = [min(cap, interval * rate**n) for n in range(retrier.get("MaxAttempts", 3))]
+    return sum(waits) / (2 if retrier.get("JitterStrategy") == "FULL" else 1)
+
+
+LAMBDA_STEPS = [t for t in _tasks(ESCALATION) if t[1]["Resource"].endswith(":lambda:invoke")]
+
+
+@pytest.mark.parametrize("name,state", LAMBDA_STEPS, ids=lambda v: str(v)[:40])
+def test_a_throttled_lambda_step_outlasts_a_month_start_cohort(name: str, state: dict) -> None:
+    # a cohort of millions due at 10:00 gets through AWS's 1,000 concurrent invocations at
+    # about 5,000 a second: ten minutes for three million, so a step keeps trying for twenty
+    throttle = next(
+        r for r in state["Retry"] if "Lambda.TooManyRequestsException" in r["ErrorEquals"]
+    )
+    assert throttle["JitterStrategy"] == "FULL", "a cohort must not retry in lockstep"
+    assert _expected_retry_seconds(throttle) >= 20 * 60, name
+
+
 def test_the_park_puts_the_case_in_the_stuck_queue_with_state_error_and_cause() -> None:
     park = _states(ESCALATION)[PARK]
     values = park["Parameters"]["ExpressionAttributeValues"]

@@ -68,3 +68,23 @@ def test_throttled_lambda_steps_are_retried_and_every_borrower_is_contacted_once
             assert "execution_parked" in kinds
         failed = [e for e in rt.executions("EscalationStateMachine") if e["status"] == "FAILED"]
         assert failed == []
+
+
+def test_a_cohort_queued_longer_than_a_few_minutes_behind_the_concurrency_limit_is_contacted():
+    # given one Lambda invocation in flight at a time, each taking 40 seconds: the twelve
+    # reminders falling due at once need eight minutes to get through, as a month-start
+    # cohort of millions does at AWS's 1,000
+    plan = QuotaPlan(lambda_concurrency=1, lambda_seconds=40)
+    with LocalRuntime(start=START, seed=3, quotas=plan) as rt:
+        _burst(rt)
+        # when every reminder falls due at the same instant (day 1, 10:00 Shanghai)
+        rt.advance(timedelta(hours=6))
+
+        # then every throttled step kept retrying until it got through: every borrower was
+        # contacted, and no case went to ops' STUCK queue for a throttle
+        repositories = Repositories.dynamo()
+        for account in ACCOUNTS:
+            kinds = [e.kind for e in repositories.timeline.list(f"{account}#1")]
+            assert kinds.count("contact_sent") == 2, (account, kinds)
+            case = repositories.cases.get(f"{account}#1")
+            assert case is not None and case.queue != "STUCK", (account, case)
