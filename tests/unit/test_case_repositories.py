@@ -244,6 +244,24 @@ def test_timeline_entries_get_unique_time_ordered_keys(repos: Repositories) -> N
     assert written[0].entry_key.startswith("2026-11-02T01:00:00.000000Z#")
 
 
+def test_a_timeline_read_of_some_kinds_keeps_their_order_and_drops_the_rest(
+    repos: Repositories,
+) -> None:
+    kinds = ["case_opened", "contact_sent", "payment", "contact_sent", "payment"]
+    for n, kind in enumerate(kinds):
+        repos.timeline.append(
+            TimelineEntry("acc-1#1", T0 + timedelta(hours=n), kind, "t", {"n": n})
+        )
+    wanted = repos.timeline.list("acc-1#1", ("payment", "case_opened"))
+    assert [(e.kind, e.detail["n"]) for e in wanted] == [
+        ("case_opened", 0),
+        ("payment", 2),
+        ("payment", 4),
+    ]
+    assert len(repos.timeline.list("acc-1#1")) == 5
+    assert repos.timeline.list("acc-1#1", ("reply_analysed",)) == []
+
+
 def test_timeline_items_expire_years_later(monkeypatch: pytest.MonkeyPatch) -> None:
     with repositories("dynamo", monkeypatch) as repos:
         repos.timeline.append(TimelineEntry("acc-1#1", T0, "case_opened", "test"))

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from dataclasses import fields as dataclass_fields
 from datetime import UTC, date, datetime, timedelta
@@ -753,8 +753,9 @@ class DynamoTimeline:
                     raise
         raise ConcurrentUpdate(f"timeline key collisions for {entry.case_id}")
 
-    def list(self, case_id: str) -> list[TimelineEntry]:
-        return [timeline_from_item(i) for i in TimelineModel.query(case_id)]
+    def list(self, case_id: str, kinds: Collection[str] = ()) -> list[TimelineEntry]:
+        only = TimelineModel.kind.is_in(*sorted(kinds)) if kinds else None
+        return [timeline_from_item(i) for i in TimelineModel.query(case_id, filter_condition=only)]
 
 
 def _transaction_connection(region: str) -> Connection:
@@ -1161,8 +1162,10 @@ class _MemoryTimeline:
         self.store.timeline_items.setdefault(entry.case_id, []).append(keyed)
         return keyed
 
-    def list(self, case_id: str) -> list[TimelineEntry]:
-        return sorted(self.store.timeline_items.get(case_id, []), key=lambda e: e.entry_key)
+    def list(self, case_id: str, kinds: Collection[str] = ()) -> list[TimelineEntry]:
+        lines = self.store.timeline_items.get(case_id, [])
+        wanted = [e for e in lines if e.kind in kinds] if kinds else lines
+        return sorted(wanted, key=lambda e: e.entry_key)
 
 
 def entries_of_kind(entries: Iterable[TimelineEntry], kind: str) -> list[TimelineEntry]:

@@ -8,7 +8,7 @@ the steps do not change (docs/architecture.md).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
@@ -150,7 +150,10 @@ class TimelineRepository(Protocol):
         """Store one audit line; returns it with its unique, time-ordered ``entry_key``."""
         ...
 
-    def list(self, case_id: str) -> list[TimelineEntry]: ...
+    def list(self, case_id: str, kinds: Collection[str] = ()) -> list[TimelineEntry]:
+        """The case's lines in order; with ``kinds``, only lines of those kinds (the table
+        filters them, so the others are never decoded)."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -624,7 +624,7 @@ def deliver_validation_notice(
 
 def _last_payment(deps: UnitOfWork, case: CaseRecord, now: datetime) -> dict[str, Any]:
     """What the receipt thanks for: the latest payment ingest recorded on the timeline."""
-    payments = [e for e in deps.repos.timeline.list(case.case_id) if e.kind == "payment"]
+    payments = deps.repos.timeline.list(case.case_id, ("payment",))
     if not payments:
         return {"amount_paid": case.balance, "paid_at": now}
     last = payments[-1]

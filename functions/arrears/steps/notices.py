@@ -14,6 +14,10 @@ from arrears.domain.compliance.pack import LetterRules
 from arrears.domain.policy import Policy
 from arrears.steps.unit_of_work import UnitOfWork, count
 
+# the audit lines a letter's itemization reads: the opening balance, the producer's first
+# split of each obligation, the payments since
+ITEMIZATION_LINES = ("case_opened", "event_received", "payment")
+
 
 def case_reference(case: CaseRecord) -> str:
     """What the borrower sees as the case reference (no PII: account id and cycle)."""
@@ -127,7 +131,7 @@ def render_and_store_letter(
     policy's), store it and announce it: ``store_and_announce_letter``'s audit detail."""
     from arrears.domain.notices import render_letter
 
-    timeline = deps.repos.timeline.list(case.case_id)
+    timeline = deps.repos.timeline.list(case.case_id, ITEMIZATION_LINES)
     context = letter_context(case, borrower, policy, now, timeline, kind)
     if deadline is not None:
         context = replace(context, deadline=deadline)

@@ -31,7 +31,7 @@ def rescore(
 
     card = load_scorecard()
     # the latest reply's sentiment (reply_analysed audit lines) is a feature
-    sentiment = latest_sentiment(deps.repos.timeline.list(case.case_id))
+    sentiment = latest_sentiment(deps.repos.timeline.list(case.case_id, ("reply_analysed",)))
     result = score(features_of(case, borrower, now, broken_promises, sentiment), card)
     choice = choose_segment(result, borrower.flags, policy.bands())
     fields: dict[str, Any] = {

@@ -75,6 +75,7 @@ _ids = st.sampled_from(["c-0", "c-1", "c-2"])
 _entries = st.sampled_from(["e-0", "e-1", "e-2", "e-3"])
 _statuses = st.sampled_from(["OPEN", "PAID", "CLOSED", "WRITTEN_OFF", "DISPUTED"])
 _tokens = st.sampled_from(["t-0", "t-1", "t-2"])
+_kinds = st.sampled_from(["payment", "case_opened", "contact_sent"])
 
 
 def _case_key(case_id: str) -> dict[str, Any]:
@@ -156,7 +157,8 @@ def _transaction(draw: Any) -> tuple[str, dict[str, Any]]:
     entries = draw(st.lists(_entries, min_size=1, max_size=3))
     items: list[dict[str, Any]] = [
         {"Put": {"TableName": TIMELINE,
-                 "Item": {**_line_key(case_id, e), "at": {"S": f"2026-11-0{n + 1}"}},
+                 "Item": {**_line_key(case_id, e), "at": {"S": f"2026-11-0{n + 1}"},
+                          "kind": {"S": draw(_kinds)}},
                  "ConditionExpression": "attribute_not_exists (#0)",
                  "ExpressionAttributeNames": {"#0": "entry_key"}}}
         for n, e in enumerate(entries)
@@ -168,7 +170,7 @@ def _transaction(draw: Any) -> tuple[str, dict[str, Any]]:
 
 @st.composite
 def _read(draw: Any) -> tuple[str, dict[str, Any]]:
-    shape = draw(st.sampled_from(["get", "query", "page", "scan", "batch"]))
+    shape = draw(st.sampled_from(["get", "query", "page", "kinds", "scan", "batch"]))
     case_id = draw(_ids)
     if shape == "get":
         return "GetItem", {"TableName": CASES, "Key": _case_key(case_id), "ConsistentRead": True}
@@ -185,6 +187,10 @@ def _read(draw: Any) -> tuple[str, dict[str, Any]]:
                                       ":2": {"S": draw(_entries)}},
         "ScanIndexForward": draw(st.booleans()),
     }  # fmt: skip
+    if shape == "kinds":  # a step reading only some kinds of audit line
+        params["FilterExpression"] = "#2 IN (:3, :4)"
+        params["ExpressionAttributeNames"]["#2"] = "kind"
+        params["ExpressionAttributeValues"] |= {":3": {"S": "payment"}, ":4": {"S": draw(_kinds)}}
     if shape == "page":
         params["Limit"] = draw(st.integers(1, 3))
         if draw(st.booleans()):
