@@ -52,7 +52,10 @@ def runtime() -> Ingestor:
     return ingestor
 
 
-def _reply_adapters() -> tuple[Any, Any]:  # imported on the first reply, not before
+@cache
+def _reply_adapters() -> tuple[Any, Any]:
+    """Imported on the first reply, not before; then one of each per container (each
+    holds a boto3 client, which takes longer to build than a reply takes to handle)."""
     from arrears.adapters import comprehend, plans
 
     return comprehend.ComprehendAnalyzer(), plans.DynamoPlans()
@@ -60,6 +63,7 @@ def _reply_adapters() -> tuple[Any, Any]:  # imported on the first reply, not be
 
 def reset() -> None:  # tests and the local runtime change the environment
     runtime.cache_clear()
+    _reply_adapters.cache_clear()
     settings.cache_clear()
 
 
