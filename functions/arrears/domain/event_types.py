@@ -20,7 +20,6 @@ from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
 from babel.numbers import get_territory_currencies
@@ -134,6 +133,10 @@ def _email(value: str) -> str:
 
 
 def _timezone(value: str) -> str:
+    # zoneinfo (and the sysconfig it reads its search path from) loads with the first event
+    # that names a time zone, not with every ingest cold start
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError) as error:
