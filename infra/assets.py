@@ -496,7 +496,8 @@ def build_asset(
         _copy(deps / dist_info, output_dir / dist_info)
     thin_locale_data(output_dir, template_languages(functions_dir / PACKAGE_NAME / "templates"))
     write_compiled_data(functions_dir, package_dir / COMPILED_DATA)
-    write_dataclass_code(python, output_dir, package_dir / DATACLASS_CODE)
+    if (package_dir / "dataclass_code.py").is_file():  # an older commit's package has none
+        write_dataclass_code(python, output_dir, package_dir / DATACLASS_CODE)
     compile_tree(python, package_dir, strip=output_dir)
 
 
