@@ -33,10 +33,10 @@ from typing import Any
 CODE_FILE = Path(__file__).resolve().parent / "policies" / "dataclass-code.marshal"
 _FORMAT = b"arrears-dataclass-code-1\n"
 
-# Once a file is installed: how many methods ran its stored code, and (module, source) of
-# those it did not know, compiled as usual (a class defined since the build shows here).
+# Once a file is installed: how many methods ran its stored code, and per module how many
+# it did not know, compiled as usual (a class defined since the build shows here).
 stored = 0
-missed: list[tuple[str | None, str]] = []
+missed: dict[str | None, int] = {}
 
 
 def _version_tag() -> bytes:
@@ -73,7 +73,7 @@ def install(path: Path = CODE_FILE) -> bool:
                 known = codes[module] = marshal.loads(blob) if blob is not None else {}
             code = known.get(source)
             if code is None:
-                missed.append((module, source))
+                missed[module] = missed.get(module, 0) + 1
             else:
                 global stored
                 stored += 1

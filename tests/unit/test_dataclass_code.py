@@ -102,7 +102,7 @@ except dataclasses.FrozenInstanceError:
 else:
     raise AssertionError("a frozen case took an assignment")
 assert load_policy().version
-missed = sorted({{str(module) for module, _ in dataclass_code.missed}})
+missed = sorted(str(module) for module in dataclass_code.missed)
 print(json.dumps(["stored: " + str(dataclass_code.stored)] + missed))
 """
     printed = modules_imported_by(script)
