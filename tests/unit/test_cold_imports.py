@@ -41,9 +41,9 @@ LOADED_WHEN_NEEDED = {
     # the bureau report runs on the first days of a month only
     "arrears.handlers.delinquency": ("arrears.domain.compliance", "arrears.domain.bureau"),
     "arrears.handlers.record": ("arrears.domain.compliance.pack", "pynamodb"),
-    # time zones and locales are checked when an event names one; countries and currencies
-    # in use come from the asset's compiled data
-    "arrears.handlers.ingest": ("zoneinfo", "babel"),
+    # pydantic-core loads with the first event validated; time zones and locales are checked
+    # when an event names one; countries and currencies in use come from the compiled data
+    "arrears.handlers.ingest": ("pydantic_core", "zoneinfo", "babel"),
     # pynamodb comes with the table adapters, on the first invocation
     "arrears.handlers.contact": ("pynamodb",),
     "arrears.handlers.letter": ("pynamodb",),
