@@ -20,7 +20,10 @@ that share a handler module share an asset. Building one is four steps, each cac
    :data:`COMPILED_DATA`): the functions load that instead of validating the YAML files, so
    a function that validates no input never imports pydantic or PyYAML. The same file
    carries the event contract's pydantic-core schemas (``domain.events``), so ingest
-   validates events with pydantic-core alone.
+   validates events with pydantic-core alone. The methods ``@dataclass`` generates for the
+   package's classes are compiled too, by the same interpreter, into
+   ``arrears/policies/dataclass-code.marshal`` (:data:`DATACLASS_CODE`,
+   ``arrears.dataclass_code``): a cold start runs them instead of compiling their source.
 
 Functions that lay out PDF letters are listed in :data:`PDF_HANDLERS`; every other handler's
 asset leaves the PDF layout module and the fonts out, and so never reaches fpdf2, fontTools
@@ -95,6 +98,8 @@ COMPILED_DATA = "policies/compiled.json"
 # The same JSON, written by the synthesizing process (it has pydantic) before CDK bundles: the
 # Docker fallback's Python has neither pydantic nor PyYAML, so that build copies it from here.
 SYNTHESIZED_DATA = BUILD_DIR / "compiled-policies.json"
+# The package's dataclass methods, compiled by the runtime's Python (arrears.dataclass_code).
+DATACLASS_CODE = "policies/dataclass-code.marshal"
 # Parts of functions/arrears that only run on a laptop or in CI (the font build script too).
 EXCLUDED_FROM_PACKAGE = (
     "local",
@@ -491,7 +496,29 @@ def build_asset(
         _copy(deps / dist_info, output_dir / dist_info)
     thin_locale_data(output_dir, template_languages(functions_dir / PACKAGE_NAME / "templates"))
     write_compiled_data(functions_dir, package_dir / COMPILED_DATA)
+    if (package_dir / "dataclass_code.py").is_file():  # an older commit's package has none
+        write_dataclass_code(python, output_dir, package_dir / DATACLASS_CODE)
     compile_tree(python, package_dir, strip=output_dir)
+
+
+def write_dataclass_code(python: str, asset_dir: Path, target: Path) -> None:
+    """The methods of the asset package's dataclasses, compiled by ``python`` (the runtime's
+    version) importing the package from ``asset_dir`` alone, written to ``target``."""
+    script = (
+        "import sys; sys.path.insert(0, sys.argv[1]); "
+        "from arrears.dataclass_code import main; main(sys.argv[2:])"
+    )
+    completed = subprocess.run(
+        [python, "-I", "-B", "-c", script, str(asset_dir), str(target)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=str(asset_dir),
+    )
+    if completed.returncode != 0:
+        raise BundlingError(
+            f"compiling the dataclass methods under {python} failed:\n{completed.stderr[-4000:]}"
+        )
 
 
 def write_compiled_data(functions_dir: Path, target: Path) -> None:

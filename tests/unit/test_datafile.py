@@ -4,9 +4,6 @@ the functions load them without pydantic or PyYAML, and they equal what the file
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +13,8 @@ from arrears.domain.compiled_data import compiled_data, write_compiled
 from arrears.domain.compliance import pack
 from arrears.domain.compliance.pack import CompliancePack, read_packs
 from arrears.domain.policy import Policy, shipped_policies
+
+from tests.support.fresh_interpreter import modules_imported_by
 
 ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS = ROOT / "functions"
@@ -92,7 +91,7 @@ def test_configuration_only_functions_never_import_pydantic_or_yaml(compiled_fil
     # given a fresh interpreter with the asset's compiled data, when every such handler is
     # imported and the configuration a first invocation reads is loaded
     script = f"""
-import sys
+import json, sys
 from pathlib import Path
 from arrears.domain import datafile
 datafile.COMPILED_FILE = Path({str(compiled_file)!r})
@@ -105,14 +104,9 @@ policy_for_account("acc-1")
 policy_by_version("challenger-gentle-2026.11.1")
 for country in ("US", "GB", "CN", "IN", None):
     load_pack(country)
-print(sorted({{name.split(".")[0] for name in sys.modules}}))
+print(json.dumps(sorted({{name.split(".")[0] for name in sys.modules}})))
 """
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(FUNCTIONS), str(ROOT)])}
-    done = subprocess.run(
-        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=False
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    imported = set(json.loads(done.stdout.strip().replace("'", '"')))
+    imported = modules_imported_by(script)
     # then neither pydantic nor PyYAML was imported
     assert imported & FORBIDDEN == set()
 
@@ -139,7 +133,7 @@ print(json.dumps(sorted({{name.split(".")[0] for name in sys.modules}})))
 """
     # when the ingest handler is imported and validates one good and one bad event
     # then pydantic itself was never imported (pydantic-core runs the compiled schemas)
-    assert "pydantic" not in _modules_imported_by(script)
+    assert "pydantic" not in modules_imported_by(script)
 
 
 def test_ops_and_portal_validate_actions_without_importing_pydantic(compiled_file: Path) -> None:
@@ -163,15 +157,4 @@ print(json.dumps(sorted({{name.split(".")[0] for name in sys.modules}})))
 """
     # when both handlers are imported and one good and one bad action are validated
     # then pydantic itself was never imported (pydantic-core runs the compiled schema)
-    assert "pydantic" not in _modules_imported_by(script)
-
-
-def _modules_imported_by(script: str) -> set[str]:
-    """The top-level packages a fresh interpreter had imported once ``script`` (which
-    prints them as JSON last) ran without error."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(FUNCTIONS), str(ROOT)])}
-    done = subprocess.run(
-        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=False
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return set(json.loads(done.stdout.strip().splitlines()[-1]))
+    assert "pydantic" not in modules_imported_by(script)

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import copy
-from datetime import UTC, datetime
+import json
+from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
 from arrears import constants as c
+from arrears.domain import datafile, event_types
+from arrears.domain.compiled_data import write_compiled
 from arrears.domain.errors import InvalidEvent
 from arrears.domain.events import (
     MAX_REPLY_CHARS,
@@ -22,6 +26,8 @@ from arrears.domain.events import (
     parse_payment_status,
 )
 from arrears.domain.types import Channel, PaymentStatus
+from babel import Locale
+from babel.numbers import get_territory_currencies
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -231,6 +237,41 @@ def test_currency_list_comes_from_a_library_and_is_broad() -> None:
     codes = currencies_in_use()
     assert {"CNY", "USD", "EUR", "JPY", "HKD", "XOF"} <= codes
     assert len(codes) > 140
+
+
+def _clear_territory_caches() -> None:
+    for cached in (event_types._territories, event_types._country_codes):
+        cached.cache_clear()
+    event_types._currencies_in_use.cache_clear()
+    datafile.compiled.cache_clear()
+
+
+def test_the_assets_compiled_territories_answer_as_babel_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given the compiled data an asset ships (countries and currency histories from CLDR)
+    target = tmp_path / "compiled.json"
+    write_compiled(target)
+    monkeypatch.setattr(datafile, "COMPILED_FILE", target)
+    _clear_territory_caches()
+    try:
+        assert event_types._territories() == json.loads(target.read_text())["territories"]
+        # then the countries and the currencies in use on a day are babel's own answers
+        territories = [
+            t
+            for t in Locale("en").territories
+            if isinstance(t, str) and len(t) == 2 and t.isalpha()
+        ]
+        assert event_types._country_codes() == frozenset(territories)
+        for on in (date(1999, 1, 1), date(2001, 6, 1), date(2024, 4, 8), datetime.now(UTC).date()):
+            expected = {code for t in territories for code in get_territory_currencies(t, on)}
+            assert event_types._currencies_in_use(on) == expected, on
+        # and a country check reads them
+        assert parse_payment_status(payment(borrower={"country": "CN"})).borrower is not None
+        with pytest.raises(InvalidEvent):
+            parse_payment_status(payment(borrower={"country": "XY"}))
+    finally:
+        _clear_territory_caches()
 
 
 @given(

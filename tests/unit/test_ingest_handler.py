@@ -11,7 +11,7 @@ from typing import Any
 import boto3
 import pytest
 from arrears import constants as c
-from arrears.adapters.cases import Repositories
+from arrears.adapters.cases import Repositories, dynamodb_client
 from arrears.adapters.models import bind_tables
 from arrears.domain.types import CaseStatus, Channel
 from arrears.handlers import ingest
@@ -250,6 +250,31 @@ def test_a_repeated_event_id_is_applied_once(aws: Aws) -> None:
     assert len(aws.executions()) == 1
     assert len(aws.repos.timeline.list("acc-42#1")) == 3
     assert aws.repos.cases.get("acc-42#2") is None
+
+
+def test_the_idempotency_store_sends_through_the_tables_client(
+    aws: Aws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given the idempotency store's creation is watched
+    from aws_lambda_powertools.utilities import idempotency
+
+    made: list[Any] = []
+    real = idempotency.DynamoDBPersistenceLayer
+
+    def watched(*args: Any, **kwargs: Any) -> Any:
+        made.append(kwargs.get("boto3_client"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(idempotency, "DynamoDBPersistenceLayer", watched)
+    ingest.reset()
+    # when the first record builds the runtime, and an event is applied once for two deliveries
+    body = envelope(payment("OVERDUE", 12))
+    invoke(body)
+    invoke(body)
+    # then the store got the client the table models send through (no second DynamoDB
+    # service model parsed on a cold start), and it still answered the redelivery
+    assert made == [dynamodb_client()]
+    assert len(aws.executions()) == 1
 
 
 def test_a_redelivery_after_a_failed_start_starts_the_execution(aws: Aws) -> None:

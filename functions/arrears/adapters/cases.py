@@ -107,6 +107,13 @@ INGEST_CASE_FIELDS = (
 )
 
 
+def dynamodb_client() -> Any:
+    """The DynamoDB client every table model sends through (``models.shared_connection``),
+    for a caller that sends requests of its own (Powertools Idempotency's store, in ingest):
+    a client of its own would parse DynamoDB's service model again on the first invocation."""
+    return CaseModel._get_connection().connection.client
+
+
 def account_of(case_id: str) -> str:
     """``<account_id>#<cycle>`` -> account_id (contracts.md); callers check the loaded case."""
     return case_id.rsplit("#", 1)[0]

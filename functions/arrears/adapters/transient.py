@@ -14,7 +14,6 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
-from pynamodb.exceptions import PynamoDBException
 
 from arrears.domain.errors import AwsThrottled
 
@@ -49,6 +48,10 @@ Handler = TypeVar("Handler", bound=Callable[..., Any])
 
 
 def is_transient(error: BaseException) -> bool:
+    # pynamodb loads with the table adapters on the first invocation; the handlers' shell,
+    # which wraps every step in this check, does without it on the cold start
+    from pynamodb.exceptions import PynamoDBException
+
     if isinstance(error, ConnectionError | HTTPClientError):
         return True
     if isinstance(error, PynamoDBException):

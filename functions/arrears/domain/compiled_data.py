@@ -1,5 +1,6 @@
 """Build the compiled form of the shipped policies and compliance packs (``domain.datafile``),
-and of the schemas of the events (``domain.events``) and the ops actions (``domain.ops``).
+of the schemas of the events (``domain.events``) and the ops actions (``domain.ops``), and
+of the territories and currencies events are checked against (``domain.event_types``).
 
 ``python -m arrears.domain.compiled_data TARGET``: what ``infra/assets.py`` runs (with the
 Python that builds the asset, which has pydantic and PyYAML) to write
@@ -13,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from arrears.domain import event_models, events, ops, ops_models
+from arrears.domain import event_models, event_types, events, ops, ops_models
 from arrears.domain.compliance.pack import read_packs
 from arrears.domain.core_schema import encode
 from arrears.domain.datafile import to_data
@@ -35,6 +36,7 @@ def compiled_data() -> dict[str, Any]:
         "policies": {name: to_data(policy) for name, policy in shipped_policies().items()},
         "packs": {name: to_data(pack) for name, pack in read_packs().items()},
         **{key: encode(derive()) for key, derive in SCHEMAS.items()},
+        event_types.TERRITORIES_KEY: event_types.territory_data(),
     }
 
 

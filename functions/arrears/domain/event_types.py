@@ -18,13 +18,10 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from babel import Locale, UnknownLocaleError
-from babel.numbers import get_territory_currencies
-
+from arrears.domain import datafile
 from arrears.domain.currency import minor_units as minor_units  # re-exported
 from arrears.domain.record import Record as Record  # re-exported
 from arrears.domain.types import Channel, PaymentStatus
@@ -79,15 +76,50 @@ def _identifier(value: str) -> str:
     return value
 
 
+TERRITORIES_KEY = "territories"  # the compiled data's entry (domain.compiled_data)
+
+
+def territory_data() -> dict[str, list[Any]]:
+    """From CLDR (babel): the ISO 3166-1 alpha-2 codes (``codes``), and every currency that
+    is or was legal tender in one of them, with the first and last day it was
+    (``tender``: ``[code, from, to]``, ISO dates, null where open). The asset ships it
+    compiled, so a function validating a country or a currency reads neither the English
+    locale data nor every territory's currency history."""
+    from babel import Locale
+    from babel.numbers import get_territory_currencies
+
+    codes = sorted(
+        t for t in Locale("en").territories if isinstance(t, str) and len(t) == 2 and t.isalpha()
+    )
+    tender = set()
+    for territory in codes:
+        for found in get_territory_currencies(territory, date.min, date.max, include_details=True):
+            first, last = found["from"], found["to"]
+            tender.add((found["currency"], first and first.isoformat(), last and last.isoformat()))
+    return {"codes": codes, "tender": [list(row) for row in sorted(tender, key=str)]}
+
+
+@cache
+def _territories() -> dict[str, list[Any]]:
+    compiled = datafile.compiled()
+    if compiled is not None and TERRITORIES_KEY in compiled:
+        return dict(compiled[TERRITORIES_KEY])
+    return territory_data()  # a checkout: from babel
+
+
+@cache
+def _country_codes() -> frozenset[str]:
+    return frozenset(_territories()["codes"])
+
+
 @lru_cache(maxsize=4)
 def _currencies_in_use(on: date) -> frozenset[str]:
-    territories = [
-        t for t in Locale("en").territories if isinstance(t, str) and len(t) == 2 and t.isalpha()
-    ]
-    codes: set[str] = set()
-    for territory in territories:
-        codes.update(get_territory_currencies(territory, on))
-    return frozenset(codes)
+    day = on.isoformat()
+    return frozenset(
+        code
+        for code, first, last in _territories()["tender"]
+        if (first is None or first <= day) and (last is None or last >= day)
+    )
 
 
 def currencies_in_use() -> frozenset[str]:
@@ -134,6 +166,10 @@ def _email(value: str) -> str:
 
 
 def _timezone(value: str) -> str:
+    # zoneinfo (and the sysconfig it reads its search path from) loads with the first event
+    # that names a time zone, not with every ingest cold start
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError) as error:
@@ -142,6 +178,8 @@ def _timezone(value: str) -> str:
 
 
 def _locale(value: str) -> str:
+    from babel import Locale, UnknownLocaleError  # with the first event that names a locale
+
     try:
         Locale.parse(value, sep="-")
     except (UnknownLocaleError, ValueError, TypeError) as error:
@@ -150,7 +188,7 @@ def _locale(value: str) -> str:
 
 
 def _country(value: str) -> str:
-    if not re.fullmatch(r"[A-Z]{2}", value) or value not in Locale("en").territories:
+    if not re.fullmatch(r"[A-Z]{2}", value) or value not in _country_codes():
         raise ValueError("is not an ISO 3166-1 alpha-2 country code such as CN")
     return value
 

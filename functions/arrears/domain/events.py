@@ -18,9 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cache
-from typing import Any, TypeVar, cast
-
-from pydantic_core import SchemaValidator, ValidationError
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from arrears import constants as c
 from arrears.domain import core_schema
@@ -60,6 +58,9 @@ __all__ = [
     "parse_payment_status",
 ]
 
+if TYPE_CHECKING:  # pydantic-core loads with the first event validated, not with the module
+    from pydantic_core import SchemaValidator, ValidationError
+
 COMPILED_KEY = "events"  # the compiled data's entry for the schemas (domain.compiled_data)
 R = TypeVar("R", bound=Record)
 
@@ -71,6 +72,8 @@ R = TypeVar("R", bound=Record)
 def _validators() -> dict[str, SchemaValidator]:
     """One validator per top-level class: from the asset's compiled schemas, else derived
     from the pydantic models (a checkout, the local runtime, the tests)."""
+    from pydantic_core import SchemaValidator
+
     return {
         name: SchemaValidator(schema)
         for name, schema in core_schema.schemas(COMPILED_KEY, _derived).items()
@@ -83,9 +86,15 @@ def _derived() -> dict[str, Any]:
     return dict(core_schemas())
 
 
-def _validated(kind: type[R], data: Any) -> R:
-    """``data`` as a valid ``kind``; pydantic-core's ValidationError if it is not one."""
-    return cast(R, _validators()[kind.__name__].validate_python(data))
+def _validated(kind: type[R], data: Any, reason: str = "schema_validation") -> R:
+    """``data`` as a valid ``kind``; ``InvalidEvent(reason)`` describing why if it is not one."""
+    validator = _validators()[kind.__name__]
+    from pydantic_core import ValidationError  # loaded by the validators
+
+    try:
+        return cast(R, validator.validate_python(data))
+    except ValidationError as error:
+        raise InvalidEvent(reason, describe(error)) from error
 
 
 # --------------------------------------------------------------------------- parsing
@@ -111,10 +120,7 @@ def describe(error: ValidationError) -> str:
 def parse_envelope(body: Any) -> Envelope:
     if not isinstance(body, Mapping):
         raise InvalidEvent("not_an_event", "the message body is not a JSON object")
-    try:
-        return _validated(Envelope, dict(body))
-    except ValidationError as error:
-        raise InvalidEvent("bad_envelope", describe(error)) from error
+    return _validated(Envelope, dict(body), "bad_envelope")
 
 
 def parse_detail(envelope: Envelope) -> Inbound:
@@ -124,21 +130,12 @@ def parse_detail(envelope: Envelope) -> Inbound:
             "unknown_event_type",
             f"no route for source={envelope.source[:64]} detail-type={envelope.detail_type[:64]}",
         )
-    try:
-        return _validated(model, envelope.detail)
-    except ValidationError as error:
-        raise InvalidEvent("schema_validation", describe(error)) from error
+    return _validated(model, envelope.detail)
 
 
 def parse_payment_status(detail: Mapping[str, Any]) -> PaymentStatusChanged:
-    try:
-        return _validated(PaymentStatusChanged, dict(detail))
-    except ValidationError as error:
-        raise InvalidEvent("schema_validation", describe(error)) from error
+    return _validated(PaymentStatusChanged, dict(detail))
 
 
 def parse_borrower_replied(detail: Mapping[str, Any]) -> BorrowerReplied:
-    try:
-        return _validated(BorrowerReplied, dict(detail))
-    except ValidationError as error:
-        raise InvalidEvent("schema_validation", describe(error)) from error
+    return _validated(BorrowerReplied, dict(detail))

@@ -35,7 +35,7 @@ def runtime() -> Ingestor:
 
     env = settings()
     table = env.idempotency_table or topology.IDEMPOTENCY.local_name
-    store = idempotency.DynamoDBPersistenceLayer(table_name=table)
+    store = idempotency.DynamoDBPersistenceLayer(table, boto3_client=cases.dynamodb_client())
     ingestor = Ingestor(
         repos=cases.Repositories.dynamo(),
         workflow=cache(workflow.EscalationWorkflow.configured),

@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, datetime
 
-from arrears.domain import bureau, outbound
-from arrears.domain.compliance import load_pack
+from arrears.domain import outbound
 from arrears.domain.ports import BureauStore, CaseRepository
 from arrears.domain.types import CaseStatus
 
@@ -24,6 +23,11 @@ def report_month(cases: CaseRepository, store: BureauStore, now: datetime) -> di
     counts: Counter[str] = Counter()
     if now.day not in RUN_ON_DAYS:
         return {}
+    # the bureau mapping and the compliance packs load on the reporting days only: the daily
+    # sweep's cold start does without them the rest of the month
+    from arrears.domain import bureau
+    from arrears.domain.compliance import load_pack
+
     period = bureau.period_of(now)
     start = datetime.combine(bureau.period_end(period).replace(day=1), datetime.min.time(), UTC)
     for case_id in store.candidates(period):

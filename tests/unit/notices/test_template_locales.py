@@ -3,16 +3,14 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from arrears.domain import template_locales
 from arrears.domain.notices import catalogue
 from hypothesis import given
 from hypothesis import strategies as st
+
+from tests.support.fresh_interpreter import modules_imported_by
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -42,12 +40,7 @@ import arrears.handlers.ingest
 from arrears.steps import ingest
 print(json.dumps(sorted(sys.modules)))
 """
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "functions"), str(ROOT)])}
-    done = subprocess.run(
-        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=False
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    imported = set(json.loads(done.stdout))
+    imported = modules_imported_by(script)
     # then neither the notices package nor PyYAML was imported
     assert "arrears.domain.notices" not in imported
     assert "yaml" not in imported
