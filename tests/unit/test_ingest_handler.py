@@ -605,9 +605,9 @@ def test_a_stopped_channel_reopens_only_for_a_different_address_or_number(aws: A
     assert borrower is not None and borrower.email_bounced is False
 
 
-def test_replies_share_one_analyzer_and_plan_store_per_container() -> None:
+def test_replies_share_one_analyzer_and_plan_store_per_container(aws: Aws) -> None:
     # each holds a boto3 client, which costs more to build than a reply costs to handle
-    first = ingest._reply_adapters()
-    assert ingest._reply_adapters() is first
+    first = ingest.runtime().reply_adapters()
+    assert ingest.runtime().reply_adapters() is first
     ingest.reset()  # a changed environment gets new ones
-    assert ingest._reply_adapters() is not first
+    assert ingest.runtime().reply_adapters() is not first

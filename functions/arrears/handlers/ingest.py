@@ -41,7 +41,7 @@ def runtime() -> Ingestor:
         workflow=cache(workflow.EscalationWorkflow.configured),
         dead_letters=dead_letters.DeadLetters(env.ingest_dlq_url),
         clock=lambda: datetime.now(UTC),
-        reply_adapters=_reply_adapters,
+        reply_adapters=cache(_reply_adapters),  # each holds a boto3 client: one per container
         credit_requests=outbound_events.credit_line_requests,
         **policy_rules(env.policy_file),
     )
@@ -52,10 +52,7 @@ def runtime() -> Ingestor:
     return ingestor
 
 
-@cache
-def _reply_adapters() -> tuple[Any, Any]:
-    """Imported on the first reply, not before; then one of each per container (each
-    holds a boto3 client, which takes longer to build than a reply takes to handle)."""
+def _reply_adapters() -> tuple[Any, Any]:  # imported on the first reply, not before
     from arrears.adapters import comprehend, plans
 
     return comprehend.ComprehendAnalyzer(), plans.DynamoPlans()
@@ -63,7 +60,6 @@ def _reply_adapters() -> tuple[Any, Any]:
 
 def reset() -> None:  # tests and the local runtime change the environment
     runtime.cache_clear()
-    _reply_adapters.cache_clear()
     settings.cache_clear()
 
 
