@@ -10,12 +10,13 @@ See docs/scoring.md for the model format, the scaling and how to refit.
 
 from __future__ import annotations
 
-import importlib
 import json
 import re
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from arrears.domain.lazy_exports import lazy_exports
 
 if TYPE_CHECKING:
     from arrears.domain.scoring.assignment import Arm, Experiment, assign_arm, bucket
@@ -88,13 +89,7 @@ _EXPORTS = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _EXPORTS, globals())
 
 
 MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
