@@ -3,13 +3,14 @@ the borrower's actions waking the case's escalation (real ASL, real handlers).""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
 from arrears.adapters.cases import Repositories
 from arrears.domain.types import CaseStatus
 
-from tests.workflow.escalation_support import START, Outbox, case
+from tests.workflow.escalation_support import START, Outbox, case, post
 from tests.workflow.portal_support import (  # noqa: F401 (fixtures)
     Browser,
     link_in,
@@ -29,6 +30,18 @@ def _portal_lines(case_id: str) -> list[tuple[str, str]]:
 
 def _collection_sent(box: Outbox, account_id: str, since: datetime) -> list[dict[str, Any]]:
     return [m for m in box.to(account_id) if m["at"] > since and m["channel"] != "letter"]
+
+
+def test_the_case_page_shows_what_the_borrower_has_paid(rt, outbox) -> None:  # noqa: F811
+    case_id = open_case(rt, "portal-partial")
+    rt.advance(timedelta(hours=3))
+    post(rt, "portal-partial", "PARTIALLY_PAID", amount_paid="400.00")
+    rt.advance(timedelta(minutes=5))
+    assert "payment" in [e.kind for e in Repositories.dynamo().timeline.list(case_id)]
+    page = Browser(rt, link_in(outbox, "portal-partial")).sign_in().page
+    rows = re.findall(r'<tr><th scope="row">([^<]*)</th><td class="num">([^<]*)</td>', page)
+    assert len(rows) == 4, rows  # principal, interest, fees, payments
+    assert "400.00" in rows[-1][1]
 
 
 def test_a_promise_made_from_the_sms_link_moves_the_next_contact(rt, outbox) -> None:  # noqa: F811

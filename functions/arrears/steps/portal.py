@@ -478,8 +478,7 @@ class Portal:
             policy.charges.as_charge_policy(),
             caps_for(borrower.country),
         )
-        timeline = self.deps.timeline.list(case.case_id)
-        paid = payments_received(case, timeline)
+        paid = payments_received(case, self.deps.timeline.list(case.case_id, ("payment",)))
         today = _local_today(now, borrower.timezone)
         first, last = view.promise_window(today, policy.portal)
         start, end = self.deps.contact_window(borrower)
