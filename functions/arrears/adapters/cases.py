@@ -1175,11 +1175,6 @@ class _MemoryTimeline:
         return sorted(wanted, key=lambda e: e.entry_key)
 
 
-def entries_of_kind(entries: Iterable[TimelineEntry], kind: str) -> list[TimelineEntry]:
-    """Small helper for tests and reports."""
-    return [e for e in entries if e.kind == kind]
-
-
 __all__ = [
     "BorrowerRepository",
     "CaseRepository",
