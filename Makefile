@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 # jsii prints a node end-of-life banner on every CDK run; it is noise (DESIGN.md)
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION ?= 20
 
-.PHONY: help install test lint typecheck pytest browser demo bench synth deploy clean
+.PHONY: help install bytecode test lint typecheck pytest browser demo bench synth deploy clean
 
 help:            ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
@@ -19,6 +19,12 @@ $(STAMP): pyproject.toml
 	touch $@
 
 install: $(STAMP) ## create .venv and install the package with every extra
+
+# An editable install leaves the package without bytecode, and this machine's environment may
+# forbid writing it on import (PYTHONDONTWRITEBYTECODE): without it every run compiles about a
+# hundred modules again. compileall rewrites only what changed.
+bytecode: $(STAMP)
+	@$(BIN)/python -m compileall -q functions >/dev/null
 
 lint: $(STAMP)   ## ruff lint and format check
 	$(BIN)/ruff check .
@@ -44,14 +50,14 @@ browser:         ## install chromium, chromium-driver and a CJK font (apt) when 
 
 test: lint typecheck pytest ## everything CI runs
 
-demo: $(STAMP)   ## run the embedded default: a 120-day portfolio, two policies compared, portal links
+demo: $(STAMP) bytecode ## run the embedded default: a 120-day portfolio, two policies compared, portal links
 	$(BIN)/arrears demo --out out/demo
 	$(BIN)/arrears simulate --portfolio synthetic:24 --policy default.yaml \
 		--policy challenger-gentle.yaml --workers 2 --letters hash --out out/demo/simulation
 	@echo "policy comparison: $(CURDIR)/out/demo/simulation/report.html"
 	$(BIN)/arrears portal
 
-bench: $(STAMP)  ## benchmarks (local runtime throughput, scoring, letters)
+bench: $(STAMP) bytecode ## benchmarks (local runtime throughput, scoring, letters)
 	$(BIN)/pytest benchmarks --benchmark-only -p no:randomly -o addopts=""
 
 node_modules/.installed: package.json

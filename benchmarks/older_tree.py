@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import compileall
 import subprocess
 from pathlib import Path
 
@@ -9,7 +10,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def older_tree(commit: str, into: Path) -> Path:
-    """The commit's files (``git archive``) under ``into``, extracted once."""
+    """The commit's files (``git archive``) under ``into``, extracted once, with their bytecode
+    built as an install builds it (today's tree gets it from ``make bench``)."""
     tree = into / f"tree-{commit}"
     if not tree.exists():
         tree.mkdir()
@@ -17,4 +19,5 @@ def older_tree(commit: str, into: Path) -> Path:
             ["git", "-C", str(ROOT), "archive", commit], check=True, capture_output=True
         ).stdout
         subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+        compileall.compile_dir(tree / "functions", quiet=1)
     return tree

@@ -36,7 +36,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, ClassVar, cast
 
-from arrears.local import aws_sdk_parameters, no_batch_tasks, object_spool, program_cache
+from arrears.local import (
+    aws_sdk_parameters,
+    no_batch_tasks,
+    object_spool,
+    program_cache,
+    shared_models,
+)
 from arrears.local.clock import Scheduler, Wake
 
 PINNED_MOTO_VERSION = "5.2.5"
@@ -475,6 +481,7 @@ def check_internals() -> list[str]:
             problems.append(f"moto's {model.__module__}.{model.__name__} is no longer tracked")
     problems += no_batch_tasks.problems()
     problems += object_spool.problems()
+    problems += shared_models.problems()
     for module_name in _JSON_COPY_MODULES:
         try:
             bound = getattr(importlib.import_module(module_name), "copy", None)

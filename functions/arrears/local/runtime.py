@@ -50,6 +50,7 @@ from arrears.local.object_spool import spooled_objects
 from arrears.local.outbound_stream import OutboxStream
 from arrears.local.quotas import QuotaPlan, QuotaState, load_plan, raise_if_throttled
 from arrears.local.resume_schedules import ScheduleFirer, observing_create_schedule
+from arrears.local.shared_models import loaders_sharing_models
 
 REGION = "us-east-1"
 BURST_FEED = 1000  # put_events: events handed to moto's queue at a time
@@ -351,49 +352,13 @@ class LocalRuntime:
         self.close()
 
     def start(self) -> None:
-        from moto import mock_aws
-
-        from arrears import settings as settings_module
-
         stack = ExitStack()
         self._stack = stack
         try:
-            stack.enter_context(_environment(self._process_env()))
-            if self._quiet:
-                stack.enter_context(_quiet_loggers())
-            # same seed, same ids: moto and the handlers draw from `random` and uuid4
-            random.seed(self.seed)
-            stack.enter_context(_seeded_uuid4(random.Random(self.seed)))
-            if self._virtual_time:  # the unmodified-moto baseline keeps real time
-                self.clock.start()
-                stack.callback(self.clock.stop)
-            stack.enter_context(mock_aws(config={"stepfunctions": {"execute_state_machine": True}}))
-            moto_patches.seed_moto_random(self.seed)
-            hooks = moto_patches.Hooks(
-                scheduler=self.scheduler,
-                invoke_lambda=self._invoke,
-                before_aws_call=self._inject_aws_fault if self.faults else None,
-                dynamodb_in_memory=self.dynamodb is not None,
-                lean_history=self._lean_history,
-            )
-            stack.enter_context(
-                moto_patches.patched(
-                    hooks, virtual_time=self._virtual_time, speedups=self._speedups
-                )
-            )
-            stack.callback(self.scheduler.close)
-            if self.dynamodb is not None:
-                stack.enter_context(serving_dynamodb(self.dynamodb))
-            if self._speedups:
-                stack.enter_context(serving_directly(ACCOUNT_ID, REGION))
-                self.spool_directory = stack.enter_context(spooled_objects())
-            settings_module.settings.cache_clear()
-            stack.callback(settings_module.settings.cache_clear)
-            self._provision()
-            stack.enter_context(self.outbound.observing())
-            if self.faults is not None or self.quotas is not None:
-                stack.enter_context(_faults_on_sdk_calls(self._inject_aws_fault))
-            stack.enter_context(observing_create_schedule(self.schedules.created))
+            # start-up makes what lives as long as the runtime (modules, service models, the
+            # provisioned resources): collecting meanwhile would walk it again and again
+            with _collections_paused() if self._speedups else contextlib.nullcontext():
+                self._enter_services(stack)
             if self._speedups:
                 stack.enter_context(_frozen_heap())
             if self._run_schedules:
@@ -404,6 +369,49 @@ class LocalRuntime:
             stack.close()
             self._stack = None
             raise
+
+    def _enter_services(self, stack: ExitStack) -> None:
+        """The emulated AWS, patched for the runtime and provisioned, kept open by ``stack``."""
+        from moto import mock_aws
+
+        from arrears import settings as settings_module
+
+        stack.enter_context(_environment(self._process_env()))
+        if self._speedups:
+            stack.enter_context(loaders_sharing_models())
+        if self._quiet:
+            stack.enter_context(_quiet_loggers())
+        # same seed, same ids: moto and the handlers draw from `random` and uuid4
+        random.seed(self.seed)
+        stack.enter_context(_seeded_uuid4(random.Random(self.seed)))
+        if self._virtual_time:  # the unmodified-moto baseline keeps real time
+            self.clock.start()
+            stack.callback(self.clock.stop)
+        stack.enter_context(mock_aws(config={"stepfunctions": {"execute_state_machine": True}}))
+        moto_patches.seed_moto_random(self.seed)
+        hooks = moto_patches.Hooks(
+            scheduler=self.scheduler,
+            invoke_lambda=self._invoke,
+            before_aws_call=self._inject_aws_fault if self.faults else None,
+            dynamodb_in_memory=self.dynamodb is not None,
+            lean_history=self._lean_history,
+        )
+        stack.enter_context(
+            moto_patches.patched(hooks, virtual_time=self._virtual_time, speedups=self._speedups)
+        )
+        stack.callback(self.scheduler.close)
+        if self.dynamodb is not None:
+            stack.enter_context(serving_dynamodb(self.dynamodb))
+        if self._speedups:
+            stack.enter_context(serving_directly(ACCOUNT_ID, REGION))
+            self.spool_directory = stack.enter_context(spooled_objects())
+        settings_module.settings.cache_clear()
+        stack.callback(settings_module.settings.cache_clear)
+        self._provision()
+        stack.enter_context(self.outbound.observing())
+        if self.faults is not None or self.quotas is not None:
+            stack.enter_context(_faults_on_sdk_calls(self._inject_aws_fault))
+        stack.enter_context(observing_create_schedule(self.schedules.created))
 
     def close(self) -> None:
         if self._stack is not None:
@@ -1198,6 +1206,18 @@ def _environment(values: Mapping[str, str]) -> Iterator[None]:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = old
+
+
+@contextmanager
+def _collections_paused() -> Iterator[None]:
+    """No automatic GC passes in the block (the few objects it leaves as garbage are kept)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 @contextmanager
