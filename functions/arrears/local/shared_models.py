@@ -65,11 +65,11 @@ def loaders_sharing_models() -> Iterator[None]:
         original_init(self, *args, **kwargs)
         self._cache = _CacheOfLoadersAlike(self)
 
-    loader_class.__init__ = init_sharing  # type: ignore[method-assign]
+    loader_class.__init__ = init_sharing
     try:
         yield
     finally:
-        loader_class.__init__ = original_init  # type: ignore[method-assign]
+        loader_class.__init__ = original_init
 
 
 def problems() -> list[str]:
