@@ -208,3 +208,31 @@ def test_ended_executions_of_one_state_machine_share_one_copy_of_it():
             described = sfn.describe_execution(executionArn=execution.exec_arn)
             assert described["status"] == "SUCCEEDED"
             assert described["stateMachineArn"] == execution.state_machine.arn
+
+
+def test_running_executions_share_the_machine_snapshot_until_the_machine_changes():
+    # given two cases waiting in their executions
+    with LocalRuntime(start=START, seed=7, topology=fixture_topology(), history="states") as rt:
+        for account in ("acc-1", "acc-2"):
+            rt.put_event(
+                "wallet.payments", "PaymentStatusChanged", {**OVERDUE, "account_id": account}
+            )
+        rt.advance(timedelta(days=1))
+        first, second = (execution for _, execution in rt.execution_records())
+        # then both run on one snapshot of the machine
+        assert first.state_machine is second.state_machine
+
+        # when the machine's definition changes and a third case opens
+        arn = first.state_machine.arn
+        sfn = rt.client("stepfunctions")
+        changed = json.loads(first.state_machine.definition)
+        changed["Comment"] = "changed while cases run"
+        sfn.update_state_machine(stateMachineArn=arn, definition=json.dumps(changed))
+        rt.put_event("wallet.payments", "PaymentStatusChanged", {**OVERDUE, "account_id": "acc-3"})
+        rt.advance(timedelta(hours=1))
+
+        # then the third runs on a snapshot of the changed machine, the first two on theirs
+        *_, third = (execution for _, execution in rt.execution_records())
+        assert json.loads(third.state_machine.definition)["Comment"] == "changed while cases run"
+        assert "changed while cases run" not in first.state_machine.definition
+        assert third.state_machine is not first.state_machine

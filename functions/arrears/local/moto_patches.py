@@ -396,6 +396,18 @@ def _execution_name_problems() -> list[str]:
     return problems
 
 
+def _machine_copy_problems() -> list[str]:
+    """What ``_deepcopy_sharing_machine_copies`` relies on in moto's Step Functions."""
+    models = importlib.import_module(_STEPFUNCTIONS_MODELS)
+    problems = []
+    if getattr(models, "copy", None) not in (copy, _MACHINE_SHARED_COPY):
+        problems.append(f"{_STEPFUNCTIONS_MODELS} no longer imports the copy module as `copy`")
+    start = inspect.getsource(models.StepFunctionsParserBackend.start_execution)
+    if "copy.deepcopy(\n            state_machine," not in start:
+        problems.append("start_execution no longer snapshots the state machine with deepcopy")
+    return problems
+
+
 def _transaction_rollback_problems() -> list[str]:
     """What ``transact_write_items_saving_touched_items`` relies on in moto's DynamoDB."""
     from moto.dynamodb import models
@@ -499,6 +511,7 @@ def check_internals() -> list[str]:
         problems.append(f"a program state class is gone ({exc})")
     problems.extend(_in_process_dynamodb_problems())
     problems.extend(_transaction_rollback_problems())
+    problems.extend(_machine_copy_problems())
     problems.extend(_execution_name_problems())
     import botocore.auth
 
@@ -903,6 +916,7 @@ def _make_replacements(originals: dict[str, Any]) -> dict[str, Any]:
         "DynamoDBBackend.transact_write_items": transact_write_items_saving_touched_items,
         "StateMachine._handle_name_input_idempotency": same_name_by_index,
         _DYNAMODB_COPY_KEY: _TABLES_KEPT_COPY,
+        _MACHINE_COPY_KEY: _MACHINE_SHARED_COPY,
         **{_json_copy_key(name): _JSON_COPY for name in _JSON_COPY_MODULES},
     }
 
@@ -1274,23 +1288,52 @@ _PACKED_EXECUTION_ATTRIBUTES = ("input_data", "output")
 
 
 # moto gives every execution it starts its own copy of the state machine (its definition
-# when it started); ended executions with equal copies share one (cleared per runtime)
+# when it started); executions of an unchanged machine share one (cleared per runtime)
 _MACHINE_COPIES: list[Any] = []
 # what a copy holds besides its own values: the executions list (empty in a copy), the
 # backend (shared) and the name index (ExecutionsByName)
 _NOT_COMPARED = frozenset({"executions", "backend", "_arrears_by_name"})
 
 
+def _compared(machine: Any) -> dict[str, Any]:
+    return {k: v for k, v in vars(machine).items() if k not in _NOT_COMPARED}
+
+
+def _equal_machine_copy(machine: Any) -> Any | None:
+    """A copy kept before whose values equal ``machine``'s, or None."""
+    values = _compared(machine)
+    for kept in _MACHINE_COPIES:
+        if type(kept) is type(machine) and values == _compared(kept):
+            return kept
+    return None
+
+
 def _shared_machine_copy(machine: Any) -> Any:
     """An equal copy kept before, or this one, kept from now on."""
-    values = {k: v for k, v in vars(machine).items() if k not in _NOT_COMPARED}
-    for kept in _MACHINE_COPIES:
-        if type(kept) is type(machine) and values == {
-            k: v for k, v in vars(kept).items() if k not in _NOT_COMPARED
-        }:
-            return kept
-    _MACHINE_COPIES.append(machine)
-    return machine
+    kept = _equal_machine_copy(machine)
+    if kept is None:
+        _MACHINE_COPIES.append(machine)
+        kept = machine
+    return kept
+
+
+def _deepcopy_sharing_machine_copies(value: Any, memo: dict[int, Any] | None = None) -> Any:
+    # start_execution's snapshot of the machine: nothing writes to a snapshot, so one taken
+    # before serves while the machine is unchanged (each copy kept beside the long-lived
+    # cases is memory the run holds, and freed copies leave holes between them)
+    from moto.stepfunctions.models import StateMachineInstance
+
+    if isinstance(value, StateMachineInstance):
+        kept = _equal_machine_copy(value)
+        return _shared_machine_copy(copy.deepcopy(value, memo)) if kept is None else kept
+    return copy.deepcopy(value, memo)
+
+
+_MACHINE_SHARED_COPY = _copy_module(
+    _deepcopy_sharing_machine_copies, "deepcopy shares state machine snapshots"
+)
+_MACHINE_COPY_KEY = "stepfunctions_models_copy"
+_STEPFUNCTIONS_MODELS = "moto.stepfunctions.parser.models"
 
 
 def _pack_ended_execution(execution: Any) -> None:
@@ -1369,6 +1412,7 @@ _SPEED_KEYS = frozenset(
         "DynamoDBBackend.transact_write_items",
         "StateMachine._handle_name_input_idempotency",
         _DYNAMODB_COPY_KEY,
+        _MACHINE_COPY_KEY,
         *(_json_copy_key(name) for name in _JSON_COPY_MODULES),
     }
 )
@@ -1454,6 +1498,7 @@ def patched(hooks: Hooks, *, virtual_time: bool = True, speedups: bool = True) -
             "method_names_from_class": ("moto.core.responses", "method_names_from_class"),
             "retry_time": (_RETRIER_MODULE, "time"),
             _DYNAMODB_COPY_KEY: (_DYNAMODB_MODELS, "copy"),
+            _MACHINE_COPY_KEY: (_STEPFUNCTIONS_MODELS, "copy"),
             **{_json_copy_key(name): (name, "copy") for name in _JSON_COPY_MODULES},
         }
         for key, (module_name, attr) in module_functions.items():
