@@ -1325,7 +1325,10 @@ def _deepcopy_sharing_machine_copies(value: Any, memo: dict[int, Any] | None = N
 
     if isinstance(value, StateMachineInstance):
         kept = _equal_machine_copy(value)
-        return _shared_machine_copy(copy.deepcopy(value, memo)) if kept is None else kept
+        if kept is None:
+            kept = copy.deepcopy(value, memo)
+            _MACHINE_COPIES.append(kept)
+        return kept
     return copy.deepcopy(value, memo)
 
 

@@ -2,9 +2,9 @@
 
 A botocore ``Loader`` lists the service folders and parses each JSON service model once, in
 a cache of its own. The local runtime has a dozen loaders: its own boto3 session, the
-handlers', and one that moto makes for every model it reads. Each lists the folders again
-(about 10 ms) and parses the same models again (the Step Functions model alone takes
-60 ms), about a third of the time before the first event is processed.
+handlers', and one that moto makes for every model it reads. Each listed the folders again
+and parsed the same models again: 47 listings and 152 model reads before the first event
+was processed, about a third of that time.
 
 Here every loader's cache is the one dict of all loaders with the same configuration (class,
 file loader, search paths, extras), looked up at each call since boto3 adds a search path
