@@ -345,3 +345,20 @@ def test_letters_and_execution_starts_answer_fail_and_act_as_the_wire_does():
     assert len(wire_held) == 3 * 2 + 2
     # and only the refusal whose shape the wire makes (no such bucket) went over it
     assert direct_wire_calls == 1
+
+
+def test_a_sent_email_is_kept_with_its_body_compressed_and_reads_back_the_same():
+    # given a long email body, sent without the wire
+    body = "<p>Your payment of 120.00 is overdue.</p>" * 60
+    with mock_aws():
+        _world()
+        params = _email("lender@example.com", "Html")
+        params["Content"]["Simple"]["Body"]["Html"]["Data"] = body
+        with serving_directly(ACCOUNT, REGION):
+            boto3.client("sesv2", region_name=REGION).send_email(**params)
+
+        # then moto's record reads back the body sent, and keeps it compressed
+        (message,) = ses_backends[ACCOUNT][REGION].sent_messages
+        assert message.body == body
+        assert "body" not in vars(message)
+        assert len(message._arrears_body) < len(body) / 4
