@@ -187,13 +187,15 @@ def test_what_consumers_received_is_kept_compressed_and_read_back_as_sent():
         assert sum(map(len, kept)) < sum(map(len, sent)) / 2
 
 
+def _open_cases(rt: LocalRuntime, *accounts: str) -> None:
+    for account in accounts:
+        rt.put_event("wallet.payments", "PaymentStatusChanged", {**OVERDUE, "account_id": account})
+
+
 def test_ended_executions_of_one_state_machine_share_one_copy_of_it():
     # given two cases that pay while waiting, run to their end
     with LocalRuntime(start=START, seed=7, topology=fixture_topology(), history="states") as rt:
-        for account in ("acc-1", "acc-2"):
-            rt.put_event(
-                "wallet.payments", "PaymentStatusChanged", {**OVERDUE, "account_id": account}
-            )
+        _open_cases(rt, "acc-1", "acc-2")
         rt.advance(timedelta(days=4))
         for account in ("acc-1", "acc-2"):
             rt.put_event("wallet.payments", "PaymentStatusChanged", {**PAID, "account_id": account})
@@ -213,10 +215,7 @@ def test_ended_executions_of_one_state_machine_share_one_copy_of_it():
 def test_running_executions_share_the_machine_snapshot_until_the_machine_changes():
     # given two cases waiting in their executions
     with LocalRuntime(start=START, seed=7, topology=fixture_topology(), history="states") as rt:
-        for account in ("acc-1", "acc-2"):
-            rt.put_event(
-                "wallet.payments", "PaymentStatusChanged", {**OVERDUE, "account_id": account}
-            )
+        _open_cases(rt, "acc-1", "acc-2")
         rt.advance(timedelta(days=1))
         first, second = (execution for _, execution in rt.execution_records())
         # then both run on one snapshot of the machine
@@ -228,7 +227,7 @@ def test_running_executions_share_the_machine_snapshot_until_the_machine_changes
         changed = json.loads(first.state_machine.definition)
         changed["Comment"] = "changed while cases run"
         sfn.update_state_machine(stateMachineArn=arn, definition=json.dumps(changed))
-        rt.put_event("wallet.payments", "PaymentStatusChanged", {**OVERDUE, "account_id": "acc-3"})
+        _open_cases(rt, "acc-3")
         rt.advance(timedelta(hours=1))
 
         # then the third runs on a snapshot of the changed machine, the first two on theirs
