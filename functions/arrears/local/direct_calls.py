@@ -19,7 +19,6 @@ ways, refusals included, and compare results, errors and what the backends did.
 from __future__ import annotations
 
 import json
-import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -29,6 +28,7 @@ from botocore.parsers import DEFAULT_TIMESTAMP_PARSER
 from botocore.serialize import JSONSerializer
 
 from arrears.local.in_process import OnTheWire
+from arrears.local.packed import pack_attributes
 
 Direct = Callable[[str, str, dict[str, Any]], dict[str, Any]]
 
@@ -82,37 +82,10 @@ def _send_email(account: str, region: str, params: dict[str, Any]) -> dict[str, 
         subject=simple["Subject"]["Data"],
         body=(body.get("Html") or body["Text"])["Data"],
     )
-    _pack_body(message)
+    # moto keeps every email sent until the process ends: a portfolio run sends one or two
+    # a case, and their bodies were about 2 KB of what each case leaves in memory
+    pack_attributes(message, ("body",), "PackedBody")
     return {"MessageId": message.id}
-
-
-def _pack_body(message: Any) -> None:
-    """Keep moto's record of a sent email with its body compressed, read back the same.
-
-    moto keeps every email sent until the process ends; a portfolio run sends one or two a
-    case, and their bodies were about 2 KB of what each case leaves in memory."""
-    packed = _packed_body_message()
-    moto_message: Any = packed.__base__
-    if type(message) is moto_message:
-        body = message.__dict__.pop("body")
-        message.__class__ = packed
-        message.body = body
-
-
-def _packed(message: Any) -> str:
-    return zlib.decompress(message._arrears_body).decode()
-
-
-def _pack(message: Any, body: str) -> None:
-    message._arrears_body = zlib.compress(body.encode())
-
-
-@cache
-def _packed_body_message() -> type:
-    from moto.ses.models import Message
-
-    body = property(_packed, _pack)
-    return type("PackedBodyMessage", (Message,), {"__module__": __name__, "body": body})
 
 
 def _create_schedule(account: str, region: str, params: dict[str, Any]) -> dict[str, Any]:

@@ -25,7 +25,6 @@ import datetime as dt
 import importlib
 import inspect
 import json
-import marshal
 import pickle
 import sys
 import threading
@@ -44,6 +43,7 @@ from arrears.local import (
     shared_models,
 )
 from arrears.local.clock import Scheduler, Wake
+from arrears.local.packed import pack_attributes
 
 PINNED_MOTO_VERSION = "5.2.5"
 
@@ -1251,36 +1251,6 @@ class EndedEnvironment:
         """Stopping an ended execution changes nothing (moto's environment does the same)."""
 
 
-class _Packed:
-    """A JSON value kept as compressed marshal bytes (or as itself, when marshal cannot
-    take it: a str subclass such as an enum member)."""
-
-    __slots__ = ("_blob", "_raw")
-
-    def __init__(self, value: Any) -> None:
-        try:
-            self._blob: bytes | None = zlib.compress(marshal.dumps(value))
-            self._raw = None
-        except ValueError:
-            self._blob, self._raw = None, value
-
-    def value(self) -> Any:
-        return self._raw if self._blob is None else marshal.loads(zlib.decompress(self._blob))
-
-
-def _packed_attribute(name: str) -> property:
-    slot = f"_packed_{name}"
-
-    def read(execution: Any) -> Any:
-        return execution.__dict__[slot].value()
-
-    def write(execution: Any, value: Any) -> None:
-        execution.__dict__[slot] = _Packed(value)
-
-    return property(read, write)
-
-
-_ENDED_EXECUTION_CLASSES: dict[type, type] = {}
 # What an ended execution keeps unpacked is read by every ListExecutions and report row;
 # its input and output are read once per DescribeExecution or report row (the input for its
 # case id), and are most of what it holds.
@@ -1343,16 +1313,7 @@ def _pack_ended_execution(execution: Any) -> None:
     """Keep an ended execution's input and output compressed, behind the same attributes,
     and its copy of the state machine shared with the other ended executions of it."""
     execution.state_machine = _shared_machine_copy(execution.state_machine)
-    kind = type(execution)
-    ended = _ENDED_EXECUTION_CLASSES.get(kind)
-    if ended is None:
-        attributes = {name: _packed_attribute(name) for name in _PACKED_EXECUTION_ATTRIBUTES}
-        ended = type(f"Ended{kind.__name__}", (kind,), {"__module__": __name__, **attributes})
-        _ENDED_EXECUTION_CLASSES[kind] = ended
-    values = {name: execution.__dict__.pop(name) for name in _PACKED_EXECUTION_ATTRIBUTES}
-    execution.__class__ = ended
-    for name, value in values.items():
-        setattr(execution, name, value)
+    pack_attributes(execution, _PACKED_EXECUTION_ATTRIBUTES, "Ended")
 
 
 def _run_then_release(worker: Any) -> None:
