@@ -37,6 +37,7 @@ from typing import Any, ClassVar, cast
 
 from arrears.local import (
     aws_sdk_parameters,
+    field_paths,
     no_batch_tasks,
     object_spool,
     program_cache,
@@ -136,6 +137,8 @@ PATCH_POINTS: tuple[tuple[str, str, tuple[str, ...] | None], ...] = (
     # JSONPath strings are re-parsed (ply) on every evaluation; parsed once per path instead
     ("moto.stepfunctions.parser.asl.utils.json_path", "parse", None),
     ("moto.stepfunctions.parser.asl.component.common.path.result_path", "parse", None),
+    # field-only JSONPaths ($.case_id) read by walking dicts (local/field_paths.py)
+    ("moto.stepfunctions.parser.asl.utils.json_path", "extract_json", ("path", "data")),
     # moto's EventBridge builds a new JSONPath parser (PLY tables) for every event it sends
     # to a target, importing jsonpath_ng.ext.parse by name at call time
     ("jsonpath_ng.ext", "parse", None),
@@ -198,6 +201,19 @@ _JSON_COPY_MODULES = (
     "moto.stepfunctions.parser.asl.component.common.string.string_expression",
     "moto.stepfunctions.parser.asl.component.common.path.result_path",
     "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service",
+)
+
+# Interpreter modules that bind moto's `extract_json` by name: each gets the fast one.
+_EXTRACT_JSON_MODULES = (
+    "moto.stepfunctions.parser.asl.utils.json_path",
+    "moto.stepfunctions.parser.asl.eval.states",
+    "moto.stepfunctions.parser.asl.component.common.string.string_expression",
+    "moto.stepfunctions.parser.asl.component.intrinsic.argument.argument",
+    *(
+        "moto.stepfunctions.parser.asl.component.state.choice.comparison.operator"
+        f".implementations.{name}"
+        for name in ("boolean_equals", "numeric", "string_operators", "timestamp_operators")
+    ),
 )
 
 # Signing names of the services whose moto responses read the Authorization header only
@@ -492,6 +508,11 @@ def check_internals() -> list[str]:
         if not isinstance(model.__dict__.get("instances_tracked"), list):
             problems.append(f"moto's {model.__module__}.{model.__name__} is no longer tracked")
     problems += no_batch_tasks.problems()
+    problems += field_paths.problems()
+    extract_json = _resolve(_JSON_PATH_MODULE, "extract_json")
+    for module_name in _EXTRACT_JSON_MODULES:
+        if getattr(importlib.import_module(module_name), "extract_json", None) is not extract_json:
+            problems.append(f"{module_name} no longer binds extract_json by name")
     problems += object_spool.problems()
     problems += shared_models.problems()
     for module_name in _JSON_COPY_MODULES:
@@ -809,6 +830,10 @@ def _make_replacements(originals: dict[str, Any]) -> dict[str, Any]:
             _PARSED_JSON_PATHS[("plain", path)] = parsed
         return parsed
 
+    fast_extract_json = field_paths.fast_extract(
+        originals[_extract_json_key(_JSON_PATH_MODULE)], cached_json_path_parse
+    )
+
     def lambda_task_in_process(
         parameters: dict[str, Any], region: str, state_credentials: Any
     ) -> Any:
@@ -918,6 +943,7 @@ def _make_replacements(originals: dict[str, Any]) -> dict[str, Any]:
         _DYNAMODB_COPY_KEY: _TABLES_KEPT_COPY,
         _MACHINE_COPY_KEY: _MACHINE_SHARED_COPY,
         **{_json_copy_key(name): _JSON_COPY for name in _JSON_COPY_MODULES},
+        **{_extract_json_key(name): fast_extract_json for name in _EXTRACT_JSON_MODULES},
     }
 
 
@@ -1154,6 +1180,10 @@ def _json_copy_key(module_name: str) -> str:
     return f"json_copy:{module_name}"
 
 
+def _extract_json_key(module_name: str) -> str:
+    return f"extract_json:{module_name}"
+
+
 # A spent callback endpoint's event: set for good, shared by every spent endpoint.
 _SPENT = threading.Event()
 _SPENT.set()
@@ -1378,6 +1408,7 @@ _SPEED_KEYS = frozenset(
         _DYNAMODB_COPY_KEY,
         _MACHINE_COPY_KEY,
         *(_json_copy_key(name) for name in _JSON_COPY_MODULES),
+        *(_extract_json_key(name) for name in _EXTRACT_JSON_MODULES),
     }
 )
 
@@ -1464,6 +1495,7 @@ def patched(hooks: Hooks, *, virtual_time: bool = True, speedups: bool = True) -
             _DYNAMODB_COPY_KEY: (_DYNAMODB_MODELS, "copy"),
             _MACHINE_COPY_KEY: (_STEPFUNCTIONS_MODELS, "copy"),
             **{_json_copy_key(name): (name, "copy") for name in _JSON_COPY_MODULES},
+            **{_extract_json_key(name): (name, "extract_json") for name in _EXTRACT_JSON_MODULES},
         }
         for key, (module_name, attr) in module_functions.items():
             originals[key] = getattr(importlib.import_module(module_name), attr)
