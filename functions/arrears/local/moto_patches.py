@@ -49,6 +49,10 @@ from arrears.local.packed import pack_attributes
 
 PINNED_MOTO_VERSION = "5.2.5"
 
+_STATE_TASK_SERVICE_MODULE = (
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service"
+)
+
 # (module, attribute path inside the module, parameter names in moto 5.2.5)
 PATCH_POINTS: tuple[tuple[str, str, tuple[str, ...] | None], ...] = (
     ("moto.stepfunctions.parser.backend.execution_worker", "ExecutionWorker.start", ("self",)),
@@ -141,6 +145,18 @@ PATCH_POINTS: tuple[tuple[str, str, tuple[str, ...] | None], ...] = (
         "EventManager.add_event",
         ("self", "context", "event_type", "event_details", "timestamp", "update_source_event_id"),
     ),
+    (
+        "moto.stepfunctions.parser.asl.component.state.state",
+        "CommonStateField._get_state_entered_event_details",
+        ("self", "env"),
+    ),
+    (
+        "moto.stepfunctions.parser.asl.component.state.state",
+        "CommonStateField._get_state_exited_event_details",
+        ("self", "env"),
+    ),
+    # a task's API member names are converted with a regular expression on every call
+    (_STATE_TASK_SERVICE_MODULE, "camel_to_snake_case", ("string",)),
     # JSONPath strings are re-parsed (ply) on every evaluation; parsed once per path instead
     ("moto.stepfunctions.parser.asl.utils.json_path", "parse", None),
     ("moto.stepfunctions.parser.asl.component.common.path.result_path", "parse", None),
@@ -207,7 +223,7 @@ _JSON_COPY_MODULES = (
     "moto.stepfunctions.parser.asl.eval.event.event_manager",
     "moto.stepfunctions.parser.asl.component.common.string.string_expression",
     "moto.stepfunctions.parser.asl.component.common.path.result_path",
-    "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service",
+    _STATE_TASK_SERVICE_MODULE,
 )
 
 # Interpreter modules that bind moto's `extract_json` by name: each gets the fast one.
@@ -346,6 +362,14 @@ def _history_problems() -> list[str]:
     ):
         if line not in add_event:
             problems.append(f"EventManager.add_event no longer does `{line}`")
+    from moto.stepfunctions.parser.asl.component.state.state import CommonStateField
+
+    exited = inspect.getsource(CommonStateField._get_state_exited_event_details)
+    if exited.count("env.variable_store.") != 2 or "reset_tracing()" not in exited:
+        problems.append(
+            "CommonStateField._get_state_exited_event_details changed what it does to the "
+            "variable store"
+        )
     if "self._history_event_list = []" not in inspect.getsource(EventManager.__init__):
         problems.append("EventManager no longer keeps its history in _history_event_list")
     if "self._history_event_list.append(" not in inspect.getsource(
@@ -767,6 +791,19 @@ def _make_replacements(originals: dict[str, Any]) -> dict[str, Any]:
 
     retry_time = _VirtualSleep(originals["retry_time"], wait_interval_seconds)
 
+    # A states-only history keeps a state-entered event's name and drops a state-exited
+    # event whole: the JSON text of the state's input or output is not written for them.
+    def entered_details(self: Any, env: Any) -> Any:
+        if type(env.event_manager) is _lean_event_manager():
+            return {"name": self.name}
+        return originals["CommonStateField._get_state_entered_event_details"](self, env)
+
+    def exited_details(self: Any, env: Any) -> Any:
+        if type(env.event_manager) is _lean_event_manager():
+            env.variable_store.reset_tracing()  # what moto's does besides the details
+            return {"name": self.name}
+        return originals["CommonStateField._get_state_exited_event_details"](self, env)
+
     def timestamp_wait_seconds(self: Any, env: Any) -> int:
         # moto compares a naive UTC timestamp with naive *local* datetime.now(); compare
         # aware instants on the virtual clock instead.
@@ -973,6 +1010,9 @@ def _make_replacements(originals: dict[str, Any]) -> dict[str, Any]:
         "WaitFunction._wait_interval": wait_interval,
         "retry_time": retry_time,
         "StringVariableSample._eval_body": variable_sample,
+        "CommonStateField._get_state_entered_event_details": entered_details,
+        "CommonStateField._get_state_exited_event_details": exited_details,
+        "camel_to_snake_case": functools.lru_cache(maxsize=4096)(originals["camel_to_snake_case"]),
         "Timestamp._get_wait_seconds": timestamp_wait_seconds,
         "CallbackEndpoint.wait": callback_wait,
         "CallbackEndpoint.notify": callback_notify,
@@ -1458,6 +1498,9 @@ _SPEED_KEYS = frozenset(
         "SigV4Auth.add_auth",
         "DynamoDBBackend.transact_write_items",
         "StateMachine._handle_name_input_idempotency",
+        "CommonStateField._get_state_entered_event_details",
+        "CommonStateField._get_state_exited_event_details",
+        "camel_to_snake_case",
         _DYNAMODB_COPY_KEY,
         _MACHINE_COPY_KEY,
         *(_json_copy_key(name) for name in _JSON_COPY_MODULES),
@@ -1485,6 +1528,7 @@ _OWNERS = {
     "SigV4Auth": "botocore.auth",
     "DynamoDBBackend": "moto.dynamodb.models",
     "StringVariableSample": _STRING_EXPRESSION_MODULE,
+    "CommonStateField": "moto.stepfunctions.parser.asl.component.state.state",
     "StateMachine": "moto.stepfunctions.models",
 }
 _BOTO_CLIENT_MODULE = "moto.stepfunctions.parser.asl.utils.boto_client"
@@ -1532,6 +1576,8 @@ def patched(hooks: Hooks, *, virtual_time: bool = True, speedups: bool = True) -
             "DynamoDBBackend.transact_write_items",
             "StringVariableSample._eval_body",
             "StateMachine._handle_name_input_idempotency",
+            "CommonStateField._get_state_entered_event_details",
+            "CommonStateField._get_state_exited_event_details",
         ):
             owner, attr = key.split(".")
             originals[key] = getattr(_resolve(_OWNERS[owner], owner), attr)
@@ -1545,6 +1591,7 @@ def patched(hooks: Hooks, *, virtual_time: bool = True, speedups: bool = True) -
             "lambda_task_in_process": (_LAMBDA_EVAL_MODULE, "_invoke_lambda_function"),
             "method_names_from_class": ("moto.core.responses", "method_names_from_class"),
             "retry_time": (_RETRIER_MODULE, "time"),
+            "camel_to_snake_case": (_STATE_TASK_SERVICE_MODULE, "camel_to_snake_case"),
             _DYNAMODB_COPY_KEY: (_DYNAMODB_MODELS, "copy"),
             _MACHINE_COPY_KEY: (_STEPFUNCTIONS_MODELS, "copy"),
             **{_json_copy_key(name): (name, "copy") for name in _JSON_COPY_MODULES},
