@@ -31,27 +31,37 @@ class SpooledObject:
     __slots__ = ("_path", "_position")
 
     def __init__(self, path: Path) -> None:
+        # the file is made by the first write (moto writes every new object's bytes at
+        # once): until then the object is empty, without a file system call per object
         self._path = path
         self._position = 0
-        path.touch()
+
+    def _size(self) -> int:
+        try:
+            return self._path.stat().st_size
+        except FileNotFoundError:
+            return 0
 
     def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
         base = {os.SEEK_SET: 0, os.SEEK_CUR: self._position}.get(whence)
-        self._position = (self._path.stat().st_size if base is None else base) + offset
+        self._position = (self._size() if base is None else base) + offset
         return self._position
 
     def tell(self) -> int:
         return self._position
 
     def read(self, size: int = -1) -> bytes:
-        with self._path.open("rb") as handle:
-            handle.seek(self._position)
-            data = handle.read(size)
+        try:
+            with self._path.open("rb") as handle:
+                handle.seek(self._position)
+                data = handle.read(size)
+        except FileNotFoundError:
+            data = b""
         self._position += len(data)
         return data
 
     def write(self, data: bytes) -> int:
-        with self._path.open("r+b") as handle:
+        with open(os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600), "r+b") as handle:
             handle.seek(self._position)
             written = handle.write(data)
         self._position += written
@@ -59,7 +69,8 @@ class SpooledObject:
 
     def truncate(self, size: int | None = None) -> int:
         at = self._position if size is None else size
-        os.truncate(self._path, at)
+        if at < self._size():  # as an in-memory file does, it never grows the object
+            os.truncate(self._path, at)
         return at
 
     def close(self) -> None:
