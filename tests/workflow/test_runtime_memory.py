@@ -235,3 +235,15 @@ def test_running_executions_share_the_machine_snapshot_until_the_machine_changes
         assert json.loads(third.state_machine.definition)["Comment"] == "changed while cases run"
         assert "changed while cases run" not in first.state_machine.definition
         assert third.state_machine is not first.state_machine
+
+
+def test_the_invocation_records_of_a_case_share_one_copy_of_its_id():
+    # given a case whose functions ran several times (each event is parsed JSON of its own)
+    with LocalRuntime(start=START, seed=7, topology=fixture_topology(), history="states") as rt:
+        _open_cases(rt, "acc-1")
+        rt.advance(timedelta(days=4))
+        ids = [i.case_id for i in rt.invocations if i.case_id is not None]
+
+    # then the records name the case with one string object, not one each
+    assert len(ids) >= 3
+    assert len({id(case_id) for case_id in ids}) == 1

@@ -15,6 +15,7 @@ duplicates included (tests count them).
 from __future__ import annotations
 
 import json
+import sys
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -166,7 +167,7 @@ class OutboxStream:
 
     def _consume(self, entry: dict[str, Any]) -> None:
         detail = entry.get("Detail") or "{}"
-        case_id = str(json.loads(detail).get("case_id"))
+        case_id = sys.intern(str(json.loads(detail).get("case_id")))  # one copy per case
         at = entry.get("Time")
         time = _iso(at) if isinstance(at, datetime) else _iso(self.rt.now)
         self._by_case.setdefault(case_id, []).append(len(self._received))

@@ -26,6 +26,7 @@ import os
 import random
 import re
 import secrets
+import sys
 import traceback
 import uuid
 import zipfile
@@ -247,7 +248,9 @@ def _case_id_of(event: Any) -> str | None:
     if isinstance(event, dict):
         value = event.get("case_id")
         if isinstance(value, str):
-            return value
+            # each event is parsed JSON with its own copy of the id: a case's invocation
+            # records share one (about fifteen records a case, 60 bytes each)
+            return sys.intern(value)
     return None
 
 

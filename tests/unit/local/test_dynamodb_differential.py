@@ -393,3 +393,58 @@ def test_an_index_query_on_a_sort_key_range_matches_moto(forward: bool, limit: i
             on_moto(client, operation, copy_value(params))
         # then the engine returns what moto returns: the same keys, in order, same paging
         assert on_engine(engine, *query) == on_moto(client, query[0], copy_value(query[1]))
+
+
+# ---- numeric sort keys (the outbox's sequence): integral ones are kept as ints ---------------
+
+OUTBOX = t.OUTBOX.local_name
+# the same numbers written differently ("5", "5.0", "5E0"), fractions and negatives
+_numbers = st.sampled_from(
+    ["0", "0.5", "1", "2", "2.5", "5", "5.0", "5E0", "0.5E1", "-3", "1E+2", "100"]
+)
+
+
+@st.composite
+def _outbox_operation(draw: Any) -> tuple[str, dict[str, Any]]:
+    key = {"case_id": {"S": draw(_ids)}, "sequence": {"N": draw(_numbers)}}
+    kind = draw(st.sampled_from(["put", "get", "update", "delete", "query"]))
+    if kind == "put":
+        item = {**key, "type": {"S": draw(st.sampled_from(["A", "B"]))}}
+        return "PutItem", {"TableName": OUTBOX, "Item": item, "ReturnValues": "ALL_OLD"}
+    if kind == "get":
+        return "GetItem", {"TableName": OUTBOX, "Key": key}
+    if kind == "update":
+        return "UpdateItem", {
+            "TableName": OUTBOX, "Key": key, "UpdateExpression": "SET published = :p",
+            "ConditionExpression": "attribute_exists(case_id)",
+            "ExpressionAttributeValues": {":p": {"BOOL": True}}, "ReturnValues": "ALL_NEW",
+        }  # fmt: skip
+    if kind == "delete":
+        return "DeleteItem", {"TableName": OUTBOX, "Key": key, "ReturnValues": "ALL_OLD"}
+    low, high = sorted([draw(_numbers), draw(_numbers)], key=float)
+    return "Query", {
+        "TableName": OUTBOX,
+        "KeyConditionExpression": "case_id = :c AND #s BETWEEN :lo AND :hi",
+        "ExpressionAttributeNames": {"#s": "sequence"},
+        "ExpressionAttributeValues": {
+            ":c": key["case_id"], ":lo": {"N": low}, ":hi": {"N": high},
+        },
+        "ScanIndexForward": draw(st.booleans()),
+    }  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_outbox_operation(), min_size=1, max_size=25))
+def test_numeric_sort_keys_however_written_match_moto(
+    operations: list[tuple[str, dict[str, Any]]],
+) -> None:
+    from arrears.local.runtime import _create_table_args
+
+    engine = InMemoryDynamoDB()
+    with moto_dynamodb() as client:
+        for operation, params in [("CreateTable", _create_table_args(t.OUTBOX)), *operations]:
+            assert on_engine(engine, operation, params) == on_moto(
+                client, operation, copy_value(params)
+            ), (operation, params)
+        scan = ("Scan", {"TableName": OUTBOX})
+        assert on_engine(engine, *scan) == on_moto(client, *scan)

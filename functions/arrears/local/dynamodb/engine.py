@@ -70,9 +70,19 @@ class KeySchema:
         if pk is None:
             return None
         if self.sort is None:
-            return (x.ordered(pk),)
+            return (_key_value(pk),)
         sk = item.get(self.sort)
-        return None if sk is None else (x.ordered(pk), x.ordered(sk))
+        return None if sk is None else (_key_value(pk), _key_value(sk))
+
+
+def _key_value(value: Value) -> Any:
+    """A key attribute as it sorts. An integral number is kept as an int: it sorts, compares
+    and hashes as its Decimal does (so a Query's Decimal bounds find it), in a quarter of
+    the memory (28 bytes, not 104), and every outbox item's key is one."""
+    ordered = x.ordered(value)
+    if type(ordered) is Decimal and ordered == ordered.to_integral_value():
+        return int(ordered)
+    return ordered
 
 
 @dataclass
