@@ -251,3 +251,22 @@ def test_every_letter_renders_with_only_what_its_kind_needs(kind: LetterKind, lo
     assert "0.01" in text and "None" not in text
     if kind is not LetterKind.VALIDATION_NOTICE:
         assert "Pay in the Acme app." in compact(text) or "PayintheAcmeapp." in compact(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "right_to_left"),
+    [
+        ("Priya Sharma, 14 MG Road", False),
+        ("王小明 上海市浦东新区 ¥1,276.35", False),
+        ("José Ñúñez-Öztürk ₹ 123,456.50", False),
+        ("محمد علي", True),
+        ("Dear Mr. محمد, please pay", True),
+        ("שלום Moshe", True),
+        ("٣٤٥ (Arabic-Indic digits)", True),
+        ("", False),
+    ],
+)
+def test_a_text_needs_right_to_left_shaping_only_if_it_has_such_characters(text, right_to_left):
+    from arrears.domain.notices.letters import has_rtl
+
+    assert has_rtl(text) is right_to_left

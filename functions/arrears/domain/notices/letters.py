@@ -242,7 +242,8 @@ def wrap(text: str, max_width: float, char_width: Callable[[str], float]) -> lis
 
 
 def has_rtl(text: str) -> bool:
-    return any(unicodedata.bidirectional(ch) in ("R", "AL", "AN") for ch in text)
+    # each distinct character once: a paragraph repeats a few dozen of them
+    return any(unicodedata.bidirectional(ch) in ("R", "AL", "AN") for ch in set(text))
 
 
 def _lines(pdf: FPDF, text: str, size: float = BODY_SIZE, gap: float = 0.0) -> None:
