@@ -247,3 +247,12 @@ def test_the_invocation_records_of_a_case_share_one_copy_of_its_id():
     # then the records name the case with one string object, not one each
     assert len(ids) >= 3
     assert len({id(case_id) for case_id in ids}) == 1
+
+
+def test_young_objects_are_collected_less_often_while_a_runtime_runs_and_as_before_after():
+    from arrears.local.runtime import RUN_GC_THRESHOLD
+
+    before = gc.get_threshold()
+    with LocalRuntime(start=START, seed=7, topology=fixture_topology(), history="states"):
+        assert gc.get_threshold() == (RUN_GC_THRESHOLD, *before[1:])
+    assert gc.get_threshold() == before

@@ -1223,17 +1223,30 @@ def _collections_paused() -> Iterator[None]:
             gc.enable()
 
 
+# Container allocations between two young-generation GC passes while a runtime runs
+# (CPython's default is 700).
+RUN_GC_THRESHOLD = 10_000
+
+
 @contextmanager
 def _frozen_heap() -> Iterator[None]:
-    """Leave what is alive at start-up (modules, service models, moto) out of GC passes.
+    """Leave what is alive at start-up (modules, service models, moto) out of GC passes,
+    and pass over the young objects less often while the runtime runs.
 
     A full collection walks every tracked object, about 300k once botocore and moto are
     loaded, and runs once every few thousand emulated calls (about a tenth of a run's CPU).
+    A run allocates about 2,500 containers a never-paying case and a few hundred of them
+    end as cycles only a pass frees: with passes every 700 allocations, 1,800 young and 10
+    full passes took 2.3 % of a 500-case run's CPU; every 10,000, 92 and one took 0.9 %,
+    with the same memory after the run.
     """
+    thresholds = gc.get_threshold()
     gc.freeze()
+    gc.set_threshold(RUN_GC_THRESHOLD, *thresholds[1:])
     try:
         yield
     finally:
+        gc.set_threshold(*thresholds)
         gc.unfreeze()
 
 
