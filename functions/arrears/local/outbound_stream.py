@@ -64,9 +64,11 @@ class OutboxStream:
             table = rt.dynamodb.table(t.OUTBOX.local_name)
             original = table.put
 
-            def put(key: tuple[Any, ...], item: dict[str, Any]) -> None:
+            def put(
+                key: tuple[Any, ...], item: dict[str, Any], old: dict[str, Any] | None = None
+            ) -> None:
                 new = key not in table.items
-                original(key, item)
+                original(key, item, old)
                 if new:
                     self.inserted(item)
 

@@ -203,12 +203,13 @@ class Table:
     def all_items(self) -> Iterator[Item]:
         return (self.codec.decode(stored) for stored in self.items.values())
 
-    def put(self, key: tuple[Any, ...], item: Item) -> None:
-        """Store a copy of ``item`` at ``key``."""
+    def put(self, key: tuple[Any, ...], item: Item, old: Item | None = None) -> None:
+        """Store a copy of ``item`` at ``key``. ``old``: the item there, when the caller has
+        just read it (unchanged), so that it is not decoded again for the indexes."""
         stored = self.items.get(key)
         if stored is not None:
             if self.indexes:  # only the indexes need the old item back
-                self._unindex(key, self.codec.decode(stored))
+                self._unindex(key, old if old is not None else self.codec.decode(stored))
         elif self.schema.sort is not None:
             # the items of a partition share one copy of its value (a case's timeline holds
             # dozens of items under one case id)
@@ -394,7 +395,7 @@ class InMemoryDynamoDB:
         key = table.key_of(item, exact=False)
         old = table.get(key)
         self._check(params, old)
-        table.put(key, item)
+        table.put(key, item, old)
         return {"Attributes": old} if returns == "ALL_OLD" and old else {}
 
     def update_item(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -403,7 +404,7 @@ class InMemoryDynamoDB:
         old = table.get(key)
         self._check(params, old)
         new, touched = _updated(table, params, old)
-        table.put(key, new)
+        table.put(key, new, old)
         return _update_returns(params.get("ReturnValues", "NONE"), old, new, touched)
 
     def delete_item(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -603,17 +604,17 @@ class InMemoryDynamoDB:
         # every condition sees the state before the transaction; nothing is written unless
         # all pass (one item per operation, so the order of the writes does not matter)
         reasons: list[dict[str, Any]] = []
-        writes: list[tuple[Table, tuple[Any, ...], Item | None]] = []
+        writes: list[tuple[Table, tuple[Any, ...], Item | None, Item | None]] = []
         for kind, table, key, op in planned:
             old = table.get(key)
             try:
                 self._check(op, old)
                 if kind == "Put":
-                    writes.append((table, key, op["Item"]))
+                    writes.append((table, key, op["Item"], old))
                 elif kind == "Update":
-                    writes.append((table, key, _updated(table, op, old)[0]))
+                    writes.append((table, key, _updated(table, op, old)[0], old))
                 elif kind == "Delete":
-                    writes.append((table, key, None))
+                    writes.append((table, key, None, old))
                 reasons.append({"Code": "None"})
             except DynamoDBError as failure:
                 if failure.code != "ConditionalCheckFailedException":
@@ -633,11 +634,11 @@ class InMemoryDynamoDB:
                 message,
                 {"Message": message, "CancellationReasons": reasons},
             )
-        for table, key, item in writes:
+        for table, key, item, old in writes:
             if item is None:
                 table.delete(key)
             else:
-                table.put(key, item)
+                table.put(key, item, old)
         return {}
 
 
