@@ -364,6 +364,7 @@ class LocalRuntime:
                 self._enter_services(stack)
             if self._speedups:
                 stack.enter_context(_frozen_heap())
+                stack.enter_context(_young_collections_spaced())
             if self._run_schedules:
                 self._start_schedules()
             else:  # the daily delinquency sweep runs always: buckets move with the clock
@@ -1230,24 +1231,33 @@ RUN_GC_THRESHOLD = 10_000
 
 @contextmanager
 def _frozen_heap() -> Iterator[None]:
-    """Leave what is alive at start-up (modules, service models, moto) out of GC passes,
-    and pass over the young objects less often while the runtime runs.
+    """Leave what is alive at start-up (modules, service models, moto) out of GC passes.
 
     A full collection walks every tracked object, about 300k once botocore and moto are
     loaded, and runs once every few thousand emulated calls (about a tenth of a run's CPU).
-    A run allocates about 2,500 containers a never-paying case and a few hundred of them
-    end as cycles only a pass frees: with passes every 700 allocations, 1,800 young and 10
-    full passes took 2.3 % of a 500-case run's CPU; every 10,000, 92 and one took 0.9 %,
-    with the same memory after the run.
+    """
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+@contextmanager
+def _young_collections_spaced() -> Iterator[None]:
+    """Pass over the young objects every RUN_GC_THRESHOLD container allocations.
+
+    A never-paying case allocates about 2,500 containers and a few hundred of them end as
+    cycles only a pass frees. Passing every 700 allocations, 1,800 young and 10 full passes
+    took 2.3 % of a 500-case run's CPU; every 10,000, 92 young passes and one full pass took
+    0.9 %, with the same memory after the run.
     """
     thresholds = gc.get_threshold()
-    gc.freeze()
     gc.set_threshold(RUN_GC_THRESHOLD, *thresholds[1:])
     try:
         yield
     finally:
         gc.set_threshold(*thresholds)
-        gc.unfreeze()
 
 
 @contextmanager
