@@ -21,8 +21,6 @@ from typing import Any
 
 ExtractJson = Callable[[str, Any], Any]
 
-_NOT_SIMPLE = None
-
 
 def field_chain(parsed: Any) -> tuple[str, ...] | None:
     """The field names a parsed path walks through, or None if it does anything else."""
@@ -33,14 +31,14 @@ def field_chain(parsed: Any) -> tuple[str, ...] | None:
     while type(node) is jsonpath.Child:
         step = node.right
         if type(step) is not jsonpath.Fields or len(step.fields) != 1:
-            return _NOT_SIMPLE
+            return None
         (name,) = step.fields
         if name == "*" or name == jsonpath.auto_id_field:
-            return _NOT_SIMPLE
+            return None
         names.append(name)
         node = node.left
     if type(node) is not jsonpath.Root:
-        return _NOT_SIMPLE
+        return None
     return tuple(reversed(names))
 
 

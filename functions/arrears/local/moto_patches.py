@@ -350,6 +350,7 @@ def _lean_event_manager() -> type:
 
 def _history_problems() -> list[str]:
     """What ``StatesOnlyHistory`` and the report rely on in moto's execution histories."""
+    from moto.stepfunctions.parser.asl.component.state.state import CommonStateField
     from moto.stepfunctions.parser.asl.eval.event.event_manager import EventManager
     from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
@@ -362,8 +363,6 @@ def _history_problems() -> list[str]:
     ):
         if line not in add_event:
             problems.append(f"EventManager.add_event no longer does `{line}`")
-    from moto.stepfunctions.parser.asl.component.state.state import CommonStateField
-
     exited = inspect.getsource(CommonStateField._get_state_exited_event_details)
     if exited.count("env.variable_store.") != 2 or "reset_tracing()" not in exited:
         problems.append(

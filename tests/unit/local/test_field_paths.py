@@ -74,7 +74,7 @@ def test_only_chains_of_single_named_fields_take_the_direct_walk(path, chain):
     assert field_paths.field_chain(parse(path)) == chain
 
 
-def test_a_path_that_is_not_field_only_goes_to_moto(monkeypatch):
+def test_a_path_that_is_not_field_only_goes_to_moto():
     # given moto's reading, counted
     calls = []
 
